@@ -1,0 +1,45 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Modules follow the data flow: the kernel knows nothing of AR; the world (clients, links,
+// servers) runs on it; policies plug into the world; a scenario file describes a world; the
+// runner drives it and the results store keeps what it measured; `arsim` is the command.
+let package = Package(
+    name: "arsim",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "arsim", targets: ["arsim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // System libraries, installed by `make` through apt (libsqlite3-dev).
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+
+        .target(name: "SimKernel"),
+        .target(name: "JSONConfig"),
+        .target(name: "EdgeWorld", dependencies: [
+            "SimKernel",
+            .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        .target(name: "Policies", dependencies: ["EdgeWorld", "JSONConfig", "SimKernel"]),
+        .target(name: "Scenario", dependencies: ["EdgeWorld", "JSONConfig", "Policies", "SimKernel"]),
+        .target(name: "ResultsStore", dependencies: ["CSQLite", "EdgeWorld", "JSONConfig"]),
+        .target(name: "Runner", dependencies: ["EdgeWorld", "ResultsStore", "Scenario", "SimKernel"]),
+        .target(name: "Benchmarks", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
+        .executableTarget(name: "arsim", dependencies: [
+            "Benchmarks", "EdgeWorld", "JSONConfig", "ResultsStore", "Runner", "Scenario", "SimKernel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "EdgeWorldTests", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "JSONConfig", "EdgeWorld", "Policies"]),
+        .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", "Runner", "Scenario", "EdgeWorld"]),
+        .testTarget(name: "CLITests", dependencies: ["arsim"]),
+    ]
+)

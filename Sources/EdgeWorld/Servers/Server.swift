@@ -1,0 +1,108 @@
+import SimKernel
+
+/// An edge server: identical GPUs fed from one set of queues by one policy.
+public struct ServerSpec: Sendable {
+    public var name: String
+    public var gpus: Int
+    public var policy: any ServerPolicy
+    public var variability: ServiceVariability
+    /// Requests that find this many already waiting are dropped; nil for no limit.
+    public var queueCapacity: Int?
+    /// Drop a request from the head of the queue once its deadline has passed.
+    public var dropExpired: Bool
+
+    public init(name: String, gpus: Int, policy: any ServerPolicy, variability: ServiceVariability = .deterministic,
+                queueCapacity: Int? = nil, dropExpired: Bool = false) {
+        self.name = name
+        self.gpus = gpus
+        self.policy = policy
+        self.variability = variability
+        self.queueCapacity = queueCapacity
+        self.dropExpired = dropExpired
+    }
+}
+
+/// One GPU during the run: the batch it is running, if any.
+struct GPUState: Sendable {
+    var rng: RandomStream
+    var busy = false
+    var batch: Int64 = -1
+    var model = 0
+    var started: SimTime = 0
+    var members: [Int32] = []
+}
+
+/// A server during the run.
+struct ServerState: Sendable {
+    var queues: RequestQueues
+    var gpus: [GPUState]
+    var policy: any ServerPolicy
+    var serviceFactor: Distribution
+    /// The pending wake-up the policy asked for, if any.
+    var wakeup: EventID?
+
+    init(spec: ServerSpec, models: Int, seed: UInt64) {
+        queues = RequestQueues(models: models)
+        gpus = (0..<spec.gpus).map { GPUState(rng: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/service")) }
+        policy = spec.policy
+        serviceFactor = spec.variability.factor
+    }
+}
+
+extension World {
+    /// A request reaches its server: it is admitted to the queue (or dropped), and idle GPUs are
+    /// offered work.
+    mutating func requestArrived(request slot: Int32, scheduler: inout Scheduler<WorldEvent>) {
+        let now = scheduler.now
+        requests[slot].arrived = now
+        let s = Int(requests[slot].server)
+        if let capacity = spec.servers[s].queueCapacity, servers[s].queues.totalCount >= capacity {
+            recorder.finished(requests.remove(slot), outcome: .dropped(.queueFull))
+            return
+        }
+        requests[slot].queued = now
+        let entry = QueuedRequest(slot: slot, queuedAt: now, deadline: requests[slot].deadline)
+        servers[s].queues.append(entry, model: Int(requests[slot].model))
+        dispatch(server: s, scheduler: &scheduler)
+    }
+
+    /// The wake-up a policy asked for.
+    mutating func serverWakeup(server s: Int32, scheduler: inout Scheduler<WorldEvent>) {
+        servers[Int(s)].wakeup = nil
+        dispatch(server: Int(s), scheduler: &scheduler)
+    }
+
+    /// Offers every idle GPU, lowest index first, to the policy until it has nothing to run.
+    mutating func dispatch(server s: Int, scheduler: inout Scheduler<WorldEvent>) {
+        let now = scheduler.now
+        if spec.servers[s].dropExpired { dropExpired(server: s, now: now) }
+        for g in servers[s].gpus.indices where !servers[s].gpus[g].busy {
+            switch servers[s].policy.nextBatch(queues: servers[s].queues, gpu: g, now: now) {
+            case .run(let model, let size):
+                startBatch(server: s, gpu: g, model: model, size: size, scheduler: &scheduler)
+            case .wait(let time):
+                requestWakeup(server: s, at: max(time, now), scheduler: &scheduler)
+                return
+            case .idle:
+                return
+            }
+        }
+    }
+
+    private mutating func requestWakeup(server s: Int, at time: SimTime, scheduler: inout Scheduler<WorldEvent>) {
+        if let pending = servers[s].wakeup {
+            if pending.time <= time { return }
+            scheduler.cancel(pending)
+        }
+        servers[s].wakeup = scheduler.schedule(.serverWakeup(server: Int32(s)), at: time)
+    }
+
+    private mutating func dropExpired(server s: Int, now: SimTime) {
+        for m in 0..<servers[s].queues.modelCount {
+            while let head = servers[s].queues.head(model: m), head.deadline < now {
+                _ = servers[s].queues.removeFirst(model: m)
+                recorder.finished(requests.remove(head.slot), outcome: .dropped(.expiredInQueue))
+            }
+        }
+    }
+}

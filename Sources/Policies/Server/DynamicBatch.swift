@@ -1,0 +1,34 @@
+import EdgeWorld
+import SimKernel
+
+/// Dynamic batching as in NVIDIA Triton's dynamic batcher: run as soon as `maxBatch` requests of a
+/// model wait; otherwise run what is there once the oldest has waited `maxQueueDelay`.
+/// A partial batch takes the largest size the model's latency table has.
+public struct DynamicBatchPolicy: ServerPolicy {
+    public let maxBatch: Int
+    public let maxQueueDelay: SimTime
+    /// Per model: the largest profiled batch size not above n, for n in 0...maxBatch.
+    let usableSize: [[Int]]
+
+    public init(maxBatch: Int, maxQueueDelay: SimTime, models: [ModelSpec]) {
+        self.maxBatch = maxBatch
+        self.maxQueueDelay = maxQueueDelay
+        usableSize = models.map { model in (0...maxBatch).map { model.latency.largestBatch(notAbove: $0) ?? 0 } }
+    }
+
+    public func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
+        if let full = queues.oldestModel(withAtLeast: maxBatch) {
+            return .run(model: full, size: usableSize[full][maxBatch])
+        }
+        var earliestTimeout: SimTime?
+        for m in 0..<queues.modelCount {
+            guard let head = queues.head(model: m) else { continue }
+            let timeout = head.queuedAt + maxQueueDelay
+            if earliestTimeout == nil || timeout < earliestTimeout! { earliestTimeout = timeout }
+        }
+        guard let timeout = earliestTimeout else { return .idle }
+        if timeout > now { return .wait(until: timeout) }
+        let model = queues.oldestModel()!
+        return .run(model: model, size: usableSize[model][queues.count(model: model)])
+    }
+}

@@ -1,0 +1,280 @@
+import CSQLite
+import EdgeWorld
+import Foundation
+
+/// How a run ended, as the `runs` table records it.
+public enum RunStatus: String, Sendable, CaseIterable {
+    case running, completed, failed, interrupted
+}
+
+/// What the `runs` table records about a run when it starts.
+public struct RunInfo: Sendable {
+    public var scenarioName: String
+    public var scenarioFile: String
+    public var scenarioJSON: String
+    public var seed: UInt64
+    public var detail: DetailLevel
+    public var arsimVersion: String
+
+    public init(scenarioName: String, scenarioFile: String, scenarioJSON: String, seed: UInt64,
+                detail: DetailLevel, arsimVersion: String) {
+        self.scenarioName = scenarioName
+        self.scenarioFile = scenarioFile
+        self.scenarioJSON = scenarioJSON
+        self.seed = seed
+        self.detail = detail
+        self.arsimVersion = arsimVersion
+    }
+}
+
+/// The results database: one file that every run appends to and nothing ever deletes from.
+///
+/// The `runs` row is committed before the simulation starts and updated when it ends, so a run
+/// that is interrupted or fails is still listed, with its status. Metric rows go in through
+/// prepared statements, many rows per transaction, in WAL mode.
+public final class ResultsStore {
+    public let path: String
+    let db: SQLiteDatabase
+    private var insertRequest: SQLiteStatement?
+    private var insertBatch: SQLiteStatement?
+
+    public init(path: String) throws(SQLiteError) {
+        self.path = path
+        db = try SQLiteDatabase(path: path)
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        try db.execute(Schema.sql)
+        try markVanishedRuns()
+    }
+
+    // MARK: Run lifecycle
+
+    /// Records a new run as `running` and returns its id.
+    public func beginRun(_ info: RunInfo) throws(SQLiteError) -> Int64 {
+        let s = try db.prepare("""
+            INSERT INTO runs (scenario_name, scenario_file, scenario_json, seed, detail, arsim_version,
+                              started_at, status, host, pid)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)
+            """)
+        s.bind(1, info.scenarioName)
+        s.bind(2, info.scenarioFile)
+        s.bind(3, info.scenarioJSON)
+        s.bind(4, Int64(bitPattern: info.seed))
+        s.bind(5, info.detail.rawValue)
+        s.bind(6, info.arsimVersion)
+        s.bind(7, Self.timestamp())
+        s.bind(8, ProcessInfo.processInfo.hostName)
+        s.bind(9, Int64(getpid()))
+        try s.run()
+        return db.lastInsertRowID
+    }
+
+    /// Writes the rows a slice of the run produced, in one transaction.
+    public func write(_ outbox: Outbox, run: Int64, spec: WorldSpec) throws {
+        guard !outbox.isEmpty else { return }
+        try db.transaction {
+            try writeRequests(outbox.requests, run: run, spec: spec)
+            try writeBatches(outbox.batches, run: run, spec: spec)
+        }
+    }
+
+    /// Writes the summary and the final status in one transaction, so that a run marked
+    /// completed always has its summary.
+    public func finishRun(_ run: Int64, status: RunStatus, summary: RunSummary?, eventsProcessed: UInt64,
+                          simulatedEnd: Int64, wallSeconds: Double, error: String? = nil) throws {
+        try db.transaction {
+            if let summary { try writeSummary(summary, run: run) }
+            let s = try db.prepare("""
+                UPDATE runs SET status = ?, ended_at = ?, wall_seconds = ?, events_processed = ?, sim_end_ns = ?, error = ?
+                WHERE run_id = ?
+                """)
+            s.bind(1, status.rawValue)
+            s.bind(2, Self.timestamp())
+            s.bind(3, wallSeconds)
+            s.bind(4, Int64(eventsProcessed))
+            s.bind(5, simulatedEnd)
+            s.bind(6, error)
+            s.bind(7, run)
+            try s.run()
+        }
+    }
+
+    /// Marks a run failed after an error, rolling back whatever transaction the error interrupted.
+    public func markFailed(_ run: Int64, error: String) {
+        if db.isInTransaction { try? db.execute("ROLLBACK") }
+        guard let s = try? db.prepare("UPDATE runs SET status = 'failed', ended_at = ?, error = ? WHERE run_id = ?") else { return }
+        s.bind(1, Self.timestamp())
+        s.bind(2, error)
+        s.bind(3, run)
+        try? s.run()
+    }
+
+    /// Runs left `running` by a process of this host that no longer exists (killed outright) are
+    /// marked interrupted, so that `running` always means running.
+    private func markVanishedRuns() throws(SQLiteError) {
+        let host = ProcessInfo.processInfo.hostName
+        let select = try db.prepare("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?")
+        select.bind(1, host)
+        var vanished: [Int64] = []
+        while try select.step() {
+            let pid = pid_t(select.int64(1))
+            if kill(pid, 0) != 0 && errno == ESRCH { vanished.append(select.int64(0)) }
+        }
+        let update = try db.prepare("""
+            UPDATE runs SET status = 'interrupted', error = 'the process ended without finishing the run' WHERE run_id = ?
+            """)
+        for run in vanished {
+            update.bind(1, run)
+            try update.run()
+        }
+    }
+
+    // MARK: Rows
+
+    private func writeRequests(_ rows: [RequestRecord], run: Int64, spec: WorldSpec) throws(SQLiteError) {
+        guard !rows.isEmpty else { return }
+        if insertRequest == nil {
+            insertRequest = try db.prepare("""
+                INSERT INTO requests (run_id, request_id, client, client_group, server, model, frame, created_ns,
+                    sent_ns, arrived_ns, queued_ns, batch_id, batch_size, gpu, batch_start_ns, batch_end_ns,
+                    completed_ns, deadline_ns, latency_ns, status, drop_reason, met_deadline)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                """)
+        }
+        let s = insertRequest!
+        func stamp(_ i: Int32, _ t: Int64) { if t >= 0 { s.bind(i, t) } else { s.bindNull(i) } }
+        for row in rows {
+            let r = row.request
+            let client = spec.clients[Int(r.client)]
+            s.bind(1, run)
+            s.bind(2, Int64(r.id))
+            s.bind(3, client.name)
+            s.bind(4, spec.clientGroups[client.group])
+            s.bind(5, spec.servers[Int(r.server)].name)
+            s.bind(6, spec.models[Int(r.model)].name)
+            s.bind(7, r.frame)
+            s.bind(8, r.created)
+            stamp(9, r.sent)
+            stamp(10, r.arrived)
+            stamp(11, r.queued)
+            stamp(12, r.batch)
+            if r.batch >= 0 { s.bind(13, Int64(r.batchSize)); s.bind(14, Int64(r.gpu)) } else { s.bindNull(13); s.bindNull(14) }
+            stamp(15, r.batchStart)
+            stamp(16, r.batchEnd)
+            stamp(17, r.completed)
+            s.bind(18, r.deadline)
+            if row.outcome == .completed { s.bind(19, r.completed - r.created) } else { s.bindNull(19) }
+            switch row.outcome {
+            case .completed: s.bind(20, "completed"); s.bindNull(21)
+            case .dropped(let reason): s.bind(20, "dropped"); s.bind(21, reason.rawValue)
+            case .unfinished: s.bind(20, "unfinished"); s.bindNull(21)
+            }
+            s.bind(22, row.metDeadline ? 1 : 0)
+            try s.run()
+        }
+    }
+
+    private func writeBatches(_ rows: [BatchRecord], run: Int64, spec: WorldSpec) throws(SQLiteError) {
+        guard !rows.isEmpty else { return }
+        if insertBatch == nil {
+            insertBatch = try db.prepare("""
+                INSERT INTO batches (run_id, batch_id, server, gpu, model, size, start_ns, end_ns, service_ns)
+                VALUES (?,?,?,?,?,?,?,?,?)
+                """)
+        }
+        let s = insertBatch!
+        for b in rows {
+            s.bind(1, run)
+            s.bind(2, b.id)
+            s.bind(3, spec.servers[Int(b.server)].name)
+            s.bind(4, Int64(b.gpu))
+            s.bind(5, spec.models[Int(b.model)].name)
+            s.bind(6, Int64(b.size))
+            s.bind(7, b.start)
+            s.bind(8, b.end)
+            s.bind(9, b.end - b.start)
+            try s.run()
+        }
+    }
+
+    private func writeSummary(_ summary: RunSummary, run: Int64) throws(SQLiteError) {
+        let s = try db.prepare("""
+            INSERT INTO summary (run_id, scope, name, requests, completed, met_deadline, dropped, unfinished,
+                throughput_rps, goodput_rps, latency_mean_ms, latency_p50_ms, latency_p95_ms, latency_p99_ms,
+                latency_p999_ms, latency_max_ms, queue_wait_mean_ms, service_mean_ms, network_mean_ms,
+                deadline_miss_rate, gpu_utilization, window_s)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+            """)
+        for r in summary.rows {
+            s.bind(1, run)
+            s.bind(2, r.scope)
+            s.bind(3, r.name)
+            s.bind(4, r.requests)
+            s.bind(5, r.completed)
+            s.bind(6, r.metDeadline)
+            s.bind(7, r.dropped)
+            s.bind(8, r.unfinished)
+            s.bind(9, r.throughput)
+            s.bind(10, r.goodput)
+            s.bind(11, r.latencyMeanMs)
+            s.bind(12, r.latencyP50Ms)
+            s.bind(13, r.latencyP95Ms)
+            s.bind(14, r.latencyP99Ms)
+            s.bind(15, r.latencyP999Ms)
+            s.bind(16, r.latencyMaxMs)
+            s.bind(17, r.queueWaitMeanMs)
+            s.bind(18, r.serviceMeanMs)
+            s.bind(19, r.networkMeanMs)
+            s.bind(20, r.deadlineMissRate)
+            s.bind(21, r.gpuUtilization)
+            s.bind(22, summary.windowSeconds)
+            try s.run()
+        }
+        let g = try db.prepare("INSERT INTO gpus (run_id, server, gpu, batches, busy_s, utilization) VALUES (?,?,?,?,?,?)")
+        for row in summary.gpus {
+            g.bind(1, run)
+            g.bind(2, row.server)
+            g.bind(3, row.gpu)
+            g.bind(4, row.batches)
+            g.bind(5, row.busySeconds)
+            g.bind(6, row.utilization)
+            try g.run()
+        }
+    }
+
+    static func timestamp() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: Date())
+    }
+}
+
+/// One line of `arsim runs`.
+public struct RunRow: Sendable {
+    public var id: Int64
+    public var scenario: String
+    public var seed: Int64
+    public var detail: String
+    public var status: String
+    public var startedAt: String
+    public var wallSeconds: Double?
+    public var events: Int64?
+    public var error: String?
+}
+
+extension ResultsStore {
+    public func runs() throws(SQLiteError) -> [RunRow] {
+        let s = try db.prepare("""
+            SELECT run_id, scenario_name, seed, detail, status, started_at, wall_seconds, events_processed, error
+            FROM runs ORDER BY run_id
+            """)
+        var rows: [RunRow] = []
+        while try s.step() {
+            let wall: Double? = if case .null = s.value(6) { nil } else { s.double(6) }
+            let events: Int64? = if case .null = s.value(7) { nil } else { s.int64(7) }
+            rows.append(RunRow(id: s.int64(0), scenario: s.text(1) ?? "", seed: s.int64(2), detail: s.text(3) ?? "",
+                               status: s.text(4) ?? "", startedAt: s.text(5) ?? "", wallSeconds: wall, events: events,
+                               error: s.text(8)))
+        }
+        return rows
+    }
+}

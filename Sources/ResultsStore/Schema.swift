@@ -1,0 +1,118 @@
+/// The results database's tables. Created if absent, never dropped: a later run appends.
+///
+/// Times inside the simulation are integer nanoseconds (`_ns`), exactly as simulated; summary
+/// figures are in milliseconds (`_ms`), seconds (`_s`) or per second (`_rps`).
+enum Schema {
+    static let version = 1
+
+    /// Tables that `arsim export` offers, with the columns that order their rows.
+    static let exportable: [(table: String, orderBy: String)] = [
+        ("runs", "run_id"),
+        ("summary", "run_id, rowid"),
+        ("gpus", "run_id, server, gpu"),
+        ("requests", "run_id, request_id"),
+        ("batches", "run_id, batch_id"),
+    ]
+
+    static let sql = """
+        CREATE TABLE IF NOT EXISTS meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '\(version)');
+
+        CREATE TABLE IF NOT EXISTS runs (
+            run_id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            scenario_name    TEXT NOT NULL,
+            scenario_file    TEXT NOT NULL,
+            scenario_json    TEXT NOT NULL,
+            seed             INTEGER NOT NULL,
+            detail           TEXT NOT NULL,
+            arsim_version    TEXT NOT NULL,
+            started_at       TEXT NOT NULL,
+            ended_at         TEXT,
+            wall_seconds     REAL,
+            events_processed INTEGER,
+            sim_end_ns       INTEGER,
+            status           TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'interrupted')),
+            error            TEXT,
+            host             TEXT,
+            pid              INTEGER
+        );
+
+        CREATE TABLE IF NOT EXISTS requests (
+            run_id         INTEGER NOT NULL REFERENCES runs (run_id),
+            request_id     INTEGER NOT NULL,
+            client         TEXT NOT NULL,
+            client_group   TEXT NOT NULL,
+            server         TEXT NOT NULL,
+            model          TEXT NOT NULL,
+            frame          INTEGER NOT NULL,
+            created_ns     INTEGER NOT NULL,
+            sent_ns        INTEGER,
+            arrived_ns     INTEGER,
+            queued_ns      INTEGER,
+            batch_id       INTEGER,
+            batch_size     INTEGER,
+            gpu            INTEGER,
+            batch_start_ns INTEGER,
+            batch_end_ns   INTEGER,
+            completed_ns   INTEGER,
+            deadline_ns    INTEGER NOT NULL,
+            latency_ns     INTEGER,
+            status         TEXT NOT NULL CHECK (status IN ('completed', 'dropped', 'unfinished')),
+            drop_reason    TEXT,
+            met_deadline   INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS requests_by_run ON requests (run_id, request_id);
+
+        CREATE TABLE IF NOT EXISTS batches (
+            run_id     INTEGER NOT NULL REFERENCES runs (run_id),
+            batch_id   INTEGER NOT NULL,
+            server     TEXT NOT NULL,
+            gpu        INTEGER NOT NULL,
+            model      TEXT NOT NULL,
+            size       INTEGER NOT NULL,
+            start_ns   INTEGER NOT NULL,
+            end_ns     INTEGER NOT NULL,
+            service_ns INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS batches_by_run ON batches (run_id, batch_id);
+
+        CREATE TABLE IF NOT EXISTS summary (
+            run_id             INTEGER NOT NULL REFERENCES runs (run_id),
+            scope              TEXT NOT NULL,
+            name               TEXT NOT NULL,
+            requests           INTEGER NOT NULL,
+            completed          INTEGER NOT NULL,
+            met_deadline       INTEGER NOT NULL,
+            dropped            INTEGER NOT NULL,
+            unfinished         INTEGER NOT NULL,
+            throughput_rps     REAL NOT NULL,
+            goodput_rps        REAL NOT NULL,
+            latency_mean_ms    REAL,
+            latency_p50_ms     REAL,
+            latency_p95_ms     REAL,
+            latency_p99_ms     REAL,
+            latency_p999_ms    REAL,
+            latency_max_ms     REAL,
+            queue_wait_mean_ms REAL,
+            service_mean_ms    REAL,
+            network_mean_ms    REAL,
+            deadline_miss_rate REAL,
+            gpu_utilization    REAL,
+            window_s           REAL NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS summary_by_run ON summary (run_id);
+
+        CREATE TABLE IF NOT EXISTS gpus (
+            run_id      INTEGER NOT NULL REFERENCES runs (run_id),
+            server      TEXT NOT NULL,
+            gpu         INTEGER NOT NULL,
+            batches     INTEGER NOT NULL,
+            busy_s      REAL NOT NULL,
+            utilization REAL NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS gpus_by_run ON gpus (run_id);
+        """
+}

@@ -1,0 +1,74 @@
+import EdgeWorld
+import Foundation
+import ResultsStore
+import Scenario
+import SimKernel
+
+public enum ArsimVersion {
+    public static let current = "0.1.0"
+}
+
+/// How a run ended, with what it measured.
+public struct RunOutcome: Sendable {
+    public var runID: Int64?
+    public var status: RunStatus
+    public var summary: RunSummary
+    public var eventsProcessed: UInt64
+    public var simulatedEnd: SimTime
+    public var wallSeconds: Double
+}
+
+/// Drives one scenario from start to end: the world runs in slices of events; between slices the
+/// rows it produced go to the results store and the interrupt flag is checked. The `runs` row is
+/// written first and completed last, so the database always says how the run ended.
+public struct Runner {
+    public var scenario: Scenario
+    /// Events per slice: bounds the rows held in memory between writes.
+    public var sliceEvents: UInt64 = 1 << 16
+
+    public init(scenario: Scenario) {
+        self.scenario = scenario
+    }
+
+    /// Runs the scenario. With a store, every row goes to it; without, only the summary is kept
+    /// (tests and benchmarks). `shouldStop` is polled between slices (a SIGINT flag).
+    public func run(store: ResultsStore?, shouldStop: () -> Bool = { false }) throws -> RunOutcome {
+        let spec = scenario.spec
+        let clock = ContinuousClock()
+        let started = clock.now
+        let runID = try store?.beginRun(RunInfo(
+            scenarioName: scenario.name, scenarioFile: scenario.file, scenarioJSON: scenario.text,
+            seed: spec.seed, detail: spec.detail, arsimVersion: ArsimVersion.current))
+        var sim = World.simulation(spec)
+        var status = RunStatus.completed
+        do {
+            loop: while true {
+                let reason = sim.run(until: spec.endTime, maxEvents: sliceEvents)
+                let rows = sim.model.takeOutbox()
+                if let store, let runID { try store.write(rows, run: runID, spec: spec) }
+                switch reason {
+                case .queueEmpty, .reachedEndTime: break loop
+                case .eventBudget: if shouldStop() { status = .interrupted; break loop }
+                }
+            }
+            let summary = sim.model.finish(at: sim.now, interrupted: status == .interrupted)
+            let rows = sim.model.takeOutbox()
+            let wall = seconds(clock.now - started)
+            if let store, let runID {
+                try store.write(rows, run: runID, spec: spec)
+                try store.finishRun(runID, status: status, summary: summary, eventsProcessed: sim.eventsProcessed,
+                                    simulatedEnd: sim.now, wallSeconds: wall,
+                                    error: status == .interrupted ? "interrupted by signal" : nil)
+            }
+            return RunOutcome(runID: runID, status: status, summary: summary, eventsProcessed: sim.eventsProcessed,
+                              simulatedEnd: sim.now, wallSeconds: wall)
+        } catch {
+            if let store, let runID { store.markFailed(runID, error: "\(error)") }
+            throw error
+        }
+    }
+
+    func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,42 @@
+import EdgeWorld
+import Foundation
+import JSONConfig
+import Policies
+import SimKernel
+
+/// A scenario file, read and checked: the world it describes, and its text as given (which the
+/// results store keeps beside every run).
+public struct Scenario: Sendable {
+    public var name: String
+    public var description: String?
+    public var file: String
+    public var text: String
+    public var spec: WorldSpec
+
+    /// Reads and validates a scenario file. Every mistake is a `ConfigError` naming the file,
+    /// line, JSON path and what was expected.
+    public static func load(path: String) throws(ConfigError) -> Scenario {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, position: nil, path: "", message: "cannot read the file (\(FileReadError.describe(error, path: path)))")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> Scenario {
+        let root = try ConfigNode.parse(text, file: file)
+        var reader = ScenarioReader()
+        let spec = try reader.world(root)
+        return Scenario(name: spec.name, description: reader.description, file: file, text: text, spec: spec)
+    }
+}
+
+enum FileReadError {
+    static func describe(_ error: Error, path: String) -> String {
+        if !FileManager.default.fileExists(atPath: path) { return "no such file" }
+        if let e = error as? CocoaError, e.code == .fileReadInapplicableStringEncoding { return "not UTF-8 text" }
+        return "\(error.localizedDescription)"
+    }
+}

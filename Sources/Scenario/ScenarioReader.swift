@@ -1,0 +1,228 @@
+import EdgeWorld
+import Foundation
+import JSONConfig
+import Policies
+import SimKernel
+
+/// Turns the JSON tree of a scenario into a `WorldSpec`, one object type at a time. The key lists
+/// here are the scenario format: docs/scenario.md describes them and docs/scenario.schema.json
+/// mirrors them (a test keeps the three in step).
+struct ScenarioReader {
+    static let rootKeys = ["name", "description", "seed", "duration_s", "warmup_s", "drain_s", "detail",
+                           "models", "servers", "clients"]
+    static let modelKeys = ["name", "latency_ms", "source"]
+    static let serverKeys = ["name", "gpus", "policy", "variability", "queue_capacity", "drop_expired"]
+    static let variabilityKeys = ["kind", "cv"]
+    static let clientKeys = ["name", "count", "server", "model", "arrivals", "fps", "jitter_ms", "phase_ms",
+                             "deadline_ms", "frame_bytes", "result_bytes", "network"]
+    static let networkKeys = ["uplink_mbps", "downlink_mbps", "delay_ms"]
+
+    var description: String?
+
+    mutating func world(_ root: ConfigNode) throws(ConfigError) -> WorldSpec {
+        let o = try root.object(keys: Self.rootKeys)
+        let name = try nonEmptyName(o.required("name"))
+        description = try o.optional("description")?.string()
+        let seed = try o.optional("seed")?.uint64() ?? 1
+        let duration = try o.required("duration_s").positiveDouble()
+        let warmup = try o.optional("warmup_s")?.nonNegativeDouble() ?? 0
+        if warmup >= duration {
+            throw try o.required("warmup_s").error("must be less than duration_s (\(Suggestion.format(duration)))")
+        }
+        let drain = try o.optional("drain_s")?.nonNegativeDouble() ?? 10
+        let detail = try o.optional("detail").map { n throws(ConfigError) in
+            DetailLevel(rawValue: try n.choice(DetailLevel.allCases.map(\.rawValue)))!
+        } ?? .summary
+
+        let models = try nonEmpty(o.required("models")).map { n throws(ConfigError) in try model(n) }
+        try unique(models.map(\.name), in: o.required("models"))
+        let modelNames = models.map(\.name)
+
+        let serverNodes = try nonEmpty(o.required("servers"))
+        let clientNodes = try nonEmpty(o.required("clients"))
+        let serverNames = try serverNodes.map { n throws(ConfigError) in
+            try nonEmptyName(n.object(keys: Self.serverKeys).required("name"))
+        }
+        try unique(serverNames, in: o.required("servers"))
+
+        var clients: [ClientSpec] = []
+        var groups: [String] = []
+        for node in clientNodes {
+            let group = try clientGroup(node, index: groups.count, servers: serverNames, models: modelNames)
+            groups.append(group.name)
+            clients += group.clients
+        }
+        try uniqueClientNames(clients, groups: groups, nodes: clientNodes)
+
+        var servers: [ServerSpec] = []
+        for (s, node) in serverNodes.enumerated() {
+            let served = Array(Set(clients.filter { $0.server == s }.map(\.model))).sorted()
+            servers.append(try server(node, context: ServerPolicyContext(models: models, modelsServed: served)))
+        }
+
+        return WorldSpec(name: name, seed: seed, duration: Time.seconds(duration), warmup: Time.seconds(warmup),
+                         drain: Time.seconds(drain), detail: detail, models: models, servers: servers,
+                         clients: clients, clientGroups: groups)
+    }
+
+    // MARK: Models
+
+    func model(_ node: ConfigNode) throws(ConfigError) -> ModelSpec {
+        let o = try node.object(keys: Self.modelKeys)
+        let name = try nonEmptyName(o.required("name"))
+        _ = try o.optional("source")?.string()
+        let tableNode = try o.required("latency_ms")
+        let members = try tableNode.map()
+        if members.isEmpty { throw tableNode.error("expected at least one batch size, as {\"1\": 5.2, \"4\": 11.0}") }
+        var entries: [(batchSize: Int, latency: SimTime)] = []
+        for (key, value) in members {
+            guard let size = Int(key), size >= 1, String(size) == key else {
+                throw value.error("batch sizes are written as positive integers, as \"1\" or \"8\"; got \"\(key)\"")
+            }
+            let ms = try value.positiveDouble()
+            entries.append((size, Time.milliseconds(ms)))
+        }
+        return ModelSpec(name: name, latency: LatencyTable(entries))
+    }
+
+    // MARK: Servers
+
+    func server(_ node: ConfigNode, context: ServerPolicyContext) throws(ConfigError) -> ServerSpec {
+        let o = try node.object(keys: Self.serverKeys)
+        let name = try o.required("name").string()
+        let gpus = try o.optional("gpus")?.positiveInt() ?? 1
+        let policyNode = o.optional("policy")
+            ?? ConfigNode(JSONValue(.string("fifo"), at: node.value.position), path: node.path + ".policy", file: node.file)
+        let policy = try ServerPolicies.make(from: policyNode, context: context)
+        let variability = try o.optional("variability").map { n throws(ConfigError) in try self.variability(n) } ?? .deterministic
+        let capacity = try o.optional("queue_capacity")?.positiveInt()
+        let dropExpired = try o.optional("drop_expired")?.bool() ?? false
+        return ServerSpec(name: name, gpus: gpus, policy: policy, variability: variability,
+                          queueCapacity: capacity, dropExpired: dropExpired)
+    }
+
+    func variability(_ node: ConfigNode) throws(ConfigError) -> ServiceVariability {
+        let kinds = ["deterministic", "exponential", "lognormal"]
+        if case .string = node.value.kind {
+            switch try node.choice(kinds) {
+            case "deterministic": return .deterministic
+            case "exponential": return .exponential
+            default: throw node.error("lognormal needs a coefficient of variation: {\"kind\": \"lognormal\", \"cv\": 0.1}")
+            }
+        }
+        let o = try node.object(keys: Self.variabilityKeys)
+        let kind = try o.required("kind").choice(kinds)
+        if kind != "lognormal", let cv = o.optional("cv") { throw cv.error("only the lognormal kind takes a cv") }
+        switch kind {
+        case "deterministic": return .deterministic
+        case "exponential": return .exponential
+        default: return .lognormal(cv: try o.required("cv").positiveDouble())
+        }
+    }
+
+    // MARK: Clients
+
+    struct ClientGroup {
+        var name: String
+        var clients: [ClientSpec]
+    }
+
+    func clientGroup(_ node: ConfigNode, index: Int, servers: [String], models: [String]) throws(ConfigError) -> ClientGroup {
+        let o = try node.object(keys: Self.clientKeys)
+        let name = try nonEmptyName(o.required("name"))
+        let count = try o.optional("count")?.positiveInt() ?? 1
+        let server: Int
+        if let n = o.optional("server") {
+            server = try lookup(n, in: servers, kind: "server")
+        } else if servers.count == 1 {
+            server = 0
+        } else {
+            throw o.error("missing required key \"server\": the scenario has \(servers.count) servers (\(servers.joined(separator: ", ")))")
+        }
+        let model = try lookup(o.required("model"), in: models, kind: "model")
+
+        let fpsNode = try o.required("fps")
+        let fps = try fpsNode.positiveDouble()
+        let period = 1000 / fps
+        let kind = try o.optional("arrivals")?.choice(["periodic", "poisson"]) ?? "periodic"
+        let arrivals: ArrivalProcess
+        if kind == "poisson" {
+            for key in ["jitter_ms", "phase_ms"] {
+                if let n = o.optional(key) { throw n.error("only periodic arrivals take \(key); Poisson arrivals have no period") }
+            }
+            arrivals = .poisson(rate: fps)
+        } else {
+            let jitter = try o.optional("jitter_ms")?.nonNegativeDouble() ?? 0
+            if jitter >= period {
+                throw try o.required("jitter_ms").error("must be less than the frame interval (\(Suggestion.format(period)) ms at \(Suggestion.format(fps)) fps), so frames stay in order")
+            }
+            var phase: SimTime?
+            if let n = o.optional("phase_ms") {
+                let p = try n.nonNegativeDouble()
+                if p >= period { throw n.error("must be less than the frame interval (\(Suggestion.format(period)) ms)") }
+                phase = Time.milliseconds(p)
+            }
+            arrivals = .periodic(fps: fps, jitter: Time.milliseconds(jitter), phase: phase)
+        }
+        let deadline = try o.required("deadline_ms").positiveDouble()
+        let frameBytes = try o.optional("frame_bytes")?.nonNegativeInt() ?? 0
+        let resultBytes = try o.optional("result_bytes")?.nonNegativeInt() ?? 0
+        let (uplink, downlink) = try network(o.required("network"))
+
+        let clients = (0..<count).map { i in
+            ClientSpec(name: count == 1 ? name : "\(name)-\(i)", group: index, server: server, model: model,
+                       arrivals: arrivals, deadline: Time.milliseconds(deadline), frameBytes: frameBytes,
+                       resultBytes: resultBytes, uplink: uplink, downlink: downlink)
+        }
+        return ClientGroup(name: name, clients: clients)
+    }
+
+    func network(_ node: ConfigNode) throws(ConfigError) -> (LinkSpec, LinkSpec) {
+        let o = try node.object(keys: Self.networkKeys)
+        let up = try o.required("uplink_mbps").positiveDouble()
+        let down = try o.required("downlink_mbps").positiveDouble()
+        let delay = Time.milliseconds(try o.optional("delay_ms")?.nonNegativeDouble() ?? 0)
+        return (LinkSpec(bitsPerSecond: up * 1e6, propagationDelay: delay),
+                LinkSpec(bitsPerSecond: down * 1e6, propagationDelay: delay))
+    }
+
+    // MARK: Helpers
+
+    func nonEmpty(_ node: ConfigNode) throws(ConfigError) -> [ConfigNode] {
+        let items = try node.array()
+        if items.isEmpty { throw node.error("expected at least one entry") }
+        return items
+    }
+
+    func nonEmptyName(_ node: ConfigNode) throws(ConfigError) -> String {
+        let s = try node.string()
+        if s.trimmingCharacters(in: .whitespaces).isEmpty { throw node.error("must not be empty") }
+        return s
+    }
+
+    func lookup(_ node: ConfigNode, in names: [String], kind: String) throws(ConfigError) -> Int {
+        let name = try node.string()
+        guard let i = names.firstIndex(of: name) else { throw node.error(Suggestion.unknownName(name, kind: kind, valid: names)) }
+        return i
+    }
+
+    func unique(_ names: [String], in node: ConfigNode) throws(ConfigError) {
+        let items = try node.array()
+        for (i, name) in names.enumerated() {
+            if let first = names[..<i].firstIndex(of: name) {
+                throw (items[i].peek("name") ?? items[i]).error("duplicate name \"\(name)\" (also \(node.path)[\(first)])")
+            }
+        }
+    }
+
+    func uniqueClientNames(_ clients: [ClientSpec], groups: [String], nodes: [ConfigNode]) throws(ConfigError) {
+        var seen: [String: Int] = [:]
+        for c in clients {
+            if let other = seen[c.name] {
+                let n = nodes[c.group]
+                throw (n.peek("name") ?? n).error("client name \"\(c.name)\" is also produced by the entry \"\(groups[other])\"; names must be unique after expanding count")
+            }
+            seen[c.name] = c.group
+        }
+    }
+}

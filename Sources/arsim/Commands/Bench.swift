@@ -1,0 +1,130 @@
+import ArgumentParser
+import Benchmarks
+import EdgeWorld
+import Foundation
+import JSONConfig
+import Runner
+import Scenario
+import SimKernel
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure simulator speed: events per second and wall time.",
+        discussion: """
+            (a) mm1: the bare kernel on an M/M/1 queue (rho = 0.9); \
+            (b) phold: the bare kernel on PHOLD, 1,024 entities with 16 pending events each, \
+            exponential delays, uniformly random destinations; \
+            (c) world: a 1,000-client scenario of the first world, summary detail, no database. \
+            For (c) the resident memory is sampled at a quarter, half, three quarters and the \
+            end of simulated time: in summary mode it must not grow with simulated time.
+
+            Build with `swift build -c release` first; a debug build is 10-50x slower.
+            """)
+
+    @Option(help: "Which benchmarks: mm1, phold, world (comma-separated).")
+    var only: String = "mm1,phold,world"
+
+    @Option(help: "Customers for (a).")
+    var customers: Int = 10_000_000
+
+    @Option(help: "Events for (b).")
+    var pholdEvents: UInt64 = 20_000_000
+
+    @Option(help: "Clients for (c).")
+    var clients: Int = 1_000
+
+    @Option(help: "Simulated seconds for (c).")
+    var seconds: Double = 60
+
+    @Option(help: "Bench this scenario file instead of the built-in (c) world.")
+    var scenario: String?
+
+    func run() throws {
+        let chosen = only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in chosen where !["mm1", "phold", "world"].contains(name) {
+            throw fail("--only: " + Suggestion.unknownName(name, kind: "benchmark", valid: ["mm1", "phold", "world"]), code: 2)
+        }
+        #if DEBUG
+        note("arsim bench: this is a debug build; figures are not representative (use swift build -c release)")
+        #endif
+        print("arsim \(ArsimVersion.current) bench · one thread · \(ProcessInfo.processInfo.processorCount) cores present")
+        var table = TextTable(header: ["benchmark", "events", "wall s", "M events/s", "target", "peak RSS MiB"])
+        if chosen.contains("mm1") {
+            let clock = ContinuousClock()
+            var sim = MM1Model.start(MM1Model(arrivalRate: 0.9, serviceRate: 1.0, customers: customers, seed: 1))
+            let start = clock.now
+            _ = sim.run()
+            let wall = seconds(clock.now - start)
+            table.rows.append(row("(a) mm1, \(grouped(UInt64(customers))) customers", sim.eventsProcessed, wall, target: 20))
+            print(table.render()); table.rows.removeAll()
+        }
+        if chosen.contains("phold") {
+            let clock = ContinuousClock()
+            var sim = PHOLDModel.start(PHOLDModel(entities: 1024, meanDelay: 1_000_000, seed: 1), pendingPerEntity: 16)
+            let start = clock.now
+            _ = sim.run(maxEvents: pholdEvents)
+            let wall = seconds(clock.now - start)
+            table.rows.append(row("(b) phold, 1,024 x 16 pending", sim.eventsProcessed, wall, target: 10))
+            print(table.render().split(separator: "\n").dropFirst().joined(separator: "\n")); table.rows.removeAll()
+        }
+        if chosen.contains("world") {
+            try benchWorld()
+        }
+    }
+
+    func benchWorld() throws {
+        var spec: WorldSpec
+        var label: String
+        if let scenario {
+            do { spec = try Scenario.load(path: scenario).spec } catch { throw badInput(error) }
+            label = "(c) \(spec.name)"
+        } else {
+            spec = WorldBenchmark.spec(clients: clients, seconds: seconds)
+            label = "(c) world, \(grouped(UInt64(clients))) clients, \(fixed(seconds, 0)) s"
+        }
+        spec.detail = .summary
+        let clock = ContinuousClock()
+        var sim = World.simulation(spec)
+        var samples: [String] = []
+        let start = clock.now
+        for quarter in 1...4 {
+            let until = spec.duration / 4 * SimTime(quarter) + (quarter == 4 ? spec.drain : 0)
+            while sim.run(until: until, maxEvents: 1 << 20) == .eventBudget {
+                _ = sim.model.takeOutbox()
+            }
+            samples.append(fixed(Memory.residentMiB(), 1))
+        }
+        _ = sim.model.finish(at: sim.now)
+        let wall = seconds(clock.now - start)
+        var table = TextTable(header: ["benchmark", "events", "wall s", "M events/s", "target", "peak RSS MiB"])
+        table.rows.append(row(label, sim.eventsProcessed, wall, target: 2))
+        print(table.render().split(separator: "\n").dropFirst().joined(separator: "\n"))
+        print("    resident MiB at 1/4, 1/2, 3/4, end of simulated time: \(samples.joined(separator: ", "))")
+    }
+
+    func row(_ name: String, _ events: UInt64, _ wall: Double, target: Double) -> [String] {
+        let rate = Double(events) / wall / 1e6
+        return [name, grouped(events), fixed(wall, 3), fixed(rate, 2), "≥ \(fixed(target, 0))", fixed(Memory.peakMiB(), 1)]
+    }
+
+    func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
+
+enum Memory {
+    /// Peak resident set size of this process so far.
+    static func peakMiB() -> Double {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_maxrss) / 1024   // Linux reports KiB
+    }
+
+    /// Current resident set size, from /proc/self/statm.
+    static func residentMiB() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return .nan }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return .nan }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import EdgeWorld
+import Foundation
+import JSONConfig
+import ResultsStore
+import Runner
+import Scenario
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario and store every metric in SQLite.",
+        discussion: """
+            The scenario's runs append to Results/<scenario name>.sqlite unless --db names \
+            another file; earlier runs are never touched. Each run is a row of the `runs` table \
+            (status running → completed, failed or interrupted) with its metric rows in \
+            `summary`, `gpus` and, at --detail requests, `requests` and `batches`.
+
+            Ctrl-C stops the run cleanly: what was simulated is kept and the run is marked \
+            interrupted. Read the results with `arsim export`.
+            """)
+
+    @Argument(help: "The scenario file (JSON; see docs/scenario.md).")
+    var scenario: String
+
+    @Option(help: "Results database (default: Results/<scenario name>.sqlite).")
+    var db: String?
+
+    @Option(help: "Seed for every random stream, overriding the scenario's (0 ... 2^63-1).")
+    var seed: UInt64?
+
+    @Option(help: "summary: aggregate tables only; requests: also one row per request and per batch.")
+    var detail: String?
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        var loaded: Scenario
+        do {
+            loaded = try Scenario.load(path: scenario)
+        } catch {
+            throw badInput(error)
+        }
+        if let seed {
+            guard seed <= UInt64(Int64.max) else { throw fail("--seed must be at most 2^63-1, got \(seed)", code: 2) }
+            loaded.spec.seed = seed
+        }
+        if let detail {
+            guard let level = DetailLevel(rawValue: detail) else {
+                throw fail("--detail: " + Suggestion.unknownName(detail, kind: "detail level",
+                                                                  valid: DetailLevel.allCases.map(\.rawValue)), code: 2)
+            }
+            loaded.spec.detail = level
+        }
+        let path = db ?? "Results/\(fileSafe(loaded.name)).sqlite"
+        let store: ResultsStore
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty
+                                                    ? "." : (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            store = try ResultsStore(path: path)
+        } catch {
+            throw fail("cannot open the results database \(path): \(error)", code: 1)
+        }
+        Interrupt.install()
+        let outcome: RunOutcome
+        do {
+            outcome = try Runner(scenario: loaded).run(store: store, shouldStop: { Interrupt.requested })
+        } catch {
+            throw fail("the run failed and is marked failed in \(path): \(error)", code: 1)
+        }
+        if !quiet {
+            print(SummaryReport(scenario: loaded, outcome: outcome, database: path).text)
+        }
+        if outcome.status == .interrupted {
+            note("arsim: interrupted; run \(outcome.runID ?? 0) is marked interrupted in \(path)")
+            throw ExitCode(130)
+        }
+    }
+
+    /// A scenario name as a file name: letters, digits, '-', '_' and '.'; anything else becomes '_'.
+    func fileSafe(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+    }
+}

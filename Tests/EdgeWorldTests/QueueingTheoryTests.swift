@@ -1,0 +1,90 @@
+import EdgeWorld
+import Foundation
+import Policies
+import SimKernel
+import XCTest
+
+/// The first world against queueing theory. One Poisson client sends zero-byte frames over a
+/// zero-delay link, so a request reaches the server the instant it is created and the server is a
+/// textbook queue: FIFO, no batching, `c` GPUs, service times from the latency table with the
+/// chosen variability.
+///
+/// The estimate is the mean time in queue (batch start − queued) of requests created after a
+/// warm-up, with a 99.9 % confidence interval from 30 batch means (Law and Kelton, Simulation
+/// Modeling and Analysis, §9.5.3), the batches being consecutive equal spans of creation time;
+/// t(0.9995, 29) = 3.659. Each test also requires the interval to
+/// be narrower than ±5 % of the theoretical value, so that a wrong model cannot hide in a wide one.
+final class QueueingTheoryTests: XCTestCase {
+    struct Estimate {
+        var mean: Double
+        var halfWidth: Double
+        var utilization: Double
+    }
+
+    func simulate(arrivalsPerSecond: Double, serviceMs: Double, variability: ServiceVariability, gpus: Int,
+                  customers: Int, seed: UInt64) -> Estimate {
+        let seconds = Double(customers) / arrivalsPerSecond
+        let warmup = seconds * 0.02
+        let client = TestWorld.client("poisson", arrivals: .poisson(rate: arrivalsPerSecond), deadlineMs: 1e9)
+        let spec = TestWorld.spec(clients: [client],
+                                  servers: [ServerSpec(name: "s", gpus: gpus, policy: FIFOPolicy(), variability: variability)],
+                                  models: [TestWorld.model(latencyMs: [1: serviceMs])],
+                                  durationMs: seconds * 1000, warmupMs: warmup * 1000, drainMs: 1e9, seed: seed)
+        let batches = 30
+        let span = Double(spec.duration - spec.warmup) / Double(batches)
+        var sums = [Double](repeating: 0, count: batches), counts = [Double](repeating: 0, count: batches)
+        let summary = TestWorld.stream(spec) { record in
+            let r = record.request
+            guard r.created >= spec.warmup, record.outcome == .completed else { return }
+            let b = min(Int(Double(r.created - spec.warmup) / span), batches - 1)
+            sums[b] += Double(r.batchStart - r.queued) / 1e6
+            counts[b] += 1
+        }
+        let means = (0..<batches).map { sums[$0] / counts[$0] }
+        let grand = means.reduce(0, +) / Double(batches)
+        let s2 = means.reduce(0) { $0 + ($1 - grand) * ($1 - grand) } / Double(batches - 1)
+        return Estimate(mean: grand, halfWidth: 3.659 * (s2 / Double(batches)).squareRoot(),
+                        utilization: summary.run.gpuUtilization!)
+    }
+
+    func assertWithinInterval(_ e: Estimate, theory: Double, rho: Double, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertLessThan(abs(e.mean - theory), e.halfWidth,
+                          "simulated \(e.mean) ± \(e.halfWidth) ms vs theory \(theory) ms", file: file, line: line)
+        XCTAssertLessThan(e.halfWidth, 0.05 * theory, "confidence interval too wide to be a test", file: file, line: line)
+        XCTAssertEqual(e.utilization, rho, accuracy: 0.01, "GPU utilization equals the offered load", file: file, line: line)
+    }
+
+    /// M/M/1, rho = 0.7: Wq = rho / (mu - lambda) = 0.7 / 0.3 ms.
+    func testMM1MeanWaitingTime() {
+        let e = simulate(arrivalsPerSecond: 700, serviceMs: 1, variability: .exponential, gpus: 1, customers: 1_000_000, seed: 11)
+        assertWithinInterval(e, theory: 0.7 / 0.3, rho: 0.7)
+    }
+
+    /// M/M/c with c = 3 and offered load a = 2.4 (rho = 0.8): Wq = C(c, a) / (c mu - lambda),
+    /// with C the Erlang C probability of waiting.
+    func testMMcMeanWaitingTimeMatchesErlangC() {
+        let c = 3, a = 2.4
+        let e = simulate(arrivalsPerSecond: 2400, serviceMs: 1, variability: .exponential, gpus: c, customers: 3_000_000, seed: 12)
+        var factorial = 1.0, sum = 0.0
+        for k in 0..<c {
+            if k > 0 { factorial *= Double(k) }
+            sum += pow(a, Double(k)) / factorial
+        }
+        let top = pow(a, Double(c)) / (factorial * Double(c)) * Double(c) / (Double(c) - a)
+        let erlangC = top / (sum + top)
+        assertWithinInterval(e, theory: erlangC / (Double(c) - a), rho: a / Double(c))
+    }
+
+    /// M/D/1, rho = 0.7: Pollaczek–Khinchine with zero service variance, Wq = rho / (2 mu (1 - rho)).
+    func testMD1MeanWaitingTimeMatchesPollaczekKhinchine() {
+        let e = simulate(arrivalsPerSecond: 700, serviceMs: 1, variability: .deterministic, gpus: 1, customers: 400_000, seed: 13)
+        assertWithinInterval(e, theory: 0.7 / (2 * 0.3), rho: 0.7)
+    }
+
+    /// M/G/1 with lognormal service (cv = 0.5), rho = 0.6: Pollaczek–Khinchine,
+    /// Wq = lambda E[S^2] / (2 (1 - rho)) with E[S^2] = (1 + cv^2) E[S]^2.
+    func testMG1LognormalMatchesPollaczekKhinchine() {
+        let e = simulate(arrivalsPerSecond: 600, serviceMs: 1, variability: .lognormal(cv: 0.5), gpus: 1, customers: 400_000, seed: 14)
+        assertWithinInterval(e, theory: 0.6 * 1.25 / (2 * 0.4), rho: 0.6)
+    }
+}

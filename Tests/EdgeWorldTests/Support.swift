@@ -1,0 +1,69 @@
+import EdgeWorld
+import Policies
+import SimKernel
+import XCTest
+
+/// Small worlds built by hand, run to the end with every row kept.
+enum TestWorld {
+    static func ms(_ x: Double) -> SimTime { Time.milliseconds(x) }
+
+    static func link(mbps: Double = 1_000_000, delayMs: Double = 0) -> LinkSpec {
+        LinkSpec(bitsPerSecond: mbps * 1e6, propagationDelay: ms(delayMs))
+    }
+
+    static func client(_ name: String, arrivals: ArrivalProcess, deadlineMs: Double = 1_000, frameBytes: Int = 0,
+                       resultBytes: Int = 0, uplink: LinkSpec = link(), downlink: LinkSpec = link(),
+                       server: Int = 0, model: Int = 0, group: Int = 0) -> ClientSpec {
+        ClientSpec(name: name, group: group, server: server, model: model, arrivals: arrivals,
+                   deadline: ms(deadlineMs), frameBytes: frameBytes, resultBytes: resultBytes,
+                   uplink: uplink, downlink: downlink)
+    }
+
+    static func model(_ name: String = "m", latencyMs: [Int: Double]) -> ModelSpec {
+        ModelSpec(name: name, latency: LatencyTable(latencyMs.map { ($0.key, ms($0.value)) }))
+    }
+
+    static func spec(clients: [ClientSpec], servers: [ServerSpec], models: [ModelSpec], durationMs: Double,
+                     warmupMs: Double = 0, drainMs: Double = 10_000, seed: UInt64 = 1) -> WorldSpec {
+        let groups = Set(clients.map(\.group)).count
+        return WorldSpec(name: "test", seed: seed, duration: ms(durationMs), warmup: ms(warmupMs), drain: ms(drainMs),
+                         detail: .requests, models: models, servers: servers, clients: clients,
+                         clientGroups: (0..<groups).map { "group\($0)" })
+    }
+
+    struct Result {
+        var requests: [RequestRecord]   // sorted by request id
+        var batches: [BatchRecord]      // sorted by batch id
+        var summary: RunSummary
+        var end: SimTime
+    }
+
+    /// Runs `spec` and hands each finished request to `body` as it comes, keeping none: for runs
+    /// of millions of requests.
+    static func stream(_ spec: WorldSpec, _ body: (RequestRecord) -> Void) -> RunSummary {
+        var sim = World.simulation(spec)
+        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget {
+            sim.model.takeOutbox().requests.forEach(body)
+        }
+        let summary = sim.model.finish(at: sim.now)
+        sim.model.takeOutbox().requests.forEach(body)
+        return summary
+    }
+
+    static func run(_ spec: WorldSpec) -> Result {
+        var sim = World.simulation(spec)
+        var requests: [RequestRecord] = []
+        var batches: [BatchRecord] = []
+        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget {
+            let o = sim.model.takeOutbox()
+            requests += o.requests
+            batches += o.batches
+        }
+        let summary = sim.model.finish(at: sim.now)
+        let o = sim.model.takeOutbox()
+        requests += o.requests
+        batches += o.batches
+        return Result(requests: requests.sorted { $0.request.id < $1.request.id },
+                      batches: batches.sorted { $0.id < $1.id }, summary: summary, end: sim.now)
+    }
+}
