@@ -31,8 +31,9 @@ public struct Runner {
     }
 
     /// Runs the scenario. With a store, every row goes to it; without, only the summary is kept
-    /// (tests and benchmarks). `shouldStop` is polled between slices (a SIGINT flag).
-    public func run(store: ResultsStore?, shouldStop: () -> Bool = { false }) throws -> RunOutcome {
+    /// (tests and benchmarks). `shouldStop` is polled between slices (a SIGINT flag); an error it
+    /// throws fails the run like any other.
+    public func run(store: ResultsStore?, shouldStop: () throws -> Bool = { false }) throws -> RunOutcome {
         let spec = scenario.spec
         let clock = ContinuousClock()
         let started = clock.now
@@ -48,7 +49,7 @@ public struct Runner {
                 if let store, let runID { try store.write(rows, run: runID, spec: spec) }
                 switch reason {
                 case .queueEmpty, .reachedEndTime: break loop
-                case .eventBudget: if shouldStop() { status = .interrupted; break loop }
+                case .eventBudget: if try shouldStop() { status = .interrupted; break loop }
                 }
             }
             let summary = sim.model.finish(at: sim.now, interrupted: status == .interrupted)

@@ -4,26 +4,39 @@ import JSONConfig
 import Policies
 import SimKernel
 
-/// Turns the JSON tree of a scenario into a `WorldSpec`, one object type at a time. The key lists
-/// here are the scenario format: docs/scenario.md describes them and docs/scenario.schema.json
-/// mirrors them (a test keeps the three in step).
+/// The keys of each object in a scenario file. docs/scenario.md describes them and
+/// docs/scenario.schema.json mirrors them; a test keeps the three in step.
+public enum ScenarioFormat {
+    public static let rootKeys = ["name", "description", "seed", "duration_s", "warmup_s", "drain_s", "detail",
+                                  "models", "servers", "clients"]
+    public static let modelKeys = ["name", "latency_ms", "source"]
+    public static let serverKeys = ["name", "gpus", "policy", "variability", "queue_capacity", "drop_expired"]
+    public static let variabilityKeys = ["kind", "cv"]
+    public static let clientKeys = ["name", "count", "server", "model", "arrivals", "fps", "jitter_ms", "phase_ms",
+                                    "deadline_ms", "frame_bytes", "result_bytes", "network"]
+    public static let networkKeys = ["uplink_mbps", "downlink_mbps", "delay_ms"]
+
+    /// Each object type by the name of its definition in the JSON Schema.
+    public static let objects: [(definition: String, keys: [String])] = [
+        ("scenario", rootKeys), ("model", modelKeys), ("server", serverKeys),
+        ("variability", variabilityKeys), ("client", clientKeys), ("network", networkKeys),
+    ]
+}
+
+/// Turns the JSON tree of a scenario into a `WorldSpec`, one object type at a time.
 struct ScenarioReader {
-    static let rootKeys = ["name", "description", "seed", "duration_s", "warmup_s", "drain_s", "detail",
-                           "models", "servers", "clients"]
-    static let modelKeys = ["name", "latency_ms", "source"]
-    static let serverKeys = ["name", "gpus", "policy", "variability", "queue_capacity", "drop_expired"]
-    static let variabilityKeys = ["kind", "cv"]
-    static let clientKeys = ["name", "count", "server", "model", "arrivals", "fps", "jitter_ms", "phase_ms",
-                             "deadline_ms", "frame_bytes", "result_bytes", "network"]
-    static let networkKeys = ["uplink_mbps", "downlink_mbps", "delay_ms"]
 
     var description: String?
 
     mutating func world(_ root: ConfigNode) throws(ConfigError) -> WorldSpec {
-        let o = try root.object(keys: Self.rootKeys)
+        let o = try root.object(keys: ScenarioFormat.rootKeys)
         let name = try nonEmptyName(o.required("name"))
         description = try o.optional("description")?.string()
-        let seed = try o.optional("seed")?.uint64() ?? 1
+        var seed: UInt64 = 1
+        if let n = o.optional("seed") {
+            seed = try n.uint64()
+            if seed > UInt64(Int64.max) { throw n.error("must be at most 2^63-1 (9223372036854775807), got \(seed)") }
+        }
         let duration = try o.required("duration_s").positiveDouble()
         let warmup = try o.optional("warmup_s")?.nonNegativeDouble() ?? 0
         if warmup >= duration {
@@ -41,7 +54,7 @@ struct ScenarioReader {
         let serverNodes = try nonEmpty(o.required("servers"))
         let clientNodes = try nonEmpty(o.required("clients"))
         let serverNames = try serverNodes.map { n throws(ConfigError) in
-            try nonEmptyName(n.object(keys: Self.serverKeys).required("name"))
+            try nonEmptyName(n.object(keys: ScenarioFormat.serverKeys).required("name"))
         }
         try unique(serverNames, in: o.required("servers"))
 
@@ -68,7 +81,7 @@ struct ScenarioReader {
     // MARK: Models
 
     func model(_ node: ConfigNode) throws(ConfigError) -> ModelSpec {
-        let o = try node.object(keys: Self.modelKeys)
+        let o = try node.object(keys: ScenarioFormat.modelKeys)
         let name = try nonEmptyName(o.required("name"))
         _ = try o.optional("source")?.string()
         let tableNode = try o.required("latency_ms")
@@ -88,7 +101,7 @@ struct ScenarioReader {
     // MARK: Servers
 
     func server(_ node: ConfigNode, context: ServerPolicyContext) throws(ConfigError) -> ServerSpec {
-        let o = try node.object(keys: Self.serverKeys)
+        let o = try node.object(keys: ScenarioFormat.serverKeys)
         let name = try o.required("name").string()
         let gpus = try o.optional("gpus")?.positiveInt() ?? 1
         let policyNode = o.optional("policy")
@@ -110,7 +123,7 @@ struct ScenarioReader {
             default: throw node.error("lognormal needs a coefficient of variation: {\"kind\": \"lognormal\", \"cv\": 0.1}")
             }
         }
-        let o = try node.object(keys: Self.variabilityKeys)
+        let o = try node.object(keys: ScenarioFormat.variabilityKeys)
         let kind = try o.required("kind").choice(kinds)
         if kind != "lognormal", let cv = o.optional("cv") { throw cv.error("only the lognormal kind takes a cv") }
         switch kind {
@@ -128,7 +141,7 @@ struct ScenarioReader {
     }
 
     func clientGroup(_ node: ConfigNode, index: Int, servers: [String], models: [String]) throws(ConfigError) -> ClientGroup {
-        let o = try node.object(keys: Self.clientKeys)
+        let o = try node.object(keys: ScenarioFormat.clientKeys)
         let name = try nonEmptyName(o.required("name"))
         let count = try o.optional("count")?.positiveInt() ?? 1
         let server: Int
@@ -178,7 +191,7 @@ struct ScenarioReader {
     }
 
     func network(_ node: ConfigNode) throws(ConfigError) -> (LinkSpec, LinkSpec) {
-        let o = try node.object(keys: Self.networkKeys)
+        let o = try node.object(keys: ScenarioFormat.networkKeys)
         let up = try o.required("uplink_mbps").positiveDouble()
         let down = try o.required("downlink_mbps").positiveDouble()
         let delay = Time.milliseconds(try o.optional("delay_ms")?.nonNegativeDouble() ?? 0)

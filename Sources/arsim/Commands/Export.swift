@@ -42,7 +42,11 @@ struct Export: ParsableCommand {
                     try? FileManager.default.removeItem(atPath: temporary)
                     throw error
                 }
-                _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: csv), withItemAt: URL(fileURLWithPath: temporary))
+                // rename(2) replaces the target atomically: a reader sees the old file or the new one.
+                guard rename(temporary, csv) == 0 else {
+                    try? FileManager.default.removeItem(atPath: temporary)
+                    throw fail("cannot write \(csv): \(String(cString: strerror(errno)))", code: 1)
+                }
             } else {
                 let out = FileHandle.standardOutput
                 try CSVExport.export(store: store, table: table, run: runID) { out.write(Data($0.utf8)) }

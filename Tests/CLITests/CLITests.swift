@@ -1,0 +1,129 @@
+import Foundation
+import XCTest
+
+final class CLITests: TemporaryDirectoryTestCase {
+    let quickstart = Repo.path("Workloads/scenarios/quickstart.json")
+
+    /// Determinism across processes: Swift seeds its hashing per process, so two separate runs of
+    /// the same scenario and seed are the real test. Every metric table must come out
+    /// byte-identical (the runs table holds wall-clock times and is left out).
+    func testSameScenarioAndSeedGiveByteIdenticalResultsInTwoProcesses() throws {
+        var digests: [String] = []
+        var exports: [String] = []
+        var requestTables: [String] = []
+        for i in 0..<2 {
+            let db = file("run\(i).sqlite")
+            let r = try Arsim.run(["run", quickstart, "--db", db, "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            var all = ""
+            for table in ["requests", "batches", "summary", "gpus"] {
+                let e = try Arsim.run(["export", "--db", db, "--table", table, "--run", "1"])
+                XCTAssertEqual(e.status, 0, e.stderr)
+                all += e.stdout
+                if table == "requests" { requestTables.append(e.stdout) }
+            }
+            XCTAssertGreaterThan(all.count, 1_000_000, "the quickstart writes every request")
+            exports.append(all)
+            digests.append(String(fnv1a64(all), radix: 16))
+        }
+        XCTAssertEqual(digests[0], digests[1])
+        XCTAssertTrue(exports[0] == exports[1])
+
+        let other = try Arsim.run(["run", quickstart, "--db", file("other.sqlite"), "--quiet", "--seed", "2"])
+        XCTAssertEqual(other.status, 0, other.stderr)
+        let e = try Arsim.run(["export", "--db", file("other.sqlite"), "--table", "requests"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        XCTAssertNotEqual(e.stdout, requestTables[0], "another seed gives other results")
+        XCTAssertEqual(e.stdout.split(separator: "\n").first, requestTables[0].split(separator: "\n").first)
+    }
+
+    func fnv1a64(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in s.utf8 { h ^= UInt64(b); h &*= 0x0000_0100_0000_01B3 }
+        return h
+    }
+
+    func testBadScenarioGivesOneLineAndExitCode2() throws {
+        let text = try String(contentsOfFile: quickstart, encoding: .utf8).replacingOccurrences(of: "\"fps\": 30", with: "\"fsp\": 30")
+        let path = try write("bad.json", text)
+        let db = file("keep.sqlite")
+        XCTAssertEqual(try Arsim.run(["run", quickstart, "--db", db, "--quiet"]).status, 0)
+        for command in [["validate", path], ["run", path, "--db", db]] {
+            let r = try Arsim.run(command)
+            XCTAssertEqual(r.status, 2)
+            XCTAssertEqual(r.stderr, "arsim: error: \(path):30:7: clients[0].fsp: unknown key; did you mean \"fps\"?\n")
+            XCTAssertEqual(r.stdout, "")
+        }
+        let runs = try Arsim.run(["runs", "--db", db])
+        XCTAssertTrue(runs.stdout.contains("completed"), "the earlier result is still there")
+    }
+
+    func testValidateAcceptsGoodScenario() throws {
+        let r = try Arsim.run(["validate", quickstart])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("ok: \"quickstart\": 20 clients in 1 groups, 1 servers with 2 GPUs, 1 models"), r.stdout)
+    }
+
+    func testMissingScenarioFileIsBadInput() throws {
+        let r = try Arsim.run(["run", file("nope.json"), "--db", file("x.sqlite")])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.hasPrefix("arsim: error: ") && r.stderr.contains("no such file"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file("x.sqlite")), "nothing is created for bad input")
+    }
+
+    func testBadArgumentsExitWith2() throws {
+        XCTAssertEqual(try Arsim.run(["run", quickstart, "--detail", "everything", "--db", file("x.sqlite")]).status, 2)
+        let e = try Arsim.run(["export", "--db", file("none.sqlite"), "--table", "runs"])
+        XCTAssertEqual(e.status, 2)
+        XCTAssertEqual(try Arsim.run(["frobnicate"]).status, 64, "argument-parser's usage error")
+    }
+
+    func testDefaultDatabaseIsResultsScenarioName() throws {
+        let scenario = try write("s.json", try String(contentsOfFile: quickstart, encoding: .utf8)
+            .replacingOccurrences(of: "\"duration_s\": 30", with: "\"duration_s\": 3"))
+        let r = try Arsim.run(["run", scenario], in: directory)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: file("Results/quickstart.sqlite")))
+        XCTAssertTrue(r.stdout.contains("run 1 → Results/quickstart.sqlite"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("scope"), r.stdout)
+    }
+
+    func testExportWritesCSVFile() throws {
+        let db = file("e.sqlite")
+        XCTAssertEqual(try Arsim.run(["run", quickstart, "--db", db, "--quiet", "--detail", "summary"]).status, 0)
+        let out = file("summary.csv")
+        let r = try Arsim.run(["export", "--db", db, "--table", "summary", "--run", "1", "--csv", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("run_id,scope,name,requests,completed,met_deadline,"))
+        XCTAssertEqual(text.split(separator: "\n").count, 5, "header + run, server, client group, model")
+        XCTAssertEqual(try Arsim.run(["export", "--db", db, "--table", "requests", "--run", "1"]).stdout.split(separator: "\n").count, 1,
+                       "summary detail writes no request rows")
+    }
+
+    /// SIGINT stops the run cleanly: exit status 130, the run marked interrupted, its summary kept.
+    func testSIGINTMarksRunInterrupted() throws {
+        let long = try write("long.json", try String(contentsOfFile: quickstart, encoding: .utf8)
+            .replacingOccurrences(of: "\"duration_s\": 30", with: "\"duration_s\": 100000")
+            .replacingOccurrences(of: "\"detail\": \"requests\"", with: "\"detail\": \"summary\""))
+        let db = file("i.sqlite")
+        let (p, out, err) = try Arsim.start(["run", long, "--db", db])
+        // Wait until the run is recorded as running (the signal handler is installed by then).
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let r = try? Arsim.run(["runs", "--db", db]), r.stdout.contains("running") { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        kill(p.processIdentifier, SIGINT)
+        _ = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("interrupted"), stderr)
+        let runs = try Arsim.run(["runs", "--db", db])
+        XCTAssertTrue(runs.stdout.contains("interrupted"), runs.stdout)
+        let summary = try Arsim.run(["export", "--db", db, "--table", "summary", "--run", "1"])
+        XCTAssertEqual(summary.stdout.split(separator: "\n").count, 5, summary.stdout)
+    }
+}

@@ -1,0 +1,195 @@
+import EdgeWorld
+import Foundation
+import ResultsStore
+import Runner
+import Scenario
+import XCTest
+
+final class ResultsStoreTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func scenario(name: String = "store test", detail: String = "requests", seconds: Double = 3) throws -> Scenario {
+        try Scenario.parse("""
+            {"name": "\(name)", "duration_s": \(seconds), "warmup_s": 0.5, "detail": "\(detail)",
+             "models": [{"name": "m", "latency_ms": {"1": 4, "2": 5, "4": 7}}],
+             "servers": [{"name": "edge", "gpus": 2, "policy": {"name": "dynamic_batch", "max_batch": 4, "max_queue_delay_ms": 2},
+                          "variability": "exponential"}],
+             "clients": [{"name": "p", "count": 10, "model": "m", "fps": 30, "deadline_ms": 50, "frame_bytes": 20000,
+                          "result_bytes": 100, "network": {"uplink_mbps": 30, "downlink_mbps": 60, "delay_ms": 5}}]}
+            """, file: "inline.json")
+    }
+
+    func csv(_ store: ResultsStore, _ table: String, run: Int64? = nil) throws -> String {
+        var text = ""
+        try CSVExport.export(store: store, table: table, run: run) { text += $0 }
+        return text
+    }
+
+    func count(_ store: ResultsStore, _ table: String, run: Int64) throws -> Int {
+        try csv(store, table, run: run).split(separator: "\n").count - 1
+    }
+
+    func testCompletedRunHasAllItsRows() throws {
+        let store = try ResultsStore(path: directory.appendingPathComponent("r.sqlite").path)
+        let outcome = try Runner(scenario: scenario()).run(store: store)
+        let run = try XCTUnwrap(outcome.runID)
+        XCTAssertEqual(outcome.status, .completed)
+        let runs = try store.runs()
+        XCTAssertEqual(runs.map(\.status), ["completed"])
+        XCTAssertEqual(runs[0].events, Int64(outcome.eventsProcessed))
+        // 10 clients × 30 fps × 3 s; every one written, the summary counts those after warm-up.
+        XCTAssertEqual(try count(store, "requests", run: run), 900)
+        XCTAssertEqual(outcome.summary.run.requests, 750)
+        // Every request that reached a GPU is in exactly one batch row.
+        let batches = CSVReader.parse(try csv(store, "batches", run: run))
+        let sizeColumn = try XCTUnwrap(batches[0].firstIndex(of: "size"))
+        let requests = CSVReader.parse(try csv(store, "requests", run: run))
+        let batchColumn = try XCTUnwrap(requests[0].firstIndex(of: "batch_id"))
+        XCTAssertEqual(batches.dropFirst().map { Int($0[sizeColumn])! }.reduce(0, +),
+                       requests.dropFirst().filter { !$0[batchColumn].isEmpty }.count)
+        XCTAssertGreaterThanOrEqual(batches.count - 1, outcome.summary.gpus.map(\.batches).reduce(0, +))
+        XCTAssertEqual(try count(store, "summary", run: run), outcome.summary.rows.count)
+        XCTAssertEqual(try count(store, "gpus", run: run), 2)
+    }
+
+    func testLaterRunsAppendAndNothingEarlierIsLost() throws {
+        let path = directory.appendingPathComponent("r.sqlite").path
+        let first = try Runner(scenario: scenario()).run(store: ResultsStore(path: path))
+        let before = try csv(ResultsStore(path: path), "requests", run: first.runID)
+        var s = try scenario()
+        s.spec.seed = 99
+        let second = try Runner(scenario: s).run(store: ResultsStore(path: path))
+        let store = try ResultsStore(path: path)
+        XCTAssertEqual(try store.runs().map(\.id), [1, 2])
+        XCTAssertEqual(second.runID, 2)
+        XCTAssertEqual(try csv(store, "requests", run: 1), before)
+        XCTAssertNotEqual(try csv(store, "requests", run: 2).split(separator: "\n").dropFirst().map { $0.dropFirst(2) },
+                          before.split(separator: "\n").dropFirst().map { $0.dropFirst(2) }, "another seed, other rows")
+    }
+
+    func testSummaryDetailWritesNoPerRequestRows() throws {
+        let store = try ResultsStore(path: directory.appendingPathComponent("r.sqlite").path)
+        let outcome = try Runner(scenario: scenario(detail: "summary")).run(store: store)
+        XCTAssertEqual(try count(store, "requests", run: outcome.runID!), 0)
+        XCTAssertEqual(try count(store, "batches", run: outcome.runID!), 0)
+        XCTAssertGreaterThan(try count(store, "summary", run: outcome.runID!), 0)
+    }
+
+    /// An interrupted run keeps what it simulated, gets its summary, and is marked.
+    func testInterruptedRunIsMarkedAndConsistent() throws {
+        let store = try ResultsStore(path: directory.appendingPathComponent("r.sqlite").path)
+        var runner = Runner(scenario: try scenario(seconds: 30))
+        runner.sliceEvents = 1_000
+        var slices = 0
+        let outcome = try runner.run(store: store) { slices += 1; return slices == 3 }
+        XCTAssertEqual(outcome.status, .interrupted)
+        let row = try store.runs()[0]
+        XCTAssertEqual(row.status, "interrupted")
+        XCTAssertEqual(row.error, "interrupted by signal")
+        XCTAssertEqual(outcome.eventsProcessed, 3_000)
+        let requests = try count(store, "requests", run: 1)
+        XCTAssertGreaterThan(requests, 0)
+        XCTAssertEqual(outcome.summary.windowSeconds, Double(outcome.simulatedEnd) / 1e9 - 0.5, accuracy: 1e-9,
+                       "an interrupted run measures up to where it stopped")
+        XCTAssertGreaterThan(try count(store, "summary", run: 1), 0)
+    }
+
+    /// A run that fails midway is marked failed with the error, and the rows of the slices
+    /// committed before the failure are all there, none half-written.
+    func testFailedRunIsMarkedAndConsistent() throws {
+        struct Boom: Error, CustomStringConvertible { var description: String { "disk on fire" } }
+        let store = try ResultsStore(path: directory.appendingPathComponent("r.sqlite").path)
+        var runner = Runner(scenario: try scenario(seconds: 30))
+        runner.sliceEvents = 1_000
+        var slices = 0
+        XCTAssertThrowsError(try runner.run(store: store) {
+            slices += 1
+            if slices == 2 { throw Boom() }
+            return false
+        })
+        let row = try store.runs()[0]
+        XCTAssertEqual(row.status, "failed")
+        XCTAssertEqual(row.error, "disk on fire")
+        XCTAssertNotNil(try csv(store, "requests", run: 1))
+        XCTAssertEqual(try count(store, "summary", run: 1), 0, "a failed run has no summary")
+        // A later run in the same file works and the failed one stays.
+        let next = try Runner(scenario: scenario()).run(store: store)
+        XCTAssertEqual(next.runID, 2)
+        XCTAssertEqual(try store.runs().map(\.status), ["failed", "completed"])
+    }
+
+    /// A run left `running` by a process that no longer exists is marked interrupted when the
+    /// database is next opened.
+    func testRunOfVanishedProcessIsMarkedInterrupted() throws {
+        let path = directory.appendingPathComponent("r.sqlite").path
+        let store = try ResultsStore(path: path)
+        let info = RunInfo(scenarioName: "x", scenarioFile: "x.json", scenarioJSON: "{}", seed: 1, detail: .summary, arsimVersion: "test")
+        let run = try store.beginRun(info)
+        // Pretend the run belongs to a process that has exited.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        let db = try SQLiteDatabase(path: path)
+        try db.execute("UPDATE runs SET pid = \(child.processIdentifier) WHERE run_id = \(run)")
+        XCTAssertEqual(try ResultsStore(path: path).runs()[0].status, "interrupted")
+    }
+
+    func testCSVQuotesFieldsPerRFC4180() throws {
+        let store = try ResultsStore(path: directory.appendingPathComponent("r.sqlite").path)
+        _ = try Runner(scenario: scenario(name: "quote \\\" and, comma", seconds: 0.7)).run(store: store)
+        let text = try csv(store, "runs")
+        let header = text.split(separator: "\n")[0]
+        XCTAssertTrue(header.hasPrefix("run_id,scenario_name,scenario_file,scenario_json,seed"))
+        XCTAssertTrue(text.contains(",\"quote \"\" and, comma\","), "quotes doubled, field quoted")
+        // The scenario JSON spans lines and has quotes: one quoted field, read back intact.
+        let fields = CSVReader.parse(text)
+        XCTAssertEqual(fields.count, 2)
+        XCTAssertEqual(fields[1][1], "quote \" and, comma")
+        XCTAssertTrue(fields[1][3].contains("\"duration_s\": 0.7"))
+        XCTAssertEqual(fields[1].count, fields[0].count)
+    }
+
+    func testExportRejectsUnknownTableWithSuggestion() throws {
+        let store = try ResultsStore(path: directory.appendingPathComponent("r.sqlite").path)
+        XCTAssertThrowsError(try csv(store, "request")) { error in
+            XCTAssertEqual("\(error)", "unknown table \"request\"; did you mean \"requests\"? (known: \"runs\", \"summary\", \"gpus\", \"requests\", \"batches\")")
+        }
+        XCTAssertThrowsError(try csv(store, "runs", run: 42)) { error in
+            XCTAssertEqual("\(error)", "no run with id 42 in this database")
+        }
+    }
+}
+
+/// A strict RFC 4180 reader, only to check that what the exporter writes reads back.
+enum CSVReader {
+    static func parse(_ text: String) -> [[String]] {
+        var rows: [[String]] = [], row: [String] = [], field = ""
+        var quoted = false, i = text.unicodeScalars.startIndex
+        let s = text.unicodeScalars
+        while i < s.endIndex {
+            let c = s[i]
+            if quoted {
+                if c == "\"" {
+                    let next = s.index(after: i)
+                    if next < s.endIndex && s[next] == "\"" { field.unicodeScalars.append("\""); i = next } else { quoted = false }
+                } else { field.unicodeScalars.append(c) }
+            } else if c == "\"" { quoted = true
+            } else if c == "," { row.append(field); field = ""
+            } else if c == "\n" { row.append(field); rows.append(row); row = []; field = ""
+            } else { field.unicodeScalars.append(c) }
+            i = s.index(after: i)
+        }
+        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
+        return rows
+    }
+}

@@ -1,0 +1,47 @@
+import JSONConfig
+import XCTest
+
+final class JSONParserTests: XCTestCase {
+    func parse(_ text: String) throws -> JSONValue { try JSONParser.parse(text) }
+
+    func testScalarsAndPositions() throws {
+        let v = try parse("{\n  \"a\": [1, -2.5e3, true, null],\n  \"b\": \"x\"\n}")
+        guard case .object(let o) = v.kind, case .array(let items)? = o["a"]?.kind else { return XCTFail() }
+        XCTAssertEqual(o.keys, ["a", "b"], "members keep document order")
+        XCTAssertEqual(items[1].position, SourcePosition(line: 2, column: 12))
+        guard case .number(let n) = items[1].kind else { return XCTFail() }
+        XCTAssertEqual(n.double, -2500)
+        XCTAssertNil(n.int64, "a number with an exponent is not an integer")
+        XCTAssertEqual(o["b"]?.position, SourcePosition(line: 3, column: 8))
+    }
+
+    func testLargeIntegersSurviveExactly() throws {
+        guard case .number(let n) = try parse("18446744073709551615").kind else { return XCTFail() }
+        XCTAssertEqual(n.uint64, UInt64.max)
+    }
+
+    func testStringEscapes() throws {
+        guard case .string(let s) = try parse(#""a\"b\\c\/\n\u00e9\ud83d\ude00""#).kind else { return XCTFail() }
+        XCTAssertEqual(s, "a\"b\\c/\né😀")
+    }
+
+    func testRejectsWhatRFC8259Rejects() {
+        for bad in ["[1,]", "{\"a\" 1}", "01", "1.", "-", "\"\\x\"", "[1 2]", "tru", "{\"a\":1}x", "\"a\nb\"", "", "\"\\ud800\""] {
+            XCTAssertThrowsError(try parse(bad), bad)
+        }
+    }
+
+    func testErrorPositionPointsAtTheProblem() {
+        XCTAssertThrowsError(try parse("[1,\n 2,\n x]")) { e in
+            let error = e as! JSONParser.SyntaxError
+            XCTAssertEqual(error.position, SourcePosition(line: 3, column: 2))
+        }
+    }
+
+    func testEditDistanceAndSuggestion() {
+        XCTAssertEqual(Suggestion.editDistance("fsp", "fps"), 1, "a transposition is one edit")
+        XCTAssertEqual(Suggestion.editDistance("kitten", "sitting"), 3)
+        XCTAssertEqual(Suggestion.nearest("uplink_mpbs", in: ["uplink_mbps", "downlink_mbps", "delay_ms"]), "uplink_mbps")
+        XCTAssertNil(Suggestion.nearest("colour", in: ["name", "gpus"]))
+    }
+}
