@@ -48,15 +48,14 @@ struct Bench: ParsableCommand {
         note("arsim bench: this is a debug build; figures are not representative (use swift build -c release)")
         #endif
         print("arsim \(ArsimVersion.current) bench · one thread · \(ProcessInfo.processInfo.processorCount) cores present")
-        var table = TextTable(header: ["benchmark", "events", "wall s", "M events/s", "target", "peak RSS MiB"])
+        print(line(["benchmark", "events", "wall s", "M events/s", "target", "peak RSS MiB"]))
         if chosen.contains("mm1") {
             let clock = ContinuousClock()
             var sim = MM1Model.start(MM1Model(arrivalRate: 0.9, serviceRate: 1.0, customers: customers, seed: 1))
             let start = clock.now
             _ = sim.run()
             let wall = seconds(clock.now - start)
-            table.rows.append(row("(a) mm1, \(grouped(UInt64(customers))) customers", sim.eventsProcessed, wall, target: 20))
-            print(table.render()); table.rows.removeAll()
+            print(row("(a) mm1, \(grouped(UInt64(customers))) customers", sim.eventsProcessed, wall, target: 20))
         }
         if chosen.contains("phold") {
             let clock = ContinuousClock()
@@ -64,8 +63,7 @@ struct Bench: ParsableCommand {
             let start = clock.now
             _ = sim.run(maxEvents: pholdEvents)
             let wall = seconds(clock.now - start)
-            table.rows.append(row("(b) phold, 1,024 x 16 pending", sim.eventsProcessed, wall, target: 10))
-            print(table.render().split(separator: "\n").dropFirst().joined(separator: "\n")); table.rows.removeAll()
+            print(row("(b) phold, 1,024 x 16 pending", sim.eventsProcessed, wall, target: 10))
         }
         if chosen.contains("world") {
             try benchWorld()
@@ -96,15 +94,23 @@ struct Bench: ParsableCommand {
         }
         _ = sim.model.finish(at: sim.now)
         let wall = seconds(clock.now - start)
-        var table = TextTable(header: ["benchmark", "events", "wall s", "M events/s", "target", "peak RSS MiB"])
-        table.rows.append(row(label, sim.eventsProcessed, wall, target: 2))
-        print(table.render().split(separator: "\n").dropFirst().joined(separator: "\n"))
+        print(row(label, sim.eventsProcessed, wall, target: 2))
         print("    resident MiB at 1/4, 1/2, 3/4, end of simulated time: \(samples.joined(separator: ", "))")
     }
 
-    func row(_ name: String, _ events: UInt64, _ wall: Double, target: Double) -> [String] {
+    func row(_ name: String, _ events: UInt64, _ wall: Double, target: Double) -> String {
         let rate = Double(events) / wall / 1e6
-        return [name, grouped(events), fixed(wall, 3), fixed(rate, 2), "≥ \(fixed(target, 0))", fixed(Memory.peakMiB(), 1)]
+        return line([name, grouped(events), fixed(wall, 3), fixed(rate, 2), ">= \(fixed(target, 0))", fixed(Memory.peakMiB(), 1)])
+    }
+
+    /// One line of the report, in fixed-width columns so that lines printed as each benchmark
+    /// ends still line up.
+    func line(_ cells: [String]) -> String {
+        let widths = [34, 12, 8, 11, 7, 13]
+        return cells.enumerated().map { i, cell in
+            let pad = String(repeating: " ", count: max(0, widths[i] - cell.count))
+            return i == 0 ? cell + pad : pad + cell
+        }.joined(separator: "  ")
     }
 
     func seconds(_ d: Duration) -> Double {

@@ -20,15 +20,15 @@ struct SummaryReport {
                      + "\(grouped(outcome.eventsProcessed)) events (\(fixed(rate / 1e6, 2)) M events/s) · \(outcome.status.rawValue)")
         lines.append("measured window: \(fixed(outcome.summary.windowSeconds, 3)) s after a \(fixed(Time.toSeconds(spec.warmup), 3)) s warm-up; latency is capture to result back")
         lines.append("")
-        var table = TextTable(header: ["scope", "name", "requests", "done", "dropped", "miss rate", "req/s",
+        var table = TextTable(header: ["scope", "name", "requests", "done", "dropped", "unfinished", "miss rate", "req/s",
                                        "mean ms", "p50", "p95", "p99", "p99.9", "GPU util"])
         table.leftAligned = [0, 1]
         for r in outcome.summary.rows {
-            table.rows.append([r.scope, r.name, String(r.requests), String(r.completed), String(r.dropped + r.unfinished),
+            table.rows.append([r.scope, r.name, String(r.requests), String(r.completed), String(r.dropped), String(r.unfinished),
                                fixed(r.deadlineMissRate.map { $0 * 100 }, 2) + (r.deadlineMissRate == nil ? "" : "%"),
                                fixed(r.throughput, 1), fixed(r.latencyMeanMs, 2), fixed(r.latencyP50Ms, 2),
                                fixed(r.latencyP95Ms, 2), fixed(r.latencyP99Ms, 2), fixed(r.latencyP999Ms, 2),
-                               r.gpuUtilization.map { fixed($0 * 100, 1) + "%" } ?? ""])
+                               r.gpuUtilization.map { fixed($0 * 100, 1) + "%" } ?? "-"])
         }
         lines.append(table.render())
         return lines.joined(separator: "\n")
