@@ -18,6 +18,7 @@ let package = Package(
     targets: [
         // System libraries, installed by `make` through apt (libsqlite3-dev).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLapack", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
         .target(name: "SimKernel"),
         .target(name: "JSONConfig"),
@@ -26,17 +27,19 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
+        .target(name: "Profiles", dependencies: ["CLapack", "EdgeWorld", "JSONConfig", "SimKernel"]),
         .target(name: "Policies", dependencies: ["EdgeWorld", "JSONConfig", "SimKernel"]),
-        .target(name: "Scenario", dependencies: ["EdgeWorld", "JSONConfig", "Policies", "SimKernel"]),
+        .target(name: "Scenario", dependencies: ["EdgeWorld", "JSONConfig", "Policies", "Profiles", "SimKernel"]),
         .target(name: "ResultsStore", dependencies: ["CSQLite", "EdgeWorld", "JSONConfig"]),
         .target(name: "Runner", dependencies: ["EdgeWorld", "ResultsStore", "Scenario", "SimKernel"]),
         .target(name: "Benchmarks", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
         .executableTarget(name: "arsim", dependencies: [
-            "Benchmarks", "EdgeWorld", "JSONConfig", "ResultsStore", "Runner", "Scenario", "SimKernel",
+            "Benchmarks", "EdgeWorld", "JSONConfig", "Profiles", "ResultsStore", "Runner", "Scenario", "SimKernel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "EdgeWorld", "JSONConfig", "SimKernel"]),
         .testTarget(name: "EdgeWorldTests", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "JSONConfig", "EdgeWorld", "Policies"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", "Runner", "Scenario", "EdgeWorld"]),

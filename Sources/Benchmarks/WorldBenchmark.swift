@@ -14,7 +14,7 @@ public enum WorldBenchmark {
         ]))
         let servers = (0..<8).map { i in
             ServerSpec(name: "edge\(i)", gpus: 8,
-                       policy: DynamicBatchPolicy(maxBatch: 8, maxQueueDelay: Time.milliseconds(2), models: [resnet]),
+                       policy: DynamicBatchPolicy(maxBatch: 8, maxQueueDelay: Time.milliseconds(2), tables: [resnet.latency]),
                        variability: .lognormal(cv: 0.05), queueCapacity: 512, dropExpired: true)
         }
         let uplink = LinkSpec(bitsPerSecond: 20e6, propagationDelay: Time.milliseconds(10))

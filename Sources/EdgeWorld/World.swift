@@ -25,7 +25,7 @@ public struct World: EventHandler, Sendable {
     public init(spec: WorldSpec) {
         self.spec = spec
         clients = spec.clients.map { ClientState(spec: $0, seed: spec.seed) }
-        servers = spec.servers.map { ServerState(spec: $0, models: spec.models.count, seed: spec.seed) }
+        servers = spec.servers.enumerated().map { ServerState(spec: $1, index: $0, world: spec) }
         recorder = Recorder(spec: spec)
     }
 

@@ -6,20 +6,30 @@ import SimKernel
 public struct ServerPolicyContext: Sendable {
     /// The model catalogue, indexed as the world indexes it.
     public let models: [ModelSpec]
+    /// This server's latency table of each model (nil for models it does not serve).
+    public let tables: [LatencyTable?]
     /// The models that clients send to this server.
     public let modelsServed: [Int]
 
-    public init(models: [ModelSpec], modelsServed: [Int]) {
+    public init(models: [ModelSpec], tables: [LatencyTable?], modelsServed: [Int]) {
         self.models = models
+        self.tables = tables
         self.modelsServed = modelsServed
     }
 
     /// Fails, naming the model and its table, if a model served lacks a latency for `size`.
     public func requireBatchSize(_ size: Int, at node: ConfigNode) throws(ConfigError) {
-        for m in modelsServed where models[m].latency.latency(batchSize: size) == nil {
-            let sizes = models[m].latency.batchSizes.map(String.init).joined(separator: ", ")
+        for m in modelsServed {
+            guard let table = tables[m], table.latency(batchSize: size) == nil else { continue }
+            let sizes = Self.describe(table.batchSizes)
             throw node.error("batch size \(size) is not in the latency table of model \"\(models[m].name)\" (it has \(sizes))")
         }
+    }
+
+    /// "1, 2, 4" or, for a run of consecutive sizes, "1 to 64".
+    public static func describe(_ sizes: [Int]) -> String {
+        if sizes.count > 3, sizes.last! - sizes.first! == sizes.count - 1 { return "\(sizes.first!) to \(sizes.last!)" }
+        return sizes.map(String.init).joined(separator: ", ")
     }
 }
 
@@ -65,7 +75,7 @@ public enum ServerPolicies {
                 try context.requireBatchSize(maxBatch, at: maxNode)
                 try context.requireBatchSize(1, at: maxNode)
                 let delay = try object.required("max_queue_delay_ms").nonNegativeDouble()
-                return DynamicBatchPolicy(maxBatch: maxBatch, maxQueueDelay: Time.milliseconds(delay), models: context.models)
+                return DynamicBatchPolicy(maxBatch: maxBatch, maxQueueDelay: Time.milliseconds(delay), tables: context.tables)
             }),
     ]
 

@@ -15,9 +15,11 @@ public struct RunInfo: Sendable {
     public var seed: UInt64
     public var detail: DetailLevel
     public var arsimVersion: String
+    public var latencySources: [LatencySource]
 
     public init(scenarioName: String, scenarioFile: String, scenarioJSON: String, seed: UInt64,
-                detail: DetailLevel, arsimVersion: String) {
+                detail: DetailLevel, arsimVersion: String, latencySources: [LatencySource] = []) {
+        self.latencySources = latencySources
         self.scenarioName = scenarioName
         self.scenarioFile = scenarioFile
         self.scenarioJSON = scenarioJSON
@@ -48,8 +50,12 @@ public final class ResultsStore {
 
     // MARK: Run lifecycle
 
-    /// Records a new run as `running` and returns its id.
-    public func beginRun(_ info: RunInfo) throws(SQLiteError) -> Int64 {
+    /// Records a new run as `running`, with where its latencies come from, and returns its id.
+    public func beginRun(_ info: RunInfo) throws -> Int64 {
+        try db.transaction { try insertRun(info) }
+    }
+
+    private func insertRun(_ info: RunInfo) throws(SQLiteError) -> Int64 {
         let s = try db.prepare("""
             INSERT INTO runs (scenario_name, scenario_file, scenario_json, seed, detail, arsim_version,
                               started_at, status, host, pid)
@@ -65,7 +71,25 @@ public final class ResultsStore {
         s.bind(8, ProcessInfo.processInfo.hostName)
         s.bind(9, Int64(getpid()))
         try s.run()
-        return db.lastInsertRowID
+        let run = db.lastInsertRowID
+        let l = try db.prepare("""
+            INSERT INTO latency_sources (run_id, server, model, gpu, precision, kind, source, reference, batch_sizes, fit_residual_us)
+            VALUES (?,?,?,?,?,?,?,?,?,?)
+            """)
+        for src in info.latencySources {
+            l.bind(1, run)
+            l.bind(2, src.server)
+            l.bind(3, src.model)
+            l.bind(4, src.gpu)
+            l.bind(5, src.precision)
+            l.bind(6, src.kind)
+            l.bind(7, src.source)
+            l.bind(8, src.reference)
+            l.bind(9, src.batchSizes)
+            l.bind(10, src.fitResidualUs)
+            try l.run()
+        }
+        return run
     }
 
     /// Writes the rows a slice of the run produced, in one transaction.

@@ -8,6 +8,7 @@ enum Schema {
     /// Tables that `arsim export` offers, with the columns that order their rows.
     static let exportable: [(table: String, orderBy: String)] = [
         ("runs", "run_id"),
+        ("latency_sources", "run_id, server, model"),
         ("summary", "run_id, rowid"),
         ("gpus", "run_id, server, gpu"),
         ("requests", "run_id, request_id"),
@@ -38,6 +39,19 @@ enum Schema {
             error            TEXT,
             host             TEXT,
             pid              INTEGER
+        );
+
+        CREATE TABLE IF NOT EXISTS latency_sources (
+            run_id          INTEGER NOT NULL REFERENCES runs (run_id),
+            server          TEXT NOT NULL,
+            model           TEXT NOT NULL,
+            gpu             TEXT NOT NULL,
+            precision       TEXT NOT NULL,
+            kind            TEXT NOT NULL CHECK (kind IN ('scenario', 'measured', 'derived')),
+            source          TEXT NOT NULL,
+            reference       TEXT NOT NULL,
+            batch_sizes     TEXT NOT NULL,
+            fit_residual_us REAL
         );
 
         CREATE TABLE IF NOT EXISTS requests (

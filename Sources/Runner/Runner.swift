@@ -39,7 +39,8 @@ public struct Runner {
         let started = clock.now
         let runID = try store?.beginRun(RunInfo(
             scenarioName: scenario.name, scenarioFile: scenario.file, scenarioJSON: scenario.text,
-            seed: spec.seed, detail: spec.detail, arsimVersion: ArsimVersion.current))
+            seed: spec.seed, detail: spec.detail, arsimVersion: ArsimVersion.current,
+            latencySources: spec.latencySources))
         var sim = World.simulation(spec)
         var status = RunStatus.completed
         do {

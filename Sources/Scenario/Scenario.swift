@@ -2,6 +2,7 @@ import EdgeWorld
 import Foundation
 import JSONConfig
 import Policies
+import Profiles
 import SimKernel
 
 /// A scenario file, read and checked: the world it describes, and its text as given (which the
@@ -15,19 +16,20 @@ public struct Scenario: Sendable {
 
     /// Reads and validates a scenario file. Every mistake is a `ConfigError` naming the file,
     /// line, JSON path and what was expected.
-    public static func load(path: String) throws(ConfigError) -> Scenario {
+    public static func load(path: String, profileRoots: [String] = ProfileLibrary.defaultRoots()) throws(ConfigError) -> Scenario {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ConfigError(file: path, position: nil, path: "", message: "cannot read the file (\(FileReadError.describe(error, path: path)))")
         }
-        return try parse(text, file: path)
+        return try parse(text, file: path, profileRoots: profileRoots)
     }
 
-    public static func parse(_ text: String, file: String) throws(ConfigError) -> Scenario {
+    /// `profileRoots`: folders searched for profiles after the scenario's own `profiles` folders.
+    public static func parse(_ text: String, file: String, profileRoots: [String] = ProfileLibrary.defaultRoots()) throws(ConfigError) -> Scenario {
         let root = try ConfigNode.parse(text, file: file)
-        var reader = ScenarioReader()
+        var reader = ScenarioReader(defaultProfileRoots: profileRoots)
         let spec = try reader.world(root)
         return Scenario(name: spec.name, description: reader.description, file: file, text: text, spec: spec)
     }

@@ -2,15 +2,16 @@ import EdgeWorld
 import Foundation
 import JSONConfig
 import Policies
+import Profiles
 import SimKernel
 
 /// The keys of each object in a scenario file. docs/scenario.md describes them and
 /// docs/scenario.schema.json mirrors them; a test keeps the three in step.
 public enum ScenarioFormat {
     public static let rootKeys = ["name", "description", "seed", "duration_s", "warmup_s", "drain_s", "detail",
-                                  "models", "servers", "clients"]
-    public static let modelKeys = ["name", "latency_ms", "source"]
-    public static let serverKeys = ["name", "gpus", "policy", "variability", "queue_capacity", "drop_expired"]
+                                  "profiles", "models", "servers", "clients"]
+    public static let modelKeys = ["name", "latency_ms", "profile", "source"]
+    public static let serverKeys = ["name", "gpu", "gpus", "precision", "policy", "variability", "queue_capacity", "drop_expired"]
     public static let variabilityKeys = ["kind", "cv"]
     public static let clientKeys = ["name", "count", "server", "model", "arrivals", "fps", "jitter_ms", "phase_ms",
                                     "deadline_ms", "frame_bytes", "result_bytes", "network"]
@@ -25,8 +26,10 @@ public enum ScenarioFormat {
 
 /// Turns the JSON tree of a scenario into a `WorldSpec`, one object type at a time.
 struct ScenarioReader {
-
     var description: String?
+    /// Folders searched for profiles after the scenario's own `profiles`.
+    var defaultProfileRoots: [String]
+    var library = ProfileLibrary(roots: [])
 
     mutating func world(_ root: ConfigNode) throws(ConfigError) -> WorldSpec {
         let o = try root.object(keys: ScenarioFormat.rootKeys)
@@ -47,9 +50,25 @@ struct ScenarioReader {
             DetailLevel(rawValue: try n.choice(DetailLevel.allCases.map(\.rawValue)))!
         } ?? .summary
 
-        let models = try nonEmpty(o.required("models")).map { n throws(ConfigError) in try model(n) }
-        try unique(models.map(\.name), in: o.required("models"))
-        let modelNames = models.map(\.name)
+        var roots: [String] = []
+        if let n = o.optional("profiles") {
+            let base = (root.file as NSString).deletingLastPathComponent
+            for item in try n.array() {
+                let dir = try item.string()
+                let resolved = dir.hasPrefix("/") ? dir : (base.isEmpty ? dir : (base as NSString).appendingPathComponent(dir))
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDir), isDir.boolValue else {
+                    throw item.error("no folder at \(resolved)")
+                }
+                roots.append(resolved)
+            }
+        }
+        library = ProfileLibrary(roots: roots + defaultProfileRoots)
+
+        let modelNodes = try nonEmpty(o.required("models"))
+        let models = try modelNodes.map { n throws(ConfigError) in try model(n) }
+        try unique(models.map(\.spec.name), in: o.required("models"))
+        let modelNames = models.map(\.spec.name)
 
         let serverNodes = try nonEmpty(o.required("servers"))
         let clientNodes = try nonEmpty(o.required("clients"))
@@ -68,23 +87,39 @@ struct ScenarioReader {
         try uniqueClientNames(clients, groups: groups, nodes: clientNodes)
 
         var servers: [ServerSpec] = []
+        var sources: [LatencySource] = []
         for (s, node) in serverNodes.enumerated() {
             let served = Array(Set(clients.filter { $0.server == s }.map(\.model))).sorted()
-            servers.append(try server(node, context: ServerPolicyContext(models: models, modelsServed: served)))
+            let (server, used) = try self.server(node, models: models, modelNodes: modelNodes, served: served)
+            servers.append(server)
+            sources += used
         }
 
-        return WorldSpec(name: name, seed: seed, duration: Time.seconds(duration), warmup: Time.seconds(warmup),
-                         drain: Time.seconds(drain), detail: detail, models: models, servers: servers,
-                         clients: clients, clientGroups: groups)
+        var spec = WorldSpec(name: name, seed: seed, duration: Time.seconds(duration), warmup: Time.seconds(warmup),
+                             drain: Time.seconds(drain), detail: detail, models: models.map(\.spec), servers: servers,
+                             clients: clients, clientGroups: groups)
+        spec.latencySources = sources
+        return spec
     }
 
     // MARK: Models
 
-    func model(_ node: ConfigNode) throws(ConfigError) -> ModelSpec {
+    /// A model of the catalogue, with the name its profiles go by.
+    struct Model {
+        var spec: ModelSpec
+        var profileName: String
+        var source: String?
+    }
+
+    func model(_ node: ConfigNode) throws(ConfigError) -> Model {
         let o = try node.object(keys: ScenarioFormat.modelKeys)
         let name = try nonEmptyName(o.required("name"))
-        _ = try o.optional("source")?.string()
-        let tableNode = try o.required("latency_ms")
+        let source = try o.optional("source")?.string()
+        let profileName = try o.optional("profile").map { n throws(ConfigError) in try nonEmptyName(n) } ?? name
+        guard let tableNode = o.optional("latency_ms") else {
+            return Model(spec: ModelSpec(name: name, latency: nil), profileName: profileName, source: source)
+        }
+        if let p = o.optional("profile") { throw p.error("give either latency_ms or profile, not both") }
         let members = try tableNode.map()
         if members.isEmpty { throw tableNode.error("expected at least one batch size, as {\"1\": 5.2, \"4\": 11.0}") }
         var entries: [(batchSize: Int, latency: SimTime)] = []
@@ -95,31 +130,92 @@ struct ScenarioReader {
             let ms = try value.positiveDouble()
             entries.append((size, Time.milliseconds(ms)))
         }
-        return ModelSpec(name: name, latency: LatencyTable(entries))
+        return Model(spec: ModelSpec(name: name, latency: LatencyTable(entries)), profileName: profileName, source: source)
     }
 
     // MARK: Servers
 
-    func server(_ node: ConfigNode, context: ServerPolicyContext) throws(ConfigError) -> ServerSpec {
+    func server(_ node: ConfigNode, models: [Model], modelNodes: [ConfigNode], served: [Int]) throws(ConfigError)
+        -> (ServerSpec, [LatencySource]) {
         let o = try node.object(keys: ScenarioFormat.serverKeys)
         let name = try o.required("name").string()
+        let gpuNode = o.optional("gpu")
+        let gpu = try gpuNode.map { n throws(ConfigError) in try nonEmptyName(n) } ?? "generic"
+        let precision = try o.optional("precision").map { n throws(ConfigError) in try nonEmptyName(n) } ?? "fp32"
         let gpus = try o.optional("gpus")?.positiveInt() ?? 1
+
+        // Each model served here needs a latency table: the scenario's, or a profile for this GPU.
+        var profiled = [LatencyTable?](repeating: nil, count: models.count)
+        var sources: [LatencySource] = []
+        for m in served {
+            let model = models[m]
+            if let table = model.spec.latency {
+                sources.append(LatencySource(server: name, model: model.spec.name, gpu: gpu, precision: precision, kind: "scenario",
+                                             source: "scenario", reference: model.source ?? "latency_ms in the scenario (no source given)",
+                                             batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: nil))
+                continue
+            }
+            let (table, source) = try profileTable(model: model, server: name, gpu: gpu, gpuNode: gpuNode ?? o.node,
+                                                   precision: precision, modelNode: modelNodes[m])
+            profiled[m] = table
+            sources.append(source)
+        }
+        let tables = models.indices.map { models[$0].spec.latency ?? profiled[$0] }
+        let context = ServerPolicyContext(models: models.map(\.spec), tables: tables, modelsServed: served)
         let policyNode = o.optional("policy")
             ?? ConfigNode(JSONValue(.string("fifo"), at: node.value.position), path: node.path + ".policy", file: node.file)
         let policy = try ServerPolicies.make(from: policyNode, context: context)
         let variability = try o.optional("variability").map { n throws(ConfigError) in try self.variability(n) } ?? .deterministic
+        if variability == .measured {
+            for m in served where tables[m]?.spread(batchSize: tables[m]!.batchSizes[0]) == nil {
+                throw try o.required("variability").error(
+                    "\"measured\" needs a measured spread (std_us in the profile) for every model served; model \"\(models[m].spec.name)\" on \(gpu) has none")
+            }
+        }
         let capacity = try o.optional("queue_capacity")?.positiveInt()
         let dropExpired = try o.optional("drop_expired")?.bool() ?? false
-        return ServerSpec(name: name, gpus: gpus, policy: policy, variability: variability,
-                          queueCapacity: capacity, dropExpired: dropExpired)
+        let spec = ServerSpec(name: name, gpuType: gpu, gpus: gpus, policy: policy, variability: variability,
+                              queueCapacity: capacity, dropExpired: dropExpired, profiled: profiled)
+        return (spec, sources)
+    }
+
+    /// The latency table of `model` on this server's GPU type, from the profile library; an error
+    /// naming the GPU and the model where there is no profile for the pair.
+    func profileTable(model: Model, server: String, gpu: String, gpuNode: ConfigNode, precision: String,
+                      modelNode: ConfigNode) throws(ConfigError) -> (LatencyTable, LatencySource) {
+        let name = model.spec.name
+        if gpu == "generic" {
+            throw gpuNode.error("server \"\(server)\" serves model \"\(name)\", which has no latency_ms table; "
+                                + "name the server's GPU type (\"gpu\": \"T4\") to use a profile, or give the model a latency_ms table")
+        }
+        let key = ProfileLibrary.Key(gpu: gpu, model: model.profileName, precision: precision)
+        guard let profile = try library.load(key) else {
+            let others = library.gpus(for: model.profileName, precision: precision)
+            let hint = others.isEmpty
+                ? "no GPU has a \(precision) profile of \(model.profileName)"
+                : "\(model.profileName) (\(precision)) is profiled on \(others.joined(separator: ", "))"
+            throw gpuNode.error("no profile for model \"\(model.profileName)\" on GPU \"\(gpu)\" (\(precision)); \(hint); see `arsim profiles list`")
+        }
+        let latency: ProfileLatency
+        do {
+            latency = try ProfileLatency(profile: profile)
+        } catch {
+            throw ConfigError(file: library.entry(key)!.path, position: nil, path: "layers", message: "cannot fit batch sizes: \(error)")
+        }
+        let source = LatencySource(server: server, model: name, gpu: gpu, precision: precision, kind: profile.provenance.kind,
+                                   source: library.entry(key)!.path, reference: profile.provenance.summary,
+                                   batchSizes: ServerPolicyContext.describe(latency.table.batchSizes),
+                                   fitResidualUs: latency.fitResidualUs)
+        return (latency.table, source)
     }
 
     func variability(_ node: ConfigNode) throws(ConfigError) -> ServiceVariability {
-        let kinds = ["deterministic", "exponential", "lognormal"]
+        let kinds = ["deterministic", "exponential", "lognormal", "measured"]
         if case .string = node.value.kind {
             switch try node.choice(kinds) {
             case "deterministic": return .deterministic
             case "exponential": return .exponential
+            case "measured": return .measured
             default: throw node.error("lognormal needs a coefficient of variation: {\"kind\": \"lognormal\", \"cv\": 0.1}")
             }
         }
@@ -129,6 +225,7 @@ struct ScenarioReader {
         switch kind {
         case "deterministic": return .deterministic
         case "exponential": return .exponential
+        case "measured": return .measured
         default: return .lognormal(cv: try o.required("cv").positiveDouble())
         }
     }

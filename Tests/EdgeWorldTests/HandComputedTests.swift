@@ -97,7 +97,7 @@ final class HandComputedTests: XCTestCase {
     /// Dynamic batching (max 4, 3 ms): a lone request waits the full 3 ms then runs alone; four
     /// simultaneous requests run at once as a batch of 4.
     func testDynamicBatchTimeoutAndFullBatch() {
-        let policy = DynamicBatchPolicy(maxBatch: 4, maxQueueDelay: ms(3), models: [TestWorld.model(latencyMs: [1: 5, 2: 6, 4: 7])])
+        let policy = DynamicBatchPolicy(maxBatch: 4, maxQueueDelay: ms(3), tables: [TestWorld.model(latencyMs: [1: 5, 2: 6, 4: 7]).latency])
         let lone = TestWorld.client("lone", arrivals: .periodic(fps: 1, jitter: 0, phase: 0))
         var spec = TestWorld.spec(clients: [lone], servers: [ServerSpec(name: "s", gpus: 1, policy: policy)],
                                   models: [TestWorld.model(latencyMs: [1: 5, 2: 6, 4: 7])], durationMs: 100)

@@ -20,7 +20,7 @@ final class PropertyTests: XCTestCase {
             case 1: maxBatch = [2, 4][rng.nextIndex(below: 2)]; policy = FixedBatchPolicy(batchSize: maxBatch)
             default:
                 maxBatch = 8
-                policy = DynamicBatchPolicy(maxBatch: 8, maxQueueDelay: Time.milliseconds(rng.nextUnit() * 5), models: models)
+                policy = DynamicBatchPolicy(maxBatch: 8, maxQueueDelay: Time.milliseconds(rng.nextUnit() * 5), tables: models.map(\.latency))
             }
             let variability: [ServiceVariability] = [.deterministic, .exponential, .lognormal(cv: 0.3)]
             return ServerSpec(name: "s\(s)", gpus: 1 + rng.nextIndex(below: 3), policy: policy,

@@ -82,6 +82,7 @@ extension World {
         var request = Request(id: nextRequestID, client: c, server: Int32(spec.server), model: Int32(spec.model),
                               frame: clients[Int(c)].nextFrame, created: now, deadline: now + spec.deadline)
         nextRequestID += 1
+        request.endLayer = Int32(servers[spec.server].tables[spec.model]?.layerCount ?? 0)
         let (sent, arrival) = clients[Int(c)].uplink.send(bytes: spec.frameBytes, at: now)
         request.sent = sent
         let slot = requests.insert(request)

@@ -13,6 +13,10 @@ public struct Request: Sendable {
     public var model: Int32
     /// Index of the client's frame this request carries.
     public var frame: Int64
+    /// The layers still to run, [firstLayer, endLayer): the whole model for now; a split or a
+    /// pipeline stage narrows it, and execution charges exactly these layers.
+    public var firstLayer: Int32 = 0
+    public var endLayer: Int32 = 0
     public var created: SimTime
     /// Absolute time by which the result must be back at the client.
     public var deadline: SimTime

@@ -3,6 +3,8 @@ import SimKernel
 /// An edge server: identical GPUs fed from one set of queues by one policy.
 public struct ServerSpec: Sendable {
     public var name: String
+    /// The GPU type, as profiles name it ("T4", "H100"); "generic" when only scenario tables are used.
+    public var gpuType: String
     public var gpus: Int
     public var policy: any ServerPolicy
     public var variability: ServiceVariability
@@ -10,10 +12,15 @@ public struct ServerSpec: Sendable {
     public var queueCapacity: Int?
     /// Drop a request from the head of the queue once its deadline has passed.
     public var dropExpired: Bool
+    /// Latency tables from profiles for this server's GPU type, by model (nil where none is used).
+    public var profiled: [LatencyTable?]
 
-    public init(name: String, gpus: Int, policy: any ServerPolicy, variability: ServiceVariability = .deterministic,
-                queueCapacity: Int? = nil, dropExpired: Bool = false) {
+    public init(name: String, gpuType: String = "generic", gpus: Int, policy: any ServerPolicy,
+                variability: ServiceVariability = .deterministic, queueCapacity: Int? = nil, dropExpired: Bool = false,
+                profiled: [LatencyTable?] = []) {
         self.name = name
+        self.gpuType = gpuType
+        self.profiled = profiled
         self.gpus = gpus
         self.policy = policy
         self.variability = variability
@@ -37,15 +44,21 @@ struct ServerState: Sendable {
     var queues: RequestQueues
     var gpus: [GPUState]
     var policy: any ServerPolicy
+    var variability: ServiceVariability
     var serviceFactor: Distribution
+    /// The latency table of each model here (nil for models no client sends here).
+    var tables: [LatencyTable?]
     /// The pending wake-up the policy asked for, if any.
     var wakeup: EventID?
 
-    init(spec: ServerSpec, models: Int, seed: UInt64) {
-        queues = RequestQueues(models: models)
+    init(spec: ServerSpec, index: Int, world: WorldSpec) {
+        let seed = world.seed
+        queues = RequestQueues(models: world.models.count)
+        tables = world.models.indices.map { world.table(model: $0, server: index) }
+        variability = spec.variability
         gpus = (0..<spec.gpus).map { GPUState(rng: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/service")) }
         policy = spec.policy
-        serviceFactor = spec.variability.factor
+        serviceFactor = spec.variability.factor()
     }
 }
 

@@ -10,10 +10,11 @@ public struct DynamicBatchPolicy: ServerPolicy {
     /// Per model: the largest profiled batch size not above n, for n in 0...maxBatch.
     let usableSize: [[Int]]
 
-    public init(maxBatch: Int, maxQueueDelay: SimTime, models: [ModelSpec]) {
+    /// `tables`: the server's latency table of each model (nil for models it does not serve).
+    public init(maxBatch: Int, maxQueueDelay: SimTime, tables: [LatencyTable?]) {
         self.maxBatch = maxBatch
         self.maxQueueDelay = maxQueueDelay
-        usableSize = models.map { model in (0...maxBatch).map { model.latency.largestBatch(notAbove: $0) ?? 0 } }
+        usableSize = tables.map { table in (0...maxBatch).map { table?.largestBatch(notAbove: $0) ?? 0 } }
     }
 
     public func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {

@@ -19,6 +19,10 @@ struct SummaryReport {
         lines.append("simulated \(fixed(Time.toSeconds(outcome.simulatedEnd), 3)) s in \(fixed(outcome.wallSeconds, 3)) s wall · "
                      + "\(grouped(outcome.eventsProcessed)) events (\(fixed(rate / 1e6, 2)) M events/s) · \(outcome.status.rawValue)")
         lines.append("measured window: \(fixed(outcome.summary.windowSeconds, 3)) s after a \(fixed(Time.toSeconds(spec.warmup), 3)) s warm-up; latency is capture to result back")
+        for source in spec.latencySources {
+            let what = source.kind == "scenario" ? "latency_ms table in the scenario" : "\(source.kind) profile \(source.source)"
+            lines.append("latencies of \(source.model) on \(source.server) (\(source.gpu)): \(what)")
+        }
         lines.append("")
         var table = TextTable(header: ["scope", "name", "requests", "done", "dropped", "unfinished", "miss rate", "req/s",
                                        "mean ms", "p50", "p95", "p99", "p99.9", "GPU util"])

@@ -5,7 +5,9 @@ extension World {
     mutating func startBatch(server s: Int, gpu g: Int, model: Int, size: Int, scheduler: inout Scheduler<WorldEvent>) {
         precondition(size >= 1 && size <= servers[s].queues.count(model: model),
                      "policy asked for a batch of \(size) with \(servers[s].queues.count(model: model)) waiting")
-        guard let mean = spec.models[model].latency.latency(batchSize: size) else {
+        let head = servers[s].queues.head(model: model)!.slot
+        let layers = Int(requests[head].firstLayer)..<Int(requests[head].endLayer)
+        guard let table = servers[s].tables[model], let mean = table.latency(batchSize: size, layers: layers) else {
             preconditionFailure("policy chose batch size \(size), which model \(spec.models[model].name) has no latency for")
         }
         let now = scheduler.now
@@ -21,7 +23,9 @@ extension World {
             requests[slot].batchStart = now
             servers[s].gpus[g].members.append(slot)
         }
-        let factorDistribution = servers[s].serviceFactor
+        let factorDistribution = servers[s].variability == .measured
+            ? ServiceVariability.measured.factor(cv: table.spread(batchSize: size))
+            : servers[s].serviceFactor
         let factor = factorDistribution.sample(&servers[s].gpus[g].rng)
         let service = SimTime((Double(mean) * factor).rounded())
         servers[s].gpus[g].busy = true

@@ -1,38 +1,78 @@
+import Foundation
 import SimKernel
 
-/// The mean time one GPU takes to run a batch of a model, per batch size.
+/// The mean time one GPU takes to run a batch, per batch size, for every prefix of a model's
+/// layers, so that a batch can run the whole model or any contiguous range of layers (a split,
+/// a pipeline stage) by the same lookup.
 ///
-/// This is the whole-model table a scenario gives directly; per-layer profiles produce the same
-/// table by summing the layers a request still has to run.
+/// A scenario's whole-model table is a table of one layer; a per-layer profile gives one entry
+/// per layer (see the `Profiles` module, which also fills in batch sizes between profiled ones).
 public struct LatencyTable: Sendable, Equatable {
-    /// (batch size, mean latency), sorted by batch size.
-    public let entries: [(batchSize: Int, latency: SimTime)]
-    private let dense: [SimTime]   // index = batch size; -1 where the table has no entry
+    public let layerCount: Int
+    /// Batch sizes that can run, ascending.
+    public let batchSizes: [Int]
+    /// prefix[i][l]: time of layers 0..<l at batchSizes[i], nanoseconds.
+    private let prefix: [[SimTime]]
+    /// Position in `batchSizes` by batch size; -1 where absent.
+    private let position: [Int]
+    /// Coefficient of variation of the whole model's latency at each batch size, where measured.
+    private let spread: [Double?]
 
+    /// A whole-model table: one layer, the given batch sizes only.
     public init(_ entries: [(batchSize: Int, latency: SimTime)]) {
         let sorted = entries.sorted { $0.batchSize < $1.batchSize }
-        self.entries = sorted
-        var dense = Array(repeating: SimTime(-1), count: (sorted.last?.batchSize ?? 0) + 1)
-        for e in sorted { dense[e.batchSize] = e.latency }
-        self.dense = dense
+        self.init(batchSizes: sorted.map(\.batchSize), layerLatencies: sorted.map { [$0.latency] }, spread: nil)
+    }
+
+    /// Per batch size (ascending), the latency of each layer; optionally the measured coefficient
+    /// of variation of the whole model at each batch size.
+    public init(batchSizes: [Int], layerLatencies: [[SimTime]], spread: [Double?]?) {
+        precondition(batchSizes.count == layerLatencies.count && !batchSizes.isEmpty)
+        precondition(zip(batchSizes, batchSizes.dropFirst()).allSatisfy { $0 < $1 } && batchSizes[0] >= 1)
+        layerCount = layerLatencies[0].count
+        self.batchSizes = batchSizes
+        prefix = layerLatencies.map { layers in
+            var sums = [SimTime](repeating: 0, count: layers.count + 1)
+            for (l, t) in layers.enumerated() { sums[l + 1] = sums[l] + t }
+            return sums
+        }
+        var position = [Int](repeating: -1, count: batchSizes.last! + 1)
+        for (i, b) in batchSizes.enumerated() { position[b] = i }
+        self.position = position
+        self.spread = spread ?? Array(repeating: nil, count: batchSizes.count)
     }
 
     public static func == (a: LatencyTable, b: LatencyTable) -> Bool {
-        a.dense == b.dense
+        a.batchSizes == b.batchSizes && a.prefix == b.prefix
     }
 
-    public var batchSizes: [Int] { entries.map(\.batchSize) }
-    public var largestBatch: Int { entries.last?.batchSize ?? 0 }
+    public var largestBatch: Int { batchSizes.last! }
+    public var allLayers: Range<Int> { 0..<layerCount }
 
-    /// The mean latency of a batch of `size`, if the table has it.
+    private func index(_ size: Int) -> Int? {
+        guard size > 0, size < position.count, position[size] >= 0 else { return nil }
+        return position[size]
+    }
+
+    /// The mean latency of a batch of `size` through the whole model, if that size can run.
     public func latency(batchSize size: Int) -> SimTime? {
-        guard size > 0, size < dense.count, dense[size] >= 0 else { return nil }
-        return dense[size]
+        index(size).map { prefix[$0][layerCount] }
     }
 
-    /// The largest batch size in the table that does not exceed `limit`.
+    /// The mean latency of a batch of `size` through `layers`.
+    public func latency(batchSize size: Int, layers: Range<Int>) -> SimTime? {
+        guard let i = index(size), layers.lowerBound >= 0, layers.upperBound <= layerCount else { return nil }
+        return prefix[i][layers.upperBound] - prefix[i][layers.lowerBound]
+    }
+
+    /// The measured coefficient of variation of a batch of `size`, if the profile had it.
+    public func spread(batchSize size: Int) -> Double? {
+        index(size).flatMap { spread[$0] }
+    }
+
+    /// The largest batch size that can run and does not exceed `limit`.
     public func largestBatch(notAbove limit: Int) -> Int? {
-        entries.last { $0.batchSize <= limit }?.batchSize
+        batchSizes.last { $0 <= limit }
     }
 }
 
@@ -44,13 +84,17 @@ public enum ServiceVariability: Sendable, Equatable {
     case exponential
     /// Lognormal with the table's latency as mean and the given coefficient of variation.
     case lognormal(cv: Double)
+    /// Lognormal with the coefficient of variation the profile measured at that batch size.
+    case measured
 
-    /// A distribution with mean 1 that multiplies the table's latency.
-    public var factor: Distribution {
+    /// A distribution with mean 1 that multiplies the table's latency; for `measured`, the one of
+    /// a batch whose measured coefficient of variation is `cv`.
+    public func factor(cv: Double? = nil) -> Distribution {
         switch self {
         case .deterministic: return .constant(1)
         case .exponential: return .exponential(mean: 1)
         case .lognormal(let cv): return .lognormal(mean: 1, cv: cv)
+        case .measured: return cv.map { $0 > 0 ? .lognormal(mean: 1, cv: $0) : .constant(1) } ?? .constant(1)
         }
     }
 }

@@ -1,0 +1,172 @@
+import Foundation
+import JSONConfig
+import SimKernel
+
+/// The per-layer cost model behind derived profiles (docs/profiles.md, "Derived profiles").
+///
+/// 1. Operators. A convolution or matrix multiply takes
+///       t = t0 + a · FLOPs / peak + b · bytes / bandwidth
+///    on a GPU with the given FP32 peak and memory bandwidth; t0 = 5 µs stands for the launch
+///    overhead. (a, b) are fitted by relative least squares (LAPACK `dgels`) on NeuSight's measured
+///    conv2d and linear latencies: one pair per GPU type that has at least 50 samples of that kind
+///    (kept only if both coefficients come out non-negative), and one global pair over all GPUs,
+///    used for every other GPU type.
+/// 2. Layers. A conv or gemm layer costs the operator time at its FLOPs and bytes (activations
+///    scale with the batch, weights do not). Memory-bound layers (batch norm, activations, adds,
+///    pooling) cost nothing of their own: optimising runtimes fuse them into the layer before.
+/// 3. Calibration. One factor k scales all layer times so that the sum of a PPipe block's layers
+///    matches the block's measured TensorRT (TF32) latency, by relative least squares over the
+///    blocks of the PPipe models that arsim has layer tables for.
+public struct CostModel: Sendable {
+    public struct OperatorFit: Sendable, Equatable {
+        public var kind: String
+        /// nil for the global fit.
+        public var gpu: String?
+        public var flopsCoefficient: Double
+        public var bytesCoefficient: Double
+        public var samples: Int
+    }
+
+    public static let launchOverhead = 5e-6
+    static let minimumSamplesPerGPU = 50
+
+    public var fits: [OperatorFit]
+    public var calibration: Double
+
+    public init(fits: [OperatorFit], calibration: Double) {
+        self.fits = fits
+        self.calibration = calibration
+    }
+
+    /// The fit used for `kind` on `gpu`: its own if it has one, else the global one.
+    public func fit(kind: String, gpu: String) -> OperatorFit? {
+        fits.first { $0.kind == kind && $0.gpu == gpu } ?? fits.first { $0.kind == kind && $0.gpu == nil }
+    }
+
+    /// Uncalibrated operator time, seconds.
+    public func operatorSeconds(kind: String, flops: Double, bytes: Double, on gpu: GPUSpec) -> Double {
+        guard let f = fit(kind: kind, gpu: gpu.name) else { return 0 }
+        return Self.launchOverhead + f.flopsCoefficient * flops / gpu.fp32FLOPS + f.bytesCoefficient * bytes / gpu.memoryBandwidth
+    }
+
+    /// Uncalibrated time of a layer at batch `n`, seconds (0 for memory-bound layers).
+    public func layerSeconds(_ layer: LayerTable.Layer, batch n: Int, on gpu: GPUSpec) -> Double {
+        guard layer.op == "conv" || layer.op == "gemm" else { return 0 }
+        let weights = 4 * layer.params
+        let bytes = max(layer.bytes - weights, 0) * Double(n) + weights
+        return operatorSeconds(kind: layer.op, flops: layer.flops * Double(n), bytes: bytes, on: gpu)
+    }
+
+    /// Calibrated time of a layer, seconds.
+    public func calibratedSeconds(_ layer: LayerTable.Layer, batch n: Int, on gpu: GPUSpec) -> Double {
+        calibration * layerSeconds(layer, batch: n, on: gpu)
+    }
+
+    // MARK: Fitting
+
+    /// Fits the operator model on `samples` (step 1 above).
+    public static func fitOperators(_ samples: [OperatorSample], catalog: GPUCatalog) throws(LeastSquares.Failure) -> [OperatorFit] {
+        var fits: [OperatorFit] = []
+        for kind in ["conv", "gemm"] {
+            let mine = samples.filter { $0.kind == kind }
+            guard !mine.isEmpty else { continue }
+            let global = try fitOne(mine, kind: kind, gpu: nil, catalog: catalog)
+            fits.append(global)
+            for gpu in Array(Set(mine.map(\.gpu))).sorted() {
+                let own = mine.filter { $0.gpu == gpu }
+                guard own.count >= minimumSamplesPerGPU else { continue }
+                let f = try fitOne(own, kind: kind, gpu: gpu, catalog: catalog)
+                if f.flopsCoefficient >= 0 && f.bytesCoefficient >= 0 { fits.append(f) }
+            }
+        }
+        return fits
+    }
+
+    static func fitOne(_ samples: [OperatorSample], kind: String, gpu: String?, catalog: GPUCatalog) throws(LeastSquares.Failure) -> OperatorFit {
+        // Relative least squares of (t − t0) = a·x1 + b·x2: each row divided by the measured t.
+        var a: [Double] = []
+        var b: [Double] = []
+        for s in samples {
+            let spec = catalog.gpu(named: s.gpu)!
+            a += [s.flops / spec.fp32FLOPS / s.seconds, s.bytes / spec.memoryBandwidth / s.seconds]
+            b.append((s.seconds - launchOverhead) / s.seconds)
+        }
+        let x = try LeastSquares.solve(a: a, rows: samples.count, columns: 2, b: b)[0]
+        return OperatorFit(kind: kind, gpu: gpu, flopsCoefficient: x[0], bytesCoefficient: x[1], samples: samples.count)
+    }
+
+    /// The calibration factor k (step 3) from (predicted, measured) pairs.
+    public static func calibrate(predicted: [Double], measured: [Double]) -> Double {
+        // argmin Σ ((k p − m) / m)² = Σ (p/m) / Σ (p/m)², in closed form.
+        var num = 0.0, den = 0.0
+        for (p, m) in zip(predicted, measured) where m > 0 {
+            num += p / m
+            den += (p / m) * (p / m)
+        }
+        return den > 0 ? num / den : 1
+    }
+
+    // MARK: File
+
+    public static let formatVersion = 1
+
+    public func json(validation: JSONOutput?, sources: [String]) -> JSONOutput {
+        var members: [(String, JSONOutput)] = [
+            ("arsim_cost_model", .int(Self.formatVersion)),
+            ("method", .string("t = t0 + a FLOPs/peak + b bytes/bandwidth per conv/gemm layer, memory-bound layers fused (0), times k; see docs/profiles.md")),
+            ("launch_overhead_us", .double(Self.launchOverhead * 1e6)),
+            ("calibration", .double(Self.round(calibration))),
+            ("fits", .array(fits.map { f in
+                .object([("kind", .string(f.kind)), ("gpu", .optional(f.gpu)),
+                         ("flops_coefficient", .double(Self.round(f.flopsCoefficient))),
+                         ("bytes_coefficient", .double(Self.round(f.bytesCoefficient))), ("samples", .int(f.samples))])
+            })),
+            ("fitted_on", .array(sources.map { .string($0) })),
+        ]
+        if let validation { members.append(("validation", validation)) }
+        return .object(members)
+    }
+
+    static func round(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
+
+    static let keys = ["arsim_cost_model", "method", "launch_overhead_us", "calibration", "fits", "fitted_on", "validation"]
+    static let fitKeys = ["kind", "gpu", "flops_coefficient", "bytes_coefficient", "samples"]
+
+    public static func load(path: String) throws(ConfigError) -> (CostModel, validation: JSONValue?) {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigError(file: path, position: nil, path: "", message: "cannot read the cost model")
+        }
+        let o = try ConfigNode.parse(text, file: path).object(keys: keys)
+        let fits = try o.required("fits").array().map { n throws(ConfigError) -> OperatorFit in
+            let f = try n.object(keys: fitKeys)
+            return OperatorFit(kind: try f.required("kind").choice(["conv", "gemm"]), gpu: try f.optional("gpu")?.string(),
+                               flopsCoefficient: try f.required("flops_coefficient").double(),
+                               bytesCoefficient: try f.required("bytes_coefficient").double(),
+                               samples: try f.required("samples").positiveInt())
+        }
+        return (CostModel(fits: fits, calibration: try o.required("calibration").positiveDouble()), o.optional("validation")?.value)
+    }
+}
+
+/// Median and 90th percentile of relative errors.
+public struct ErrorSummary: Sendable, Equatable {
+    public var median: Double
+    public var p90: Double
+    public var count: Int
+
+    public init(_ relativeErrors: [Double]) {
+        let s = relativeErrors.sorted()
+        count = s.count
+        median = ErrorSummary.quantile(s, 0.5)
+        p90 = ErrorSummary.quantile(s, 0.9)
+    }
+
+    /// Linear interpolation between order statistics (type 7, as numpy's default).
+    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        let h = Double(sorted.count - 1) * q
+        let lo = Int(h.rounded(.down)), hi = Int(h.rounded(.up))
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (h - Double(lo))
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import JSONConfig
+
+/// One measured operator latency: a convolution or a matrix multiply on one GPU type.
+public struct OperatorSample: Sendable {
+    public var gpu: String
+    /// "conv" or "gemm".
+    public var kind: String
+    public var flops: Double
+    /// Bytes of input, weights and output, FP32.
+    public var bytes: Double
+    public var seconds: Double
+}
+
+/// Reads NeuSight's measured operator latencies (Lee et al., "NeuSight: Forecasting GPU
+/// performance of deep learning", ASPLOS 2025; github.com/sitar-lab/NeuSight, MIT licence):
+/// `nn.Conv2d` and `nn.Linear` forward times in FP32 on several GPUs.
+public enum NeuSightData {
+    /// conv2d rows: gpu, latency_ms, batch, in_channels, out_channels, kernel_size, input_hw, stride, padding.
+    public static func convolutions(path: String, catalog: GPUCatalog) throws(ConfigError) -> [OperatorSample] {
+        let t = try CSVTable(path: path)
+        let c = (gpu: try t.column("gpu"), ms: try t.column("latency_ms"), b: try t.column("batch"),
+                 ci: try t.column("in_channels"), co: try t.column("out_channels"), k: try t.column("kernel_size"),
+                 hw: try t.column("input_hw"), s: try t.column("stride"), p: try t.column("padding"))
+        var out: [OperatorSample] = []
+        for row in t.rows {
+            let device = try t.string(row, c.gpu)
+            guard let gpu = catalog.gpu(device: device) else { throw t.error(line: row.line, "unknown GPU \"\(device)\" (not in Workloads/gpus.json)") }
+            let b = Double(try t.int(row, c.b)), ci = Double(try t.int(row, c.ci)), co = Double(try t.int(row, c.co))
+            let k = try t.int(row, c.k), hw = try t.int(row, c.hw), s = try t.int(row, c.s), p = try t.int(row, c.p)
+            let ho = Double((hw + 2 * p - k) / s + 1)
+            let h = Double(hw), kk = Double(k * k)
+            out.append(OperatorSample(gpu: gpu.name, kind: "conv", flops: 2 * b * co * ho * ho * ci * kk,
+                                      bytes: 4 * (b * ci * h * h + co * ci * kk + b * co * ho * ho),
+                                      seconds: try t.double(row, c.ms) / 1000))
+        }
+        return out
+    }
+
+    /// linear rows: gpu, latency_ms, batch, M, N, K (a batch of M×K by K×N products).
+    public static func matrixMultiplies(path: String, catalog: GPUCatalog) throws(ConfigError) -> [OperatorSample] {
+        let t = try CSVTable(path: path)
+        let c = (gpu: try t.column("gpu"), ms: try t.column("latency_ms"), b: try t.column("batch"),
+                 m: try t.column("M"), n: try t.column("N"), k: try t.column("K"))
+        var out: [OperatorSample] = []
+        for row in t.rows {
+            let device = try t.string(row, c.gpu)
+            guard let gpu = catalog.gpu(device: device) else { throw t.error(line: row.line, "unknown GPU \"\(device)\" (not in Workloads/gpus.json)") }
+            let b = Double(try t.int(row, c.b)), m = Double(try t.int(row, c.m)), n = Double(try t.int(row, c.n)), k = Double(try t.int(row, c.k))
+            out.append(OperatorSample(gpu: gpu.name, kind: "gemm", flops: 2 * b * m * n * k, bytes: 4 * (b * m * k + k * n + b * m * n),
+                                      seconds: try t.double(row, c.ms) / 1000))
+        }
+        return out
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import JSONConfig
+import Profiles
+
+struct ProfilesDerive: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "derive",
+        abstract: "Derive profiles for GPUs without measurements, from layer tables and the cost model.",
+        discussion: """
+            With --reference the cost model is fitted afresh (and written to --cost-model); \
+            without, the one in --cost-model is used, so you can derive profiles of your own model \
+            (a layer table from tools/profile_model.py --layers-only) with no reference data. \
+            Derived profiles are marked derived and carry the model's measured error.
+
+              arsim profiles derive --reference ../shared/reference-data      (the bundled set)
+              arsim profiles derive --model mynet --gpu A10 --layers my/tables --out my/profiles
+            """)
+
+    @Option(help: "Reference data to fit the cost model on (gpu/, ppipe/).")
+    var reference: String?
+
+    @Option(help: "Cost model file: written with --reference, read without.")
+    var costModel = "Workloads/costmodel.json"
+
+    @Option(help: "Folder of layer tables (*.layers.json).")
+    var layers = "Workloads/models"
+
+    @Option(help: "GPU catalogue.")
+    var gpus = "Workloads/gpus.json"
+
+    @Option(name: .customLong("gpu"), help: "GPU types to derive for (repeatable).")
+    var gpuNames: [String] = ["H100", "A100", "V100", "L4", "A10", "T4", "Orin"]
+
+    @Option(name: .customLong("model"), help: "Models to derive (repeatable).")
+    var models: [String] = ["resnet50", "mobilenet_v2", "vgg16", "ssd300_vgg16", "deeplabv3_resnet50", "fastdepth"]
+
+    @Option(help: "Folder to write the profiles into.")
+    var out = "Workloads/profiles/derived"
+
+    func run() throws {
+        do {
+            let catalog = try GPUCatalog.load(path: gpus)
+            let tables = try LayerTable.loadAll(directory: layers)
+            let model: CostModel
+            let error: Provenance.DerivationError?
+            let sources: [String]
+            if let reference {
+                let fitter = try CostModelFitter(reference: reference, layerTables: tables, catalog: catalog)
+                model = try fitter.fit()
+                let report = try fitter.validate()
+                error = report.derivationError
+                sources = fitter.sources
+                try model.json(validation: report.json, sources: sources).text().write(toFile: costModel, atomically: true, encoding: .utf8)
+                print(report.text)
+                print("\nwrote \(costModel)")
+            } else {
+                let (loaded, validation) = try CostModel.load(path: costModel)
+                model = loaded
+                error = validation.flatMap(Self.error(from:))
+                sources = ["the cost model in \(costModel)"]
+            }
+            var written = 0
+            for name in models {
+                guard let table = tables.first(where: { $0.model == name }) else {
+                    throw fail("no layer table for \(name) in \(layers); make one with tools/profile_model.py --model \(name) --layers-only", code: 2)
+                }
+                for gpuName in gpuNames {
+                    guard let gpu = catalog.gpu(named: gpuName) else {
+                        throw fail("--gpu: " + Suggestion.unknownName(gpuName, kind: "GPU type", valid: catalog.gpus.map(\.name)), code: 2)
+                    }
+                    try ProfileFile.write(Derivation.profile(table: table, gpu: gpu, costModel: model, error: error, sources: sources), under: out)
+                    written += 1
+                }
+            }
+            print("wrote \(written) derived profiles to \(out)")
+        } catch let e as ConfigError {
+            throw badInput(e)
+        }
+    }
+
+    /// The errors recorded in a cost model file's validation section.
+    static func error(from validation: JSONValue) -> Provenance.DerivationError? {
+        guard case .object(let v) = validation.kind,
+              case .object(let blocks)? = v["ppipe_blocks"]?.kind, case .object(let whole)? = v["ppipe_whole_models"]?.kind,
+              case .string(let against)? = v["against"]?.kind else { return nil }
+        func number(_ o: JSONObject, _ key: String) -> Double? {
+            if case .number(let n)? = o[key]?.kind { return n.double }
+            return nil
+        }
+        guard let bm = number(blocks, "median"), let bp = number(blocks, "p90"),
+              let wm = number(whole, "median"), let wp = number(whole, "p90") else { return nil }
+        return .init(perLayerMedian: bm, perLayerP90: bp, wholeModelMedian: wm, wholeModelP90: wp, against: against)
+    }
+}

@@ -1,0 +1,137 @@
+import EdgeWorld
+import Foundation
+import JSONConfig
+import Profiles
+import XCTest
+
+/// Importers and the cost model against the measurements in ../shared/reference-data, checked
+/// against numbers read by hand from the source files. Skipped where that folder is absent.
+final class ImporterTests: XCTestCase {
+    /// PPipe artifact, models/block-timing-tf32/repvgg-b3-T4-1.csv: first row 3384 … 26978 µs
+    /// (batch 1 … 8), last row 5558 … 39451 µs. Input 3×448×448 FP32 = 2,408,448 bytes; the model
+    /// ends in a 1000-way linear layer (4,000 bytes).
+    func testPPipeBlocks() throws {
+        let artifact = try PPipeArtifact(root: Repo.referenceData() + "/ppipe")
+        let profiles = try ProfileImport.ppipeBlocks(artifact, models: ["repvgg-b3"])
+        XCTAssertEqual(profiles.count, 13, "repvgg-b3 on L4 (MPS 1-4), P4, T4 (1-4), V100 (1-4)")
+        let t4 = try XCTUnwrap(profiles.first { $0.gpu == "T4" && $0.mpsLevel == 1 })
+        XCTAssertEqual(t4.batchSizes, Array(1...8))
+        XCTAssertEqual(t4.layers.count, 10)
+        XCTAssertEqual(t4.layers[0].meanUs.first, 3384)
+        XCTAssertEqual(t4.layers[0].meanUs.last, 26978)
+        XCTAssertEqual(t4.layers[9].meanUs.last, 39451)
+        XCTAssertEqual(t4.inputBytes, 2_408_448)
+        XCTAssertEqual(t4.layers[9].outputBytes, 4_000)
+        XCTAssertEqual(t4.layers[0].contains, ["/stage0/rbr_reparam/Conv", "/stage1/stage1.2/rbr_reparam/Conv"])
+        XCTAssertEqual(t4.granularity, "block")
+        guard case .measured(let m) = t4.provenance else { return XCTFail("PPipe timings are measurements") }
+        XCTAssertTrue(m.citation!.contains("USENIX ATC 2025"))
+        XCTAssertNil(m.driver, "the artifact does not record the driver, so neither do we")
+        XCTAssertEqual(profiles.first { $0.gpu == "T4" && $0.mpsLevel == 4 }?.mpsShare, 0.25)
+        // Two sources agree: our FP32 cut sizes are twice the artifact's FP16 transfer sizes.
+        let fp16 = try artifact.transferSizes(model: "repvgg-b3")
+        XCTAssertEqual(fp16.count, 9)
+        XCTAssertEqual(t4.layers.dropLast().map(\.outputBytes), fp16.map { 2 * $0 })
+        XCTAssertEqual(fp16[0], 4_816_896)
+    }
+
+    /// models/node-profile-no-const/repvgg-b3-T4.csv: 63 nodes, the first /stage0/rbr_reparam/Conv
+    /// at 322.513 µs.
+    func testPPipeNodes() throws {
+        let artifact = try PPipeArtifact(root: Repo.referenceData() + "/ppipe")
+        let profiles = try ProfileImport.ppipeNodes(artifact, models: ["repvgg-b3"])
+        let t4 = try XCTUnwrap(profiles.first { $0.gpu == "T4" })
+        XCTAssertEqual(t4.layers.count, 63)
+        XCTAssertEqual(t4.layers[0].name, "/stage0/rbr_reparam/Conv")
+        XCTAssertEqual(t4.layers[0].meanUs, [322.513])
+        XCTAssertEqual(t4.batchSizes, [1])
+    }
+
+    /// scission_blocks.csv: vgg19 on cloud-6700k(GPU), block 0 (layers 0-1) 0.82135 ms and
+    /// 12,845,184 bytes as .npy (128-byte header); resnet50 block 0 0.65284 ms, 634,928 bytes.
+    func testScission() throws {
+        let profiles = try ProfileImport.scission(path: Repo.referenceData() + "/scission")
+        XCTAssertEqual(profiles.count, 90, "5 hosts x 18 models")
+        let vgg = try XCTUnwrap(profiles.first { $0.gpu == "cloud-6700k-GPU" && $0.model == "vgg19" })
+        XCTAssertEqual(vgg.layers[0].meanUs[0], 821.35, accuracy: 1e-9)
+        XCTAssertEqual(vgg.layers[0].outputBytes, 12_845_056)
+        XCTAssertEqual(vgg.layers[0].contains, ["layer 0", "layer 1"])
+        let resnet = try XCTUnwrap(profiles.first { $0.gpu == "cloud-6700k-GPU" && $0.model == "resnet50" })
+        XCTAssertEqual(resnet.layers[0].meanUs[0], 652.84, accuracy: 1e-9)
+        XCTAssertEqual(resnet.layers[0].outputBytes, 634_800)
+        XCTAssertNil(resnet.inputBytes, "Scission does not record the input size")
+    }
+
+    /// Imported profiles written and read back are the same, and load through the library.
+    func testImportedProfilesRoundTrip() throws {
+        let artifact = try PPipeArtifact(root: Repo.referenceData() + "/ppipe")
+        let dir = try temporaryDirectory()
+        for p in try ProfileImport.ppipeBlocks(artifact, models: ["repvgg-b3"]) { try ProfileFile.write(p, under: dir) }
+        let library = ProfileLibrary(roots: [dir])
+        XCTAssertEqual(library.entries.count, 13)
+        let back = try XCTUnwrap(library.load(.init(gpu: "V100", model: "repvgg-b3", precision: "tf32", mpsLevel: 2)))
+        XCTAssertEqual(back.mpsShare, 0.5)
+        XCTAssertEqual(try ProfileImport.arsim(path: dir).count, 13)
+    }
+}
+
+final class CostModelTests: XCTestCase {
+    func fitter() throws -> CostModelFitter {
+        try CostModelFitter(reference: Repo.referenceData(), layerTables: LayerTable.loadAll(directory: Repo.path("Workloads/models")),
+                            catalog: GPUCatalog.load(path: Repo.path("Workloads/gpus.json")))
+    }
+
+    /// The errors docs/profiles.md states are the ones the model has.
+    func testValidationErrorsAreTheDocumentedOnes() throws {
+        let report = try fitter().validate()
+        XCTAssertEqual(report.blocks.count, 960, "3 models x 4 GPUs x 8 batch sizes x 10 blocks")
+        XCTAssertEqual(report.blocks.median, 0.275, accuracy: 0.001)
+        XCTAssertEqual(report.blocks.p90, 0.593, accuracy: 0.001)
+        XCTAssertEqual(report.wholeModels.median, 0.233, accuracy: 0.001)
+        XCTAssertEqual(report.wholeModels.p90, 0.530, accuracy: 0.001)
+        XCTAssertEqual(report.operatorHoldout.first { $0.kind == "conv" }!.error.median, 0.303, accuracy: 0.001)
+        XCTAssertEqual(report.operatorHoldout.first { $0.kind == "gemm" }!.error.median, 0.077, accuracy: 0.001)
+    }
+
+    /// The bundled derived profiles and cost model are exactly what the documented method produces
+    /// from the reference data: regenerate them and compare bytes.
+    func testBundledDerivedProfilesAreReproducible() throws {
+        let f = try fitter()
+        let model = try f.fit()
+        let report = try f.validate()
+        let committed = try String(contentsOfFile: Repo.path("Workloads/costmodel.json"), encoding: .utf8)
+        XCTAssertEqual(model.json(validation: report.json, sources: f.sources).text(), committed)
+        let catalog = try GPUCatalog.load(path: Repo.path("Workloads/gpus.json"))
+        let library = ProfileLibrary(roots: [Repo.path("Workloads/profiles/derived")])
+        XCTAssertEqual(library.entries.count, 42, "6 models x 7 GPUs")
+        for entry in library.entries {
+            let table = try LayerTable.load(path: Repo.path("Workloads/models/\(entry.key.model).layers.json"))
+            let derived = Derivation.profile(table: table, gpu: catalog.gpu(named: entry.key.gpu)!, costModel: model,
+                                             error: report.derivationError, sources: f.sources)
+            XCTAssertEqual(ProfileFile.json(derived).text(), try String(contentsOfFile: entry.path, encoding: .utf8), entry.path)
+        }
+    }
+
+    /// An outside check on data the model never saw: NVIDIA's published ResNet-50 v1.5 FP32
+    /// inference latencies in PyTorch (DeepLearningExamples, PyTorch/Classification/ConvNets/
+    /// resnet50v1.5/README.md; e.g. T4 batch 64: 152.73 ms, V100 batch 64: 55.4 ms). Eager PyTorch
+    /// runs every layer unfused, so the derived (TensorRT-like) latency must be lower, but not by
+    /// more than 40 %, wherever the GPU is busy (batch 16 and up).
+    func testDerivedResNet50AgainstNVIDIAMeasurements() throws {
+        let csv = try CSVTable(path: Repo.referenceData() + "/gpu/nvidia_dle_resnet50v1.5_pytorch_inference_latency.csv")
+        let (g, p, b, l) = (try csv.column("gpu"), try csv.column("precision"), try csv.column("batch_size"), try csv.column("latency_avg_ms"))
+        let library = ProfileLibrary(roots: [Repo.path("Workloads/profiles/derived")])
+        var checked = 0
+        for (device, gpu) in [("V100-16GB(DGX-1)", "V100"), ("T4", "T4")] {
+            let profile = try XCTUnwrap(library.load(.init(gpu: gpu, model: "resnet50", precision: "fp32")))
+            for row in csv.rows where try csv.string(row, g) == device && csv.string(row, p) == "fp32" {
+                let batch = try csv.int(row, b)
+                guard batch >= 16, let i = profile.batchSizes.firstIndex(of: batch) else { continue }
+                let ratio = profile.totalMeanUs(at: i) / 1000 / (try csv.double(row, l))
+                XCTAssertTrue(ratio > 0.6 && ratio < 1.0, "\(gpu) batch \(batch): derived / measured = \(ratio)")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 6, "batch 16, 32, 64 on each GPU")
+    }
+}

@@ -1,0 +1,96 @@
+import EdgeWorld
+import Foundation
+import JSONConfig
+import Scenario
+import XCTest
+
+/// Scenarios whose latencies come from per-layer profiles.
+final class ProfileScenarioTests: XCTestCase {
+    let bundled = [Repo.path("Workloads/profiles")]
+
+    func scenario(gpu: String, model: String = "resnet50", variability: String = "\"deterministic\"",
+                  extra: String = "", policy: String = "\"fifo\"") -> String {
+        """
+        {"name": "p", "duration_s": 1, \(extra)
+         "models": [{"name": "\(model)"}],
+         "servers": [{"name": "edge", "gpu": "\(gpu)", "policy": \(policy), "variability": \(variability)}],
+         "clients": [{"name": "c", "model": "\(model)", "fps": 10, "deadline_ms": 100,
+                      "network": {"uplink_mbps": 100, "downlink_mbps": 100}}]}
+        """
+    }
+
+    func testServerGPUPicksTheBundledProfile() throws {
+        let s = try Scenario.parse(scenario(gpu: "T4"), file: "s.json", profileRoots: bundled)
+        let table = try XCTUnwrap(s.spec.table(model: 0, server: 0))
+        XCTAssertEqual(table.batchSizes, Array(1...64))
+        XCTAssertEqual(table.layerCount, 174)
+        XCTAssertEqual(s.spec.latencySources.count, 1)
+        let source = s.spec.latencySources[0]
+        XCTAssertEqual(source.kind, "derived")
+        XCTAssertEqual(source.gpu, "T4")
+        XCTAssertTrue(source.source.hasSuffix("Workloads/profiles/derived/T4/resnet50.fp32.json"), source.source)
+        XCTAssertEqual(source.batchSizes, "1 to 64")
+    }
+
+    func testMissingGPUModelPairNamesBoth() {
+        XCTAssertThrowsError(try Scenario.parse(scenario(gpu: "P100"), file: "s.json", profileRoots: bundled)) { e in
+            let error = e as! ConfigError
+            XCTAssertEqual(error.path, "servers[0].gpu")
+            XCTAssertEqual(error.message, "no profile for model \"resnet50\" on GPU \"P100\" (fp32); resnet50 (fp32) is profiled on "
+                           + "A10, A100, H100, L4, Orin, T4, V100; see `arsim profiles list`")
+        }
+    }
+
+    func testModelWithoutTableNeedsAGPUType() {
+        let text = scenario(gpu: "T4").replacingOccurrences(of: "\"gpu\": \"T4\", ", with: "")
+        XCTAssertThrowsError(try Scenario.parse(text, file: "s.json", profileRoots: bundled)) { e in
+            XCTAssertTrue((e as! ConfigError).message.hasPrefix("server \"edge\" serves model \"resnet50\", which has no latency_ms table"))
+        }
+    }
+
+    func testMeasuredVariabilityNeedsAMeasuredSpread() {
+        XCTAssertThrowsError(try Scenario.parse(scenario(gpu: "T4", variability: "\"measured\""), file: "s.json", profileRoots: bundled)) { e in
+            let error = e as! ConfigError
+            XCTAssertEqual(error.path, "servers[0].variability")
+            XCTAssertTrue(error.message.contains("has none"), error.message)
+        }
+    }
+
+    /// A profile in the scenario's own folder: 2 µs + 10 µs at batch 1; 36/7 + 10 µs at batch 3
+    /// from the per-layer fit (see ProfileLatencyTests). One frame each from three clients at the
+    /// same instant form one fixed batch of 3 whose service time is exactly that.
+    func testScenarioFolderProfileDrivesServiceTimes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-scn-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/profiles/T4", withIntermediateDirectories: true)
+        try Self.profile.write(toFile: dir + "/profiles/T4/tiny.fp32.json", atomically: true, encoding: .utf8)
+        let text = """
+            {"name": "p", "duration_s": 0.05, "profiles": ["profiles"],
+             "models": [{"name": "net", "profile": "tiny"}],
+             "servers": [{"name": "edge", "gpu": "T4", "policy": {"name": "fixed_batch", "batch_size": 3}, "variability": "measured"}],
+             "clients": [{"name": "c", "count": 3, "model": "net", "fps": 20, "phase_ms": 0, "deadline_ms": 100,
+                          "network": {"uplink_mbps": 100, "downlink_mbps": 100}}]}
+            """
+        try text.write(toFile: dir + "/s.json", atomically: true, encoding: .utf8)
+        var s = try Scenario.load(path: dir + "/s.json", profileRoots: [])
+        XCTAssertEqual(s.spec.latencySources.map(\.kind), ["measured"])
+        XCTAssertEqual(s.spec.table(model: 0, server: 0)?.latency(batchSize: 3), 15_143)
+        s.spec.detail = .requests
+        var sim = World.simulation(s.spec)
+        _ = sim.run()
+        let batches = sim.model.takeOutbox().batches
+        XCTAssertEqual(batches.count, 1)
+        XCTAssertEqual(batches[0].size, 3)
+        // "measured" variability: lognormal around 15.143 µs with the profile's spread (≈ 4 %).
+        XCTAssertEqual(Double(batches[0].end - batches[0].start), 15_143, accuracy: 15_143 * 0.2)
+        XCTAssertNotEqual(batches[0].end - batches[0].start, 15_143, "measured spread varies the service time")
+    }
+
+    static let profile = """
+        {"arsim_profile": 1, "model": "tiny", "gpu": "T4", "precision": "fp32", "input_bytes": 1000, "batch_sizes": [1, 2, 4],
+         "provenance": {"kind": "measured", "device": "Tesla T4", "driver": null, "cuda": null, "cudnn": null, "tensorrt": null,
+                        "framework": null, "precision": "fp32", "date": null, "warmup": null, "repetitions": null,
+                        "mps_share": null, "method": "hand-written for a test", "source": "ProfileScenarioTests", "citation": null},
+         "layers": [{"name": "conv", "output_bytes": 400, "mean_us": [2, 3, 7], "std_us": [0.3, 0.4, 0.5]},
+                    {"name": "fc", "output_bytes": 40, "mean_us": [10, 10, 10], "std_us": [0.4, 0.3, 0.5]}]}
+        """
+}

@@ -1,0 +1,594 @@
+#!/usr/bin/env python3
+"""arsim profiler: per-layer latency of a PyTorch model on a CUDA GPU, written as an arsim profile.
+
+On a CUDA machine it measures every layer of the model with CUDA events, for each batch size
+(1, 2, 4, ... up to --max-batch) and precision (fp32, fp16; tf32 on request), after a warm-up; it
+also times the whole model without per-layer instrumentation and reports how far the sum of the
+layers is from that end-to-end time. Weights are random: nothing is downloaded.
+
+Without a GPU (or with --layers-only) it writes the model's layer table instead: every layer in
+execution order with its output shape, FLOPs, bytes moved and the bytes that would cross the
+network if the model were split after it, computed from a trace on PyTorch's meta device.
+
+  python3 tools/profile_model.py --model resnet50 --out Workloads/profiles/measured
+  python3 tools/profile_model.py --model resnet50 --layers-only --out Workloads/models
+
+docs/profiling.md explains how to profile your own model and use it in a scenario.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+
+import torch
+import torch.nn as nn
+from torch.utils._python_dispatch import TorchDispatchMode
+
+FORMAT_VERSION = 1
+
+# --------------------------------------------------------------------------------------------
+# Models. Each entry: constructor (random weights) and the input shape of one sample (C, H, W).
+
+
+def _torchvision():
+    import torchvision.models as tv
+    import torchvision.models.detection as det
+    import torchvision.models.segmentation as seg
+    return tv, det, seg
+
+
+class TensorOutput(nn.Module):
+    """Wraps a model whose forward returns a dict or list, returning its main tensor."""
+
+    def __init__(self, inner, key):
+        super().__init__()
+        self.inner = inner
+        self.key = key
+
+    def forward(self, x):
+        out = self.inner(x)
+        return out[self.key]
+
+
+class SSDCore(nn.Module):
+    """SSD300-VGG16 without pre- and post-processing: backbone feature maps into the heads.
+    The image transform and non-maximum suppression run on the CPU in torchvision and are left
+    out, as a GPU latency profile should."""
+
+    def __init__(self):
+        super().__init__()
+        _, det, _ = _torchvision()
+        model = det.ssd300_vgg16(weights=None, weights_backbone=None)
+        self.backbone = model.backbone
+        self.head = model.head
+
+    def forward(self, x):
+        features = list(self.backbone(x).values())
+        out = self.head(features)
+        return torch.cat([out["bbox_regression"], out["cls_logits"]], dim=2)
+
+
+def _depthwise(c_in, kernel, stride=1):
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_in, kernel, stride, kernel // 2, groups=c_in, bias=False),
+        nn.BatchNorm2d(c_in), nn.ReLU(inplace=True))
+
+
+def _pointwise(c_in, c_out):
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+
+class FastDepth(nn.Module):
+    """FastDepth (Wofk et al., ICRA 2019): a MobileNet encoder, a decoder of five depthwise 5x5 +
+    pointwise convolutions each followed by 2x nearest upsampling, additive skip connections from
+    the encoder, and a 1x1 convolution to one depth channel. Written from the paper's description
+    (its Fig. 2 and Table I, 'NNConv5' decoder with additive skips)."""
+
+    def __init__(self):
+        super().__init__()
+        # MobileNet v1 encoder: (out channels, stride) of the 13 depthwise-separable blocks.
+        plan = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
+                (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1)]
+        self.conv0 = nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(inplace=True))
+        blocks, c = [], 32
+        for out, stride in plan:
+            blocks.append(nn.Sequential(_depthwise(c, 3, stride), _pointwise(c, out)))
+            c = out
+        self.encoder = nn.ModuleList(blocks)
+        widths = [1024, 512, 256, 128, 64, 32]
+        self.decoder = nn.ModuleList(
+            nn.Sequential(_depthwise(widths[i], 5), _pointwise(widths[i], widths[i + 1])) for i in range(5))
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.head = nn.Sequential(nn.Conv2d(32, 1, 1, bias=False), nn.BatchNorm2d(1), nn.ReLU(inplace=True))
+
+    def forward(self, x):
+        x = self.conv0(x)
+        skips = {}
+        for i, block in enumerate(self.encoder):
+            x = block(x)
+            if i in (0, 2, 4):  # 112x112x64, 56x56x128, 28x28x256 for a 224x224 input
+                skips[i] = x
+        for i, block in enumerate(self.decoder):
+            x = self.up(block(x))
+            if i == 1:
+                x = x + skips[4]
+            elif i == 2:
+                x = x + skips[2]
+            elif i == 3:
+                x = x + skips[0]
+        return self.head(x)
+
+
+def build_model(name):
+    tv, det, seg = _torchvision()
+    table = {
+        "resnet50": (lambda: tv.resnet50(weights=None), (3, 224, 224)),
+        "mobilenet_v2": (lambda: tv.mobilenet_v2(weights=None), (3, 224, 224)),
+        "vgg16": (lambda: tv.vgg16(weights=None), (3, 224, 224)),
+        "ssd300_vgg16": (SSDCore, (3, 300, 300)),
+        "deeplabv3_resnet50": (
+            lambda: TensorOutput(seg.deeplabv3_resnet50(weights=None, weights_backbone=None, aux_loss=False), "out"),
+            (3, 480, 640)),
+        "fastdepth": (FastDepth, (3, 224, 224)),
+        # The PPipe models that torchvision defines, at the input shapes of the PPipe artifact;
+        # used to validate the derived cost model against PPipe's measurements.
+        "wide_resnet101_2": (lambda: tv.wide_resnet101_2(weights=None), (3, 518, 518)),
+        "convnext_large": (lambda: tv.convnext_large(weights=None), (3, 128, 448)),
+        "googlenet-v3-pytorch": (lambda: tv.inception_v3(weights=None, aux_logits=False, init_weights=False), (3, 598, 598)),
+    }
+    if name not in table:
+        sys.exit(f"profile_model.py: unknown model {name!r}; known: {', '.join(sorted(table))}")
+    make, shape = table[name]
+    return make, shape
+
+
+# --------------------------------------------------------------------------------------------
+# Tracing: layers in execution order with their cost, on the meta device (no memory, no compute).
+
+VIEW_OPS = {
+    "view", "_unsafe_view", "reshape", "t", "transpose", "permute", "expand", "unsqueeze", "squeeze",
+    "detach", "alias", "as_strided", "slice", "select", "split", "split_with_sizes", "chunk", "flatten",
+    "_reshape_alias", "unbind", "contiguous", "lift_fresh", "empty", "empty_like", "empty_strided", "new_empty",
+    "zeros", "zeros_like",
+}
+
+
+def _tensors(obj):
+    if isinstance(obj, torch.Tensor):
+        yield obj
+    elif isinstance(obj, (list, tuple)):
+        for o in obj:
+            yield from _tensors(o)
+    elif isinstance(obj, dict):
+        for o in obj.values():
+            yield from _tensors(o)
+
+
+def _nbytes(t):
+    return t.numel() * t.element_size()
+
+
+def op_flops(name, args, outputs):
+    """Floating-point operations of one aten op (multiply-add = 2)."""
+    out = sum(t.numel() for t in outputs)
+    if name == "convolution":
+        x, w = args[0], args[1]
+        groups = args[8] if len(args) > 8 else 1
+        per_output = 2 * (x.shape[1] // groups) * math.prod(w.shape[2:])
+        return out * per_output + (out if args[2] is not None else 0)
+    if name in ("addmm",):
+        a, b = args[1], args[2]
+        return 2 * a.shape[0] * a.shape[1] * b.shape[1] + out
+    if name == "mm":
+        a, b = args[0], args[1]
+        return 2 * a.shape[0] * a.shape[1] * b.shape[1]
+    if name in ("bmm", "baddbmm"):
+        a, b = (args[0], args[1]) if name == "bmm" else (args[1], args[2])
+        return 2 * a.shape[0] * a.shape[1] * a.shape[2] * b.shape[2]
+    if name in ("_native_batch_norm_legit_no_training", "native_batch_norm", "batch_norm"):
+        return 2 * out
+    if name in ("native_layer_norm", "native_group_norm", "_softmax", "softmax"):
+        return 5 * out
+    if name in ("max_pool2d_with_indices", "avg_pool2d", "max_pool2d"):
+        return out * math.prod(args[1])
+    if name in ("_adaptive_avg_pool2d", "adaptive_avg_pool2d", "mean", "sum"):
+        return sum(_nbytes(a) // a.element_size() for a in _tensors(args[:1]))
+    if name in ("upsample_bilinear2d", "_upsample_bilinear2d_aa"):
+        return 8 * out
+    if name in ("cat", "stack", "constant_pad_nd", "upsample_nearest2d", "_to_copy", "copy_", "clone"):
+        return 0
+    return out  # elementwise: one operation per output element
+
+
+def op_kind(name):
+    if name == "convolution":
+        return "conv"
+    if name in ("addmm", "mm", "bmm", "baddbmm"):
+        return "gemm"
+    return "memory"
+
+
+class Layer:
+    def __init__(self, name, module_type):
+        self.name = name
+        self.module_type = module_type
+        self.ops = []
+        self.flops = 0
+        self.bytes = 0
+        self.kinds = set()
+        self.output_shape = None
+        self.params = 0
+
+    def kind(self):
+        for k in ("conv", "gemm"):
+            if k in self.kinds:
+                return k
+        return "memory"
+
+
+class Tracer(TorchDispatchMode):
+    """Attributes every aten op to the leaf module running it, or, between leaves, to a
+    'functional' layer named after the innermost module (a residual add, a flatten), and records
+    which layer produced and which last read each activation."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.layers = []
+        self.current = None          # the leaf layer running, if any
+        self.gap = None              # the functional layer collecting ops between leaves
+        self.scope = []              # names of the modules entered
+        self.counts = {}
+        self.root = {}               # id(tensor) -> id of the tensor it is a view of (itself if none)
+        self.produced = {}           # root id -> (layer, bytes)
+        self.last_use = {}           # root id -> last layer that read it
+        self.keep = []               # tensors kept alive so that ids stay unique
+        self.params = {id(p) for p in model.parameters()} | {id(b) for b in model.buffers()}
+        names = {m: n for n, m in model.named_modules()}
+        for module, name in names.items():
+            leaf = len(list(module.children())) == 0
+            module.register_forward_pre_hook(self._pre(name or "model", leaf, module))
+            module.register_forward_hook(self._post(leaf))
+
+    def _unique(self, base):
+        n = self.counts.get(base, 0)
+        self.counts[base] = n + 1
+        return base if n == 0 else f"{base}#{n}"
+
+    def _pre(self, name, leaf, module):
+        def hook(_module, _inputs):
+            self.scope.append(name)
+            if leaf:
+                self.gap = None
+                self.current = Layer(self._unique(name), type(module).__name__)
+                self.current.params = sum(p.numel() for p in module.parameters(recurse=False))
+                self.layers.append(self.current)
+        return hook
+
+    def _post(self, leaf):
+        def hook(_module, _inputs, output):
+            self.scope.pop()
+            if leaf and self.current is not None:
+                shapes = [list(t.shape) for t in _tensors(output)]
+                self.current.output_shape = shapes[0] if len(shapes) == 1 else shapes
+                self.current = None
+        return hook
+
+    def root_of(self, t):
+        return self.root.get(id(t), id(t))
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        base = func.__name__.split(".")[0]
+        name = base[:-1] if base.endswith("_") and not base.endswith("__") else base
+        inputs = list(_tensors(args))
+        outputs = list(_tensors(out))
+        self.keep.extend(outputs)
+        if name in VIEW_OPS:
+            # A view aliases its input: reading the view reads the input's storage.
+            source = self.root_of(inputs[0]) if inputs else None
+            for t in outputs:
+                self.root[id(t)] = source if source is not None else id(t)
+            return out
+        layer = self.current
+        if layer is None:
+            if self.gap is None:
+                scope = self.scope[-1] if self.scope else "model"
+                self.gap = Layer(self._unique(f"{scope}.{name}" if scope != "model" else name), "functional")
+                self.layers.append(self.gap)
+            layer = self.gap
+        index = len(self.layers) - 1
+        layer.ops.append(name)
+        layer.kinds.add(op_kind(name))
+        layer.flops += op_flops(name, args, outputs)
+        layer.bytes += sum(_nbytes(t) for t in inputs) + sum(_nbytes(t) for t in outputs)
+        for t in inputs:
+            if id(t) not in self.params:
+                self.last_use[self.root_of(t)] = index
+        for t in outputs:
+            if id(t) not in self.root:   # an in-place op returns its input: keep the first producer
+                self.root[id(t)] = id(t)
+                self.produced[id(t)] = (index, _nbytes(t))
+        if layer is self.gap:
+            shapes = [list(t.shape) for t in outputs]
+            layer.output_shape = shapes[0] if len(shapes) == 1 else shapes
+        return out
+
+
+def trace(model_name, dtype=torch.float32):
+    """The layer table of one sample (batch 1)."""
+    make, shape = build_model(model_name)
+    with torch.device("meta"):
+        model = make().to(dtype).eval()
+        x = torch.empty((1, *shape), dtype=dtype)
+    tracer = Tracer(model)
+    with torch.no_grad(), tracer:
+        y = model(x)
+    kept = [i for i, l in enumerate(tracer.layers) if l.ops]
+    new_index = {old: new for new, old in enumerate(kept)}
+    layers = [tracer.layers[i] for i in kept]
+    n = len(layers)
+    # Bytes that cross a cut after layer i: activations produced at or before i and read after
+    # it; the model's output counts until the end.
+    crossing = [0] * n
+    outputs = {tracer.root_of(t) for t in _tensors(y)}
+    for tid, (producer, size) in tracer.produced.items():
+        start = new_index.get(producer)
+        if start is None:
+            continue
+        end = n - 1 if tid in outputs else new_index.get(tracer.last_use.get(tid, producer), start)
+        for i in range(start, end):
+            crossing[i] += size
+    crossing[n - 1] = sum(_nbytes(t) for t in _tensors(y))
+    rows = []
+    for i, l in enumerate(layers):
+        rows.append({
+            "name": l.name, "type": l.module_type, "op": l.kind(), "ops": sorted(set(l.ops)),
+            "output_shape": l.output_shape, "params": l.params, "flops": int(l.flops),
+            "bytes": int(l.bytes), "output_bytes": int(crossing[i]),
+        })
+    return {"input_shape": list(shape), "input_bytes": math.prod(shape) * torch.empty((), dtype=dtype).element_size(),
+            "layers": rows}
+
+
+# --------------------------------------------------------------------------------------------
+# Measurement on a CUDA GPU.
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return None
+    k = (len(sorted_values) - 1) * p / 100
+    lo, hi = math.floor(k), math.ceil(k)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
+
+
+def stats(samples_us):
+    s = sorted(samples_us)
+    n = len(s)
+    mean = sum(s) / n
+    std = math.sqrt(sum((v - mean) ** 2 for v in s) / (n - 1)) if n > 1 else 0.0
+    return {"mean": mean, "p50": percentile(s, 50), "p99": percentile(s, 99), "std": std, "n": n}
+
+
+class EventHooks:
+    """CUDA events at every leaf module's entry and exit. The time from one leaf's exit to the
+    next leaf's entry is the functional ops between them (a residual add)."""
+
+    def __init__(self, model):
+        self.events = []
+        self.handles = []
+        for module in model.modules():
+            if len(list(module.children())) == 0:
+                self.handles.append(module.register_forward_pre_hook(self._mark("enter")))
+                self.handles.append(module.register_forward_hook(self._mark("exit")))
+
+    def _mark(self, what):
+        def hook(*_):
+            e = torch.cuda.Event(enable_timing=True)
+            e.record()
+            self.events.append((what, e))
+        return hook
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+
+
+def measure(model_name, table, precision, batch_sizes, warmup, repetitions):
+    make, shape = build_model(model_name)
+    dtype = torch.float16 if precision == "fp16" else torch.float32
+    torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+    torch.backends.cudnn.allow_tf32 = precision == "tf32"
+    torch.backends.cudnn.benchmark = True
+    model = make().to("cuda", dtype).eval()
+    layers = table["layers"]
+    functional = [l["type"] == "functional" for l in layers]
+    results = {"batch_sizes": [], "layers": [[] for _ in layers], "end_to_end": [], "unattributed_us": []}
+    for b in batch_sizes:
+        try:
+            x = torch.randn((b, *shape), device="cuda", dtype=dtype)
+            with torch.no_grad():
+                for _ in range(warmup):
+                    model(x)
+                torch.cuda.synchronize()
+                # End to end, no hooks.
+                e2e = []
+                for _ in range(repetitions):
+                    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                    start.record()
+                    model(x)
+                    end.record()
+                    torch.cuda.synchronize()
+                    e2e.append(start.elapsed_time(end) * 1000)
+                # Per layer.
+                per_layer = [[] for _ in layers]
+                unattributed = []
+                hooks = EventHooks(model)
+                for _ in range(repetitions):
+                    hooks.events.clear()
+                    first = torch.cuda.Event(enable_timing=True)
+                    first.record()
+                    model(x)
+                    last = torch.cuda.Event(enable_timing=True)
+                    last.record()
+                    torch.cuda.synchronize()
+                    times, lost = attribute(hooks.events, first, last, functional)
+                    if len(times) != len(layers):
+                        sys.exit(f"profile_model.py: traced {len(layers)} layers but timed {len(times)}; "
+                                 "the model's control flow differs between the meta trace and the GPU run")
+                    for i, t in enumerate(times):
+                        per_layer[i].append(t)
+                    unattributed.append(lost)
+                hooks.remove()
+        except torch.cuda.OutOfMemoryError:
+            print(f"  batch {b}: out of GPU memory; larger batches skipped", file=sys.stderr)
+            torch.cuda.empty_cache()
+            break
+        results["batch_sizes"].append(b)
+        for i in range(len(layers)):
+            results["layers"][i].append(stats(per_layer[i]))
+        results["end_to_end"].append(stats(e2e))
+        results["unattributed_us"].append(sum(unattributed) / len(unattributed))
+        layer_sum = sum(results["layers"][i][-1]["mean"] for i in range(len(layers)))
+        e2e_mean = results["end_to_end"][-1]["mean"]
+        print(f"  {precision} batch {b:3d}: end to end {e2e_mean / 1000:8.3f} ms, sum of layers "
+              f"{layer_sum / 1000:8.3f} ms ({(layer_sum / e2e_mean - 1) * 100:+.1f} %)", file=sys.stderr)
+    return results
+
+
+def attribute(events, first, last, functional):
+    """Turns the event sequence of one forward pass into one time per layer (microseconds):
+    leaves get enter→exit, functional layers the exit→enter gap before the next leaf. Gaps with no
+    functional layer traced are returned as unattributed time."""
+    times, lost = [], 0.0
+    layer = 0
+    previous = first
+    pairs = [(events[i][1], events[i + 1][1]) for i in range(0, len(events), 2)]
+    for enter, exit_ in pairs:
+        gap = previous.elapsed_time(enter) * 1000
+        if layer < len(functional) and functional[layer]:
+            times.append(gap)
+            layer += 1
+        else:
+            lost += gap
+        times.append(enter.elapsed_time(exit_) * 1000)
+        layer += 1
+        previous = exit_
+    tail = previous.elapsed_time(last) * 1000
+    if layer < len(functional) and functional[layer]:
+        times.append(tail)
+    else:
+        lost += tail
+    return times, lost
+
+
+def driver_version():
+    try:
+        return subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                              capture_output=True, text=True, check=True).stdout.strip().splitlines()[0]
+    except (OSError, subprocess.CalledProcessError, IndexError):
+        return None
+
+
+def gpu_short_name(device):
+    for token in ("H200", "H100", "A100", "A10G", "A10", "L40S", "L4", "V100", "T4", "P100", "P4", "Orin"):
+        if token in device:
+            return token
+    return device.replace(" ", "_")
+
+
+def profile_document(model_name, table, precision, results, args, device):
+    layers = []
+    for i, l in enumerate(table["layers"]):
+        s = results["layers"][i]
+        layers.append({
+            "name": l["name"], "op": l["op"], "output_bytes": l["output_bytes"] * (2 if precision == "fp16" else 4) // 4,
+            "flops": l["flops"],
+            "mean_us": [round(x["mean"], 3) for x in s], "p50_us": [round(x["p50"], 3) for x in s],
+            "p99_us": [round(x["p99"], 3) for x in s], "std_us": [round(x["std"], 3) for x in s],
+            "samples": [x["n"] for x in s],
+        })
+    mps = os.environ.get("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE")
+    return {
+        "arsim_profile": FORMAT_VERSION,
+        "model": model_name,
+        "gpu": args.gpu_name or gpu_short_name(device),
+        "precision": precision,
+        "mps_share": float(mps) / 100 if mps else 1.0,
+        "input_bytes": table["input_bytes"] * (2 if precision == "fp16" else 4) // 4,
+        "batch_sizes": results["batch_sizes"],
+        "end_to_end_us": [round(x["mean"], 3) for x in results["end_to_end"]],
+        "layers": layers,
+        "provenance": {
+            "kind": "measured",
+            "device": device,
+            "driver": driver_version(),
+            "cuda": torch.version.cuda,
+            "cudnn": str(torch.backends.cudnn.version()),
+            "tensorrt": None,
+            "framework": f"PyTorch {torch.__version__}",
+            "precision": precision,
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+            "warmup": args.warmup,
+            "repetitions": args.repetitions,
+            "mps_share": float(mps) / 100 if mps else 1.0,
+            "method": ("tools/profile_model.py: CUDA events at the entry and exit of every leaf module "
+                       "(functional ops between leaves timed as their own layer), eager mode, random weights, "
+                       "cudnn.benchmark on, TF32 " + ("on" if precision == "tf32" else "off")
+                       + f"; unattributed time per pass (mean, per batch size): "
+                       + ", ".join(f"{u:.1f} us" for u in results["unattributed_us"])),
+            "source": f"measured by the arsim profiler on {platform.node()}",
+            "citation": None,
+        },
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="model name (see the list in build_model)")
+    p.add_argument("--out", required=True, help="directory to write into")
+    p.add_argument("--layers-only", action="store_true", help="write the layer table, measure nothing")
+    p.add_argument("--precision", default="fp32,fp16", help="comma-separated: fp32, tf32, fp16")
+    p.add_argument("--max-batch", type=int, default=64, help="largest batch size (powers of two from 1)")
+    p.add_argument("--warmup", type=int, default=20, help="forward passes before timing")
+    p.add_argument("--repetitions", type=int, default=100, help="timed forward passes per batch size")
+    p.add_argument("--gpu-name", help="GPU type as scenarios name it (default: from the device name, e.g. H100)")
+    args = p.parse_args()
+
+    table = trace(args.model)
+    if args.layers_only or not torch.cuda.is_available():
+        if not args.layers_only:
+            print("profile_model.py: no CUDA GPU; writing the layer table only", file=sys.stderr)
+        os.makedirs(args.out, exist_ok=True)
+        path = os.path.join(args.out, f"{args.model}.layers.json")
+        doc = {"arsim_layer_table": FORMAT_VERSION, "model": args.model, "precision": "fp32", **table,
+               "provenance": {"kind": "derived", "method": "analytic: FLOPs and bytes of every aten op in a trace on "
+                              "PyTorch's meta device (tools/profile_model.py)", "framework": f"PyTorch {torch.__version__}"}}
+        with open(path, "w") as f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+        print(f"{path}: {len(table['layers'])} layers, {sum(l['flops'] for l in table['layers']) / 1e9:.2f} GFLOP per sample")
+        return
+
+    device = torch.cuda.get_device_name()
+    batch_sizes = [2 ** i for i in range(int(math.log2(args.max_batch)) + 1)]
+    for precision in args.precision.split(","):
+        print(f"{args.model} on {device}, {precision}:", file=sys.stderr)
+        results = measure(args.model, table, precision, batch_sizes, args.warmup, args.repetitions)
+        doc = profile_document(args.model, table, precision, results, args, device)
+        directory = os.path.join(args.out, doc["gpu"])
+        os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, f"{args.model}.{precision}.json")
+        with open(path, "w") as f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
