@@ -29,7 +29,8 @@ let package = Package(
         ]),
         .target(name: "Profiles", dependencies: ["CLapack", "EdgeWorld", "JSONConfig", "SimKernel"]),
         .target(name: "Policies", dependencies: ["EdgeWorld", "JSONConfig", "SimKernel"]),
-        .target(name: "Scenario", dependencies: ["EdgeWorld", "JSONConfig", "Policies", "Profiles", "SimKernel"]),
+        .target(name: "Traces", dependencies: ["EdgeWorld", "JSONConfig", "SimKernel"]),
+        .target(name: "Scenario", dependencies: ["EdgeWorld", "JSONConfig", "Policies", "Profiles", "SimKernel", "Traces"]),
         .target(name: "ResultsStore", dependencies: ["CSQLite", "EdgeWorld", "JSONConfig"]),
         .target(name: "Runner", dependencies: ["EdgeWorld", "ResultsStore", "Scenario", "SimKernel"]),
         .target(name: "Benchmarks", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "EdgeWorld", "JSONConfig", "SimKernel"]),
         .testTarget(name: "EdgeWorldTests", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "JSONConfig", "EdgeWorld", "Policies"]),
+        .testTarget(name: "TracesTests", dependencies: ["Traces", "EdgeWorld", "JSONConfig", "SimKernel"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", "Runner", "Scenario", "EdgeWorld"]),
         .testTarget(name: "CLITests", dependencies: ["arsim"]),
     ]

@@ -1,39 +1,95 @@
 import SimKernel
 
 /// Everything that happens in the world, as the kernel's events. Each case is handled in the
-/// folder of the stage it belongs to: `Clients/` (capture, result back), `Servers/` (arrival,
-/// wake-up), `Servers/Execution/` (batch done).
+/// folder of the stage it belongs to: `Clients/` (capture, the device, moves), `Network/`
+/// (a transfer's hops), `Servers/` (wake-up), `Servers/Execution/` (batch done).
 public enum WorldEvent: Sendable {
     case frameCaptured(client: Int32)
-    case requestArrived(request: Int32)
+    case hopArrived(transfer: Int32)
     case serverWakeup(server: Int32)
     case batchFinished(server: Int32, gpu: Int32)
-    case resultDelivered(request: Int32)
+    case deviceDone(client: Int32)
+    case handover(client: Int32)
 }
 
-/// The first edge world: clients send frames over their links to edge servers, whose GPUs run
-/// batches chosen by the server's policy; results travel back; the recorder measures it all.
+/// Link indices of a site's access point and wide-area link.
+struct SiteLinks: Sendable {
+    var accessPointUp: Int32?
+    var accessPointDown: Int32?
+    var wanUp: Int32?
+    var wanDown: Int32?
+}
+
+/// Link indices of a server's network interface and GPU interconnect.
+struct ServerLinks: Sendable {
+    var nicIn: Int32?
+    var nicOut: Int32?
+    var interconnect: Int32?
+}
+
+/// The AR world: clients capture frames and decide per task what to offload; frames and
+/// activations cross links (client radio, shared access points, wide-area links, server NICs,
+/// GPU interconnects) hop by hop; site front ends dispatch to servers, whose GPUs run batches
+/// chosen by the server's policy; results travel back; the recorder measures it all.
 public struct World: EventHandler, Sendable {
     public let spec: WorldSpec
     var clients: [ClientState]
     var servers: [ServerState]
+    var links: [LinkState] = []
+    var siteLinks: [SiteLinks] = []
+    var serverLinks: [ServerLinks] = []
+    /// Servers of each site that host each model, in index order: a front end's candidates.
+    var siteCandidates: [[[Int]]]
+    var frontEnds: [any ClusterPolicy]
+    /// Requests each server has queued or running, as front ends count them.
+    var outstanding: [Int]
     var requests = RequestTable()
+    var transfers = Slab<Transfer>()
+    var paths: [[Int32]] = []
+    var pathIndex: [PathKey: Int32] = [:]
+    var routes: [Route] = []
+    var routeIndex: [Route: Int32] = [:]
+    var groups: [UInt64: CopyGroup] = [:]
     var nextRequestID: UInt64 = 0
     var nextBatchID: Int64 = 0
     public internal(set) var recorder: Recorder
 
     public init(spec: WorldSpec) {
         self.spec = spec
-        clients = spec.clients.map { ClientState(spec: $0, seed: spec.seed) }
+        // Links are numbered in the order of World.linkSpecs: clients, sites, servers.
+        var next: Int32 = 0
+        func add(_ link: LinkSpec?) -> Int32? {
+            guard link != nil else { return nil }
+            defer { next += 1 }
+            return next
+        }
+        var clientLinks: [(Int32, Int32)] = []
+        for c in spec.clients {
+            clientLinks.append((add(c.uplink)!, add(c.downlink)!))
+        }
+        siteLinks = spec.sites.map { SiteLinks(accessPointUp: add($0.accessPointUp), accessPointDown: add($0.accessPointDown),
+                                               wanUp: add($0.wanUp), wanDown: add($0.wanDown)) }
+        serverLinks = spec.servers.map { ServerLinks(nicIn: add($0.nicIn), nicOut: add($0.nicOut), interconnect: add($0.interconnect)) }
+        let links = World.linkSpecs(spec)
+        precondition(links.count == Int(next))
+        self.links = links.map { LinkState(spec: $0, seed: spec.seed) }
+        clients = zip(spec.clients, clientLinks).map { ClientState(spec: $0, seed: spec.seed, uplink: $1.0, downlink: $1.1, sites: spec.sites.count, servers: spec.servers.count) }
         servers = spec.servers.enumerated().map { ServerState(spec: $1, index: $0, world: spec) }
-        recorder = Recorder(spec: spec)
+        let servers = self.servers
+        siteCandidates = spec.sites.indices.map { x in
+            spec.models.indices.map { m in spec.servers.indices.filter { spec.servers[$0].site == x && servers[$0].hosts(m) } }
+        }
+        frontEnds = spec.sites.map(\.dispatch)
+        outstanding = Array(repeating: 0, count: spec.servers.count)
+        recorder = Recorder(spec: spec, links: links)
     }
 
-    /// A simulation of `spec` with every client's first frame scheduled.
+    /// A simulation of `spec` with every client's first frame and first move scheduled.
     public static func simulation(_ spec: WorldSpec) -> Simulation<World> {
         var sim = Simulation(model: World(spec: spec))
         for c in spec.clients.indices {
             sim.model.scheduleNextFrame(client: Int32(c), after: nil, scheduler: &sim.scheduler)
+            sim.model.scheduleNextHandover(client: Int32(c), scheduler: &sim.scheduler)
         }
         return sim
     }
@@ -41,10 +97,11 @@ public struct World: EventHandler, Sendable {
     public mutating func handle(_ event: WorldEvent, scheduler: inout Scheduler<WorldEvent>) {
         switch event {
         case .frameCaptured(let c): frameCaptured(client: c, scheduler: &scheduler)
-        case .requestArrived(let r): requestArrived(request: r, scheduler: &scheduler)
+        case .hopArrived(let t): hopArrived(transfer: t, scheduler: &scheduler)
         case .serverWakeup(let s): serverWakeup(server: s, scheduler: &scheduler)
         case .batchFinished(let s, let g): batchFinished(server: s, gpu: g, scheduler: &scheduler)
-        case .resultDelivered(let r): resultDelivered(request: r, scheduler: &scheduler)
+        case .deviceDone(let c): deviceDone(client: c, scheduler: &scheduler)
+        case .handover(let c): handover(client: c, scheduler: &scheduler)
         }
     }
 
@@ -59,8 +116,8 @@ public struct World: EventHandler, Sendable {
     /// measures up to `now`; otherwise the window is the scenario's, even when the last event came
     /// earlier.
     public mutating func finish(at now: SimTime, interrupted: Bool = false) -> RunSummary {
-        for slot in requests.inFlight() {
-            recorder.finished(requests.remove(slot), outcome: .unfinished)
+        for slot in requests.occupied.sorted(by: { requests[$0].id < requests[$1].id }) {
+            finish(slot, outcome: .unfinished, at: now)
         }
         for s in servers.indices {
             for g in servers[s].gpus.indices where servers[s].gpus[g].busy {

@@ -7,12 +7,14 @@ public struct WorldSpec: Sendable {
     public var seed: UInt64
     /// Clients capture frames during [0, duration).
     public var duration: SimTime
-    /// Requests created before this time are simulated but left out of the summary.
+    /// Requests and frames before this time are simulated but left out of the summary.
     public var warmup: SimTime
     /// After `duration`, the run continues at most this long to let requests in flight finish.
     public var drain: SimTime
     public var detail: DetailLevel
     public var models: [ModelSpec]
+    /// Edge sites and the cloud. Every server belongs to one; clients attach to one at a time.
+    public var sites: [SiteSpec]
     public var servers: [ServerSpec]
     /// One entry per client (groups with a count are already expanded).
     public var clients: [ClientSpec]
@@ -22,7 +24,8 @@ public struct WorldSpec: Sendable {
     public var latencySources: [LatencySource] = []
 
     public init(name: String, seed: UInt64, duration: SimTime, warmup: SimTime = 0, drain: SimTime, detail: DetailLevel,
-                models: [ModelSpec], servers: [ServerSpec], clients: [ClientSpec], clientGroups: [String]) {
+                models: [ModelSpec], sites: [SiteSpec] = [SiteSpec(name: "edge")], servers: [ServerSpec],
+                clients: [ClientSpec], clientGroups: [String]) {
         self.name = name
         self.seed = seed
         self.duration = duration
@@ -30,6 +33,7 @@ public struct WorldSpec: Sendable {
         self.drain = drain
         self.detail = detail
         self.models = models
+        self.sites = sites
         self.servers = servers
         self.clients = clients
         self.clientGroups = clientGroups
@@ -38,11 +42,14 @@ public struct WorldSpec: Sendable {
     /// The latency table of `model` on server `server`: the scenario's own table if it gave one,
     /// else the one from the profile for the server's GPU type.
     public func table(model: Int, server: Int) -> LatencyTable? {
-        models[model].latency ?? servers[server].profiled[model]
+        models[model].latency ?? (servers[server].profiled.indices.contains(model) ? servers[server].profiled[model] : nil)
     }
 
     /// The simulated time at which the run stops at the latest.
     public var endTime: SimTime { duration + drain }
+
+    /// The cloud site, if there is one.
+    public var cloud: Int? { sites.firstIndex { $0.isCloud } }
 }
 
 /// Where the latencies of one model on one server come from: a table in the scenario, or a
@@ -76,7 +83,7 @@ public struct LatencySource: Sendable, Equatable {
     }
 }
 
-/// How much a run writes: the summary only, or also one row per request and per batch.
+/// How much a run writes: the summary only, or also one row per request, batch and frame.
 public enum DetailLevel: String, Sendable, CaseIterable {
     case summary
     case requests
@@ -87,9 +94,42 @@ public enum DetailLevel: String, Sendable, CaseIterable {
 public struct ModelSpec: Sendable {
     public var name: String
     public var latency: LatencyTable?
+    /// Bytes of the weights, which a GPU must hold to serve the model (0 where unknown).
+    public var weightBytes: Int
+    /// Bytes of the activations after each layer (one sample), for splits; empty for a
+    /// whole-model table.
+    public var layerOutputBytes: [Int]
 
-    public init(name: String, latency: LatencyTable?) {
+    public init(name: String, latency: LatencyTable?, weightBytes: Int = 0, layerOutputBytes: [Int] = []) {
         self.name = name
         self.latency = latency
+        self.weightBytes = weightBytes
+        self.layerOutputBytes = layerOutputBytes
+    }
+}
+
+/// An edge site or the cloud: its servers' front end, the wireless access point its clients
+/// share, and its wide-area link to the core (where the cloud is).
+public struct SiteSpec: Sendable {
+    public var name: String
+    public var isCloud: Bool
+    /// How the front end picks a server for a request.
+    public var dispatch: any ClusterPolicy
+    /// The shared wireless access point of clients attached here (nil: none modelled).
+    public var accessPointUp: LinkSpec?
+    public var accessPointDown: LinkSpec?
+    /// Site → core and core → site (nil: the site is the core, or has no wide-area link).
+    public var wanUp: LinkSpec?
+    public var wanDown: LinkSpec?
+
+    public init(name: String, isCloud: Bool = false, dispatch: any ClusterPolicy = RoundRobinDispatch(),
+                accessPointUp: LinkSpec? = nil, accessPointDown: LinkSpec? = nil, wanUp: LinkSpec? = nil, wanDown: LinkSpec? = nil) {
+        self.name = name
+        self.isCloud = isCloud
+        self.dispatch = dispatch
+        self.accessPointUp = accessPointUp
+        self.accessPointDown = accessPointDown
+        self.wanUp = wanUp
+        self.wanDown = wanDown
     }
 }

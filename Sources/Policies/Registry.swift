@@ -2,7 +2,65 @@ import EdgeWorld
 import JSONConfig
 import SimKernel
 
-/// What a policy's factory may look at when it is configured for one server.
+/// A policy a scenario can name: its parameters, its help, and how to build it from them.
+public struct PolicyEntry<Policy, Context>: Sendable {
+    public let name: String
+    public let summary: String
+    /// Parameter keys besides "name", with a one-line description each.
+    public let parameters: [(key: String, help: String)]
+    public let make: @Sendable (ConfigObject, Context) throws(ConfigError) -> Policy
+}
+
+/// The policies of one of the four points (client, server, cluster, split), by the name a
+/// scenario uses. Adding a policy means adding its file and one entry to its registry.
+public struct PolicyRegistry<Policy, Context>: Sendable {
+    /// "client policy", "server policy", …: for error messages.
+    public let kind: String
+    public let entries: [PolicyEntry<Policy, Context>]
+    public let defaultName: String
+
+    public var names: [String] { entries.map(\.name) }
+
+    /// Builds the policy a scenario names, either as a bare string ("fifo") or as an object
+    /// {"name": "fixed_batch", "batch_size": 4} whose other keys are that policy's parameters.
+    public func make(from node: ConfigNode, context: Context) throws(ConfigError) -> Policy {
+        let nameNode: ConfigNode
+        if case .string = node.value.kind {
+            nameNode = node
+        } else {
+            guard case .object = node.value.kind else {
+                throw node.error("expected a policy name or an object with a \"name\", got \(node.value.typeDescription)")
+            }
+            guard let n = node.peek("name") else {
+                throw node.error("missing required key \"name\" (one of \(names.joined(separator: ", ")))")
+            }
+            nameNode = n
+        }
+        let name = try nameNode.string()
+        guard let entry = entries.first(where: { $0.name == name }) else {
+            throw nameNode.error(Suggestion.unknownName(name, kind: kind, valid: names))
+        }
+        let parameters = nameNode.path == node.path
+            ? node.emptyObject()
+            : try node.object(keys: ["name"] + entry.parameters.map(\.key))
+        return try entry.make(parameters, context)
+    }
+
+    /// The policy at `node` if the scenario gives one, else the default, named at `parent`'s place.
+    public func make(_ node: ConfigNode?, orDefaultAt parent: ConfigNode, key: String, context: Context) throws(ConfigError) -> Policy {
+        if let node { return try make(from: node, context: context) }
+        return try makeDefault(at: parent, path: parent.path.isEmpty ? key : parent.path + "." + key, context: context)
+    }
+
+    /// The default policy, as if the scenario had named it at `node`'s place.
+    public func makeDefault(at node: ConfigNode, path: String, context: Context) throws(ConfigError) -> Policy {
+        try make(from: ConfigNode(JSONValue(.string(defaultName), at: node.value.position), path: path, file: node.file), context: context)
+    }
+}
+
+// MARK: Server
+
+/// What a server policy's factory may look at.
 public struct ServerPolicyContext: Sendable {
     /// The model catalogue, indexed as the world indexes it.
     public let models: [ModelSpec]
@@ -33,76 +91,189 @@ public struct ServerPolicyContext: Sendable {
     }
 }
 
-/// A server policy that a scenario can name: its parameters, its help, and how to build it.
-public struct ServerPolicyEntry: Sendable {
-    public let name: String
-    public let summary: String
-    /// Parameter keys besides "name", with a one-line description each.
-    public let parameters: [(key: String, help: String)]
-    public let make: @Sendable (ConfigObject, ServerPolicyContext) throws(ConfigError) -> any ServerPolicy
+public enum ServerPolicies {
+    public static let registry = PolicyRegistry<any ServerPolicy, ServerPolicyContext>(
+        kind: "server policy",
+        entries: [
+            PolicyEntry(
+                name: "fifo",
+                summary: "first come, first served; one request per batch (batching off)",
+                parameters: [],
+                make: { object, context throws(ConfigError) in
+                    try context.requireBatchSize(1, at: object.node)
+                    return FIFOPolicy()
+                }),
+            PolicyEntry(
+                name: "fixed_batch",
+                summary: "batches of exactly batch_size requests of one model; a GPU waits until that many are queued",
+                parameters: [("batch_size", "requests per batch (the model's latency table must have it)")],
+                make: { object, context throws(ConfigError) in
+                    let node = try object.required("batch_size")
+                    let size = try node.positiveInt()
+                    try context.requireBatchSize(size, at: node)
+                    return FixedBatchPolicy(batchSize: size)
+                }),
+            PolicyEntry(
+                name: "dynamic_batch",
+                summary: "Triton-style dynamic batching: run at max_batch, or when the oldest request has waited max_queue_delay_ms",
+                parameters: [("max_batch", "largest batch (must be in the latency table, as must 1)"),
+                             ("max_queue_delay_ms", "longest a request waits for a batch to fill")],
+                make: { object, context throws(ConfigError) in
+                    let maxNode = try object.required("max_batch")
+                    let maxBatch = try maxNode.positiveInt()
+                    try context.requireBatchSize(maxBatch, at: maxNode)
+                    try context.requireBatchSize(1, at: maxNode)
+                    let delay = try object.required("max_queue_delay_ms").nonNegativeDouble()
+                    return DynamicBatchPolicy(maxBatch: maxBatch, maxQueueDelay: Time.milliseconds(delay), tables: context.tables)
+                }),
+        ],
+        defaultName: "fifo")
+
+    public static var all: [PolicyEntry<any ServerPolicy, ServerPolicyContext>] { registry.entries }
+    public static var names: [String] { registry.names }
+
+    public static func make(from node: ConfigNode, context: ServerPolicyContext) throws(ConfigError) -> any ServerPolicy {
+        try registry.make(from: node, context: context)
+    }
 }
 
-/// The server policies arsim knows, by the name a scenario uses. Adding a policy means adding
-/// its file and one entry here.
-public enum ServerPolicies {
-    public static let all: [ServerPolicyEntry] = [
-        ServerPolicyEntry(
-            name: "fifo",
-            summary: "first come, first served; one request per batch (batching off)",
-            parameters: [],
-            make: { object, context throws(ConfigError) in
-                try context.requireBatchSize(1, at: object.node)
-                return FIFOPolicy()
-            }),
-        ServerPolicyEntry(
-            name: "fixed_batch",
-            summary: "batches of exactly batch_size requests of one model; a GPU waits until that many are queued",
-            parameters: [("batch_size", "requests per batch (the model's latency table must have it)")],
-            make: { object, context throws(ConfigError) in
-                let node = try object.required("batch_size")
-                let size = try node.positiveInt()
-                try context.requireBatchSize(size, at: node)
-                return FixedBatchPolicy(batchSize: size)
-            }),
-        ServerPolicyEntry(
-            name: "dynamic_batch",
-            summary: "Triton-style dynamic batching: run at max_batch, or when the oldest request has waited max_queue_delay_ms",
-            parameters: [("max_batch", "largest batch (must be in the latency table, as must 1)"),
-                         ("max_queue_delay_ms", "longest a request waits for a batch to fill")],
-            make: { object, context throws(ConfigError) in
-                let maxNode = try object.required("max_batch")
-                let maxBatch = try maxNode.positiveInt()
-                try context.requireBatchSize(maxBatch, at: maxNode)
-                try context.requireBatchSize(1, at: maxNode)
-                let delay = try object.required("max_queue_delay_ms").nonNegativeDouble()
-                return DynamicBatchPolicy(maxBatch: maxBatch, maxQueueDelay: Time.milliseconds(delay), tables: context.tables)
-            }),
-    ]
+// MARK: Client
 
-    public static var names: [String] { all.map(\.name) }
+public enum ClientPolicies {
+    public static let registry = PolicyRegistry<any ClientPolicy, Void>(
+        kind: "client policy",
+        entries: [
+            PolicyEntry(name: "offload_every_frame",
+                        summary: "offload every task of every frame while max_offloads_in_flight allows; else the local fallback",
+                        parameters: [], make: { _, _ in OffloadEveryFrame() }),
+            PolicyEntry(name: "fixed_interval",
+                        summary: "offload every interval_frames-th frame; the local fallback on the frames between",
+                        parameters: [("interval_frames", "offload one frame in this many")],
+                        make: { object, _ throws(ConfigError) in
+                            FixedIntervalOffload(interval: try object.required("interval_frames").positiveInt())
+                        }),
+        ],
+        defaultName: "offload_every_frame")
+}
 
-    /// Builds the policy a scenario names, either as a bare string ("fifo") or as an object
-    /// {"name": "fixed_batch", "batch_size": 4} whose other keys are that policy's parameters.
-    public static func make(from node: ConfigNode, context: ServerPolicyContext) throws(ConfigError) -> any ServerPolicy {
-        let nameNode: ConfigNode
-        if case .string = node.value.kind {
-            nameNode = node
-        } else {
-            guard case .object = node.value.kind else {
-                throw node.error("expected a policy name or an object with a \"name\", got \(node.value.typeDescription)")
-            }
-            guard let n = node.peek("name") else {
-                throw node.error("missing required key \"name\" (one of \(names.joined(separator: ", ")))")
-            }
-            nameNode = n
-        }
-        let name = try nameNode.string()
-        guard let entry = all.first(where: { $0.name == name }) else {
-            throw nameNode.error(Suggestion.unknownName(name, kind: "server policy", valid: names))
-        }
-        let parameters = nameNode.path == node.path
-            ? node.emptyObject()
-            : try node.object(keys: ["name"] + entry.parameters.map(\.key))
-        return try entry.make(parameters, context)
+// MARK: Cluster
+
+public enum ClusterPolicies {
+    public static let registry = PolicyRegistry<any ClusterPolicy, Void>(
+        kind: "dispatch policy",
+        entries: [
+            PolicyEntry(name: "round_robin", summary: "each request to the next server in turn",
+                        parameters: [], make: { _, _ in RoundRobinDispatch() }),
+            PolicyEntry(name: "least_loaded", summary: "each request to the server with the fewest outstanding",
+                        parameters: [], make: { _, _ in LeastLoadedDispatch() }),
+            PolicyEntry(name: "redundant",
+                        summary: "each request to the `copies` least-loaded servers; the first result wins, the rest are cancelled",
+                        parameters: [("copies", "how many servers get a copy (at least 1)")],
+                        make: { object, _ throws(ConfigError) in
+                            RedundantDispatch(copies: try object.required("copies").positiveInt())
+                        }),
+        ],
+        defaultName: "round_robin")
+}
+
+// MARK: Split
+
+/// What a split policy's factory may look at: the places a task's model can run.
+public struct SplitPolicyContext: Sendable {
+    public var siteNames: [String]
+    public var serverNames: [String]
+    public var cloud: Int?
+    /// The number of layers of the task's model where it runs remotely (nil: a whole-model table,
+    /// which cannot be split), and whether the device has a latency for it.
+    public var layerCount: Int?
+    public var deviceCanRun: Bool
+    /// A server the client names directly (the first world's clients), if any.
+    public var namedServer: Int?
+
+    public init(siteNames: [String], serverNames: [String], cloud: Int?, layerCount: Int?, deviceCanRun: Bool, namedServer: Int?) {
+        self.siteNames = siteNames
+        self.serverNames = serverNames
+        self.cloud = cloud
+        self.layerCount = layerCount
+        self.deviceCanRun = deviceCanRun
+        self.namedServer = namedServer
     }
+
+    func requireCloud(_ node: ConfigNode) throws(ConfigError) -> Int {
+        guard let cloud else { throw node.error("there is no cloud site; add a site with \"kind\": \"cloud\"") }
+        return cloud
+    }
+
+    func requireDevice(_ node: ConfigNode) throws(ConfigError) {
+        if !deviceCanRun {
+            throw node.error("the device has no latency for this model: give the client a \"device\" GPU type with a profile of it")
+        }
+    }
+
+    func requireLayers(_ node: ConfigNode) throws(ConfigError) -> Int {
+        guard let n = layerCount, n > 1 else {
+            throw node.error("the model has a whole-model latency table, which cannot be cut; use per-layer profiles")
+        }
+        return n
+    }
+}
+
+public enum SplitPolicies {
+    public static let registry = PolicyRegistry<any SplitPolicy, SplitPolicyContext>(
+        kind: "split policy",
+        entries: [
+            PolicyEntry(name: "edge", summary: "the whole model at the site that serves the client",
+                        parameters: [], make: { _, context in
+                            context.namedServer.map { WholeModelOnServer(server: $0) as any SplitPolicy } ?? WholeModelAtEdge()
+                        }),
+            PolicyEntry(name: "cloud", summary: "the whole model in the cloud",
+                        parameters: [], make: { object, context throws(ConfigError) in
+                            WholeModelInCloud(cloud: try context.requireCloud(object.node))
+                        }),
+            PolicyEntry(name: "device", summary: "the whole model on the client's device",
+                        parameters: [], make: { object, context throws(ConfigError) in
+                            try context.requireDevice(object.node)
+                            return WholeModelOnDevice()
+                        }),
+            PolicyEntry(name: "split",
+                        summary: "layers [0, layer) on the device, the rest at the edge (or in the cloud with \"remote\": \"cloud\")",
+                        parameters: [("layer", "the first layer that runs remotely"), ("remote", "edge (default) or cloud")],
+                        make: { object, context throws(ConfigError) in
+                            try context.requireDevice(object.node)
+                            let layerNode = try object.required("layer")
+                            let n = try context.requireLayers(layerNode)
+                            let k = try layerNode.positiveInt()
+                            if k >= n { throw layerNode.error("must be between 1 and \(n - 1) (the model has \(n) layers)") }
+                            let remote = try object.optional("remote")?.choice(["edge", "cloud"]) ?? "edge"
+                            return SplitAtLayer(layer: k, layerCount: n,
+                                                cloud: remote == "cloud" ? try context.requireCloud(object.node) : nil)
+                        }),
+            PolicyEntry(name: "pipeline",
+                        summary: "contiguous layer ranges on named servers, in order: [{\"server\": …, \"layers\": [a, b]}, …]",
+                        parameters: [("stages", "the stages, covering the model's layers from 0 to the last, in order")],
+                        make: { object, context throws(ConfigError) in
+                            let stagesNode = try object.required("stages")
+                            let n = try context.requireLayers(stagesNode)
+                            var stages: [(Int, Range<Int>)] = []
+                            var next = 0
+                            for item in try stagesNode.array() {
+                                let o = try item.object(keys: ["server", "layers"])
+                                let serverNode = try o.required("server")
+                                let name = try serverNode.string()
+                                guard let v = context.serverNames.firstIndex(of: name) else {
+                                    throw serverNode.error(Suggestion.unknownName(name, kind: "server", valid: context.serverNames))
+                                }
+                                let layersNode = try o.required("layers")
+                                let bounds = try layersNode.array().map { b throws(ConfigError) in try b.nonNegativeInt() }
+                                guard bounds.count == 2, bounds[0] == next, bounds[1] > bounds[0], bounds[1] <= n else {
+                                    throw layersNode.error("expected [\(next), b] with \(next) < b ≤ \(n): stages must cover the layers in order")
+                                }
+                                stages.append((v, bounds[0]..<bounds[1]))
+                                next = bounds[1]
+                            }
+                            if next != n { throw stagesNode.error("the stages end at layer \(next); the model has \(n) layers") }
+                            return PipelineStages(stages: stages)
+                        }),
+        ],
+        defaultName: "edge")
 }

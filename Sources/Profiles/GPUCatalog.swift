@@ -10,6 +10,10 @@ public struct GPUSpec: Sendable, Equatable {
     public var memoryBandwidth: Double
     public var memoryBytes: Double
     public var sms: Int
+    /// Price of one GPU for one hour, where the catalogue gives one.
+    public var costPerHour: Double?
+    public var costSource: String?
+    /// Where the specifications come from.
     public var source: String
 }
 
@@ -18,7 +22,7 @@ public struct GPUCatalog: Sendable {
     public var gpus: [GPUSpec]
 
     public static let keys = ["arsim_gpus", "notes", "gpus"]
-    static let gpuKeys = ["name", "devices", "fp32_tflops", "memory_bandwidth_gbs", "memory_gb", "sms", "source"]
+    static let gpuKeys = ["name", "devices", "fp32_tflops", "memory_bandwidth_gbs", "memory_gb", "sms", "cost_per_hour_usd", "source", "cost_source"]
 
     public init(gpus: [GPUSpec]) { self.gpus = gpus }
 
@@ -36,6 +40,8 @@ public struct GPUCatalog: Sendable {
                            memoryBandwidth: try g.required("memory_bandwidth_gbs").positiveDouble() * 1e9,
                            memoryBytes: try g.required("memory_gb").positiveDouble() * 1e9,
                            sms: try g.required("sms").positiveInt(),
+                           costPerHour: try g.optional("cost_per_hour_usd")?.nonNegativeDouble(),
+                           costSource: try g.optional("cost_source")?.string(),
                            source: try g.required("source").string())
         }
         return GPUCatalog(gpus: gpus)

@@ -39,11 +39,13 @@ public final class ResultsStore {
     let db: SQLiteDatabase
     private var insertRequest: SQLiteStatement?
     private var insertBatch: SQLiteStatement?
+    private var insertFrame: SQLiteStatement?
 
     public init(path: String) throws(SQLiteError) {
         self.path = path
         db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        try checkSchemaVersion()
         try db.execute(Schema.sql)
         try markVanishedRuns()
     }
@@ -98,6 +100,7 @@ public final class ResultsStore {
         try db.transaction {
             try writeRequests(outbox.requests, run: run, spec: spec)
             try writeBatches(outbox.batches, run: run, spec: spec)
+            try writeFrames(outbox.frames, run: run, spec: spec)
         }
     }
 
@@ -132,6 +135,18 @@ public final class ResultsStore {
         try? s.run()
     }
 
+    /// A database written by an arsim with another schema is left untouched: nothing in it is lost.
+    private func checkSchemaVersion() throws(SQLiteError) {
+        let exists = try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+        guard try exists.step() else { return }
+        let s = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
+        guard try s.step(), let text = s.text(0), let found = Int(text) else { return }
+        if found != Schema.version {
+            throw SQLiteError(code: 0, message: "\(path) holds results in schema \(found); this arsim writes schema \(Schema.version). "
+                              + "Use another --db; the file is left as it is")
+        }
+    }
+
     /// Runs left `running` by a process of this host that no longer exists (killed outright) are
     /// marked interrupted, so that `running` always means running.
     private func markVanishedRuns() throws(SQLiteError) {
@@ -158,10 +173,10 @@ public final class ResultsStore {
         guard !rows.isEmpty else { return }
         if insertRequest == nil {
             insertRequest = try db.prepare("""
-                INSERT INTO requests (run_id, request_id, client, client_group, server, model, frame, created_ns,
-                    sent_ns, arrived_ns, queued_ns, batch_id, batch_size, gpu, batch_start_ns, batch_end_ns,
-                    completed_ns, deadline_ns, latency_ns, status, drop_reason, met_deadline)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                INSERT INTO requests (run_id, request_id, client, client_group, task, model, frame, copy, route, server,
+                    created_ns, device_start_ns, device_end_ns, sent_ns, arrived_ns, queued_ns, batch_id, batch_size, gpu,
+                    batch_start_ns, batch_end_ns, completed_ns, deadline_ns, latency_ns, status, drop_reason, met_deadline)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 """)
         }
         let s = insertRequest!
@@ -173,26 +188,68 @@ public final class ResultsStore {
             s.bind(2, Int64(r.id))
             s.bind(3, client.name)
             s.bind(4, spec.clientGroups[client.group])
-            s.bind(5, spec.servers[Int(r.server)].name)
+            s.bind(5, client.tasks[Int(r.task)].name)
             s.bind(6, spec.models[Int(r.model)].name)
             s.bind(7, r.frame)
-            s.bind(8, r.created)
-            stamp(9, r.sent)
-            stamp(10, r.arrived)
-            stamp(11, r.queued)
-            stamp(12, r.batch)
-            if r.batch >= 0 { s.bind(13, Int64(r.batchSize)); s.bind(14, Int64(r.gpu)) } else { s.bindNull(13); s.bindNull(14) }
-            stamp(15, r.batchStart)
-            stamp(16, r.batchEnd)
-            stamp(17, r.completed)
-            s.bind(18, r.deadline)
-            if row.outcome == .completed { s.bind(19, r.completed - r.created) } else { s.bindNull(19) }
+            s.bind(8, Int64(r.copy))
+            s.bind(9, row.route.map { Self.describe($0, spec: spec) })
+            s.bind(10, r.server >= 0 ? spec.servers[Int(r.server)].name : nil)
+            s.bind(11, r.created)
+            stamp(12, r.deviceStart)
+            stamp(13, r.deviceEnd)
+            stamp(14, r.sent)
+            stamp(15, r.arrived)
+            stamp(16, r.queued)
+            stamp(17, r.batch)
+            if r.batch >= 0 { s.bind(18, Int64(r.batchSize)); s.bind(19, Int64(r.gpu)) } else { s.bindNull(18); s.bindNull(19) }
+            stamp(20, r.batchStart)
+            stamp(21, r.batchEnd)
+            stamp(22, r.completed)
+            s.bind(23, r.deadline)
+            if row.outcome == .completed { s.bind(24, r.completed - r.created) } else { s.bindNull(24) }
             switch row.outcome {
-            case .completed: s.bind(20, "completed"); s.bindNull(21)
-            case .dropped(let reason): s.bind(20, "dropped"); s.bind(21, reason.rawValue)
-            case .unfinished: s.bind(20, "unfinished"); s.bindNull(21)
+            case .completed: s.bind(25, "completed"); s.bindNull(26)
+            case .dropped(let reason): s.bind(25, "dropped"); s.bind(26, reason.rawValue)
+            case .cancelled: s.bind(25, "cancelled"); s.bindNull(26)
+            case .unfinished: s.bind(25, "unfinished"); s.bindNull(26)
             }
-            s.bind(22, row.metDeadline ? 1 : 0)
+            s.bind(27, row.metDeadline ? 1 : 0)
+            try s.run()
+        }
+    }
+
+    /// "edge", "device[0,40) > edge[40,174)", "server:gpu-a[0,90) > server:gpu-b[90,174)".
+    static func describe(_ route: Route, spec: WorldSpec) -> String {
+        route.stages.map { stage in
+            let place: String
+            switch stage.placement {
+            case .device: place = "device"
+            case .site(let x): place = spec.sites[x].name
+            case .server(let v): place = "server:" + spec.servers[v].name
+            }
+            return place + (stage.layers.map { "[\($0.lowerBound),\($0.upperBound))" } ?? "")
+        }.joined(separator: " > ")
+    }
+
+    private func writeFrames(_ rows: [FrameRecord], run: Int64, spec: WorldSpec) throws(SQLiteError) {
+        guard !rows.isEmpty else { return }
+        if insertFrame == nil {
+            insertFrame = try db.prepare("""
+                INSERT INTO frames (run_id, client, task, frame, time_ns, staleness_frames, accuracy, source)
+                VALUES (?,?,?,?,?,?,?,?)
+                """)
+        }
+        let s = insertFrame!
+        for f in rows {
+            let client = spec.clients[Int(f.client)]
+            s.bind(1, run)
+            s.bind(2, client.name)
+            s.bind(3, client.tasks[Int(f.task)].name)
+            s.bind(4, f.frame)
+            s.bind(5, f.time)
+            if f.staleness >= 0 { s.bind(6, f.staleness) } else { s.bindNull(6) }
+            s.bind(7, f.accuracy)
+            s.bind(8, f.source.rawValue)
             try s.run()
         }
     }
@@ -222,11 +279,11 @@ public final class ResultsStore {
 
     private func writeSummary(_ summary: RunSummary, run: Int64) throws(SQLiteError) {
         let s = try db.prepare("""
-            INSERT INTO summary (run_id, scope, name, requests, completed, met_deadline, dropped, unfinished,
+            INSERT INTO summary (run_id, scope, name, requests, completed, met_deadline, dropped, unfinished, cancelled_copies,
                 throughput_rps, goodput_rps, latency_mean_ms, latency_p50_ms, latency_p95_ms, latency_p99_ms,
                 latency_p999_ms, latency_max_ms, queue_wait_mean_ms, service_mean_ms, network_mean_ms,
-                deadline_miss_rate, gpu_utilization, window_s)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                deadline_miss_rate, gpu_utilization, frames, accuracy_mean, accuracy_p5, accuracy_p50, cost_usd, window_s)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """)
         for r in summary.rows {
             s.bind(1, run)
@@ -237,31 +294,78 @@ public final class ResultsStore {
             s.bind(6, r.metDeadline)
             s.bind(7, r.dropped)
             s.bind(8, r.unfinished)
-            s.bind(9, r.throughput)
-            s.bind(10, r.goodput)
-            s.bind(11, r.latencyMeanMs)
-            s.bind(12, r.latencyP50Ms)
-            s.bind(13, r.latencyP95Ms)
-            s.bind(14, r.latencyP99Ms)
-            s.bind(15, r.latencyP999Ms)
-            s.bind(16, r.latencyMaxMs)
-            s.bind(17, r.queueWaitMeanMs)
-            s.bind(18, r.serviceMeanMs)
-            s.bind(19, r.networkMeanMs)
-            s.bind(20, r.deadlineMissRate)
-            s.bind(21, r.gpuUtilization)
-            s.bind(22, summary.windowSeconds)
+            s.bind(9, r.cancelled)
+            s.bind(10, r.throughput)
+            s.bind(11, r.goodput)
+            s.bind(12, r.latencyMeanMs)
+            s.bind(13, r.latencyP50Ms)
+            s.bind(14, r.latencyP95Ms)
+            s.bind(15, r.latencyP99Ms)
+            s.bind(16, r.latencyP999Ms)
+            s.bind(17, r.latencyMaxMs)
+            s.bind(18, r.queueWaitMeanMs)
+            s.bind(19, r.serviceMeanMs)
+            s.bind(20, r.networkMeanMs)
+            s.bind(21, r.deadlineMissRate)
+            s.bind(22, r.gpuUtilization)
+            s.bind(23, r.frames)
+            s.bind(24, r.accuracyMean)
+            s.bind(25, r.accuracyP5)
+            s.bind(26, r.accuracyP50)
+            s.bind(27, r.costUSD)
+            s.bind(28, summary.windowSeconds)
             try s.run()
         }
-        let g = try db.prepare("INSERT INTO gpus (run_id, server, gpu, batches, busy_s, utilization) VALUES (?,?,?,?,?,?)")
+        let g = try db.prepare("""
+            INSERT INTO gpus (run_id, server, gpu, gpu_type, physical_gpu, mps_share, batches, busy_s, utilization, memory_bytes)
+            VALUES (?,?,?,?,?,?,?,?,?,?)
+            """)
         for row in summary.gpus {
             g.bind(1, run)
             g.bind(2, row.server)
             g.bind(3, row.gpu)
-            g.bind(4, row.batches)
-            g.bind(5, row.busySeconds)
-            g.bind(6, row.utilization)
+            g.bind(4, row.gpuType)
+            g.bind(5, row.physical)
+            g.bind(6, row.mpsShare)
+            g.bind(7, row.batches)
+            g.bind(8, row.busySeconds)
+            g.bind(9, row.utilization)
+            g.bind(10, row.memoryBytes)
             try g.run()
+        }
+        let l = try db.prepare("""
+            INSERT INTO links (run_id, name, kind, bytes, transfers, busy_s, utilization, mean_mbps) VALUES (?,?,?,?,?,?,?,?)
+            """)
+        for row in summary.links {
+            l.bind(1, run)
+            l.bind(2, row.name)
+            l.bind(3, row.kind)
+            l.bind(4, row.bytes)
+            l.bind(5, row.transfers)
+            l.bind(6, row.busySeconds)
+            l.bind(7, row.utilization)
+            l.bind(8, row.meanMbps)
+            try l.run()
+        }
+        let c = try db.prepare("""
+            INSERT INTO clients (run_id, client, client_group, frames, offloads, local_runs, requests, met_deadline,
+                deadline_miss_rate, latency_mean_ms, accuracy_mean, handovers, migrations) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+            """)
+        for row in summary.clients {
+            c.bind(1, run)
+            c.bind(2, row.name)
+            c.bind(3, row.group)
+            c.bind(4, row.frames)
+            c.bind(5, row.offloads)
+            c.bind(6, row.localRuns)
+            c.bind(7, row.requests)
+            c.bind(8, row.metDeadline)
+            c.bind(9, row.deadlineMissRate)
+            c.bind(10, row.latencyMeanMs)
+            c.bind(11, row.accuracyMean)
+            c.bind(12, row.handovers)
+            c.bind(13, row.migrations)
+            try c.run()
         }
     }
 

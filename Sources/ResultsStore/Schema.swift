@@ -3,7 +3,7 @@
 /// Times inside the simulation are integer nanoseconds (`_ns`), exactly as simulated; summary
 /// figures are in milliseconds (`_ms`), seconds (`_s`) or per second (`_rps`).
 enum Schema {
-    static let version = 1
+    static let version = 2
 
     /// Tables that `arsim export` offers, with the columns that order their rows.
     static let exportable: [(table: String, orderBy: String)] = [
@@ -11,7 +11,10 @@ enum Schema {
         ("latency_sources", "run_id, server, model"),
         ("summary", "run_id, rowid"),
         ("gpus", "run_id, server, gpu"),
+        ("links", "run_id, rowid"),
+        ("clients", "run_id, rowid"),
         ("requests", "run_id, request_id"),
+        ("frames", "run_id, rowid"),
         ("batches", "run_id, batch_id"),
     ]
 
@@ -55,30 +58,47 @@ enum Schema {
         );
 
         CREATE TABLE IF NOT EXISTS requests (
-            run_id         INTEGER NOT NULL REFERENCES runs (run_id),
-            request_id     INTEGER NOT NULL,
-            client         TEXT NOT NULL,
-            client_group   TEXT NOT NULL,
-            server         TEXT NOT NULL,
-            model          TEXT NOT NULL,
-            frame          INTEGER NOT NULL,
-            created_ns     INTEGER NOT NULL,
-            sent_ns        INTEGER,
-            arrived_ns     INTEGER,
-            queued_ns      INTEGER,
-            batch_id       INTEGER,
-            batch_size     INTEGER,
-            gpu            INTEGER,
-            batch_start_ns INTEGER,
-            batch_end_ns   INTEGER,
-            completed_ns   INTEGER,
-            deadline_ns    INTEGER NOT NULL,
-            latency_ns     INTEGER,
-            status         TEXT NOT NULL CHECK (status IN ('completed', 'dropped', 'unfinished')),
-            drop_reason    TEXT,
-            met_deadline   INTEGER NOT NULL
+            run_id          INTEGER NOT NULL REFERENCES runs (run_id),
+            request_id      INTEGER NOT NULL,
+            client          TEXT NOT NULL,
+            client_group    TEXT NOT NULL,
+            task            TEXT NOT NULL,
+            model           TEXT NOT NULL,
+            frame           INTEGER NOT NULL,
+            copy            INTEGER NOT NULL,
+            route           TEXT,
+            server          TEXT,
+            created_ns      INTEGER NOT NULL,
+            device_start_ns INTEGER,
+            device_end_ns   INTEGER,
+            sent_ns         INTEGER,
+            arrived_ns      INTEGER,
+            queued_ns       INTEGER,
+            batch_id        INTEGER,
+            batch_size      INTEGER,
+            gpu             INTEGER,
+            batch_start_ns  INTEGER,
+            batch_end_ns    INTEGER,
+            completed_ns    INTEGER,
+            deadline_ns     INTEGER NOT NULL,
+            latency_ns      INTEGER,
+            status          TEXT NOT NULL CHECK (status IN ('completed', 'dropped', 'cancelled', 'unfinished')),
+            drop_reason     TEXT,
+            met_deadline    INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS requests_by_run ON requests (run_id, request_id);
+
+        CREATE TABLE IF NOT EXISTS frames (
+            run_id           INTEGER NOT NULL REFERENCES runs (run_id),
+            client           TEXT NOT NULL,
+            task             TEXT NOT NULL,
+            frame            INTEGER NOT NULL,
+            time_ns          INTEGER NOT NULL,
+            staleness_frames INTEGER,
+            accuracy         REAL NOT NULL,
+            source           TEXT NOT NULL CHECK (source IN ('server', 'local', 'none'))
+        );
+        CREATE INDEX IF NOT EXISTS frames_by_run ON frames (run_id);
 
         CREATE TABLE IF NOT EXISTS batches (
             run_id     INTEGER NOT NULL REFERENCES runs (run_id),
@@ -102,6 +122,7 @@ enum Schema {
             met_deadline       INTEGER NOT NULL,
             dropped            INTEGER NOT NULL,
             unfinished         INTEGER NOT NULL,
+            cancelled_copies   INTEGER NOT NULL,
             throughput_rps     REAL NOT NULL,
             goodput_rps        REAL NOT NULL,
             latency_mean_ms    REAL,
@@ -115,18 +136,56 @@ enum Schema {
             network_mean_ms    REAL,
             deadline_miss_rate REAL,
             gpu_utilization    REAL,
+            frames             INTEGER NOT NULL,
+            accuracy_mean      REAL,
+            accuracy_p5        REAL,
+            accuracy_p50       REAL,
+            cost_usd           REAL,
             window_s           REAL NOT NULL
         );
         CREATE INDEX IF NOT EXISTS summary_by_run ON summary (run_id);
 
         CREATE TABLE IF NOT EXISTS gpus (
-            run_id      INTEGER NOT NULL REFERENCES runs (run_id),
-            server      TEXT NOT NULL,
-            gpu         INTEGER NOT NULL,
-            batches     INTEGER NOT NULL,
-            busy_s      REAL NOT NULL,
-            utilization REAL NOT NULL
+            run_id       INTEGER NOT NULL REFERENCES runs (run_id),
+            server       TEXT NOT NULL,
+            gpu          INTEGER NOT NULL,
+            gpu_type     TEXT NOT NULL,
+            physical_gpu INTEGER NOT NULL,
+            mps_share    REAL NOT NULL,
+            batches      INTEGER NOT NULL,
+            busy_s       REAL NOT NULL,
+            utilization  REAL NOT NULL,
+            memory_bytes INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS gpus_by_run ON gpus (run_id);
+
+        CREATE TABLE IF NOT EXISTS links (
+            run_id      INTEGER NOT NULL REFERENCES runs (run_id),
+            name        TEXT NOT NULL,
+            kind        TEXT NOT NULL,
+            bytes       INTEGER NOT NULL,
+            transfers   INTEGER NOT NULL,
+            busy_s      REAL NOT NULL,
+            utilization REAL NOT NULL,
+            mean_mbps   REAL NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS links_by_run ON links (run_id);
+
+        CREATE TABLE IF NOT EXISTS clients (
+            run_id             INTEGER NOT NULL REFERENCES runs (run_id),
+            client             TEXT NOT NULL,
+            client_group       TEXT NOT NULL,
+            frames             INTEGER NOT NULL,
+            offloads           INTEGER NOT NULL,
+            local_runs         INTEGER NOT NULL,
+            requests           INTEGER NOT NULL,
+            met_deadline       INTEGER NOT NULL,
+            deadline_miss_rate REAL,
+            latency_mean_ms    REAL,
+            accuracy_mean      REAL,
+            handovers          INTEGER NOT NULL,
+            migrations         INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS clients_by_run ON clients (run_id);
         """
 }

@@ -9,18 +9,34 @@ import SimKernel
 /// docs/scenario.schema.json mirrors them; a test keeps the three in step.
 public enum ScenarioFormat {
     public static let rootKeys = ["name", "description", "seed", "duration_s", "warmup_s", "drain_s", "detail",
-                                  "profiles", "models", "servers", "clients"]
+                                  "profiles", "models", "sites", "servers", "clients"]
     public static let modelKeys = ["name", "latency_ms", "profile", "source"]
-    public static let serverKeys = ["name", "gpu", "gpus", "precision", "policy", "variability", "queue_capacity", "drop_expired"]
+    public static let siteKeys = ["name", "kind", "dispatch", "access_point", "wan"]
+    public static let serverKeys = ["name", "site", "gpu", "gpus", "mps", "precision", "policy", "variability", "queue_capacity",
+                                    "drop_expired", "models", "memory_gb", "load_gbps", "nic_gbps", "interconnect", "cost_per_gpu_hour"]
+    public static let interconnectKeys = ["kind", "gbps"]
     public static let variabilityKeys = ["kind", "cv"]
-    public static let clientKeys = ["name", "count", "server", "model", "arrivals", "fps", "jitter_ms", "phase_ms",
-                                    "deadline_ms", "frame_bytes", "result_bytes", "network"]
-    public static let networkKeys = ["uplink_mbps", "downlink_mbps", "delay_ms"]
+    public static let clientKeys = ["name", "count", "site", "server", "model", "tasks", "arrivals", "fps", "jitter_ms", "phase_ms",
+                                    "deadline_ms", "frame_bytes", "frame", "result_bytes", "network", "policy",
+                                    "max_offloads_in_flight", "device", "motion", "mobility", "migration"]
+    public static let frameKeys = ["width", "height", "bits_per_pixel"]
+    public static let taskKeys = ["name", "model", "deadline_ms", "result_bytes", "split", "fallback", "accuracy"]
+    public static let fallbackKeys = ["model", "latency_ms"]
+    public static let accuracyKeys = ["server", "local", "per_frame", "per_degree", "floor"]
+    public static let networkKeys = ["uplink_mbps", "downlink_mbps", "uplink_trace", "downlink_trace", "delay_ms", "jitter_ms",
+                                     "loss", "retransmit_ms"]
+    public static let traceKeys = ["file", "format", "bin_ms", "time_column", "value_column", "time_unit", "value_unit", "where",
+                                   "mean_mbps", "cv", "step_ms", "length_s"]
+    public static let motionKeys = ["file", "format", "times_file", "mean_deg_s", "cv", "step_ms"]
+    public static let mobilityKeys = ["at_s", "site"]
+    public static let migrationKeys = ["state_bytes"]
 
     /// Each object type by the name of its definition in the JSON Schema.
     public static let objects: [(definition: String, keys: [String])] = [
-        ("scenario", rootKeys), ("model", modelKeys), ("server", serverKeys),
-        ("variability", variabilityKeys), ("client", clientKeys), ("network", networkKeys),
+        ("scenario", rootKeys), ("model", modelKeys), ("site", siteKeys), ("server", serverKeys),
+        ("interconnect", interconnectKeys), ("variability", variabilityKeys), ("client", clientKeys), ("frame", frameKeys),
+        ("task", taskKeys), ("fallback", fallbackKeys), ("accuracy", accuracyKeys), ("network", networkKeys),
+        ("trace", traceKeys), ("motion", motionKeys), ("mobility_step", mobilityKeys), ("migration", migrationKeys),
     ]
 }
 
@@ -30,20 +46,36 @@ struct ScenarioReader {
     /// Folders searched for profiles after the scenario's own `profiles`.
     var defaultProfileRoots: [String]
     var library = ProfileLibrary(roots: [])
+    var catalog: GPUCatalog?
+    var seed: UInt64 = 1
+    var duration: SimTime = 0
+    /// The scenario file's folder, against which relative paths resolve.
+    var baseDirectory = ""
+    var models: [Model] = []
+    var siteNames: [String] = []
+    var cloud: Int?
+    var servers: [ServerSpec] = []
+    var serverNames: [String] = []
+    var latencySources: [LatencySource] = []
+
+    init(defaultProfileRoots: [String]) {
+        self.defaultProfileRoots = defaultProfileRoots
+    }
 
     mutating func world(_ root: ConfigNode) throws(ConfigError) -> WorldSpec {
         let o = try root.object(keys: ScenarioFormat.rootKeys)
+        baseDirectory = (root.file as NSString).deletingLastPathComponent
         let name = try nonEmptyName(o.required("name"))
         description = try o.optional("description")?.string()
-        var seed: UInt64 = 1
         if let n = o.optional("seed") {
             seed = try n.uint64()
             if seed > UInt64(Int64.max) { throw n.error("must be at most 2^63-1 (9223372036854775807), got \(seed)") }
         }
-        let duration = try o.required("duration_s").positiveDouble()
+        let durationSeconds = try o.required("duration_s").positiveDouble()
+        duration = Time.seconds(durationSeconds)
         let warmup = try o.optional("warmup_s")?.nonNegativeDouble() ?? 0
-        if warmup >= duration {
-            throw try o.required("warmup_s").error("must be less than duration_s (\(Suggestion.format(duration)))")
+        if warmup >= durationSeconds {
+            throw try o.required("warmup_s").error("must be less than duration_s (\(Suggestion.format(durationSeconds)))")
         }
         let drain = try o.optional("drain_s")?.nonNegativeDouble() ?? 10
         let detail = try o.optional("detail").map { n throws(ConfigError) in
@@ -52,54 +84,65 @@ struct ScenarioReader {
 
         var roots: [String] = []
         if let n = o.optional("profiles") {
-            let base = (root.file as NSString).deletingLastPathComponent
             for item in try n.array() {
-                let dir = try item.string()
-                let resolved = dir.hasPrefix("/") ? dir : (base.isEmpty ? dir : (base as NSString).appendingPathComponent(dir))
+                let dir = resolve(try item.string())
                 var isDir: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDir), isDir.boolValue else {
-                    throw item.error("no folder at \(resolved)")
+                guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+                    throw item.error("no folder at \(dir)")
                 }
-                roots.append(resolved)
+                roots.append(dir)
             }
         }
         library = ProfileLibrary(roots: roots + defaultProfileRoots)
+        catalog = try Self.loadCatalog(near: roots + defaultProfileRoots)
 
         let modelNodes = try nonEmpty(o.required("models"))
-        let models = try modelNodes.map { n throws(ConfigError) in try model(n) }
+        models = try modelNodes.map { n throws(ConfigError) in try model(n) }
         try unique(models.map(\.spec.name), in: o.required("models"))
-        let modelNames = models.map(\.spec.name)
 
+        let sites = try self.sites(o.optional("sites"))
         let serverNodes = try nonEmpty(o.required("servers"))
-        let clientNodes = try nonEmpty(o.required("clients"))
         let serverNames = try serverNodes.map { n throws(ConfigError) in
             try nonEmptyName(n.object(keys: ScenarioFormat.serverKeys).required("name"))
         }
         try unique(serverNames, in: o.required("servers"))
+        self.serverNames = serverNames
+        let serverSites = try serverNodes.map { n throws(ConfigError) in try siteOf(server: n) }
 
         var clients: [ClientSpec] = []
         var groups: [String] = []
+        let clientNodes = try nonEmpty(o.required("clients"))
         for node in clientNodes {
-            let group = try clientGroup(node, index: groups.count, servers: serverNames, models: modelNames)
+            let group = try clientGroup(node, index: groups.count, serverNames: serverNames, serverSites: serverSites)
             groups.append(group.name)
             clients += group.clients
         }
         try uniqueClientNames(clients, groups: groups, nodes: clientNodes)
 
-        var servers: [ServerSpec] = []
-        var sources: [LatencySource] = []
         for (s, node) in serverNodes.enumerated() {
-            let served = Array(Set(clients.filter { $0.server == s }.map(\.model))).sorted()
-            let (server, used) = try self.server(node, models: models, modelNodes: modelNodes, served: served)
-            servers.append(server)
-            sources += used
+            let served = modelsServed(by: s, site: serverSites[s], clients: clients, siteCount: sites.count)
+            servers.append(try server(node, site: serverSites[s], served: served, modelNodes: modelNodes))
         }
+        try checkWideArea(sites: sites, clients: clients, serverSites: serverSites, clientNodes: clientNodes)
 
-        var spec = WorldSpec(name: name, seed: seed, duration: Time.seconds(duration), warmup: Time.seconds(warmup),
-                             drain: Time.seconds(drain), detail: detail, models: models.map(\.spec), servers: servers,
-                             clients: clients, clientGroups: groups)
-        spec.latencySources = sources
+        var spec = WorldSpec(name: name, seed: seed, duration: duration, warmup: Time.seconds(warmup),
+                             drain: Time.seconds(drain), detail: detail, models: models.map(\.spec), sites: sites,
+                             servers: servers, clients: clients, clientGroups: groups)
+        spec.latencySources = latencySources
         return spec
+    }
+
+    /// Workloads/gpus.json beside the first profile folder that has one, or the bundled one.
+    static func loadCatalog(near roots: [String]) throws(ConfigError) -> GPUCatalog? {
+        for root in roots {
+            let candidate = ((root as NSString).deletingLastPathComponent as NSString).appendingPathComponent("gpus.json")
+            if FileManager.default.fileExists(atPath: candidate) { return try GPUCatalog.load(path: candidate) }
+        }
+        return nil
+    }
+
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") || baseDirectory.isEmpty ? path : (baseDirectory as NSString).appendingPathComponent(path)
     }
 
     // MARK: Models
@@ -133,68 +176,19 @@ struct ScenarioReader {
         return Model(spec: ModelSpec(name: name, latency: LatencyTable(entries)), profileName: profileName, source: source)
     }
 
-    // MARK: Servers
-
-    func server(_ node: ConfigNode, models: [Model], modelNodes: [ConfigNode], served: [Int]) throws(ConfigError)
-        -> (ServerSpec, [LatencySource]) {
-        let o = try node.object(keys: ScenarioFormat.serverKeys)
-        let name = try o.required("name").string()
-        let gpuNode = o.optional("gpu")
-        let gpu = try gpuNode.map { n throws(ConfigError) in try nonEmptyName(n) } ?? "generic"
-        let precision = try o.optional("precision").map { n throws(ConfigError) in try nonEmptyName(n) } ?? "fp32"
-        let gpus = try o.optional("gpus")?.positiveInt() ?? 1
-
-        // Each model served here needs a latency table: the scenario's, or a profile for this GPU.
-        var profiled = [LatencyTable?](repeating: nil, count: models.count)
-        var sources: [LatencySource] = []
-        for m in served {
-            let model = models[m]
-            if let table = model.spec.latency {
-                sources.append(LatencySource(server: name, model: model.spec.name, gpu: gpu, precision: precision, kind: "scenario",
-                                             source: "scenario", reference: model.source ?? "latency_ms in the scenario (no source given)",
-                                             batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: nil))
-                continue
-            }
-            let (table, source) = try profileTable(model: model, server: name, gpu: gpu, gpuNode: gpuNode ?? o.node,
-                                                   precision: precision, modelNode: modelNodes[m])
-            profiled[m] = table
-            sources.append(source)
-        }
-        let tables = models.indices.map { models[$0].spec.latency ?? profiled[$0] }
-        let context = ServerPolicyContext(models: models.map(\.spec), tables: tables, modelsServed: served)
-        let policyNode = o.optional("policy")
-            ?? ConfigNode(JSONValue(.string("fifo"), at: node.value.position), path: node.path + ".policy", file: node.file)
-        let policy = try ServerPolicies.make(from: policyNode, context: context)
-        let variability = try o.optional("variability").map { n throws(ConfigError) in try self.variability(n) } ?? .deterministic
-        if variability == .measured {
-            for m in served where tables[m]?.spread(batchSize: tables[m]!.batchSizes[0]) == nil {
-                throw try o.required("variability").error(
-                    "\"measured\" needs a measured spread (std_us in the profile) for every model served; model \"\(models[m].spec.name)\" on \(gpu) has none")
-            }
-        }
-        let capacity = try o.optional("queue_capacity")?.positiveInt()
-        let dropExpired = try o.optional("drop_expired")?.bool() ?? false
-        let spec = ServerSpec(name: name, gpuType: gpu, gpus: gpus, policy: policy, variability: variability,
-                              queueCapacity: capacity, dropExpired: dropExpired, profiled: profiled)
-        return (spec, sources)
-    }
-
-    /// The latency table of `model` on this server's GPU type, from the profile library; an error
-    /// naming the GPU and the model where there is no profile for the pair.
-    func profileTable(model: Model, server: String, gpu: String, gpuNode: ConfigNode, precision: String,
-                      modelNode: ConfigNode) throws(ConfigError) -> (LatencyTable, LatencySource) {
-        let name = model.spec.name
-        if gpu == "generic" {
-            throw gpuNode.error("server \"\(server)\" serves model \"\(name)\", which has no latency_ms table; "
-                                + "name the server's GPU type (\"gpu\": \"T4\") to use a profile, or give the model a latency_ms table")
-        }
-        let key = ProfileLibrary.Key(gpu: gpu, model: model.profileName, precision: precision)
+    /// The latency table of a model on a GPU type from the profile library, or an error naming
+    /// the GPU and the model. Also fills in the model's weights and cut sizes from the profile.
+    mutating func profileTable(model m: Int, gpu: String, precision: String, mps: Int, at node: ConfigNode)
+        throws(ConfigError) -> (LatencyTable, Profile, String, Double?) {
+        let model = models[m]
+        let key = ProfileLibrary.Key(gpu: gpu, model: model.profileName, precision: precision, mpsLevel: mps)
         guard let profile = try library.load(key) else {
             let others = library.gpus(for: model.profileName, precision: precision)
             let hint = others.isEmpty
                 ? "no GPU has a \(precision) profile of \(model.profileName)"
                 : "\(model.profileName) (\(precision)) is profiled on \(others.joined(separator: ", "))"
-            throw gpuNode.error("no profile for model \"\(model.profileName)\" on GPU \"\(gpu)\" (\(precision)); \(hint); see `arsim profiles list`")
+            let share = mps > 1 ? ", MPS 1/\(mps)" : ""
+            throw node.error("no profile for model \"\(model.profileName)\" on GPU \"\(gpu)\" (\(precision)\(share)); \(hint); see `arsim profiles list`")
         }
         let latency: ProfileLatency
         do {
@@ -202,98 +196,11 @@ struct ScenarioReader {
         } catch {
             throw ConfigError(file: library.entry(key)!.path, position: nil, path: "layers", message: "cannot fit batch sizes: \(error)")
         }
-        let source = LatencySource(server: server, model: name, gpu: gpu, precision: precision, kind: profile.provenance.kind,
-                                   source: library.entry(key)!.path, reference: profile.provenance.summary,
-                                   batchSizes: ServerPolicyContext.describe(latency.table.batchSizes),
-                                   fitResidualUs: latency.fitResidualUs)
-        return (latency.table, source)
-    }
-
-    func variability(_ node: ConfigNode) throws(ConfigError) -> ServiceVariability {
-        let kinds = ["deterministic", "exponential", "lognormal", "measured"]
-        if case .string = node.value.kind {
-            switch try node.choice(kinds) {
-            case "deterministic": return .deterministic
-            case "exponential": return .exponential
-            case "measured": return .measured
-            default: throw node.error("lognormal needs a coefficient of variation: {\"kind\": \"lognormal\", \"cv\": 0.1}")
-            }
+        if models[m].spec.layerOutputBytes.isEmpty {
+            models[m].spec.layerOutputBytes = profile.layers.map(\.outputBytes)
+            models[m].spec.weightBytes = profile.weightBytes ?? 0
         }
-        let o = try node.object(keys: ScenarioFormat.variabilityKeys)
-        let kind = try o.required("kind").choice(kinds)
-        if kind != "lognormal", let cv = o.optional("cv") { throw cv.error("only the lognormal kind takes a cv") }
-        switch kind {
-        case "deterministic": return .deterministic
-        case "exponential": return .exponential
-        case "measured": return .measured
-        default: return .lognormal(cv: try o.required("cv").positiveDouble())
-        }
-    }
-
-    // MARK: Clients
-
-    struct ClientGroup {
-        var name: String
-        var clients: [ClientSpec]
-    }
-
-    func clientGroup(_ node: ConfigNode, index: Int, servers: [String], models: [String]) throws(ConfigError) -> ClientGroup {
-        let o = try node.object(keys: ScenarioFormat.clientKeys)
-        let name = try nonEmptyName(o.required("name"))
-        let count = try o.optional("count")?.positiveInt() ?? 1
-        let server: Int
-        if let n = o.optional("server") {
-            server = try lookup(n, in: servers, kind: "server")
-        } else if servers.count == 1 {
-            server = 0
-        } else {
-            throw o.error("missing required key \"server\": the scenario has \(servers.count) servers (\(servers.joined(separator: ", ")))")
-        }
-        let model = try lookup(o.required("model"), in: models, kind: "model")
-
-        let fpsNode = try o.required("fps")
-        let fps = try fpsNode.positiveDouble()
-        let period = 1000 / fps
-        let kind = try o.optional("arrivals")?.choice(["periodic", "poisson"]) ?? "periodic"
-        let arrivals: ArrivalProcess
-        if kind == "poisson" {
-            for key in ["jitter_ms", "phase_ms"] {
-                if let n = o.optional(key) { throw n.error("only periodic arrivals take \(key); Poisson arrivals have no period") }
-            }
-            arrivals = .poisson(rate: fps)
-        } else {
-            let jitter = try o.optional("jitter_ms")?.nonNegativeDouble() ?? 0
-            if jitter >= period {
-                throw try o.required("jitter_ms").error("must be less than the frame interval (\(Suggestion.format(period)) ms at \(Suggestion.format(fps)) fps), so frames stay in order")
-            }
-            var phase: SimTime?
-            if let n = o.optional("phase_ms") {
-                let p = try n.nonNegativeDouble()
-                if p >= period { throw n.error("must be less than the frame interval (\(Suggestion.format(period)) ms)") }
-                phase = Time.milliseconds(p)
-            }
-            arrivals = .periodic(fps: fps, jitter: Time.milliseconds(jitter), phase: phase)
-        }
-        let deadline = try o.required("deadline_ms").positiveDouble()
-        let frameBytes = try o.optional("frame_bytes")?.nonNegativeInt() ?? 0
-        let resultBytes = try o.optional("result_bytes")?.nonNegativeInt() ?? 0
-        let (uplink, downlink) = try network(o.required("network"))
-
-        let clients = (0..<count).map { i in
-            ClientSpec(name: count == 1 ? name : "\(name)-\(i)", group: index, server: server, model: model,
-                       arrivals: arrivals, deadline: Time.milliseconds(deadline), frameBytes: frameBytes,
-                       resultBytes: resultBytes, uplink: uplink, downlink: downlink)
-        }
-        return ClientGroup(name: name, clients: clients)
-    }
-
-    func network(_ node: ConfigNode) throws(ConfigError) -> (LinkSpec, LinkSpec) {
-        let o = try node.object(keys: ScenarioFormat.networkKeys)
-        let up = try o.required("uplink_mbps").positiveDouble()
-        let down = try o.required("downlink_mbps").positiveDouble()
-        let delay = Time.milliseconds(try o.optional("delay_ms")?.nonNegativeDouble() ?? 0)
-        return (LinkSpec(bitsPerSecond: up * 1e6, propagationDelay: delay),
-                LinkSpec(bitsPerSecond: down * 1e6, propagationDelay: delay))
+        return (latency.table, profile, library.entry(key)!.path, latency.fitResidualUs)
     }
 
     // MARK: Helpers

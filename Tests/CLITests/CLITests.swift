@@ -37,6 +37,28 @@ final class CLITests: TemporaryDirectoryTestCase {
         XCTAssertEqual(e.stdout.split(separator: "\n").first, requestTables[0].split(separator: "\n").first)
     }
 
+    /// The same for the AR world: traces, motion, loss, jitter, redundancy, mobility, splits and
+    /// per-frame accuracy all draw from named streams and iterate nothing unordered.
+    func testARWorldIsByteIdenticalInTwoProcesses() throws {
+        let scenario = Repo.path("Workloads/scenarios/ar-campus.json")
+        var exports: [String] = []
+        for i in 0..<2 {
+            let db = file("ar\(i).sqlite")
+            let r = try Arsim.run(["run", scenario, "--db", db, "--quiet", "--detail", "requests"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            var all = ""
+            for table in ["requests", "frames", "batches", "summary", "gpus", "links", "clients", "latency_sources"] {
+                let e = try Arsim.run(["export", "--db", db, "--table", table, "--run", "1"])
+                XCTAssertEqual(e.status, 0, e.stderr)
+                XCTAssertGreaterThan(e.stdout.split(separator: "\n").count, 1, "\(table) has rows")
+                all += e.stdout
+            }
+            exports.append(all)
+        }
+        XCTAssertEqual(fnv1a64(exports[0]), fnv1a64(exports[1]))
+        XCTAssertTrue(exports[0] == exports[1])
+    }
+
     func fnv1a64(_ s: String) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in s.utf8 { h ^= UInt64(b); h &*= 0x0000_0100_0000_01B3 }

@@ -25,7 +25,7 @@ final class ScenarioValidationTests: XCTestCase {
         XCTAssertEqual(s.spec.clientGroups, ["phone", "glasses"])
         XCTAssertEqual(s.spec.clients[0].uplink.bitsPerSecond, 20e6)
         XCTAssertEqual(s.spec.clients[0].uplink.propagationDelay, 10_000_000)
-        XCTAssertEqual(s.spec.clients[3].deadline, 50_000_000)
+        XCTAssertEqual(s.spec.clients[3].tasks[0].deadline, 50_000_000)
         XCTAssertEqual(s.spec.models[0].latency?.latency(batchSize: 2), 11_300_000)
         XCTAssertEqual(s.spec.drain, 10_000_000_000, "drain defaults to 10 s")
         XCTAssertEqual(s.spec.detail, .summary)
@@ -44,7 +44,7 @@ final class ScenarioValidationTests: XCTestCase {
     func testUnknownKeyFarFromAnyListsValidKeys() {
         let e = error(Fixture.replacing("\"gpus\": 1,", with: "\"colour\": \"red\", \"gpus\": 1,"))
         XCTAssertEqual(e?.path, "servers[0].colour")
-        XCTAssertTrue(e!.message.hasPrefix("unknown key; valid keys here are \"name\", \"gpu\", \"gpus\""), e!.message)
+        XCTAssertTrue(e!.message.hasPrefix("unknown key; valid keys here are \"name\", \"site\", \"gpu\""), e!.message)
     }
 
     func testPhysicallyImpossibleValuesAreErrors() {

@@ -1,7 +1,8 @@
+import DequeModule
 import Foundation
 import SimKernel
 
-/// When a client captures the frames it offloads.
+/// When a client captures frames.
 public enum ArrivalProcess: Sendable, Equatable {
     /// A camera at `fps`: frame k is captured at phase + k/fps, plus a delay drawn uniformly from
     /// [0, jitter] (encoding and scheduling noise). A nil phase is drawn uniformly from one frame
@@ -11,48 +12,189 @@ public enum ArrivalProcess: Sendable, Equatable {
     case poisson(rate: Double)
 }
 
-/// One AR client: where it sends frames, how often, with what deadline, over which links.
+/// A small model the device runs when a task is not offloaded, and how good its result is.
+public struct LocalFallback: Sendable {
+    public var name: String
+    public var latency: LatencyTable
+
+    public init(name: String, latency: LatencyTable) {
+        self.name = name
+        self.latency = latency
+    }
+}
+
+/// One DNN task of an AR client (detection, depth, segmentation, pose…).
+public struct TaskSpec: Sendable {
+    public var name: String
+    /// The model the task runs when offloaded (index into the catalogue).
+    public var model: Int
+    /// Relative deadline: a result must be back this long after the frame was captured.
+    public var deadline: SimTime
+    public var resultBytes: Int
+    /// Where the model runs: whole at the edge, in the cloud, on the device, split, pipelined.
+    public var split: any SplitPolicy
+    public var fallback: LocalFallback?
+    public var accuracy: AccuracyModel
+    /// Latency of the task's model on the client's device, for device stages (nil: none can run there).
+    public var deviceLatency: LatencyTable?
+
+    public init(name: String, model: Int, deadline: SimTime, resultBytes: Int, split: any SplitPolicy = WholeModelAtEdge(),
+                fallback: LocalFallback? = nil, accuracy: AccuracyModel = AccuracyModel(), deviceLatency: LatencyTable? = nil) {
+        self.name = name
+        self.model = model
+        self.deadline = deadline
+        self.resultBytes = resultBytes
+        self.split = split
+        self.fallback = fallback
+        self.accuracy = accuracy
+        self.deviceLatency = deviceLatency
+    }
+}
+
+/// A move of the client to another site's access point.
+public struct Handover: Sendable, Equatable {
+    public var time: SimTime
+    public var site: Int
+
+    public init(time: SimTime, site: Int) {
+        self.time = time
+        self.site = site
+    }
+}
+
+/// What a client's service does when the client moves to another site.
+public enum MigrationPolicy: Sendable, Equatable {
+    /// Keep being served by the site where it started, over the wide-area path.
+    case stay
+    /// Move the service to the new site, transferring `stateBytes` between the sites first.
+    case migrate(stateBytes: Int)
+}
+
+/// One AR client: its camera, its tasks, its radio link, where it is, how it decides.
 public struct ClientSpec: Sendable {
     public var name: String
     /// Index into `WorldSpec.clientGroups`: the scenario entry this client was expanded from.
     public var group: Int
-    public var server: Int
-    public var model: Int
     public var arrivals: ArrivalProcess
-    /// Relative deadline: a result must be back this long after the frame was captured.
-    public var deadline: SimTime
     public var frameBytes: Int
-    public var resultBytes: Int
+    public var tasks: [TaskSpec]
     public var uplink: LinkSpec
     public var downlink: LinkSpec
+    /// The site whose access point the client starts at.
+    public var site: Int
+    public var mobility: [Handover]
+    public var migration: MigrationPolicy
+    public var maxOffloadsInFlight: Int?
+    public var policy: any ClientPolicy
+    public var motion: MotionTrace?
 
-    public init(name: String, group: Int, server: Int, model: Int, arrivals: ArrivalProcess, deadline: SimTime,
-                frameBytes: Int, resultBytes: Int, uplink: LinkSpec, downlink: LinkSpec) {
+    public init(name: String, group: Int, arrivals: ArrivalProcess, frameBytes: Int, tasks: [TaskSpec],
+                uplink: LinkSpec, downlink: LinkSpec, site: Int = 0, mobility: [Handover] = [], migration: MigrationPolicy = .stay,
+                maxOffloadsInFlight: Int? = nil, policy: any ClientPolicy = OffloadEveryFrame(), motion: MotionTrace? = nil) {
         self.name = name
         self.group = group
-        self.server = server
-        self.model = model
         self.arrivals = arrivals
-        self.deadline = deadline
         self.frameBytes = frameBytes
-        self.resultBytes = resultBytes
+        self.tasks = tasks
         self.uplink = uplink
         self.downlink = downlink
+        self.site = site
+        self.mobility = mobility
+        self.migration = migration
+        self.maxOffloadsInFlight = maxOffloadsInFlight
+        self.policy = policy
+        self.motion = motion
+    }
+
+    /// A client with one task that sends every frame to one named server (the first world's client).
+    public init(name: String, group: Int, server: Int, model: Int, arrivals: ArrivalProcess, deadline: SimTime,
+                frameBytes: Int, resultBytes: Int, uplink: LinkSpec, downlink: LinkSpec) {
+        self.init(name: name, group: group, arrivals: arrivals, frameBytes: frameBytes,
+                  tasks: [TaskSpec(name: "task", model: model, deadline: deadline, resultBytes: resultBytes,
+                                   split: WholeModelOnServer(server: server))],
+                  uplink: uplink, downlink: downlink)
     }
 }
 
-/// A client during the run: its random stream, the frame it captures next, its links.
+/// A job on the client's device: a fallback run, or the device stage of a request.
+struct DeviceJob: Sendable {
+    enum Kind: Sendable {
+        case fallback(task: Int, frame: Int64, captured: SimTime)
+        case stage(request: Int32)
+    }
+    var kind: Kind
+    var duration: SimTime
+}
+
+/// What the hot path needs of a task, copied out of its spec once (a spec holds policies and
+/// tables, which cost reference counting on every access).
+struct TaskRuntime: Sendable {
+    var model: Int32
+    var deadline: SimTime
+    var resultBytes: Int
+    var fallbackLatency: SimTime?
+    var accuracy: AccuracyModel
+}
+
+/// A client during the run.
 struct ClientState: Sendable {
     var rng: RandomStream
+    let arrivals: ArrivalProcess
+    let frameBytes: Int
+    let tasks: [TaskRuntime]
+    let hasFallback: [Bool]
+    let maxOffloadsInFlight: Int?
+    let motion: MotionTrace?
+    /// Route id of each task's request from each serving site (-1 until first needed).
+    var routeCache: [[Int32]]
+    var policy: any ClientPolicy
     var nextFrame: Int64 = 0
     var phase: SimTime = 0
-    var uplink: LinkState
-    var downlink: LinkState
+    var uplink: Int32
+    var downlink: Int32
+    /// The site whose access point the client is at, and the site that serves it.
+    var attachedSite: Int
+    var servingSite: Int
+    var nextHandover = 0
+    var results: [TaskResults]
+    /// Offloaded frames with their outstanding requests, oldest first; a frame is in flight while
+    /// any remain. (A handful at most, so a scan beats hashing.)
+    var framesInFlight = Deque<(frame: Int64, outstanding: Int)>()
+    /// Path ids from this client to each site and back from each server, for its current
+    /// attachment (cleared when it moves).
+    var pathToSite: [Int32]
+    var pathFromServer: [Int32]
+    var device = Deque<DeviceJob>()
+    var deviceBusy = false
 
-    init(spec: ClientSpec, seed: UInt64) {
+    var offloadsInFlight: Int { framesInFlight.count }
+
+    /// One of the frame's requests has ended.
+    mutating func requestEnded(frame: Int64) {
+        guard let i = framesInFlight.firstIndex(where: { $0.frame == frame }) else { return }
+        if framesInFlight[i].outstanding <= 1 { framesInFlight.remove(at: i) } else { framesInFlight[i].outstanding -= 1 }
+    }
+
+    init(spec: ClientSpec, seed: UInt64, uplink: Int32, downlink: Int32, sites: Int, servers: Int) {
+        pathToSite = Array(repeating: -1, count: sites)
+        pathFromServer = Array(repeating: -1, count: servers)
         rng = RandomStream(seed: seed, name: "client/\(spec.name)/arrivals")
-        uplink = LinkState(spec: spec.uplink)
-        downlink = LinkState(spec: spec.downlink)
+        arrivals = spec.arrivals
+        frameBytes = spec.frameBytes
+        tasks = spec.tasks.map {
+            TaskRuntime(model: Int32($0.model), deadline: $0.deadline, resultBytes: $0.resultBytes,
+                        fallbackLatency: $0.fallback?.latency.latency(batchSize: 1), accuracy: $0.accuracy)
+        }
+        hasFallback = tasks.map { $0.fallbackLatency != nil }
+        maxOffloadsInFlight = spec.maxOffloadsInFlight
+        motion = spec.motion
+        routeCache = Array(repeating: Array(repeating: -1, count: sites), count: spec.tasks.count)
+        policy = spec.policy
+        self.uplink = uplink
+        self.downlink = downlink
+        attachedSite = spec.site
+        servingSite = spec.site
+        results = Array(repeating: TaskResults(), count: spec.tasks.count)
         if case .periodic(let fps, _, let phase) = spec.arrivals {
             self.phase = phase ?? SimTime(rng.nextUnit() * 1e9 / fps)
         }
@@ -74,35 +216,162 @@ struct ClientState: Sendable {
 }
 
 extension World {
-    /// A client captures a frame: a request is born, handed to the uplink, and the next capture
-    /// is scheduled.
+    /// A client captures a frame: the app's accuracy for each task is recorded, the client's
+    /// policy decides what to offload and what to run locally, requests are born, and the next
+    /// capture is scheduled.
     mutating func frameCaptured(client c: Int32, scheduler: inout Scheduler<WorldEvent>) {
         let now = scheduler.now
-        let spec = spec.clients[Int(c)]
-        var request = Request(id: nextRequestID, client: c, server: Int32(spec.server), model: Int32(spec.model),
-                              frame: clients[Int(c)].nextFrame, created: now, deadline: now + spec.deadline)
-        nextRequestID += 1
-        request.endLayer = Int32(servers[spec.server].tables[spec.model]?.layerCount ?? 0)
-        let (sent, arrival) = clients[Int(c)].uplink.send(bytes: spec.frameBytes, at: now)
-        request.sent = sent
-        let slot = requests.insert(request)
-        scheduler.schedule(.requestArrived(request: slot), at: arrival)
+        let ci = Int(c)
+        let frame = clients[ci].nextFrame
+        let taskCount = clients[ci].tasks.count
+        for t in 0..<taskCount {
+            let (accuracy, staleness, source) = clients[ci].results[t].accuracy(model: clients[ci].tasks[t].accuracy, frame: frame,
+                                                                               now: now, motion: clients[ci].motion)
+            recorder.frame(FrameRecord(client: c, task: Int32(t), frame: frame, time: now, staleness: staleness,
+                                       accuracy: accuracy, source: source))
+        }
 
-        clients[Int(c)].nextFrame += 1
+        let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].offloadsInFlight,
+                              maxOffloadsInFlight: clients[ci].maxOffloadsInFlight,
+                              latestResultFrame: clients[ci].results.map(\.latest), hasFallback: clients[ci].hasFallback)
+        let actions = clients[ci].policy.decide(view)
+        var upload: [Int32] = []
+        var uploadPlacement: Placement?
+        var offloaded = 0
+        for (t, action) in actions.enumerated() {
+            switch action {
+            case .skip:
+                continue
+            case .local:
+                if let d = clients[ci].tasks[t].fallbackLatency {
+                    recorder.localRun(client: c, at: now)
+                    enqueueOnDevice(client: ci, DeviceJob(kind: .fallback(task: t, frame: frame, captured: now), duration: d), scheduler: &scheduler)
+                }
+            case .offload:
+                let slot = createRequest(client: ci, task: t, frame: frame, now: now)
+                offloaded += 1
+                let stage = routes[Int(requests[slot].route)].stages[0]
+                if stage.placement == .device {
+                    // The device runs the first stage; its output goes on from there.
+                    let layers = stageLayers(slot, stage: 0)
+                    let d = spec.clients[ci].tasks[t].deviceLatency?.latency(batchSize: 1, layers: layers) ?? 0
+                    requests[slot].deviceStart = now
+                    enqueueOnDevice(client: ci, DeviceJob(kind: .stage(request: slot), duration: d), scheduler: &scheduler)
+                } else if uploadPlacement == nil || uploadPlacement == stage.placement {
+                    // Tasks that go to the same place share one upload of the frame.
+                    uploadPlacement = stage.placement
+                    upload.append(slot)
+                } else {
+                    send(.upload([slot]), bytes: clients[ci].frameBytes, path: pathFromClient(ci, to: stage.placement), now: now, scheduler: &scheduler)
+                }
+            }
+        }
+        if offloaded > 0 {
+            clients[ci].framesInFlight.append((frame, offloaded))
+            recorder.offload(client: c, at: now)
+        }
+        if let placement = uploadPlacement {
+            send(.upload(upload), bytes: clients[ci].frameBytes, path: pathFromClient(ci, to: placement), now: now, scheduler: &scheduler)
+        }
+        clients[ci].nextFrame += 1
         scheduleNextFrame(client: c, after: now, scheduler: &scheduler)
     }
 
     mutating func scheduleNextFrame(client c: Int32, after previous: SimTime?, scheduler: inout Scheduler<WorldEvent>) {
-        let next = clients[Int(c)].nextCaptureTime(spec.clients[Int(c)].arrivals, after: previous)
+        let next = clients[Int(c)].nextCaptureTime(clients[Int(c)].arrivals, after: previous)
         if next < spec.duration {
             scheduler.schedule(.frameCaptured(client: c), at: next)
         }
     }
 
-    /// The result of a request reaches its client: the request is complete.
+    // MARK: The device
+
+    mutating func enqueueOnDevice(client c: Int, _ job: DeviceJob, scheduler: inout Scheduler<WorldEvent>) {
+        clients[c].device.append(job)
+        if !clients[c].deviceBusy { startDeviceJob(client: c, scheduler: &scheduler) }
+    }
+
+    mutating func startDeviceJob(client c: Int, scheduler: inout Scheduler<WorldEvent>) {
+        guard let job = clients[c].device.first else {
+            clients[c].deviceBusy = false
+            return
+        }
+        clients[c].deviceBusy = true
+        scheduler.schedule(.deviceDone(client: Int32(c)), after: job.duration)
+    }
+
+    /// The device finishes its current job: a fallback result is ready at once; a device stage
+    /// sends its output on to the next stage (or, if it was the only stage, is the result).
+    mutating func deviceDone(client c32: Int32, scheduler: inout Scheduler<WorldEvent>) {
+        let c = Int(c32)
+        let now = scheduler.now
+        let job = clients[c].device.removeFirst()
+        switch job.kind {
+        case .fallback(let task, let frame, let captured):
+            clients[c].results[task].localResult(frame: frame, capturedAt: captured)
+        case .stage(let slot):
+            requests[slot].deviceEnd = now
+            advance(request: slot, from: Placement.device, now: now, scheduler: &scheduler)
+        }
+        startDeviceJob(client: c, scheduler: &scheduler)
+    }
+
+    // MARK: Results
+
+    /// The result of a request reaches its client.
     mutating func resultDelivered(request slot: Int32, scheduler: inout Scheduler<WorldEvent>) {
+        let now = scheduler.now
+        let r = requests[slot]
+        let c = Int(r.client)
+        clients[c].results[Int(r.task)].serverResult(frame: r.frame, capturedAt: r.created)
+        finish(slot, outcome: .completed, at: now)
+    }
+
+    /// A request ends (completed, dropped or cancelled): it leaves the table, its frame's count of
+    /// outstanding requests drops, and the recorder gets it.
+    mutating func finish(_ slot: Int32, outcome: RequestOutcome, at now: SimTime) {
         var request = requests.remove(slot)
-        request.completed = scheduler.now
-        recorder.finished(request, outcome: .completed)
+        if outcome == .completed { request.completed = now }
+        if !groups.isEmpty, var g = groups[request.group] {
+            g.alive -= 1
+            groups[request.group] = g.alive == 0 ? nil : g
+        }
+        if request.copy == 0 || outcome != .cancelled {
+            clients[Int(request.client)].requestEnded(frame: request.frame)
+        }
+        recorder.finished(request, outcome: outcome, route: recorder.detail == .requests ? routes[Int(request.route)] : nil)
+    }
+
+    // MARK: Mobility
+
+    /// The client reaches its next site: its path changes, and its service stays or migrates.
+    mutating func handover(client c32: Int32, scheduler: inout Scheduler<WorldEvent>) {
+        let c = Int(c32)
+        let step = spec.clients[c].mobility[clients[c].nextHandover]
+        clients[c].nextHandover += 1
+        let old = clients[c].servingSite
+        clients[c].attachedSite = step.site
+        clients[c].pathToSite = clients[c].pathToSite.map { _ in -1 }
+        clients[c].pathFromServer = clients[c].pathFromServer.map { _ in -1 }
+        recorder.handover(client: c32)
+        if case .migrate(let bytes) = spec.clients[c].migration, step.site != old {
+            send(.migration(client: c32, site: Int32(step.site)), bytes: bytes, path: pathBetweenSites(old, step.site),
+                 now: scheduler.now, scheduler: &scheduler)
+        }
+        scheduleNextHandover(client: c32, scheduler: &scheduler)
+    }
+
+    mutating func scheduleNextHandover(client c: Int32, scheduler: inout Scheduler<WorldEvent>) {
+        let steps = spec.clients[Int(c)].mobility
+        let i = clients[Int(c)].nextHandover
+        if i < steps.count, steps[i].time < spec.duration {
+            scheduler.schedule(.handover(client: c), at: max(steps[i].time, scheduler.now))
+        }
+    }
+
+    /// The service state reached the new site: requests from now on go there.
+    mutating func migrationArrived(client c: Int32, site: Int32) {
+        clients[Int(c)].servingSite = Int(site)
+        recorder.migration(client: c)
     }
 }

@@ -1,43 +1,85 @@
+import Foundation
 import SimKernel
 
-/// One direction of a network path: a serialization rate and a propagation delay.
+/// One direction of a network hop: capacity (constant or a trace), propagation delay, jitter
+/// and packet loss.
 public struct LinkSpec: Sendable, Equatable {
-    public var bitsPerSecond: Double
+    public var name: String
+    /// What the link is, for the `links` table: client_up, client_down, ap_up, ap_down, wan_up,
+    /// wan_down, nic_in, nic_out, interconnect.
+    public var kind: String
+    public var capacity: CapacityTrace
     public var propagationDelay: SimTime
+    /// Each transfer is delayed by a further uniform draw from [0, jitter].
+    public var jitter: SimTime
+    /// Probability that a packet is lost; each loss round costs `retransmitDelay` and the resent
+    /// packets' time on the link.
+    public var lossRate: Double
+    public var retransmitDelay: SimTime
+    public var packetBytes: Int
 
+    public init(name: String = "", kind: String = "client_up", capacity: CapacityTrace, propagationDelay: SimTime,
+                jitter: SimTime = 0, lossRate: Double = 0, retransmitDelay: SimTime = 0, packetBytes: Int = 1500) {
+        precondition(lossRate >= 0 && lossRate < 1)
+        self.name = name
+        self.kind = kind
+        self.capacity = capacity
+        self.propagationDelay = propagationDelay
+        self.jitter = jitter
+        self.lossRate = lossRate
+        self.retransmitDelay = retransmitDelay
+        self.packetBytes = packetBytes
+    }
+
+    /// A constant-rate link without jitter or loss.
     public init(bitsPerSecond: Double, propagationDelay: SimTime) {
         precondition(bitsPerSecond > 0)
-        self.bitsPerSecond = bitsPerSecond
-        self.propagationDelay = propagationDelay
+        self.init(capacity: .constant(bitsPerSecond: bitsPerSecond), propagationDelay: propagationDelay)
     }
 
-    /// Time to put `bytes` on the wire.
-    public func transmissionTime(bytes: Int) -> SimTime {
-        SimTime((Double(bytes) * 8e9 / bitsPerSecond).rounded())
-    }
+    /// Mean capacity, bits per second.
+    public var bitsPerSecond: Double { capacity.meanBitsPerSecond }
 }
 
-/// A link in use: transfers leave in FIFO order, each waiting for the one before it to be on the
-/// wire. With a constant rate the arrival time is known when the transfer starts, so a transfer
-/// costs one event (its arrival) and no per-packet work.
-public struct LinkState: Sendable {
-    public let spec: LinkSpec
+/// A link in use. Transfers leave in FIFO order: each waits until the one before it is on the
+/// wire, then takes as long as the capacity trace needs to carry its bits (resent packets
+/// included); the far end has it after the propagation delay, jitter and retransmission delays.
+struct LinkState: Sendable {
+    let spec: LinkSpec
+    var rng: RandomStream
     /// When the link has finished sending everything handed to it so far.
-    public private(set) var busyUntil: SimTime = 0
-    public private(set) var bytesSent: Int64 = 0
-    public private(set) var busyTime: SimTime = 0
+    private(set) var busyUntil: SimTime = 0
+    private(set) var bytesSent: Int64 = 0
+    private(set) var transfers: Int64 = 0
 
-    public init(spec: LinkSpec) { self.spec = spec }
+    init(spec: LinkSpec, seed: UInt64) {
+        self.spec = spec
+        rng = RandomStream(seed: seed, name: "link/\(spec.name)")
+    }
 
-    /// Hands `bytes` to the link at `now`; returns when sending starts and when the last bit
-    /// reaches the far end.
-
-    public mutating func send(bytes: Int, at now: SimTime) -> (start: SimTime, arrival: SimTime) {
+    /// Hands `bytes` to the link at `now`: when sending starts, when the last bit leaves, and
+    /// when it arrives at the far end.
+    mutating func send(bytes: Int, at now: SimTime) -> (start: SimTime, finish: SimTime, arrival: SimTime) {
         let start = max(now, busyUntil)
-        let tx = spec.transmissionTime(bytes: bytes)
-        busyUntil = start + tx
+        var bits = Double(bytes) * 8
+        var extraDelay: SimTime = 0
+        if spec.lossRate > 0 && bytes > 0 {
+            // Rounds of loss and retransmission: each lost packet is sent again, after a delay.
+            var outstanding = (bytes + spec.packetBytes - 1) / spec.packetBytes
+            while outstanding > 0 {
+                var lost = 0
+                for _ in 0..<outstanding where rng.nextUnit() < spec.lossRate { lost += 1 }
+                if lost == 0 { break }
+                bits += Double(lost * spec.packetBytes * 8)
+                extraDelay += spec.retransmitDelay
+                outstanding = lost
+            }
+        }
+        let finish = spec.capacity.finishTime(start: start, bits: bits)
+        busyUntil = finish
         bytesSent += Int64(bytes)
-        busyTime += tx
-        return (start, busyUntil + spec.propagationDelay)
+        transfers += 1
+        let jitter = spec.jitter > 0 ? SimTime(rng.nextUnit() * Double(spec.jitter)) : 0
+        return (start, finish, finish + spec.propagationDelay + jitter + extraDelay)
     }
 }

@@ -1,52 +1,102 @@
 import SimKernel
 
-/// Collects what the run measures: a `Tally` for the whole run, each server, client group and
-/// model; GPU busy time; and, at the `requests` detail level, rows for the results store.
+/// Collects what the run measures: `Tally`s for the whole run and each site, server, client
+/// group, model and task; per-client counts; GPU and link busy time; and, at the `requests`
+/// detail level, rows for the results store.
 ///
-/// Only requests created inside the measurement window [warmup, duration) enter the tallies;
+/// Only requests and frames inside the measurement window [warmup, duration) enter the tallies;
 /// every request still goes to the outbox, so the raw rows are complete.
 public struct Recorder: Sendable {
     public let windowStart: SimTime
     public let windowEnd: SimTime
     public let detail: DetailLevel
     public private(set) var run = Tally()
+    public private(set) var bySite: [Tally]
     public private(set) var byServer: [Tally]
     public private(set) var byGroup: [Tally]
     public private(set) var byModel: [Tally]
-    /// Busy time inside the window, per server and GPU.
+    /// By task name (tasks of different clients with the same name pool).
+    public private(set) var byTask: [Tally]
+    public let taskNames: [String]
+    let taskOfClientTask: [[Int]]
+    public private(set) var byClient: [Tally]
+    public private(set) var clientCounts: [ClientCounts]
+    /// Busy time inside the window, per server and executor.
     public private(set) var gpuBusy: [[SimTime]]
     public private(set) var gpuBatches: [[Int]]
+    /// Per link: busy time inside the window, bytes and transfers started in it.
+    public private(set) var linkBusy: [SimTime]
+    public private(set) var linkBytes: [Int64]
+    public private(set) var linkTransfers: [Int]
+    public private(set) var redundantCopies = 0
     let clientGroup: [Int]
+    let serverSite: [Int]
     public var outbox = Outbox()
 
-    init(spec: WorldSpec) {
+    /// What a client did, counted over the window.
+    public struct ClientCounts: Sendable {
+        public var offloads = 0
+        public var localRuns = 0
+        public var handovers = 0
+        public var migrations = 0
+    }
+
+    init(spec: WorldSpec, links: [LinkSpec]) {
         windowStart = spec.warmup
         windowEnd = spec.duration
         detail = spec.detail
+        var names: [String] = []
+        for c in spec.clients { for t in c.tasks where !names.contains(t.name) { names.append(t.name) } }
+        taskNames = names
+        taskOfClientTask = spec.clients.map { $0.tasks.map { t in names.firstIndex(of: t.name)! } }
+        bySite = Array(repeating: Tally(), count: spec.sites.count)
         byServer = Array(repeating: Tally(), count: spec.servers.count)
         byGroup = Array(repeating: Tally(), count: spec.clientGroups.count)
         byModel = Array(repeating: Tally(), count: spec.models.count)
-        gpuBusy = spec.servers.map { Array(repeating: 0, count: $0.gpus) }
-        gpuBatches = spec.servers.map { Array(repeating: 0, count: $0.gpus) }
+        byTask = Array(repeating: Tally(), count: names.count)
+        byClient = Array(repeating: Tally(percentiles: false), count: spec.clients.count)
+        clientCounts = Array(repeating: ClientCounts(), count: spec.clients.count)
+        gpuBusy = spec.servers.map { Array(repeating: 0, count: $0.executors) }
+        gpuBatches = spec.servers.map { Array(repeating: 0, count: $0.executors) }
+        linkBusy = Array(repeating: 0, count: links.count)
+        linkBytes = Array(repeating: 0, count: links.count)
+        linkTransfers = Array(repeating: 0, count: links.count)
         clientGroup = spec.clients.map(\.group)
+        serverSite = spec.servers.map(\.site)
     }
 
-    mutating func finished(_ request: Request, outcome: RequestOutcome) {
-        let record = RequestRecord(request: request, outcome: outcome)
+    func inWindow(_ t: SimTime) -> Bool { t >= windowStart && t < windowEnd }
+
+    mutating func finished(_ request: Request, outcome: RequestOutcome, route: Route? = nil) {
+        let record = RequestRecord(request: request, outcome: outcome, route: route)
         if detail == .requests { outbox.requests.append(record) }
-        guard request.created >= windowStart, request.created < windowEnd else { return }
+        guard inWindow(request.created) else { return }
+        let c = Int(request.client)
         run.add(record)
-        byServer[Int(request.server)].add(record)
-        byGroup[clientGroup[Int(request.client)]].add(record)
+        if request.server >= 0 {
+            byServer[Int(request.server)].add(record)
+            bySite[serverSite[Int(request.server)]].add(record)
+        }
+        byGroup[clientGroup[c]].add(record)
         byModel[Int(request.model)].add(record)
+        byTask[taskOfClientTask[c][Int(request.task)]].add(record)
+        byClient[c].add(record)
+    }
+
+    mutating func frame(_ record: FrameRecord) {
+        if detail == .requests { outbox.frames.append(record) }
+        guard inWindow(record.time) else { return }
+        let c = Int(record.client)
+        run.add(frame: record)
+        byGroup[clientGroup[c]].add(frame: record)
+        byTask[taskOfClientTask[c][Int(record.task)]].add(frame: record)
+        byClient[c].add(frame: record)
     }
 
     mutating func batch(_ record: BatchRecord) {
         if detail == .requests { outbox.batches.append(record) }
         busy(server: Int(record.server), gpu: Int(record.gpu), from: record.start, to: record.end)
-        if record.start >= windowStart && record.start < windowEnd {
-            gpuBatches[Int(record.server)][Int(record.gpu)] += 1
-        }
+        if inWindow(record.start) { gpuBatches[Int(record.server)][Int(record.gpu)] += 1 }
     }
 
     /// Adds the part of [from, to) that lies inside the window to a GPU's busy time.
@@ -54,6 +104,21 @@ public struct Recorder: Sendable {
         let busy = min(to, windowEnd) - max(from, windowStart)
         if busy > 0 { gpuBusy[server][gpu] += busy }
     }
+
+    mutating func linkBusy(link: Int, from: SimTime, to: SimTime, bytes: Int) {
+        let busy = min(to, windowEnd) - max(from, windowStart)
+        if busy > 0 { linkBusy[link] += busy }
+        if inWindow(from) {
+            linkBytes[link] += Int64(bytes)
+            linkTransfers[link] += 1
+        }
+    }
+
+    mutating func offload(client c: Int32, at t: SimTime) { if inWindow(t) { clientCounts[Int(c)].offloads += 1 } }
+    mutating func localRun(client c: Int32, at t: SimTime) { if inWindow(t) { clientCounts[Int(c)].localRuns += 1 } }
+    mutating func handover(client c: Int32) { clientCounts[Int(c)].handovers += 1 }
+    mutating func migration(client c: Int32) { clientCounts[Int(c)].migrations += 1 }
+    mutating func copies(_ n: Int) { redundantCopies += n }
 
     /// Window length in seconds.
     public var windowSeconds: Double { Time.toSeconds(windowEnd - windowStart) }

@@ -1,11 +1,17 @@
 import SimKernel
 
-/// An edge server: identical GPUs fed from one set of queues by one policy.
+/// A server: GPUs of one type, fed from one set of queues by one policy, at one site.
 public struct ServerSpec: Sendable {
     public var name: String
+    /// Index of its site.
+    public var site: Int
     /// The GPU type, as profiles name it ("T4", "H100"); "generic" when only scenario tables are used.
     public var gpuType: String
+    /// Physical GPUs.
     public var gpus: Int
+    /// MPS level: each GPU split into this many equal shares, each running its own batches
+    /// (with the latency profiled at that share).
+    public var mps: Int
     public var policy: any ServerPolicy
     public var variability: ServiceVariability
     /// Requests that find this many already waiting are dropped; nil for no limit.
@@ -14,68 +20,115 @@ public struct ServerSpec: Sendable {
     public var dropExpired: Bool
     /// Latency tables from profiles for this server's GPU type, by model (nil where none is used).
     public var profiled: [LatencyTable?]
+    /// The models loaded on every GPU here (nil: every model it has a table for).
+    public var hosted: [Int]?
+    /// How fast weights load onto a GPU at the start of the run (bytes/s; nil: instantly).
+    public var loadBytesPerSecond: Double?
+    /// The server's network interface, shared by its GPUs (in and out), and the link between its
+    /// GPUs (PCIe or NVLink) for pipeline stages on the same server.
+    public var nicIn: LinkSpec?
+    public var nicOut: LinkSpec?
+    public var interconnect: LinkSpec?
+    /// Price of one GPU for one hour, for the run's operating cost.
+    public var costPerGPUHour: Double?
 
-    public init(name: String, gpuType: String = "generic", gpus: Int, policy: any ServerPolicy,
+    public init(name: String, site: Int = 0, gpuType: String = "generic", gpus: Int, mps: Int = 1, policy: any ServerPolicy,
                 variability: ServiceVariability = .deterministic, queueCapacity: Int? = nil, dropExpired: Bool = false,
-                profiled: [LatencyTable?] = []) {
+                profiled: [LatencyTable?] = [], hosted: [Int]? = nil, loadBytesPerSecond: Double? = nil,
+                nicIn: LinkSpec? = nil, nicOut: LinkSpec? = nil, interconnect: LinkSpec? = nil, costPerGPUHour: Double? = nil) {
         self.name = name
+        self.site = site
         self.gpuType = gpuType
-        self.profiled = profiled
         self.gpus = gpus
+        self.mps = mps
         self.policy = policy
         self.variability = variability
         self.queueCapacity = queueCapacity
         self.dropExpired = dropExpired
+        self.profiled = profiled
+        self.hosted = hosted
+        self.loadBytesPerSecond = loadBytesPerSecond
+        self.nicIn = nicIn
+        self.nicOut = nicOut
+        self.interconnect = interconnect
+        self.costPerGPUHour = costPerGPUHour
     }
+
+    /// Executors: every MPS share of every GPU runs batches on its own.
+    public var executors: Int { gpus * mps }
 }
 
-/// One GPU during the run: the batch it is running, if any.
+/// One executor (a GPU, or an MPS share of one) during the run: the batch it is running, if any.
 struct GPUState: Sendable {
     var rng: RandomStream
     var busy = false
     var batch: Int64 = -1
-    var model = 0
+    var queue = 0
     var started: SimTime = 0
     var members: [Int32] = []
 }
 
 /// A server during the run.
 struct ServerState: Sendable {
-    var queues: RequestQueues
+    var queues = RequestQueues()
     var gpus: [GPUState]
     var policy: any ServerPolicy
     var variability: ServiceVariability
     var serviceFactor: Distribution
-    /// The latency table of each model here (nil for models no client sends here).
+    /// The latency table of each model here (nil for models it cannot run).
     var tables: [LatencyTable?]
+    /// When each model's weights are on the GPUs (Int64.max: not hosted here).
+    var readyAt: [SimTime]
     /// The pending wake-up the policy asked for, if any.
     var wakeup: EventID?
 
     init(spec: ServerSpec, index: Int, world: WorldSpec) {
         let seed = world.seed
-        queues = RequestQueues(models: world.models.count)
-        tables = world.models.indices.map { world.table(model: $0, server: index) }
+        let tables = world.models.indices.map { world.table(model: $0, server: index) }
+        self.tables = tables
         variability = spec.variability
-        gpus = (0..<spec.gpus).map { GPUState(rng: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/service")) }
+        gpus = (0..<spec.executors).map { GPUState(rng: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/service")) }
         policy = spec.policy
         serviceFactor = spec.variability.factor()
+        let hosted = spec.hosted ?? world.models.indices.filter { tables[$0] != nil }
+        // Weights load one model after another, on all GPUs at once, from the start of the run.
+        var ready = [SimTime](repeating: .max, count: world.models.count)
+        var t: SimTime = 0
+        for m in hosted {
+            if let rate = spec.loadBytesPerSecond, rate > 0 {
+                t += SimTime((Double(world.models[m].weightBytes) / rate * 1e9).rounded(.up))
+            }
+            ready[m] = t
+        }
+        readyAt = ready
     }
+
+    func hosts(_ model: Int) -> Bool { readyAt[model] != .max && tables[model] != nil }
 }
 
 extension World {
-    /// A request reaches its server: it is admitted to the queue (or dropped), and idle GPUs are
-    /// offered work.
-    mutating func requestArrived(request slot: Int32, scheduler: inout Scheduler<WorldEvent>) {
-        let now = scheduler.now
-        requests[slot].arrived = now
-        let s = Int(requests[slot].server)
-        if let capacity = spec.servers[s].queueCapacity, servers[s].queues.totalCount >= capacity {
-            recorder.finished(requests.remove(slot), outcome: .dropped(.queueFull))
+    /// A request reaches a server: it is admitted to the queue of its model and layers (or
+    /// dropped), and idle GPUs are offered work.
+    mutating func requestArrived(request slot: Int32, server s: Int, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
+        requests[slot].server = Int32(s)
+        if requests[slot].arrived < 0 { requests[slot].arrived = now }
+        outstanding[s] += 1
+        guard servers[s].hosts(Int(requests[slot].model)) else {
+            outstanding[s] -= 1
+            drop(slot, reason: .noServer, at: now)
             return
         }
-        requests[slot].queued = now
-        let entry = QueuedRequest(slot: slot, queuedAt: now, deadline: requests[slot].deadline)
-        servers[s].queues.append(entry, model: Int(requests[slot].model))
+        if let capacity = spec.servers[s].queueCapacity, servers[s].queues.totalCount >= capacity {
+            outstanding[s] -= 1
+            drop(slot, reason: .queueFull, at: now)
+            return
+        }
+        let layers = stageLayers(slot, stage: Int(requests[slot].stage), server: s)
+        requests[slot].firstLayer = Int32(layers.lowerBound)
+        requests[slot].endLayer = Int32(layers.upperBound)
+        if requests[slot].queued < 0 { requests[slot].queued = now }
+        let q = servers[s].queues.queue(model: Int(requests[slot].model), layers: layers)
+        servers[s].queues.append(QueuedRequest(slot: slot, queuedAt: now, deadline: requests[slot].deadline), queue: q)
         dispatch(server: s, scheduler: &scheduler)
     }
 
@@ -91,8 +144,14 @@ extension World {
         if spec.servers[s].dropExpired { dropExpired(server: s, now: now) }
         for g in servers[s].gpus.indices where !servers[s].gpus[g].busy {
             switch servers[s].policy.nextBatch(queues: servers[s].queues, gpu: g, now: now) {
-            case .run(let model, let size):
-                startBatch(server: s, gpu: g, model: model, size: size, scheduler: &scheduler)
+            case .run(let queue, let size):
+                let ready = servers[s].readyAt[servers[s].queues.model(ofQueue: queue)]
+                if ready > now {
+                    // The model's weights are still loading.
+                    requestWakeup(server: s, at: ready, scheduler: &scheduler)
+                    return
+                }
+                startBatch(server: s, gpu: g, queue: queue, size: size, scheduler: &scheduler)
             case .wait(let time):
                 requestWakeup(server: s, at: max(time, now), scheduler: &scheduler)
                 return
@@ -111,10 +170,11 @@ extension World {
     }
 
     private mutating func dropExpired(server s: Int, now: SimTime) {
-        for m in 0..<servers[s].queues.modelCount {
-            while let head = servers[s].queues.head(model: m), head.deadline < now {
-                _ = servers[s].queues.removeFirst(model: m)
-                recorder.finished(requests.remove(head.slot), outcome: .dropped(.expiredInQueue))
+        for q in 0..<servers[s].queues.queueCount {
+            while let head = servers[s].queues.head(queue: q), head.deadline < now {
+                _ = servers[s].queues.removeFirst(queue: q)
+                outstanding[s] -= 1
+                drop(head.slot, reason: .expiredInQueue, at: now)
             }
         }
     }

@@ -7,7 +7,7 @@ import SimKernel
 public struct DynamicBatchPolicy: ServerPolicy {
     public let maxBatch: Int
     public let maxQueueDelay: SimTime
-    /// Per model: the largest profiled batch size not above n, for n in 0...maxBatch.
+    /// Per model: the largest batch size that can run and is not above n, for n in 0...maxBatch.
     let usableSize: [[Int]]
 
     /// `tables`: the server's latency table of each model (nil for models it does not serve).
@@ -18,18 +18,18 @@ public struct DynamicBatchPolicy: ServerPolicy {
     }
 
     public func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
-        if let full = queues.oldestModel(withAtLeast: maxBatch) {
-            return .run(model: full, size: usableSize[full][maxBatch])
+        if let full = queues.oldestQueue(withAtLeast: maxBatch) {
+            return .run(queue: full, size: usableSize[queues.model(ofQueue: full)][maxBatch])
         }
         var earliestTimeout: SimTime?
-        for m in 0..<queues.modelCount {
-            guard let head = queues.head(model: m) else { continue }
+        for q in 0..<queues.queueCount {
+            guard let head = queues.head(queue: q) else { continue }
             let timeout = head.queuedAt + maxQueueDelay
             if earliestTimeout == nil || timeout < earliestTimeout! { earliestTimeout = timeout }
         }
         guard let timeout = earliestTimeout else { return .idle }
         if timeout > now { return .wait(until: timeout) }
-        let model = queues.oldestModel()!
-        return .run(model: model, size: usableSize[model][queues.count(model: model)])
+        let queue = queues.oldestQueue()!
+        return .run(queue: queue, size: usableSize[queues.model(ofQueue: queue)][queues.count(queue: queue)])
     }
 }

@@ -6,7 +6,7 @@ public struct FIFOPolicy: ServerPolicy {
     public init() {}
 
     public func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
-        guard let model = queues.oldestModel() else { return .idle }
-        return .run(model: model, size: 1)
+        guard let queue = queues.oldestQueue() else { return .idle }
+        return .run(queue: queue, size: 1)
     }
 }

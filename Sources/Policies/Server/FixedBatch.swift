@@ -1,8 +1,8 @@
 import EdgeWorld
 import SimKernel
 
-/// Batches of exactly `batchSize`: a GPU waits until that many requests of one model are queued,
-/// then takes the model whose oldest request has waited longest.
+/// Batches of exactly `batchSize`: a GPU waits until that many requests of one model (and layer
+/// range) are queued, then takes the queue whose oldest request has waited longest.
 public struct FixedBatchPolicy: ServerPolicy {
     public let batchSize: Int
 
@@ -12,7 +12,7 @@ public struct FixedBatchPolicy: ServerPolicy {
     }
 
     public func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
-        guard let model = queues.oldestModel(withAtLeast: batchSize) else { return .idle }
-        return .run(model: model, size: batchSize)
+        guard let queue = queues.oldestQueue(withAtLeast: batchSize) else { return .idle }
+        return .run(queue: queue, size: batchSize)
     }
 }

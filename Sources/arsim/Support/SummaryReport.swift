@@ -24,15 +24,20 @@ struct SummaryReport {
             lines.append("latencies of \(source.model) on \(source.server) (\(source.gpu)): \(what)")
         }
         lines.append("")
+        let showAccuracy = outcome.summary.run.frames > 0 && outcome.summary.run.accuracyMean != nil
+            && spec.clients.contains { $0.tasks.contains { $0.accuracy != AccuracyModel() } }
+        let showCost = outcome.summary.run.costUSD != nil
         var table = TextTable(header: ["scope", "name", "requests", "done", "dropped", "unfinished", "miss rate", "req/s",
-                                       "mean ms", "p50", "p95", "p99", "p99.9", "GPU util"])
+                                       "mean ms", "p50", "p95", "p99", "p99.9", "GPU util"]
+                              + (showAccuracy ? ["accuracy"] : []) + (showCost ? ["cost $"] : []))
         table.leftAligned = [0, 1]
         for r in outcome.summary.rows {
             table.rows.append([r.scope, r.name, String(r.requests), String(r.completed), String(r.dropped), String(r.unfinished),
                                fixed(r.deadlineMissRate.map { $0 * 100 }, 2) + (r.deadlineMissRate == nil ? "" : "%"),
                                fixed(r.throughput, 1), fixed(r.latencyMeanMs, 2), fixed(r.latencyP50Ms, 2),
                                fixed(r.latencyP95Ms, 2), fixed(r.latencyP99Ms, 2), fixed(r.latencyP999Ms, 2),
-                               r.gpuUtilization.map { fixed($0 * 100, 1) + "%" } ?? "-"])
+                               r.gpuUtilization.map { fixed($0 * 100, 1) + "%" } ?? "-"]
+                              + (showAccuracy ? [fixed(r.accuracyMean, 3)] : []) + (showCost ? [fixed(r.costUSD, 2)] : []))
         }
         lines.append(table.render())
         return lines.joined(separator: "\n")

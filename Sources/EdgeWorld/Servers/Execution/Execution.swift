@@ -1,12 +1,13 @@
 import SimKernel
 
 extension World {
-    /// A GPU takes the first `size` waiting requests of `model` and runs them as one batch.
-    mutating func startBatch(server s: Int, gpu g: Int, model: Int, size: Int, scheduler: inout Scheduler<WorldEvent>) {
-        precondition(size >= 1 && size <= servers[s].queues.count(model: model),
-                     "policy asked for a batch of \(size) with \(servers[s].queues.count(model: model)) waiting")
-        let head = servers[s].queues.head(model: model)!.slot
-        let layers = Int(requests[head].firstLayer)..<Int(requests[head].endLayer)
+    /// A GPU takes the first `size` waiting requests of a queue and runs them as one batch
+    /// through that queue's layers.
+    mutating func startBatch(server s: Int, gpu g: Int, queue: Int, size: Int, scheduler: inout Scheduler<WorldEvent>) {
+        precondition(size >= 1 && size <= servers[s].queues.count(queue: queue),
+                     "policy asked for a batch of \(size) with \(servers[s].queues.count(queue: queue)) waiting")
+        let model = servers[s].queues.model(ofQueue: queue)
+        let layers = servers[s].queues.layers[queue]
         guard let table = servers[s].tables[model], let mean = table.latency(batchSize: size, layers: layers) else {
             preconditionFailure("policy chose batch size \(size), which model \(spec.models[model].name) has no latency for")
         }
@@ -16,42 +17,49 @@ extension World {
         // Fields are written in place: copying the GPU out would copy its member list too.
         servers[s].gpus[g].members.removeAll(keepingCapacity: true)
         for _ in 0..<size {
-            let slot = servers[s].queues.removeFirst(model: model).slot
+            let slot = servers[s].queues.removeFirst(queue: queue).slot
             requests[slot].batch = batch
             requests[slot].batchSize = Int32(size)
             requests[slot].gpu = Int32(g)
-            requests[slot].batchStart = now
+            if requests[slot].batchStart < 0 { requests[slot].batchStart = now }
             servers[s].gpus[g].members.append(slot)
         }
-        let factorDistribution = servers[s].variability == .measured
-            ? ServiceVariability.measured.factor(cv: table.spread(batchSize: size))
-            : servers[s].serviceFactor
-        let factor = factorDistribution.sample(&servers[s].gpus[g].rng)
+        let factor: Double
+        if servers[s].variability == .measured {
+            factor = ServiceVariability.measured.factor(cv: table.spread(batchSize: size)).sample(&servers[s].gpus[g].rng)
+        } else {
+            let distribution = servers[s].serviceFactor
+            factor = distribution.sample(&servers[s].gpus[g].rng)
+        }
         let service = SimTime((Double(mean) * factor).rounded())
         servers[s].gpus[g].busy = true
         servers[s].gpus[g].batch = batch
-        servers[s].gpus[g].model = model
+        servers[s].gpus[g].queue = queue
         servers[s].gpus[g].started = now
         scheduler.schedule(.batchFinished(server: Int32(s), gpu: Int32(g)), after: service)
     }
 
-    /// A batch completes: each result goes back over its client's downlink, and the GPU is
-    /// offered new work.
-    mutating func batchFinished(server s: Int32, gpu g: Int32, scheduler: inout Scheduler<WorldEvent>) {
+    /// A batch completes: each request goes on to its next stage (or its result goes back to its
+    /// client), and the GPU is offered new work.
+    mutating func batchFinished(server s32: Int32, gpu g32: Int32, scheduler: inout Scheduler<WorldEvent>) {
         let now = scheduler.now
-        let server = Int(s), index = Int(g)
-        let size = servers[server].gpus[index].members.count
-        recorder.batch(BatchRecord(id: servers[server].gpus[index].batch, server: s, gpu: g,
-                                   model: Int32(servers[server].gpus[index].model), size: Int32(size),
-                                   start: servers[server].gpus[index].started, end: now))
+        let s = Int(s32), g = Int(g32)
+        let size = servers[s].gpus[g].members.count
+        let queue = servers[s].gpus[g].queue
+        recorder.batch(BatchRecord(id: servers[s].gpus[g].batch, server: s32, gpu: g32,
+                                   model: Int32(servers[s].queues.model(ofQueue: queue)), size: Int32(size),
+                                   start: servers[s].gpus[g].started, end: now))
         for i in 0..<size {
-            let slot = servers[server].gpus[index].members[i]
+            let slot = servers[s].gpus[g].members[i]
             requests[slot].batchEnd = now
-            let c = Int(requests[slot].client)
-            let (_, arrival) = clients[c].downlink.send(bytes: spec.clients[c].resultBytes, at: now)
-            scheduler.schedule(.resultDelivered(request: slot), at: arrival)
+            outstanding[s] -= 1
+            if isLosingCopy(slot, now: now) {
+                finish(slot, outcome: .cancelled, at: now)
+            } else {
+                advance(request: slot, from: .server(s), now: now, scheduler: &scheduler)
+            }
         }
-        servers[server].gpus[index].busy = false
-        dispatch(server: server, scheduler: &scheduler)
+        servers[s].gpus[g].busy = false
+        dispatch(server: s, scheduler: &scheduler)
     }
 }

@@ -10,38 +10,62 @@ public struct QueuedRequest: Sendable {
     public let deadline: SimTime
 }
 
-/// A server's waiting requests: one FIFO per model, since a batch holds one model only.
+/// A server's waiting requests: one FIFO per model and layer range (a batch runs one model
+/// through one range of layers; whole-model serving has one queue per model).
 ///
 /// Policies read it to decide the next batch; only the server's mechanism adds and removes.
 public struct RequestQueues: Sendable {
-    public private(set) var byModel: [Deque<QueuedRequest>]
+    public private(set) var queues: [Deque<QueuedRequest>] = []
+    /// The model and layer range of each queue.
+    public private(set) var models: [Int] = []
+    public private(set) var layers: [Range<Int>] = []
     public private(set) var totalCount = 0
 
-    init(models: Int) {
-        byModel = Array(repeating: Deque(), count: models)
-    }
+    init() {}
 
-    public var modelCount: Int { byModel.count }
-    public func count(model: Int) -> Int { byModel[model].count }
-    public func head(model: Int) -> QueuedRequest? { byModel[model].first }
+    public var queueCount: Int { queues.count }
+    public func count(queue: Int) -> Int { queues[queue].count }
+    public func head(queue: Int) -> QueuedRequest? { queues[queue].first }
+    public func model(ofQueue queue: Int) -> Int { models[queue] }
 
-    /// The model whose first waiting request has waited longest (ties go to the lower index), among
-    /// those with at least `minimum` waiting.
-    public func oldestModel(withAtLeast minimum: Int = 1) -> Int? {
+    /// The queue whose first waiting request has waited longest (ties go to the lower index),
+    /// among those with at least `minimum` waiting.
+    public func oldestQueue(withAtLeast minimum: Int = 1) -> Int? {
         var best: Int?
-        for m in byModel.indices where byModel[m].count >= max(minimum, 1) {
-            if best == nil || byModel[m].first!.queuedAt < byModel[best!].first!.queuedAt { best = m }
+        for q in queues.indices where queues[q].count >= max(minimum, 1) {
+            if best == nil || queues[q].first!.queuedAt < queues[best!].first!.queuedAt { best = q }
         }
         return best
     }
 
-    mutating func append(_ entry: QueuedRequest, model: Int) {
-        byModel[model].append(entry)
+    /// The queue of `model` through `layers`, made on first use.
+    mutating func queue(model: Int, layers range: Range<Int>) -> Int {
+        for q in models.indices where models[q] == model && layers[q] == range { return q }
+        queues.append(Deque())
+        models.append(model)
+        layers.append(range)
+        return queues.count - 1
+    }
+
+    mutating func append(_ entry: QueuedRequest, queue: Int) {
+        queues[queue].append(entry)
         totalCount += 1
     }
 
-    mutating func removeFirst(model: Int) -> QueuedRequest {
+    mutating func removeFirst(queue: Int) -> QueuedRequest {
         totalCount -= 1
-        return byModel[model].removeFirst()
+        return queues[queue].removeFirst()
+    }
+
+    /// Takes a waiting request out (a cancelled redundant copy); false if it is not waiting here.
+    mutating func remove(slot: Int32) -> Bool {
+        for q in queues.indices {
+            if let i = queues[q].firstIndex(where: { $0.slot == slot }) {
+                queues[q].remove(at: i)
+                totalCount -= 1
+                return true
+            }
+        }
+        return false
     }
 }

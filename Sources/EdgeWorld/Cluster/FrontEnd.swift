@@ -1,0 +1,154 @@
+import SimKernel
+
+/// Redundant copies of one request: how many are alive, whether one has won.
+struct CopyGroup: Sendable {
+    var members: [Int32]
+    var alive: Int
+    var done = false
+}
+
+extension World {
+    /// A request is born: a task of a frame, with the route its task's split policy gives.
+    mutating func createRequest(client c: Int, task t: Int, frame: Int64, now: SimTime) -> Int32 {
+        var request = Request(id: nextRequestID, client: Int32(c), task: Int32(t), model: clients[c].tasks[t].model,
+                              frame: frame, created: now, deadline: now + clients[c].tasks[t].deadline)
+        nextRequestID += 1
+        let site = clients[c].servingSite
+        if clients[c].routeCache[t][site] < 0 {
+            clients[c].routeCache[t][site] = internRoute(spec.clients[c].tasks[t].split.route(servingSite: site, cloud: spec.cloud))
+        }
+        request.route = clients[c].routeCache[t][site]
+        return requests.insert(request)
+    }
+
+    mutating func internRoute(_ route: Route) -> Int32 {
+        if let id = routeIndex[route] { return id }
+        routes.append(route)
+        routeIndex[route] = Int32(routes.count - 1)
+        return Int32(routes.count - 1)
+    }
+
+    /// (Helpers called on every event are `mutating` only so that Swift passes the world by
+    /// reference: called from a mutating method, a non-mutating one gets a copy of the World.)
+    mutating func route(of slot: Int32) -> Route { routes[Int(requests[slot].route)] }
+
+    /// The layers of a stage: as the route says, or the whole model as the table where it runs has it.
+    mutating func stageLayers(_ slot: Int32, stage: Int, server: Int? = nil) -> Range<Int> {
+        let r = requests[slot]
+        if let layers = routes[Int(r.route)].stages[stage].layers { return layers }
+        if let s = server { return 0..<(servers[s].tables[Int(r.model)]?.layerCount ?? 0) }
+        return 0..<(spec.clients[Int(r.client)].tasks[Int(r.task)].deviceLatency?.layerCount ?? 0)
+    }
+
+    /// A request (or a frame carrying it) arrives where its current stage runs.
+    mutating func arriveAtStage(request slot: Int32, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
+        let stage = route(of: slot).stages[Int(requests[slot].stage)]
+        switch stage.placement {
+        case .server(let v):
+            requestArrived(request: slot, server: v, now: now, scheduler: &scheduler)
+        case .site(let x):
+            dispatchAtSite(request: slot, site: x, now: now, scheduler: &scheduler)
+        case .device:
+            preconditionFailure("only the first stage of a route can run on the device")
+        }
+    }
+
+    /// The site's front end picks the server(s) for a request; more than one makes redundant copies.
+    mutating func dispatchAtSite(request slot: Int32, site x: Int, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
+        let candidates = siteCandidates[x][Int(requests[slot].model)]
+        guard !candidates.isEmpty else {
+            drop(slot, reason: .noServer, at: now)
+            return
+        }
+        let chosen = frontEnds[x].choose(from: candidates, view: FrontEndView(outstanding: outstanding))
+        var targets: [(Int32, Int)] = [(slot, chosen[0])]
+        if chosen.count > 1 {
+            var members = [slot]
+            for (k, v) in chosen.dropFirst().enumerated() {
+                var copy = requests[slot]
+                copy.id = nextRequestID
+                nextRequestID += 1
+                copy.copy = Int16(k + 1)
+                let s = requests.insert(copy)
+                members.append(s)
+                targets.append((s, v))
+            }
+            groups[requests[slot].group] = CopyGroup(members: members, alive: members.count)
+            recorder.copies(chosen.count - 1)
+        }
+        for (s, v) in targets {
+            requests[s].server = Int32(v)
+            send(.dispatched(s), bytes: stageInputBytes(s), path: pathIntoServer(v), now: now, scheduler: &scheduler)
+        }
+    }
+
+    /// Bytes a request's current stage starts from: the frame, or the previous stage's activations.
+    mutating func stageInputBytes(_ slot: Int32) -> Int {
+        let r = requests[slot]
+        guard r.stage > 0 else { return clients[Int(r.client)].frameBytes }
+        let previous = routes[Int(r.route)].stages[Int(r.stage) - 1]
+        let end = previous.layers?.upperBound ?? 0
+        let outputs = spec.models[Int(r.model)].layerOutputBytes
+        return end > 0 && end <= outputs.count ? outputs[end - 1] : clients[Int(r.client)].frameBytes
+    }
+
+    /// A stage is done: on to the next stage, or the result goes back to the client.
+    mutating func advance(request slot: Int32, from placement: Placement, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
+        let c = Int(requests[slot].client)
+        let stages = route(of: slot).stages
+        let next = Int(requests[slot].stage) + 1
+        if next < stages.count {
+            requests[slot].stage = Int16(next)
+            let bytes = stageInputBytes(slot)
+            switch placement {
+            case .device:
+                send(.upload([slot]), bytes: bytes, path: pathFromClient(c, to: stages[next].placement), now: now, scheduler: &scheduler)
+            case .server(let v):
+                send(.activation(slot), bytes: bytes, path: pathFromServer(v, to: stages[next].placement), now: now, scheduler: &scheduler)
+            case .site:
+                preconditionFailure("a stage ends on a device or a server")
+            }
+            return
+        }
+        switch placement {
+        case .device:
+            resultDelivered(request: slot, scheduler: &scheduler)
+        case .server(let v):
+            let bytes = clients[c].tasks[Int(requests[slot].task)].resultBytes
+            send(.result(slot), bytes: bytes, path: pathToClient(c, fromServer: v), now: now, scheduler: &scheduler)
+        case .site:
+            preconditionFailure("a stage ends on a device or a server")
+        }
+    }
+
+    // MARK: Redundant copies
+
+    /// Whether `slot` is a redundant copy whose group already has a winner. If it is the first to
+    /// finish, it wins: the copies still waiting in queues are cancelled (copies already running
+    /// finish, and are cancelled then, their GPU time spent).
+    mutating func isLosingCopy(_ slot: Int32, now: SimTime) -> Bool {
+        if groups.isEmpty { return false }
+        let group = requests[slot].group
+        guard var g = groups[group] else { return false }
+        if g.done { return true }
+        g.done = true
+        groups[group] = g
+        for other in g.members where other != slot && requests.contains(other) && requests[other].group == group {
+            let v = Int(requests[other].server)
+            if v >= 0, requests[other].batch < 0, servers[v].queues.remove(slot: other) {
+                outstanding[v] -= 1
+                finish(other, outcome: .cancelled, at: now)
+            }
+        }
+        return false
+    }
+
+    /// Drops a request; a redundant copy whose siblings are still alive is cancelled instead.
+    mutating func drop(_ slot: Int32, reason: DropReason, at now: SimTime) {
+        if !groups.isEmpty, let g = groups[requests[slot].group], g.done || g.alive > 1 {
+            finish(slot, outcome: .cancelled, at: now)
+        } else {
+            finish(slot, outcome: .dropped(reason), at: now)
+        }
+    }
+}

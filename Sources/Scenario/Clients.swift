@@ -1,0 +1,267 @@
+import EdgeWorld
+import Foundation
+import JSONConfig
+import Policies
+import Profiles
+import SimKernel
+import Traces
+
+extension ScenarioReader {
+    struct ClientGroup {
+        var name: String
+        var clients: [ClientSpec]
+    }
+
+    mutating func clientGroup(_ node: ConfigNode, index: Int, serverNames: [String], serverSites: [Int]) throws(ConfigError) -> ClientGroup {
+        let o = try node.object(keys: ScenarioFormat.clientKeys)
+        let name = try nonEmptyName(o.required("name"))
+        let count = try o.optional("count")?.positiveInt() ?? 1
+
+        // Where the clients attach, and the server a first-world client names.
+        var namedServer: Int?
+        if let n = o.optional("server") {
+            if o.has("tasks") { throw n.error("a client with tasks reaches servers through its tasks' split policies and its site, not \"server\"") }
+            namedServer = try lookup(n, in: serverNames, kind: "server")
+        } else if serverNames.count > 1 && siteNames.count == 1 && !o.has("tasks") {
+            throw o.error("missing required key \"server\": the scenario has \(serverNames.count) servers (\(serverNames.joined(separator: ", "))); or give the servers a site and the client tasks")
+        } else if serverNames.count == 1 && siteNames.count == 1 && !o.has("tasks") {
+            namedServer = 0
+        }
+        let site: Int
+        if let n = o.optional("site") {
+            site = try lookup(n, in: siteNames, kind: "site")
+            if site == cloud { throw n.error("clients attach at edge sites; \"\(siteNames[site])\" is the cloud") }
+        } else if let v = namedServer {
+            site = serverSites[v]
+        } else if let first = siteNames.indices.first(where: { $0 != cloud }) {
+            site = first
+        } else {
+            throw o.error("there is no edge site for the client to attach at")
+        }
+
+        let device = try o.optional("device").map { n throws(ConfigError) in try nonEmptyName(n) }
+        let tasks = try self.tasks(o, namedServer: namedServer, device: device, deviceNode: o.optional("device"))
+
+        let fpsNode = try o.required("fps")
+        let fps = try fpsNode.positiveDouble()
+        let arrivals = try self.arrivals(o, fps: fps)
+        let frameBytes = try self.frameBytes(o)
+        let policy = try ClientPolicies.registry.make(o.optional("policy"), orDefaultAt: node, key: "policy", context: ())
+        let maxInFlight = try o.optional("max_offloads_in_flight")?.positiveInt()
+        let mobility = try self.mobility(o.optional("mobility"), start: site)
+        let migration = try self.migration(o.optional("migration"))
+        let networkNode = try o.required("network")
+
+        var motionFile: MotionTrace?
+        var motionNode: ConfigObject?
+        if let m = o.optional("motion") {
+            let mo = try m.object(keys: ScenarioFormat.motionKeys)
+            if mo.has("file") { motionFile = try motionTrace(fromFile: mo, fps: fps) } else { motionNode = mo }
+        }
+
+        var clients: [ClientSpec] = []
+        for i in 0..<count {
+            let clientName = count == 1 ? name : "\(name)-\(i)"
+            let (up, down) = try linkPair(networkNode, name: "client/\(clientName)", kinds: ("client_up", "client_down"))
+            var motion = motionFile
+            if let mo = motionNode {
+                var rng = RandomStream(seed: seed, name: "client/\(clientName)/motion")
+                let mean = try mo.required("mean_deg_s").nonNegativeDouble()
+                let cv = try mo.optional("cv")?.nonNegativeDouble() ?? 0
+                let step = Time.milliseconds(try mo.optional("step_ms")?.positiveDouble() ?? 100)
+                motion = MotionTrace.generated(meanSpeed: mean, cv: cv, step: step, length: duration + step, rng: &rng)
+            }
+            clients.append(ClientSpec(name: clientName, group: index, arrivals: arrivals, frameBytes: frameBytes, tasks: tasks,
+                                      uplink: up, downlink: down, site: site, mobility: mobility, migration: migration,
+                                      maxOffloadsInFlight: maxInFlight, policy: policy, motion: motion))
+        }
+        return ClientGroup(name: name, clients: clients)
+    }
+
+    // MARK: Tasks
+
+    mutating func tasks(_ o: ConfigObject, namedServer: Int?, device: String?, deviceNode: ConfigNode?) throws(ConfigError) -> [TaskSpec] {
+        let modelNames = models.map(\.spec.name)
+        guard let tasksNode = o.optional("tasks") else {
+            // The first world's client: one task, named after its model.
+            let model = try lookup(o.required("model"), in: modelNames, kind: "model")
+            let deadline = try o.required("deadline_ms").positiveDouble()
+            let context = try splitContext(model: model, device: device, deviceNode: deviceNode, namedServer: namedServer)
+            let split = try SplitPolicies.registry.make(nil, orDefaultAt: o.node, key: "split", context: context)
+            return [TaskSpec(name: modelNames[model], model: model, deadline: Time.milliseconds(deadline),
+                             resultBytes: try o.optional("result_bytes")?.nonNegativeInt() ?? 0, split: split,
+                             deviceLatency: try deviceTable(model: model, device: device, at: deviceNode, required: false))]
+        }
+        for key in ["model", "deadline_ms", "result_bytes"] {
+            if let n = o.optional(key) { throw n.error("with \"tasks\", each task gives its own \(key)") }
+        }
+        var tasks: [TaskSpec] = []
+        for item in try nonEmpty(tasksNode) {
+            let t = try item.object(keys: ScenarioFormat.taskKeys)
+            let name = try nonEmptyName(t.required("name"))
+            if tasks.contains(where: { $0.name == name }) { throw try t.required("name").error("duplicate task name \"\(name)\"") }
+            let model = try lookup(t.required("model"), in: modelNames, kind: "model")
+            let context = try splitContext(model: model, device: device, deviceNode: deviceNode, namedServer: namedServer)
+            let split = try SplitPolicies.registry.make(t.optional("split"), orDefaultAt: item, key: "split", context: context)
+            tasks.append(TaskSpec(
+                name: name, model: model, deadline: Time.milliseconds(try t.required("deadline_ms").positiveDouble()),
+                resultBytes: try t.optional("result_bytes")?.nonNegativeInt() ?? 0, split: split,
+                fallback: try t.optional("fallback").map { n throws(ConfigError) in try fallback(n, device: device, deviceNode: deviceNode) },
+                accuracy: try t.optional("accuracy").map { n throws(ConfigError) in try accuracy(n) } ?? AccuracyModel(),
+                deviceLatency: try deviceTable(model: model, device: device, at: deviceNode, required: false)))
+        }
+        return tasks
+    }
+
+    mutating func splitContext(model: Int, device: String?, deviceNode: ConfigNode?, namedServer: Int?) throws(ConfigError) -> SplitPolicyContext {
+        SplitPolicyContext(siteNames: siteNames, serverNames: serverNames, cloud: cloud, layerCount: try layerCount(of: model),
+                           deviceCanRun: try deviceTable(model: model, device: device, at: deviceNode, required: false) != nil,
+                           namedServer: namedServer)
+    }
+
+    /// The number of layers of a model's profiles (nil for a whole-model table or no profile).
+    mutating func layerCount(of m: Int) throws(ConfigError) -> Int? {
+        if models[m].spec.latency != nil { return nil }
+        if !models[m].spec.layerOutputBytes.isEmpty { return models[m].spec.layerOutputBytes.count }
+        guard let entry = library.entries.first(where: { $0.key.model == models[m].profileName && $0.key.mpsLevel == 1 }),
+              let profile = try library.load(entry.key) else { return nil }
+        models[m].spec.layerOutputBytes = profile.layers.map(\.outputBytes)
+        models[m].spec.weightBytes = profile.weightBytes ?? 0
+        return profile.layers.count
+    }
+
+    /// The model's latency on the client's device type, from its profile.
+    mutating func deviceTable(model m: Int, device: String?, at node: ConfigNode?, required: Bool) throws(ConfigError) -> LatencyTable? {
+        guard let device, let node else { return nil }
+        let key = ProfileLibrary.Key(gpu: device, model: models[m].profileName, precision: "fp32")
+        if library.entry(key) == nil && !required { return nil }
+        return try profileTable(model: m, gpu: device, precision: "fp32", mps: 1, at: node).0
+    }
+
+    mutating func fallback(_ node: ConfigNode, device: String?, deviceNode: ConfigNode?) throws(ConfigError) -> LocalFallback {
+        let o = try node.object(keys: ScenarioFormat.fallbackKeys)
+        switch (o.optional("model"), o.optional("latency_ms")) {
+        case (nil, let l?):
+            return LocalFallback(name: "local", latency: LatencyTable([(1, Time.milliseconds(try l.positiveDouble()))]))
+        case (let m?, nil):
+            let name = try m.string()
+            guard let device else { throw m.error("a fallback model runs on the client's device: give the client a \"device\" GPU type") }
+            let profileName = models.first { $0.spec.name == name }?.profileName ?? name
+            let key = ProfileLibrary.Key(gpu: device, model: profileName, precision: "fp32")
+            guard let profile = try library.load(key) else {
+                throw m.error("no profile for model \"\(profileName)\" on the device \"\(device)\" (fp32); see `arsim profiles list`")
+            }
+            do {
+                return LocalFallback(name: name, latency: try ProfileLatency(profile: profile).table)
+            } catch {
+                throw m.error("cannot use the profile: \(error)")
+            }
+        case (.some, .some):
+            throw try o.required("latency_ms").error("give either model or latency_ms, not both")
+        case (nil, nil):
+            throw o.error("a fallback needs \"model\" (profiled on the device) or \"latency_ms\"")
+        }
+    }
+
+    func accuracy(_ node: ConfigNode) throws(ConfigError) -> AccuracyModel {
+        let o = try node.object(keys: ScenarioFormat.accuracyKeys)
+        func share(_ key: String, _ value: Double) throws(ConfigError) -> Double {
+            guard let n = o.optional(key) else { return value }
+            let v = try n.nonNegativeDouble()
+            if v > 1 { throw n.error("an accuracy is between 0 and 1, got \(Suggestion.format(v))") }
+            return v
+        }
+        return AccuracyModel(server: try share("server", 1), local: try share("local", 0),
+                             perFrame: try o.optional("per_frame")?.nonNegativeDouble() ?? 0,
+                             perDegree: try o.optional("per_degree")?.nonNegativeDouble() ?? 0,
+                             floor: try share("floor", 0))
+    }
+
+    // MARK: Frames and arrivals
+
+    func arrivals(_ o: ConfigObject, fps: Double) throws(ConfigError) -> ArrivalProcess {
+        let period = 1000 / fps
+        let kind = try o.optional("arrivals")?.choice(["periodic", "poisson"]) ?? "periodic"
+        if kind == "poisson" {
+            for key in ["jitter_ms", "phase_ms"] {
+                if let n = o.optional(key) { throw n.error("only periodic arrivals take \(key); Poisson arrivals have no period") }
+            }
+            return .poisson(rate: fps)
+        }
+        let jitter = try o.optional("jitter_ms")?.nonNegativeDouble() ?? 0
+        if jitter >= period {
+            throw try o.required("jitter_ms").error("must be less than the frame interval (\(Suggestion.format(period)) ms at \(Suggestion.format(fps)) fps), so frames stay in order")
+        }
+        var phase: SimTime?
+        if let n = o.optional("phase_ms") {
+            let p = try n.nonNegativeDouble()
+            if p >= period { throw n.error("must be less than the frame interval (\(Suggestion.format(period)) ms)") }
+            phase = Time.milliseconds(p)
+        }
+        return .periodic(fps: fps, jitter: Time.milliseconds(jitter), phase: phase)
+    }
+
+    /// `frame_bytes`, or `frame`: width × height × bits per pixel of the encoding.
+    func frameBytes(_ o: ConfigObject) throws(ConfigError) -> Int {
+        switch (o.optional("frame_bytes"), o.optional("frame")) {
+        case (let b?, nil): return try b.nonNegativeInt()
+        case (nil, let f?):
+            let fo = try f.object(keys: ScenarioFormat.frameKeys)
+            let w = try fo.required("width").positiveInt(), h = try fo.required("height").positiveInt()
+            let bpp = try fo.required("bits_per_pixel").positiveDouble()
+            return Int((Double(w * h) * bpp / 8).rounded(.up))
+        case (.some, .some): throw try o.required("frame").error("give frame_bytes or frame, not both")
+        case (nil, nil): return 0
+        }
+    }
+
+    // MARK: Motion and mobility
+
+    func motionTrace(fromFile o: ConfigObject, fps: Double) throws(ConfigError) -> MotionTrace {
+        for key in ["mean_deg_s", "cv", "step_ms"] {
+            if let n = o.optional(key) { throw n.error("a trajectory read from a file takes no \(key)") }
+        }
+        let fileNode = try o.required("file")
+        let path = resolve(try fileNode.string())
+        guard FileManager.default.fileExists(atPath: path) else { throw fileNode.error("no file at \(path)") }
+        let text = try NetworkTraces.read(path: path)
+        // Orientations are resampled at the frame interval, which also smooths capture jitter.
+        let step = Time.seconds(1 / fps)
+        switch try o.required("format").choice(["tum", "kitti"]) {
+        case "tum":
+            if let n = o.optional("times_file") { throw n.error("only KITTI trajectories have a separate times file") }
+            return try MotionTraces.tum(text: text, file: path, resample: step)
+        default:
+            let timesNode = try o.required("times_file")
+            let timesPath = resolve(try timesNode.string())
+            guard FileManager.default.fileExists(atPath: timesPath) else { throw timesNode.error("no file at \(timesPath)") }
+            return try MotionTraces.kitti(poses: text, times: NetworkTraces.read(path: timesPath), file: path, resample: step)
+        }
+    }
+
+    func mobility(_ node: ConfigNode?, start: Int) throws(ConfigError) -> [Handover] {
+        guard let node else { return [] }
+        var steps: [Handover] = []
+        for item in try node.array() {
+            let o = try item.object(keys: ScenarioFormat.mobilityKeys)
+            let atNode = try o.required("at_s")
+            let at = Time.seconds(try atNode.nonNegativeDouble())
+            if let last = steps.last, at <= last.time { throw atNode.error("moves must be in time order") }
+            let siteNode = try o.required("site")
+            let site = try lookup(siteNode, in: siteNames, kind: "site")
+            if site == cloud { throw siteNode.error("clients attach at edge sites; \"\(siteNames[site])\" is the cloud") }
+            steps.append(Handover(time: at, site: site))
+        }
+        return steps
+    }
+
+    func migration(_ node: ConfigNode?) throws(ConfigError) -> MigrationPolicy {
+        guard let node else { return .stay }
+        if case .string = node.value.kind {
+            _ = try node.choice(["stay"])
+            return .stay
+        }
+        let o = try node.object(keys: ScenarioFormat.migrationKeys)
+        return .migrate(stateBytes: try o.required("state_bytes").nonNegativeInt())
+    }
+}

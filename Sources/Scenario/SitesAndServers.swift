@@ -1,0 +1,181 @@
+import EdgeWorld
+import Foundation
+import JSONConfig
+import Policies
+import Profiles
+import SimKernel
+
+extension ScenarioReader {
+    // MARK: Sites
+
+    mutating func sites(_ node: ConfigNode?) throws(ConfigError) -> [SiteSpec] {
+        guard let node else {
+            siteNames = ["edge"]
+            return [SiteSpec(name: "edge")]
+        }
+        let items = try nonEmpty(node)
+        siteNames = try items.map { n throws(ConfigError) in try nonEmptyName(n.object(keys: ScenarioFormat.siteKeys).required("name")) }
+        try unique(siteNames, in: node)
+        var sites: [SiteSpec] = []
+        for (x, item) in items.enumerated() {
+            let o = try item.object(keys: ScenarioFormat.siteKeys)
+            let name = siteNames[x]
+            let isCloud = try o.optional("kind")?.choice(["edge", "cloud"]) == "cloud"
+            if isCloud {
+                if let other = cloud { throw try o.required("kind").error("only one site can be the cloud (\(siteNames[other]) is)") }
+                cloud = x
+            }
+            let dispatch = try ClusterPolicies.registry.make(o.optional("dispatch"), orDefaultAt: item, key: "dispatch", context: ())
+            var site = SiteSpec(name: name, isCloud: isCloud, dispatch: dispatch)
+            if let ap = o.optional("access_point") {
+                if isCloud { throw ap.error("the cloud has no access point; clients attach at edge sites") }
+                (site.accessPointUp, site.accessPointDown) = try linkPair(ap, name: "ap/\(name)", kinds: ("ap_up", "ap_down"))
+            }
+            if let wan = o.optional("wan") {
+                if isCloud { throw wan.error("the cloud is the core: give the wide-area links on the edge sites") }
+                (site.wanUp, site.wanDown) = try linkPair(wan, name: "wan/\(name)", kinds: ("wan_up", "wan_down"))
+            }
+            sites.append(site)
+        }
+        return sites
+    }
+
+    func siteOf(server node: ConfigNode) throws(ConfigError) -> Int {
+        let o = try node.object(keys: ScenarioFormat.serverKeys)
+        if let n = o.optional("site") { return try lookup(n, in: siteNames, kind: "site") }
+        if siteNames.count == 1 { return 0 }
+        throw o.error("missing required key \"site\": the scenario has \(siteNames.count) sites (\(siteNames.joined(separator: ", ")))")
+    }
+
+    /// Every site has a wide-area link where traffic can cross between sites.
+    func checkWideArea(sites: [SiteSpec], clients: [ClientSpec], serverSites: [Int], clientNodes: [ConfigNode]) throws(ConfigError) {
+        guard sites.count > 1 else { return }
+        for (x, site) in sites.enumerated() where !site.isCloud && site.wanUp == nil {
+            throw ConfigError(file: clientNodes[0].file, position: nil, path: "sites[\(x)]",
+                              message: "site \"\(site.name)\" needs a \"wan\" (uplink_mbps, downlink_mbps, delay_ms): with several sites, traffic between them crosses it")
+        }
+    }
+
+    /// The models that some task can send to server `s`, trying every site its client may be
+    /// served from.
+    func modelsServed(by s: Int, site: Int, clients: [ClientSpec], siteCount: Int) -> [Int] {
+        var served = Set<Int>()
+        for client in clients {
+            var serving = [client.site]
+            for step in client.mobility where !serving.contains(step.site) { serving.append(step.site) }
+            if client.migration == .stay { serving = [client.site] }
+            for task in client.tasks {
+                for x in serving {
+                    for stage in task.split.route(servingSite: x, cloud: cloud).stages {
+                        switch stage.placement {
+                        case .site(let y) where y == site: served.insert(task.model)
+                        case .server(let v) where v == s: served.insert(task.model)
+                        default: break
+                        }
+                    }
+                }
+            }
+        }
+        return served.sorted()
+    }
+
+    // MARK: Servers
+
+    mutating func server(_ node: ConfigNode, site: Int, served: [Int], modelNodes: [ConfigNode]) throws(ConfigError) -> ServerSpec {
+        let o = try node.object(keys: ScenarioFormat.serverKeys)
+        let name = try o.required("name").string()
+        let gpuNode = o.optional("gpu")
+        let gpu = try gpuNode.map { n throws(ConfigError) in try nonEmptyName(n) } ?? "generic"
+        let precision = try o.optional("precision").map { n throws(ConfigError) in try nonEmptyName(n) } ?? "fp32"
+        let gpus = try o.optional("gpus")?.positiveInt() ?? 1
+        let mps = try o.optional("mps")?.positiveInt() ?? 1
+        let spec = catalog?.gpu(named: gpu)
+
+        var hosted = served
+        if let list = o.optional("models") {
+            hosted = try list.array().map { n throws(ConfigError) in try lookup(n, in: models.map(\.spec.name), kind: "model") }
+        }
+        // Each hosted model needs a latency table: the scenario's, or a profile for this GPU.
+        var profiled = [LatencyTable?](repeating: nil, count: models.count)
+        for m in hosted {
+            let model = models[m]
+            if let table = model.spec.latency {
+                if mps > 1 { throw try o.required("mps").error("MPS shares need per-share profiles; model \"\(model.spec.name)\" has a latency_ms table") }
+                latencySources.append(LatencySource(server: name, model: model.spec.name, gpu: gpu, precision: precision, kind: "scenario",
+                                                    source: "scenario", reference: model.source ?? "latency_ms in the scenario (no source given)",
+                                                    batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: nil))
+                continue
+            }
+            if gpu == "generic" {
+                throw (gpuNode ?? o.node).error("server \"\(name)\" serves model \"\(model.spec.name)\", which has no latency_ms table; "
+                    + "name the server's GPU type (\"gpu\": \"T4\") to use a profile, or give the model a latency_ms table")
+            }
+            let (table, profile, path, residual) = try profileTable(model: m, gpu: gpu, precision: precision, mps: mps, at: gpuNode ?? o.node)
+            profiled[m] = table
+            latencySources.append(LatencySource(server: name, model: model.spec.name, gpu: gpu, precision: precision,
+                                                kind: profile.provenance.kind, source: path, reference: profile.provenance.summary,
+                                                batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: residual))
+        }
+        let tables = models.indices.map { models[$0].spec.latency ?? profiled[$0] }
+
+        // The weights of every hosted model must fit on each GPU (each MPS share holds its own copy).
+        let memory = try o.optional("memory_gb").map { n throws(ConfigError) in try n.positiveDouble() * 1e9 } ?? spec?.memoryBytes
+        let weights = hosted.reduce(0) { $0 + models[$1].spec.weightBytes } * mps
+        if let memory, Double(weights) > memory {
+            throw (o.optional("models") ?? gpuNode ?? o.node).error(
+                "the models hosted need \(Self.gigabytes(weights)) GB of weights per GPU"
+                + (mps > 1 ? " (\(mps) MPS shares, a copy each)" : "") + " but a \(gpu) has \(Self.gigabytes(Int(memory))) GB")
+        }
+        let context = ServerPolicyContext(models: models.map(\.spec), tables: tables, modelsServed: hosted)
+        let policy = try ServerPolicies.registry.make(o.optional("policy"), orDefaultAt: node, key: "policy", context: context)
+        let variability = try o.optional("variability").map { n throws(ConfigError) in try self.variability(n) } ?? .deterministic
+        if variability == .measured {
+            for m in hosted where tables[m]?.spread(batchSize: tables[m]!.batchSizes[0]) == nil {
+                throw try o.required("variability").error(
+                    "\"measured\" needs a measured spread (std_us in the profile) for every model served; model \"\(models[m].spec.name)\" on \(gpu) has none")
+            }
+        }
+        var server = ServerSpec(name: name, site: site, gpuType: gpu, gpus: gpus, mps: mps, policy: policy, variability: variability,
+                                queueCapacity: try o.optional("queue_capacity")?.positiveInt(),
+                                dropExpired: try o.optional("drop_expired")?.bool() ?? false,
+                                profiled: profiled, hosted: hosted)
+        server.loadBytesPerSecond = try o.optional("load_gbps").map { n throws(ConfigError) in try n.positiveDouble() * 1e9 / 8 }
+        if let nic = o.optional("nic_gbps") {
+            let bps = try nic.positiveDouble() * 1e9
+            server.nicIn = LinkSpec(name: "nic/\(name)/in", kind: "nic_in", capacity: .constant(bitsPerSecond: bps), propagationDelay: 0)
+            server.nicOut = LinkSpec(name: "nic/\(name)/out", kind: "nic_out", capacity: .constant(bitsPerSecond: bps), propagationDelay: 0)
+        }
+        if let n = o.optional("interconnect") {
+            let ic = try n.object(keys: ScenarioFormat.interconnectKeys)
+            let kind = try ic.required("kind").choice(["pcie", "nvlink"])
+            let gbps = try ic.required("gbps").positiveDouble()
+            server.interconnect = LinkSpec(name: "\(kind)/\(name)", kind: "interconnect", capacity: .constant(bitsPerSecond: gbps * 1e9),
+                                           propagationDelay: 0)
+        }
+        server.costPerGPUHour = try o.optional("cost_per_gpu_hour").map { n throws(ConfigError) in try n.nonNegativeDouble() } ?? spec?.costPerHour
+        return server
+    }
+
+    static func gigabytes(_ bytes: Int) -> String { String(format: "%.2f", Double(bytes) / 1e9) }
+
+    func variability(_ node: ConfigNode) throws(ConfigError) -> ServiceVariability {
+        let kinds = ["deterministic", "exponential", "lognormal", "measured"]
+        if case .string = node.value.kind {
+            switch try node.choice(kinds) {
+            case "deterministic": return .deterministic
+            case "exponential": return .exponential
+            case "measured": return .measured
+            default: throw node.error("lognormal needs a coefficient of variation: {\"kind\": \"lognormal\", \"cv\": 0.1}")
+            }
+        }
+        let o = try node.object(keys: ScenarioFormat.variabilityKeys)
+        let kind = try o.required("kind").choice(kinds)
+        if kind != "lognormal", let cv = o.optional("cv") { throw cv.error("only the lognormal kind takes a cv") }
+        switch kind {
+        case "deterministic": return .deterministic
+        case "exponential": return .exponential
+        case "measured": return .measured
+        default: return .lognormal(cv: try o.required("cv").positiveDouble())
+        }
+    }
+}

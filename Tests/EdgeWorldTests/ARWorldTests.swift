@@ -1,0 +1,268 @@
+import EdgeWorld
+import Policies
+import SimKernel
+import XCTest
+
+/// The AR world's mechanisms on worlds small enough to work out by hand: shared access points,
+/// multi-task clients, the in-flight limit and fallbacks, accuracy, wide-area paths, splits,
+/// pipelines, redundancy, mobility, model loading, MPS, cost and loss.
+final class ARWorldTests: XCTestCase {
+    let ms = TestWorld.ms
+
+    func task(_ name: String = "t", model: Int = 0, deadlineMs: Double = 1_000, resultBytes: Int = 0,
+              split: any SplitPolicy = WholeModelAtEdge(), fallback: LocalFallback? = nil,
+              accuracy: AccuracyModel = AccuracyModel(), device: LatencyTable? = nil) -> TaskSpec {
+        TaskSpec(name: name, model: model, deadline: ms(deadlineMs), resultBytes: resultBytes, split: split,
+                 fallback: fallback, accuracy: accuracy, deviceLatency: device)
+    }
+
+    func client(_ name: String, fps: Double = 10, phaseMs: Double = 0, frameBytes: Int = 0, tasks: [TaskSpec],
+                up: LinkSpec = TestWorld.link(), down: LinkSpec = TestWorld.link(), site: Int = 0,
+                mobility: [Handover] = [], migration: MigrationPolicy = .stay, maxInFlight: Int? = nil,
+                motion: MotionTrace? = nil) -> ClientSpec {
+        ClientSpec(name: name, group: 0, arrivals: .periodic(fps: fps, jitter: 0, phase: ms(phaseMs)), frameBytes: frameBytes,
+                   tasks: tasks, uplink: up, downlink: down, site: site, mobility: mobility, migration: migration,
+                   maxOffloadsInFlight: maxInFlight, motion: motion)
+    }
+
+    func world(clients: [ClientSpec], servers: [ServerSpec], models: [ModelSpec] = [TestWorld.model(latencyMs: [1: 1])],
+               sites: [SiteSpec] = [SiteSpec(name: "edge")], durationMs: Double, groups: [String] = ["g"]) -> WorldSpec {
+        var spec = TestWorld.spec(clients: clients, servers: servers, models: models, durationMs: durationMs)
+        spec.sites = sites
+        spec.clientGroups = groups
+        return spec
+    }
+
+    func table(_ layersMs: [Double]) -> LatencyTable {
+        LatencyTable(batchSizes: [1], layerLatencies: [layersMs.map { ms($0) }], spread: nil)
+    }
+
+    /// Two clients each send 125,000 B at t = 0 over their own 100 Mbit/s uplinks (10 ms), then
+    /// through one shared 100 Mbit/s access point: the first gets it from 10 to 20 ms, the second
+    /// from 20 to 30 ms. One millisecond on the GPU: 21 and 31 ms.
+    func testClientsShareTheAccessPoint() {
+        let ap = LinkSpec(name: "ap", kind: "ap_up", capacity: .constant(bitsPerSecond: 100e6), propagationDelay: 0)
+        let clients = (0..<2).map { client("c\($0)", fps: 1, frameBytes: 125_000, tasks: [task()], up: TestWorld.link(mbps: 100)) }
+        let spec = world(clients: clients, servers: [ServerSpec(name: "s", gpus: 2, policy: FIFOPolicy())],
+                         sites: [SiteSpec(name: "edge", accessPointUp: ap)], durationMs: 500)
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.map { $0.request.completed - $0.request.created }, [ms(21), ms(31)])
+        let apRow = result.summary.links.first { $0.kind == "ap_up" }!
+        XCTAssertEqual(apRow.bytes, 250_000)
+        XCTAssertEqual(apRow.busySeconds, 0.02, accuracy: 1e-12)
+    }
+
+    /// Two tasks of one frame that go to the same place share one upload of the frame.
+    func testTasksOfAFrameShareOneUpload() {
+        let c = client("c", frameBytes: 125_000, tasks: [task("detect"), task("depth")], up: TestWorld.link(mbps: 100))
+        let spec = world(clients: [c], servers: [ServerSpec(name: "s", gpus: 2, policy: FIFOPolicy())], durationMs: 1_000)
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.count, 20, "10 frames x 2 tasks")
+        XCTAssertEqual(result.summary.links.first { $0.kind == "client_up" }!.bytes, 10 * 125_000)
+        XCTAssertEqual(Set(result.requests.map(\.request.sent)).count, 10, "both tasks of a frame leave together")
+        XCTAssertEqual(result.summary.rows.filter { $0.scope == "task" }.map(\.name), ["detect", "depth"])
+    }
+
+    /// One offload in flight (AccuMO's client), a 250 ms server and a 20 ms local fallback, at
+    /// 10 fps. Frame 0 is offloaded (back at 250 ms); frames 1 and 2 run the fallback; frame 3 is
+    /// offloaded (back at 550); 4 and 5 run the fallback; 6 is offloaded. Accuracy at each frame,
+    /// server 0.9 and local 0.6 fresh, minus 0.05 per frame of staleness:
+    /// frame 0, 1: nothing yet (0); 2: local result of frame 1 (0.55); 3: server result of frame 0
+    /// (0.75); 4: 0.70; 5: 0.65; 6: server result of frame 3 (0.75).
+    func testInFlightLimitFallbackAndAccuracy() {
+        let fallback = LocalFallback(name: "tiny", latency: table([20]))
+        let accuracy = AccuracyModel(server: 0.9, local: 0.6, perFrame: 0.05)
+        let c = client("c", tasks: [task(fallback: fallback, accuracy: accuracy)], maxInFlight: 1)
+        let spec = world(clients: [c], servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                         models: [TestWorld.model(latencyMs: [1: 250])], durationMs: 700)
+        var sim = World.simulation(spec)
+        var frames: [FrameRecord] = []
+        while sim.run(until: spec.endTime, maxEvents: 1000) == .eventBudget { frames += sim.model.takeOutbox().frames }
+        let summary = sim.model.finish(at: sim.now)
+        frames += sim.model.takeOutbox().frames
+        XCTAssertEqual(frames.map(\.frame), Array(0...6))
+        let expected: [Double] = [0, 0, 0.55, 0.75, 0.70, 0.65, 0.75]
+        for (f, e) in zip(frames, expected) { XCTAssertEqual(f.accuracy, e, accuracy: 1e-12, "frame \(f.frame)") }
+        XCTAssertEqual(frames.map(\.source), [.none, .none, .local, .server, .server, .server, .server])
+        XCTAssertEqual(frames.map(\.staleness), [-1, -1, 1, 3, 4, 5, 3])
+        XCTAssertEqual(summary.clients[0].offloads, 3)
+        XCTAssertEqual(summary.clients[0].localRuns, 4)
+        XCTAssertEqual(summary.run.accuracyMean!, expected.reduce(0, +) / 7, accuracy: 1e-12)
+    }
+
+    /// The camera turns 10 deg/s and a result loses 0.01 per degree turned since its frame: the
+    /// result of frame k, used at frame k+1, is 1 degree old.
+    func testAccuracyFallsWithCameraRotation() {
+        let motion = MotionTrace(times: [0, ms(10_000)], degrees: [0, 100])
+        let c = client("c", tasks: [task(accuracy: AccuracyModel(server: 1, perDegree: 0.01))], motion: motion)
+        let spec = world(clients: [c], servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                         models: [TestWorld.model(latencyMs: [1: 50])], durationMs: 1_000)
+        var sim = World.simulation(spec)
+        _ = sim.run()
+        let frames = sim.model.takeOutbox().frames
+        for f in frames.dropFirst() { XCTAssertEqual(f.accuracy, 0.99, accuracy: 1e-9, "frame \(f.frame)") }
+    }
+
+    /// Cloud via the edge's wide-area link (100 Mbit/s, 20 ms each way): 125,000 B frame, 1 ms on
+    /// a 1 Gbit/s client uplink, 10 + 20 ms on the WAN, 5 ms of GPU; a 12,500 B result, 1 + 20 ms
+    /// on the WAN, 0.1 ms on the client's downlink: 57.1 ms.
+    func testCloudThroughTheWideAreaLink() {
+        let wanUp = LinkSpec(name: "wan-up", kind: "wan_up", capacity: .constant(bitsPerSecond: 100e6), propagationDelay: ms(20))
+        let wanDown = LinkSpec(name: "wan-down", kind: "wan_down", capacity: .constant(bitsPerSecond: 100e6), propagationDelay: ms(20))
+        let sites = [SiteSpec(name: "edge", wanUp: wanUp, wanDown: wanDown), SiteSpec(name: "cloud", isCloud: true)]
+        let c = client("c", fps: 1, frameBytes: 125_000, tasks: [task(resultBytes: 12_500, split: WholeModelInCloud(cloud: 1))],
+                       up: TestWorld.link(mbps: 1_000), down: TestWorld.link(mbps: 1_000))
+        let spec = world(clients: [c], servers: [ServerSpec(name: "cloud-gpu", site: 1, gpus: 1, policy: FIFOPolicy())],
+                         models: [TestWorld.model(latencyMs: [1: 5])], sites: sites, durationMs: 500)
+        let r = TestWorld.run(spec).requests[0]
+        XCTAssertEqual(r.request.completed - r.request.created, ms(57.1))
+        XCTAssertEqual(r.route, Route([Stage(.site(1))]))
+    }
+
+    /// Split after layer 2 of 3: the device runs layers 0-1 (4 + 6 ms), sends layer 1's
+    /// 125,000 B of activations over 100 Mbit/s (10 ms), the edge runs layer 2 (3 ms): 23 ms.
+    func testSplitRunsTheDeviceStageThenTheRest() {
+        let model = ModelSpec(name: "m", latency: nil, layerOutputBytes: [250_000, 125_000, 1_000])
+        let device = table([4, 6, 10])
+        let c = client("c", fps: 1, frameBytes: 600_000,
+                       tasks: [task(split: SplitAtLayer(layer: 2, layerCount: 3, cloud: nil), device: device)],
+                       up: TestWorld.link(mbps: 100))
+        let server = ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy(), profiled: [table([1, 2, 3])])
+        let spec = world(clients: [c], servers: [server], models: [model], durationMs: 500)
+        let r = TestWorld.run(spec).requests[0].request
+        XCTAssertEqual(r.deviceStart, 0)
+        XCTAssertEqual(r.deviceEnd, ms(10))
+        XCTAssertEqual(r.sent, ms(10))
+        XCTAssertEqual(r.arrived, ms(20))
+        XCTAssertEqual(r.batchEnd, ms(23))
+        XCTAssertEqual(r.completed, ms(23))
+        XCTAssertEqual(r.firstLayer, 2)
+        XCTAssertEqual(r.endLayer, 3)
+    }
+
+    /// A two-stage pipeline: layer 0 (5 ms) on server a, layer 1 (7 ms) on server b; layer 0's
+    /// 125,000 B cross a's NIC and b's NIC at 1 Gbit/s (1 ms each): 14 ms. Both stages on one
+    /// server cross its 8 Gbit/s interconnect instead (0.125 ms): 12.125 ms.
+    func testPipelineStagesPassActivations() {
+        let model = ModelSpec(name: "m", latency: nil, layerOutputBytes: [125_000, 1_000])
+        func nic(_ n: String, _ k: String) -> LinkSpec { LinkSpec(name: n, kind: k, capacity: .constant(bitsPerSecond: 1e9), propagationDelay: 0) }
+        let ic = LinkSpec(name: "nvlink", kind: "interconnect", capacity: .constant(bitsPerSecond: 8e9), propagationDelay: 0)
+        let servers = ["a", "b"].map {
+            ServerSpec(name: $0, gpus: 1, policy: FIFOPolicy(), profiled: [table([5, 7])], nicIn: nic("\($0)-in", "nic_in"),
+                       nicOut: nic("\($0)-out", "nic_out"), interconnect: ic)
+        }
+        var c = client("c", fps: 1, tasks: [task(split: PipelineStages(stages: [(0, 0..<1), (1, 1..<2)]))])
+        var spec = world(clients: [c], servers: servers, models: [model], durationMs: 500)
+        var r = TestWorld.run(spec).requests[0]
+        // The frame also crosses a's NIC on the way in (0 bytes here), and the result b's on the way out.
+        XCTAssertEqual(r.request.completed - r.request.created, ms(14))
+        XCTAssertEqual(r.route?.stages.count, 2)
+
+        c.tasks = [task(split: PipelineStages(stages: [(0, 0..<1), (0, 1..<2)]))]
+        spec.clients = [c]
+        r = TestWorld.run(spec).requests[0]
+        XCTAssertEqual(r.request.completed - r.request.created, ms(12.125))
+    }
+
+    /// Redundant dispatch to both servers (10 ms and 4 ms per request, one GPU each), two requests
+    /// at t = 0. Server b finishes A at 4 ms (A wins) and B at 8 ms (B wins); A's copy on server a is
+    /// already running and is cancelled when it ends at 10 ms; B's copy is still waiting on a at 8 ms
+    /// and is taken out of the queue. Server a runs one batch, b two; every copy's GPU time counts.
+    func testRedundantCopiesFirstResultWins() {
+        let model = ModelSpec(name: "m", latency: nil)
+        let servers = [("a", 10.0), ("b", 4.0)].map { ServerSpec(name: $0.0, gpus: 1, policy: FIFOPolicy(), profiled: [table([$0.1])]) }
+        let clients = (0..<2).map { client("c\($0)", fps: 1, tasks: [task()]) }
+        let spec = world(clients: clients, servers: servers, models: [model],
+                         sites: [SiteSpec(name: "edge", dispatch: RedundantDispatch(copies: 2))], durationMs: 500)
+        let result = TestWorld.run(spec)
+        let completed = result.requests.filter { $0.outcome == .completed }
+        XCTAssertEqual(completed.map { $0.request.completed }, [ms(4), ms(8)])
+        XCTAssertEqual(result.requests.filter { $0.outcome == .cancelled }.count, 2)
+        XCTAssertEqual(result.batches.map(\.server), [0, 1, 1])
+        XCTAssertEqual(result.summary.run.requests, 2, "copies are not requests")
+        XCTAssertEqual(result.summary.run.cancelled, 2)
+        XCTAssertEqual(result.summary.redundantCopies, 2)
+        XCTAssertEqual(result.summary.gpus.map(\.busySeconds), [0.010, 0.008])
+    }
+
+    func testLeastLoadedPicksTheServerWithFewestOutstanding() {
+        let policy = LeastLoadedDispatch()
+        XCTAssertEqual(policy.choose(from: [0, 1, 2], view: FrontEndView(outstanding: [3, 1, 1])), [1])
+        XCTAssertEqual(RedundantDispatch(copies: 2).choose(from: [0, 1, 2], view: FrontEndView(outstanding: [0, 5, 1])), [0, 2])
+        var rr = RoundRobinDispatch()
+        XCTAssertEqual((0..<4).map { _ in rr.choose(from: [4, 7], view: FrontEndView(outstanding: [])) }, [[4], [7], [4], [7]])
+    }
+
+    /// A client moves from site A to site B at 500 ms; each site's WAN adds 10 ms per hop. With
+    /// `stay`, it is served from A all along, 41 ms per request after the move (B up, A down, the
+    /// server's 1 ms, A up, B down) instead of 1 ms. With `migrate`, 1,250,000 B of state crosses
+    /// A's WAN uplink and B's downlink (100 + 10 ms each, 220 ms): frames 5-7 still go to A, frame 8
+    /// (800 ms) on to B.
+    func testMobilityStayOrMigrate() {
+        func wan(_ n: String) -> (LinkSpec, LinkSpec) {
+            (LinkSpec(name: "\(n)-up", kind: "wan_up", capacity: .constant(bitsPerSecond: 100e6), propagationDelay: ms(10)),
+             LinkSpec(name: "\(n)-down", kind: "wan_down", capacity: .constant(bitsPerSecond: 100e6), propagationDelay: ms(10)))
+        }
+        let (au, ad) = wan("a"), (bu, bd) = wan("b")
+        let sites = [SiteSpec(name: "A", wanUp: au, wanDown: ad), SiteSpec(name: "B", wanUp: bu, wanDown: bd)]
+        let servers = [ServerSpec(name: "sa", site: 0, gpus: 1, policy: FIFOPolicy()), ServerSpec(name: "sb", site: 1, gpus: 1, policy: FIFOPolicy())]
+        let move = [Handover(time: ms(500), site: 1)]
+        var spec = world(clients: [client("c", tasks: [task()], mobility: move, migration: .stay)], servers: servers,
+                         sites: sites, durationMs: 1_000)
+        var result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.map(\.request.server), Array(repeating: 0, count: 10))
+        XCTAssertEqual(result.requests.map { $0.request.completed - $0.request.created },
+                       Array(repeating: ms(1), count: 5) + Array(repeating: ms(41), count: 5))
+
+        spec.clients = [client("c", tasks: [task()], mobility: move, migration: .migrate(stateBytes: 1_250_000))]
+        result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.map(\.request.server), [0, 0, 0, 0, 0, 0, 0, 0, 1, 1])
+        XCTAssertEqual(result.summary.clients[0].handovers, 1)
+        XCTAssertEqual(result.summary.clients[0].migrations, 1)
+    }
+
+    /// 100 MB of weights loading at 1 GB/s: the model serves from 100 ms.
+    func testModelLoadingDelaysTheFirstBatch() {
+        let model = ModelSpec(name: "m", latency: LatencyTable([(1, ms(1))]), weightBytes: 100_000_000)
+        let server = ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy(), loadBytesPerSecond: 1e9)
+        let spec = world(clients: [client("c", fps: 1, tasks: [task()])], servers: [server], models: [model], durationMs: 500)
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests[0].request.batchStart, ms(100))
+        XCTAssertEqual(result.summary.gpus[0].memoryBytes, 100_000_000)
+    }
+
+    /// One GPU split into two MPS shares runs two batches at once.
+    func testMPSSharesRunConcurrently() {
+        let model = ModelSpec(name: "m", latency: nil)
+        let server = ServerSpec(name: "s", gpus: 1, mps: 2, policy: FIFOPolicy(), profiled: [table([10])])
+        let clients = (0..<2).map { client("c\($0)", fps: 1, tasks: [task()]) }
+        let result = TestWorld.run(world(clients: clients, servers: [server], models: [model], durationMs: 500))
+        XCTAssertEqual(result.batches.map(\.start), [0, 0])
+        XCTAssertEqual(result.batches.map(\.gpu), [0, 1])
+        XCTAssertEqual(result.summary.gpus.map(\.physical), [0, 0])
+        XCTAssertEqual(result.summary.gpus.map(\.mpsShare), [0.5, 0.5])
+    }
+
+    /// Two GPUs at $3.60 an hour for 10 s of scenario: 2 x 3.6 x 10 / 3600 = $0.02.
+    func testOperatingCost() {
+        let server = ServerSpec(name: "s", gpus: 2, policy: FIFOPolicy(), costPerGPUHour: 3.6)
+        let result = TestWorld.run(world(clients: [client("c", tasks: [task()])], servers: [server], durationMs: 10_000))
+        XCTAssertEqual(result.summary.run.costUSD!, 0.02, accuracy: 1e-12)
+    }
+
+    /// Each lost packet costs a retransmission delay; a one-packet transfer needs k more rounds
+    /// with probability p^k (1 − p), so it waits p / (1 − p) delays on average: 0.25 × 10 ms at p = 0.2.
+    func testLossAddsRetransmissionDelay() {
+        let lossy = LinkSpec(name: "lossy", kind: "client_up", capacity: .constant(bitsPerSecond: 1e12), propagationDelay: 0,
+                             lossRate: 0.2, retransmitDelay: ms(10))
+        let c = client("c", fps: 100, frameBytes: 1_000, tasks: [task()], up: lossy)
+        let spec = world(clients: [c], servers: [ServerSpec(name: "s", gpus: 100, policy: FIFOPolicy())],
+                         models: [TestWorld.model(latencyMs: [1: 0.001])], durationMs: 200_000)
+        var extra: [Double] = []
+        _ = TestWorld.stream(spec) { extra.append(Double($0.request.arrived - $0.request.created) / 1e6) }
+        let mean = extra.reduce(0, +) / Double(extra.count)
+        // Standard error: sqrt(p / (1 − p)² / n) × 10 ms ≈ 0.04 ms for n = 20,000.
+        XCTAssertEqual(mean, 2.5, accuracy: 0.2)
+        XCTAssertEqual(extra.count, 20_000)
+    }
+}
