@@ -10,13 +10,7 @@ public struct CSVTable: Sendable {
     public let rows: [(line: Int, cells: [String])]
 
     public init(path: String, hasHeader: Bool = true) throws(ConfigError) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError(file: path, position: nil, path: "", message: "cannot read the file")
-        }
-        self.init(text: text, file: path, hasHeader: hasHeader)
+        self.init(text: try InputFile.text(path, what: "the file"), file: path, hasHeader: hasHeader)
     }
 
     public init(text: String, file: String, hasHeader: Bool = true) {

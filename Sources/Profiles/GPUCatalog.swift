@@ -27,11 +27,7 @@ public struct GPUCatalog: Sendable {
     public init(gpus: [GPUSpec]) { self.gpus = gpus }
 
     public static func load(path: String) throws(ConfigError) -> GPUCatalog {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigError(file: path, position: nil, path: "", message: "cannot read the GPU catalogue")
-        }
-        let o = try ConfigNode.parse(text, file: path).object(keys: keys)
+        let o = try InputFile.json(path, what: "the GPU catalogue").object(keys: keys)
         let gpus = try o.required("gpus").array().map { n throws(ConfigError) -> GPUSpec in
             let g = try n.object(keys: gpuKeys)
             return GPUSpec(name: try g.required("name").string(),

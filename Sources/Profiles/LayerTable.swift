@@ -26,11 +26,7 @@ public struct LayerTable: Sendable {
     static let layerKeys = ["name", "type", "op", "ops", "output_shape", "params", "flops", "bytes", "output_bytes"]
 
     public static func load(path: String) throws(ConfigError) -> LayerTable {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigError(file: path, position: nil, path: "", message: "cannot read the layer table")
-        }
-        let o = try ConfigNode.parse(text, file: path).object(keys: keys)
+        let o = try InputFile.json(path, what: "the layer table").object(keys: keys)
         let layers = try o.required("layers").array().map { n throws(ConfigError) -> Layer in
             let l = try n.object(keys: layerKeys)
             return Layer(name: try l.required("name").string(), op: try l.required("op").choice(["conv", "gemm", "memory"]),

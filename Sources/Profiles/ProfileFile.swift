@@ -15,13 +15,7 @@ public enum ProfileFile {
     static let errorKeys = ["per_layer_median", "per_layer_p90", "whole_model_median", "whole_model_p90", "against"]
 
     public static func load(path: String) throws(ConfigError) -> Profile {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError(file: path, position: nil, path: "", message: "cannot read the profile")
-        }
-        return try parse(text, file: path)
+        try parse(InputFile.text(path, what: "the profile"), file: path)
     }
 
     public static func parse(_ text: String, file: String) throws(ConfigError) -> Profile {

@@ -17,13 +17,7 @@ public struct Scenario: Sendable {
     /// Reads and validates a scenario file. Every mistake is a `ConfigError` naming the file,
     /// line, JSON path and what was expected.
     public static func load(path: String, profileRoots: [String] = ProfileLibrary.defaultRoots()) throws(ConfigError) -> Scenario {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError(file: path, position: nil, path: "", message: "cannot read the file (\(FileReadError.describe(error, path: path)))")
-        }
-        return try parse(text, file: path, profileRoots: profileRoots)
+        try parse(InputFile.text(path, what: "the file"), file: path, profileRoots: profileRoots)
     }
 
     /// `profileRoots`: folders searched for profiles after the scenario's own `profiles` folders.
@@ -32,13 +26,5 @@ public struct Scenario: Sendable {
         var reader = ScenarioReader(defaultProfileRoots: profileRoots)
         let spec = try reader.world(root)
         return Scenario(name: spec.name, description: reader.description, file: file, text: text, spec: spec)
-    }
-}
-
-enum FileReadError {
-    static func describe(_ error: Error, path: String) -> String {
-        if !FileManager.default.fileExists(atPath: path) { return "no such file" }
-        if let e = error as? CocoaError, e.code == .fileReadInapplicableStringEncoding { return "not UTF-8 text" }
-        return "\(error.localizedDescription)"
     }
 }

@@ -141,8 +141,6 @@ public enum NetworkTraces {
     }
 
     public static func read(path: String) throws(ConfigError) -> String {
-        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigError(file: path, position: nil, path: "", message: "cannot read the trace")
-        }
+        try InputFile.text(path, what: "the trace")
     }
 }

@@ -133,11 +133,7 @@ public struct CostModel: Sendable {
     static let fitKeys = ["kind", "gpu", "flops_coefficient", "bytes_coefficient", "samples"]
 
     public static func load(path: String) throws(ConfigError) -> (CostModel, validation: JSONValue?) {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigError(file: path, position: nil, path: "", message: "cannot read the cost model")
-        }
-        let o = try ConfigNode.parse(text, file: path).object(keys: keys)
+        let o = try InputFile.json(path, what: "the cost model").object(keys: keys)
         let fits = try o.required("fits").array().map { n throws(ConfigError) -> OperatorFit in
             let f = try n.object(keys: fitKeys)
             return OperatorFit(kind: try f.required("kind").choice(["conv", "gemm"]), gpu: try f.optional("gpu")?.string(),

@@ -103,11 +103,7 @@ public struct PPipeArtifact: Sendable {
     }
 
     static func read(_ file: String) throws(ConfigError) -> ConfigNode {
-        let text: String
-        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-            throw ConfigError(file: file, position: nil, path: "", message: "cannot read the file")
-        }
-        return try ConfigNode.parse(text, file: file)
+        try InputFile.json(file, what: "the file")
     }
 
     /// numpy dtype strings: "<f4" → 4 bytes.
