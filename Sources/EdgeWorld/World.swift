@@ -108,9 +108,6 @@ public struct World: EventHandler, Sendable {
     /// The rows produced since the last call, for the results store.
     public mutating func takeOutbox() -> Outbox { recorder.outbox.take() }
 
-    /// Requests in flight right now.
-    public var requestsInFlight: Int { requests.count }
-
     /// Ends the run at `now`: requests still in flight are recorded as unfinished, batches still
     /// running count as busy up to `now`, and the summary is computed. A run that was `interrupted`
     /// measures up to `now`; otherwise the window is the scenario's, even when the last event came

@@ -128,13 +128,6 @@ public enum ServerPolicies {
                 }),
         ],
         defaultName: "fifo")
-
-    public static var all: [PolicyEntry<any ServerPolicy, ServerPolicyContext>] { registry.entries }
-    public static var names: [String] { registry.names }
-
-    public static func make(from node: ConfigNode, context: ServerPolicyContext) throws(ConfigError) -> any ServerPolicy {
-        try registry.make(from: node, context: context)
-    }
 }
 
 // MARK: Client

@@ -120,10 +120,9 @@ struct ScenarioReader {
         try uniqueClientNames(clients, groups: groups, nodes: clientNodes)
 
         for (s, node) in serverNodes.enumerated() {
-            let served = modelsServed(by: s, site: serverSites[s], clients: clients, siteCount: sites.count)
+            let served = modelsServed(by: s, site: serverSites[s], clients: clients)
             servers.append(try server(node, site: serverSites[s], served: served, modelNodes: modelNodes))
         }
-        try checkWideArea(sites: sites, clients: clients, serverSites: serverSites, clientNodes: clientNodes)
 
         var spec = WorldSpec(name: name, seed: seed, duration: duration, warmup: Time.seconds(warmup),
                              drain: Time.seconds(drain), detail: detail, models: models.map(\.spec), sites: sites,

@@ -37,6 +37,12 @@ extension ScenarioReader {
             }
             sites.append(site)
         }
+        // With several sites, traffic between them crosses the edge sites' wide-area links.
+        if sites.count > 1 {
+            for (x, site) in sites.enumerated() where !site.isCloud && site.wanUp == nil {
+                throw items[x].error("site \"\(site.name)\" needs a \"wan\" (uplink_mbps, downlink_mbps, delay_ms): with several sites, traffic between them crosses it")
+            }
+        }
         return sites
     }
 
@@ -47,23 +53,16 @@ extension ScenarioReader {
         throw o.error("missing required key \"site\": the scenario has \(siteNames.count) sites (\(siteNames.joined(separator: ", ")))")
     }
 
-    /// Every site has a wide-area link where traffic can cross between sites.
-    func checkWideArea(sites: [SiteSpec], clients: [ClientSpec], serverSites: [Int], clientNodes: [ConfigNode]) throws(ConfigError) {
-        guard sites.count > 1 else { return }
-        for (x, site) in sites.enumerated() where !site.isCloud && site.wanUp == nil {
-            throw ConfigError(file: clientNodes[0].file, position: nil, path: "sites[\(x)]",
-                              message: "site \"\(site.name)\" needs a \"wan\" (uplink_mbps, downlink_mbps, delay_ms): with several sites, traffic between them crosses it")
-        }
-    }
-
     /// The models that some task can send to server `s`, trying every site its client may be
     /// served from.
-    func modelsServed(by s: Int, site: Int, clients: [ClientSpec], siteCount: Int) -> [Int] {
+    func modelsServed(by s: Int, site: Int, clients: [ClientSpec]) -> [Int] {
         var served = Set<Int>()
         for client in clients {
+            // A client that migrates is served from every site it moves to; one that stays, from its first.
             var serving = [client.site]
-            for step in client.mobility where !serving.contains(step.site) { serving.append(step.site) }
-            if client.migration == .stay { serving = [client.site] }
+            if client.migration != .stay {
+                for step in client.mobility where !serving.contains(step.site) { serving.append(step.site) }
+            }
             for task in client.tasks {
                 for x in serving {
                     for stage in task.split.route(servingSite: x, cloud: cloud).stages {

@@ -49,8 +49,6 @@ struct LinkState: Sendable {
     var rng: RandomStream
     /// When the link has finished sending everything handed to it so far.
     private(set) var busyUntil: SimTime = 0
-    private(set) var bytesSent: Int64 = 0
-    private(set) var transfers: Int64 = 0
 
     init(spec: LinkSpec, seed: UInt64) {
         self.spec = spec
@@ -77,8 +75,6 @@ struct LinkState: Sendable {
         }
         let finish = spec.capacity.finishTime(start: start, bits: bits)
         busyUntil = finish
-        bytesSent += Int64(bytes)
-        transfers += 1
         let jitter = spec.jitter > 0 ? SimTime(rng.nextUnit() * Double(spec.jitter)) : 0
         return (start, finish, finish + spec.propagationDelay + jitter + extraDelay)
     }
