@@ -329,7 +329,9 @@ def trace(model_name, dtype=torch.float32):
     tracer = Tracer(model)
     with torch.no_grad(), tracer:
         y = model(x)
-    kept = [i for i, l in enumerate(tracer.layers) if l.ops]
+    # A leaf that runs no kernel (dropout or identity in eval mode) stays a layer, so that the GPU
+    # run's hooks line up with the table; a functional layer exists only if it ran an operation.
+    kept = [i for i, l in enumerate(tracer.layers) if l.ops or l.module_type != "functional"]
     new_index = {old: new for new, old in enumerate(kept)}
     layers = [tracer.layers[i] for i in kept]
     n = len(layers)
@@ -521,6 +523,7 @@ def profile_document(model_name, table, precision, results, args, device):
         "precision": precision,
         "mps_share": float(mps) / 100 if mps else 1.0,
         "input_bytes": table["input_bytes"] * (2 if precision == "fp16" else 4) // 4,
+        "weight_bytes": sum(l["params"] for l in table["layers"]) * (2 if precision == "fp16" else 4),
         "batch_sizes": results["batch_sizes"],
         "end_to_end_us": [round(x["mean"], 3) for x in results["end_to_end"]],
         "layers": layers,
