@@ -49,7 +49,7 @@ public enum NetworkTraces {
     /// A CSV of `time,Mbps` rows (seconds from the start, capacity from then on), with or without a
     /// header. The last row's capacity lasts one median step; then the trace repeats.
     public static func csv(text: String, file: String) throws(ConfigError) -> CapacityTrace {
-        var points: [(Double, Double)] = []
+        var points = Points(file: file, averageEqualTimes: false)
         for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let fields = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             if fields.isEmpty || (fields.count == 1 && fields[0].isEmpty) { continue }
@@ -58,71 +58,83 @@ public enum NetworkTraces {
                 throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "",
                                   message: "expected time_s,Mbps, got \"\(raw)\"")
             }
-            guard t >= 0, mbps >= 0, mbps.isFinite else {
-                throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "",
-                                  message: "time and Mbps must not be negative")
-            }
-            if let last = points.last, t <= last.0 {
-                throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "",
-                                  message: "times must increase (\(t) after \(last.0))")
-            }
-            points.append((t, mbps))
+            try points.add(time: t, mbps: mbps, line: i + 1)
         }
-        guard points.count >= 1, points.contains(where: { $0.1 > 0 }) else {
-            throw ConfigError(file: file, position: nil, path: "", message: "a capacity trace needs at least one row with capacity above 0")
-        }
-        let t0 = points[0].0
-        let steps = zip(points, points.dropFirst()).map { $1.0 - $0.0 }.sorted()
-        let step = steps.isEmpty ? 1 : steps[steps.count / 2]
-        return CapacityTrace(starts: points.map { Time.seconds($0.0 - t0) }, rates: points.map { $0.1 * 1e6 },
-                             period: Time.seconds(points.last!.0 - t0 + step))
+        return try points.trace()
     }
 
     /// A column of a CSV table with a header (a measurement campaign's file): the rows that match
     /// `filters` (column = value), time from `timeColumn` in `timeUnit` ("s" or "ms"), capacity
-    /// from `valueColumn` in `valueUnit` ("mbps", "kbps" or "bps"). Used for the 5Gophers and
-    /// Irish 5G datasets and Mahimahi traces converted to capacity per interval.
+    /// from `valueColumn` in `valueUnit` ("mbps", "kbps" or "bps"); rows logged at the same
+    /// instant are averaged. Used for the 5Gophers and Irish 5G datasets and Mahimahi traces
+    /// converted to capacity per interval.
     public static func table(text: String, file: String, timeColumn: String, valueColumn: String, timeUnit: String = "s",
                              valueUnit: String = "mbps", filters: [(column: String, value: String)] = []) throws(ConfigError) -> CapacityTrace {
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        guard let headerLine = lines.first else { throw ConfigError(file: file, position: nil, path: "", message: "the file is empty") }
-        let header = headerLine.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        func column(_ name: String) throws(ConfigError) -> Int {
-            guard let i = header.firstIndex(of: name) else {
-                throw ConfigError(file: file, position: SourcePosition(line: 1, column: 1), path: "",
-                                  message: Suggestion.unknownName(name, kind: "column", valid: header))
-            }
-            return i
-        }
-        let t = try column(timeColumn), v = try column(valueColumn)
-        var where_: [(Int, String)] = []
-        for f in filters { where_.append((try column(f.column), f.value)) }
+        let table = CSVTable(text: text, file: file)
+        if table.header.isEmpty { throw ConfigError(file: file, position: nil, path: "", message: "the file is empty") }
+        let t = try table.column(timeColumn), v = try table.column(valueColumn)
+        var matches: [(Int, String)] = []
+        for f in filters { matches.append((try table.column(f.column), f.value)) }
         let timeScale = timeUnit == "ms" ? 0.001 : 1
         let valueScale = valueUnit == "kbps" ? 0.001 : (valueUnit == "bps" ? 1e-6 : 1)
-        var points: [(time: Double, value: Double, count: Int)] = []
-        for (i, line) in lines.enumerated().dropFirst() where !line.isEmpty {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count == header.count else {
-                throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "",
-                                  message: "expected \(header.count) fields, got \(cells.count)")
+        var points = Points(file: file, averageEqualTimes: true)
+        for row in table.rows {
+            guard row.cells.count == table.header.count else {
+                throw table.error(line: row.line, "expected \(table.header.count) fields, got \(row.cells.count)")
             }
-            guard where_.allSatisfy({ cells[$0.0] == $0.1 }) else { continue }
-            guard let time = Double(cells[t]), let value = Double(cells[v]) else {
-                throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "",
-                                  message: "\(timeColumn) and \(valueColumn) must be numbers")
-            }
-            // Rows logged at the same instant are averaged.
-            if let last = points.last, last.time == time * timeScale {
-                points[points.count - 1] = (last.time, last.value + value * valueScale, last.count + 1)
-            } else {
-                points.append((time * timeScale, value * valueScale, 1))
-            }
+            var matching = true
+            for (column, value) in matches where try table.string(row, column) != value { matching = false }
+            guard matching else { continue }
+            try points.add(time: table.double(row, t) * timeScale, mbps: table.double(row, v) * valueScale, line: row.line)
         }
-        let rows = ["time_s,mbps"] + points.map { "\($0.time),\($0.value / Double($0.count))" }
-        if rows.count == 1 {
+        if points.isEmpty {
             throw ConfigError(file: file, position: nil, path: "", message: "no row matches " + filters.map { "\($0.column)=\($0.value)" }.joined(separator: ", "))
         }
-        return try csv(text: rows.joined(separator: "\n"), file: file)
+        return try points.trace()
+    }
+
+    /// (time, Mbps) points as a capacity trace, checked as they come.
+    struct Points {
+        let file: String
+        let averageEqualTimes: Bool
+        private var points: [(time: Double, mbps: Double, count: Int)] = []
+
+        init(file: String, averageEqualTimes: Bool) {
+            self.file = file
+            self.averageEqualTimes = averageEqualTimes
+        }
+
+        var isEmpty: Bool { points.isEmpty }
+
+        mutating func add(time t: Double, mbps: Double, line: Int) throws(ConfigError) {
+            guard t >= 0, mbps >= 0, mbps.isFinite else {
+                throw ConfigError(file: file, position: SourcePosition(line: line, column: 1), path: "", message: "time and Mbps must not be negative")
+            }
+            if let last = points.last {
+                if averageEqualTimes && t == last.time {
+                    points[points.count - 1] = (t, last.mbps + mbps, last.count + 1)
+                    return
+                }
+                if t <= last.time {
+                    throw ConfigError(file: file, position: SourcePosition(line: line, column: 1), path: "",
+                                      message: "times must increase (\(t) after \(last.time))")
+                }
+            }
+            points.append((t, mbps, 1))
+        }
+
+        /// Capacity from each time on; the last point lasts one median step; then the trace repeats.
+        func trace() throws(ConfigError) -> CapacityTrace {
+            let rates = points.map { $0.mbps / Double($0.count) * 1e6 }
+            guard !points.isEmpty, rates.contains(where: { $0 > 0 }) else {
+                throw ConfigError(file: file, position: nil, path: "", message: "a capacity trace needs at least one row with capacity above 0")
+            }
+            let t0 = points[0].time
+            let steps = zip(points, points.dropFirst()).map { $1.time - $0.time }.sorted()
+            let step = steps.isEmpty ? 1 : steps[steps.count / 2]
+            return CapacityTrace(starts: points.map { Time.seconds($0.time - t0) }, rates: rates,
+                                 period: Time.seconds(points.last!.time - t0 + step))
+        }
     }
 
     /// A generated trace: capacity redrawn every `step` from a lognormal with the given mean and

@@ -1,8 +1,7 @@
 import Foundation
-import JSONConfig
 
-/// A CSV file with a header row, read for an importer: cells by column name, and errors that
-/// name file:line.
+/// A CSV file with a header row, read for an importer or a trace: cells by column name, and
+/// errors that name file:line.
 public struct CSVTable: Sendable {
     public let file: String
     public let header: [String]
@@ -63,7 +62,7 @@ public struct CSVTable: Sendable {
     public func column(_ name: String) throws(ConfigError) -> Int {
         guard let i = header.firstIndex(of: name) else {
             throw ConfigError(file: file, position: SourcePosition(line: 1, column: 1), path: "",
-                              message: "missing column \"\(name)\" (columns: \(String(header.joined(separator: ", ").prefix(200))))")
+                              message: Suggestion.unknownName(name, kind: "column", valid: header))
         }
         return i
     }
