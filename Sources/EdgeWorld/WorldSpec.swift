@@ -45,6 +45,11 @@ public struct WorldSpec: Sendable {
         models[model].latency ?? (servers[server].profiled.indices.contains(model) ? servers[server].profiled[model] : nil)
     }
 
+    /// The models loaded on a server's GPUs: those it names, else every model it has a table for.
+    public func hostedModels(server s: Int) -> [Int] {
+        servers[s].hosted ?? models.indices.filter { table(model: $0, server: s) != nil }
+    }
+
     /// The simulated time at which the run stops at the latest.
     public var endTime: SimTime { duration + drain }
 

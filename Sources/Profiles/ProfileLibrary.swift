@@ -123,4 +123,12 @@ public struct ProfileLibrary: Sendable {
     }
 
     public var models: [String] { Array(Set(entries.map(\.key.model))).sorted() }
+
+    /// Where `model` is profiled at `precision`, for an error about a missing GPU/model pair.
+    public func availability(of model: String, precision: String) -> String {
+        let gpus = gpus(for: model, precision: precision)
+        return gpus.isEmpty
+            ? "no GPU has a \(precision) profile of \(model)"
+            : "\(model) (\(precision)) is profiled on \(gpus.joined(separator: ", "))"
+    }
 }

@@ -182,10 +182,7 @@ struct ScenarioReader {
         let model = models[m]
         let key = ProfileLibrary.Key(gpu: gpu, model: model.profileName, precision: precision, mpsLevel: mps)
         guard let profile = try library.load(key) else {
-            let others = library.gpus(for: model.profileName, precision: precision)
-            let hint = others.isEmpty
-                ? "no GPU has a \(precision) profile of \(model.profileName)"
-                : "\(model.profileName) (\(precision)) is profiled on \(others.joined(separator: ", "))"
+            let hint = library.availability(of: model.profileName, precision: precision)
             let share = mps > 1 ? ", MPS 1/\(mps)" : ""
             throw node.error("no profile for model \"\(model.profileName)\" on GPU \"\(gpu)\" (\(precision)\(share)); \(hint); see `arsim profiles list`")
         }

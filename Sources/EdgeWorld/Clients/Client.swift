@@ -233,7 +233,7 @@ extension World {
 
         let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].offloadsInFlight,
                               maxOffloadsInFlight: clients[ci].maxOffloadsInFlight,
-                              latestResultFrame: clients[ci].results.map(\.latest), hasFallback: clients[ci].hasFallback)
+                              hasFallback: clients[ci].hasFallback, results: clients[ci].results)
         let actions = clients[ci].policy.decide(view)
         var upload: [Int32] = []
         var uploadPlacement: Placement?

@@ -7,10 +7,13 @@ public struct ClientView: Sendable {
     /// Frames offloaded whose results are not all back.
     public let offloadsInFlight: Int
     public let maxOffloadsInFlight: Int?
-    /// Per task: the frame of the freshest result the app has (server or local), if any.
-    public let latestResultFrame: [Int64?]
     /// Per task: whether it has a local fallback.
     public let hasFallback: [Bool]
+    /// The client's results per task; shared, not copied, on every frame.
+    let results: [TaskResults]
+
+    /// The frame of the freshest result the app has for `task` (server or local), if any.
+    public func latestResultFrame(task: Int) -> Int64? { results[task].latest }
 
     /// Whether one more offload fits under the in-flight limit.
     public var mayOffload: Bool { maxOffloadsInFlight.map { offloadsInFlight < $0 } ?? true }

@@ -166,8 +166,7 @@ public struct RunSummary: Sendable {
         }
         gpus = []
         for (s, server) in spec.servers.enumerated() {
-            let hosted = server.hosted ?? spec.models.indices.filter { spec.table(model: $0, server: s) != nil }
-            let memory = hosted.reduce(0) { $0 + spec.models[$1].weightBytes }
+            let memory = spec.hostedModels(server: s).reduce(0) { $0 + spec.models[$1].weightBytes }
             for g in 0..<server.executors {
                 let busy = Time.toSeconds(r.gpuBusy[s][g])
                 gpus.append(GPURow(server: server.name, gpu: g, gpuType: server.gpuType, physical: g / server.mps,

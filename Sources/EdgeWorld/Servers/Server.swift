@@ -90,7 +90,7 @@ struct ServerState: Sendable {
         gpus = (0..<spec.executors).map { GPUState(rng: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/service")) }
         policy = spec.policy
         serviceFactor = spec.variability.factor()
-        let hosted = spec.hosted ?? world.models.indices.filter { tables[$0] != nil }
+        let hosted = world.hostedModels(server: index)
         // Weights load one model after another, on all GPUs at once, from the start of the run.
         var ready = [SimTime](repeating: .max, count: world.models.count)
         var t: SimTime = 0

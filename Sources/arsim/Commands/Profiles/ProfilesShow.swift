@@ -30,10 +30,9 @@ struct ProfilesShow: ParsableCommand {
         let profile: Profile
         do {
             guard let p = try library.load(key) else {
-                let gpus = library.gpus(for: model, precision: precision)
-                let hint = gpus.isEmpty
-                    ? (library.models.contains(model) ? "no \(precision) profile of \(model)" : Suggestion.unknownName(model, kind: "model", valid: library.models))
-                    : "\(model) (\(precision)) is profiled on \(gpus.joined(separator: ", "))"
+                let hint = library.models.contains(model)
+                    ? library.availability(of: model, precision: precision)
+                    : Suggestion.unknownName(model, kind: "model", valid: library.models)
                 throw fail("no profile for model \"\(model)\" on GPU \"\(gpu)\"; \(hint)", code: 2)
             }
             profile = p
