@@ -3,7 +3,8 @@ import PackageDescription
 
 // Modules follow the data flow: the kernel knows nothing of AR; the world (clients, links,
 // servers) runs on it; policies plug into the world; a scenario file describes a world; the
-// runner drives it and the results store keeps what it measured; `arsim` is the command.
+// runner drives it and the results store keeps what it measured; the workbench runs many (sweeps,
+// capacity searches, regression checks); `arsim` is the command.
 let package = Package(
     name: "arsim",
     platforms: [.macOS(.v15)],
@@ -33,9 +34,10 @@ let package = Package(
         .target(name: "Scenario", dependencies: ["EdgeWorld", "JSONConfig", "Policies", "Profiles", "SimKernel", "Traces"]),
         .target(name: "ResultsStore", dependencies: ["CSQLite", "EdgeWorld", "JSONConfig"]),
         .target(name: "Runner", dependencies: ["EdgeWorld", "ResultsStore", "Scenario", "SimKernel"]),
+        .target(name: "Workbench", dependencies: ["JSONConfig", "ResultsStore", "Runner", "Scenario"]),
         .target(name: "Benchmarks", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
         .executableTarget(name: "arsim", dependencies: [
-            "Benchmarks", "EdgeWorld", "JSONConfig", "Profiles", "ResultsStore", "Runner", "Scenario", "SimKernel",
+            "Benchmarks", "EdgeWorld", "JSONConfig", "Profiles", "ResultsStore", "Runner", "Scenario", "SimKernel", "Workbench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "JSONConfig", "EdgeWorld", "Policies"]),
         .testTarget(name: "TracesTests", dependencies: ["Traces", "EdgeWorld", "JSONConfig", "SimKernel"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", "Runner", "Scenario", "EdgeWorld"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "ResultsStore", "Runner", "Scenario", "JSONConfig"]),
         .testTarget(name: "CLITests", dependencies: ["arsim"]),
     ]
 )

@@ -15,7 +15,7 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 
     public var description: String {
-        let location = position.map { "\(file):\($0)" } ?? file
+        let location = position.map { $0.origin ?? "\(file):\($0)" } ?? file
         return path.isEmpty ? "\(location): \(message)" : "\(location): \(path): \(message)"
     }
 }

@@ -34,17 +34,27 @@ public struct JSONValue: Sendable {
     }
 }
 
-/// A 1-based line and column in a source file.
+/// A 1-based line and column in a source file, or, for a value given on the command line, the
+/// override that set it (so an error in `--set` names the `--set`, not a line of the file).
 public struct SourcePosition: Sendable, Equatable, CustomStringConvertible {
     public let line: Int
     public let column: Int
+    /// `--set 'path=value'` where the value came from an override rather than the file.
+    public let origin: String?
 
     public init(line: Int, column: Int) {
         self.line = line
         self.column = column
+        self.origin = nil
     }
 
-    public var description: String { "\(line):\(column)" }
+    public init(origin: String) {
+        self.line = 0
+        self.column = 0
+        self.origin = origin
+    }
+
+    public var description: String { origin ?? "\(line):\(column)" }
 }
 
 /// A JSON number, kept as written so that integers beyond 2^53 (seeds) survive exactly.

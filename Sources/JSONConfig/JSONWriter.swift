@@ -25,6 +25,19 @@ public indirect enum JSONOutput: Sendable, Equatable {
         return out
     }
 
+    /// The text on one line, as for a database column or a label.
+    public func compactText() -> String {
+        switch self {
+        case .array(let items): return "[" + items.map { $0.compactText() }.joined(separator: ", ") + "]"
+        case .object(let members):
+            return "{" + members.map { JSONOutput.quote($0.0) + ": " + $0.1.compactText() }.joined(separator: ", ") + "}"
+        default:
+            var out = ""
+            write(into: &out, indent: 0)
+            return out
+        }
+    }
+
     private var isScalar: Bool {
         switch self {
         case .array, .object: return false

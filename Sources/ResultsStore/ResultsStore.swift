@@ -1,6 +1,7 @@
 import CSQLite
 import EdgeWorld
 import Foundation
+import JSONConfig
 
 /// How a run ended, as the `runs` table records it.
 public enum RunStatus: String, Sendable, CaseIterable {
@@ -16,10 +17,18 @@ public struct RunInfo: Sendable {
     public var detail: DetailLevel
     public var arsimVersion: String
     public var latencySources: [LatencySource]
+    /// Names the effective scenario, seed and detail level (`Scenario.digest`).
+    public var digest: String
+    public var label: String?
+    /// The `--set` overrides as written, in order.
+    public var overrides: [String] = []
+    /// The sweep or capacity search this run belongs to, its point and replication.
+    public var sweep: SweepTag?
 
     public init(scenarioName: String, scenarioFile: String, scenarioJSON: String, seed: UInt64,
-                detail: DetailLevel, arsimVersion: String, latencySources: [LatencySource] = []) {
+                detail: DetailLevel, arsimVersion: String, latencySources: [LatencySource] = [], digest: String = "") {
         self.latencySources = latencySources
+        self.digest = digest
         self.scenarioName = scenarioName
         self.scenarioFile = scenarioFile
         self.scenarioJSON = scenarioJSON
@@ -41,13 +50,28 @@ public final class ResultsStore {
     private var insertBatch: SQLiteStatement?
     private var insertFrame: SQLiteStatement?
 
+    public let readOnly: Bool
+
+    /// Opens (creating it if absent) a database to append runs to.
     public init(path: String) throws(SQLiteError) {
         self.path = path
+        readOnly = false
         db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
         try checkSchemaVersion()
         try db.execute(Schema.sql)
         try markVanishedRuns()
+    }
+
+    /// Opens an existing database only to read it (`runs`, `export`, the sources of `merge`):
+    /// nothing is written, not even a table or a journal mode, so reading never alters results.
+    public init(readingFrom path: String) throws(SQLiteError) {
+        self.path = path
+        readOnly = true
+        db = try SQLiteDatabase(path: path, readOnly: true)
+        let s = try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'")
+        guard try s.step() else { throw SQLiteError(code: 0, message: "\(path) is not an arsim results database (it has no runs table)") }
+        try checkSchemaVersion()
     }
 
     // MARK: Run lifecycle
@@ -60,8 +84,8 @@ public final class ResultsStore {
     private func insertRun(_ info: RunInfo) throws(SQLiteError) -> Int64 {
         let s = try db.prepare("""
             INSERT INTO runs (scenario_name, scenario_file, scenario_json, seed, detail, arsim_version,
-                              started_at, status, host, pid)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)
+                              started_at, status, host, pid, label, overrides, digest, sweep_id, point, replication)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         s.bind(1, info.scenarioName)
         s.bind(2, info.scenarioFile)
@@ -72,6 +96,12 @@ public final class ResultsStore {
         s.bind(7, Self.timestamp())
         s.bind(8, ProcessInfo.processInfo.hostName)
         s.bind(9, Int64(getpid()))
+        s.bind(10, info.label)
+        s.bind(11, JSONOutput.array(info.overrides.map { .string($0) }).compactText())
+        s.bind(12, info.digest)
+        s.bind(13, info.sweep.map(\.sweepID))
+        s.bind(14, info.sweep.map { Int64($0.point) })
+        s.bind(15, info.sweep.map { Int64($0.replication) })
         try s.run()
         let run = db.lastInsertRowID
         let l = try db.prepare("""
@@ -175,8 +205,9 @@ public final class ResultsStore {
             insertRequest = try db.prepare("""
                 INSERT INTO requests (run_id, request_id, client, client_group, task, model, frame, copy, route, server,
                     created_ns, device_start_ns, device_end_ns, sent_ns, arrived_ns, queued_ns, batch_id, batch_size, gpu,
-                    batch_start_ns, batch_end_ns, completed_ns, deadline_ns, latency_ns, status, drop_reason, met_deadline)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                    batch_start_ns, batch_end_ns, completed_ns, deadline_ns, latency_ns, status, drop_reason, met_deadline,
+                    in_window)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 """)
         }
         let s = insertRequest!
@@ -214,6 +245,7 @@ public final class ResultsStore {
             case .unfinished: s.bind(25, "unfinished"); s.bindNull(26)
             }
             s.bind(27, row.metDeadline ? 1 : 0)
+            s.bind(28, r.created >= spec.warmup && r.created < spec.duration ? 1 : 0)
             try s.run()
         }
     }
@@ -235,8 +267,8 @@ public final class ResultsStore {
         guard !rows.isEmpty else { return }
         if insertFrame == nil {
             insertFrame = try db.prepare("""
-                INSERT INTO frames (run_id, client, task, frame, time_ns, staleness_frames, accuracy, source)
-                VALUES (?,?,?,?,?,?,?,?)
+                INSERT INTO frames (run_id, client, task, frame, time_ns, staleness_frames, accuracy, source, in_window)
+                VALUES (?,?,?,?,?,?,?,?,?)
                 """)
         }
         let s = insertFrame!
@@ -250,6 +282,7 @@ public final class ResultsStore {
             if f.staleness >= 0 { s.bind(6, f.staleness) } else { s.bindNull(6) }
             s.bind(7, f.accuracy)
             s.bind(8, f.source.rawValue)
+            s.bind(9, f.time >= spec.warmup && f.time < spec.duration ? 1 : 0)
             try s.run()
         }
     }
@@ -387,21 +420,34 @@ public struct RunRow: Sendable {
     public var wallSeconds: Double?
     public var events: Int64?
     public var error: String?
+    public var label: String?
+    /// The `--set` overrides as a JSON array of `path=value` strings.
+    public var overrides: String
+    public var sweep: SweepTag?
+    /// A `running` run whose process on this host is gone (found without writing anything).
+    public var processGone: Bool
 }
 
 extension ResultsStore {
     public func runs() throws(SQLiteError) -> [RunRow] {
         let s = try db.prepare("""
-            SELECT run_id, scenario_name, seed, detail, status, started_at, wall_seconds, events_processed, error
+            SELECT run_id, scenario_name, seed, detail, status, started_at, wall_seconds, events_processed, error,
+                   label, overrides, sweep_id, point, replication, host, pid
             FROM runs ORDER BY run_id
             """)
         var rows: [RunRow] = []
+        let host = ProcessInfo.processInfo.hostName
         while try s.step() {
             let wall: Double? = if case .null = s.value(6) { nil } else { s.double(6) }
             let events: Int64? = if case .null = s.value(7) { nil } else { s.int64(7) }
+            let sweep: SweepTag? = if case .null = s.value(11) { nil }
+                else { SweepTag(sweepID: s.int64(11), point: Int(s.int64(12)), replication: Int(s.int64(13))) }
+            let status = s.text(4) ?? ""
+            let gone = status == "running" && s.text(14) == host && kill(pid_t(s.int64(15)), 0) != 0 && errno == ESRCH
             rows.append(RunRow(id: s.int64(0), scenario: s.text(1) ?? "", seed: s.int64(2), detail: s.text(3) ?? "",
-                               status: s.text(4) ?? "", startedAt: s.text(5) ?? "", wallSeconds: wall, events: events,
-                               error: s.text(8)))
+                               status: status, startedAt: s.text(5) ?? "", wallSeconds: wall, events: events,
+                               error: s.text(8), label: s.text(9), overrides: s.text(10) ?? "[]", sweep: sweep,
+                               processGone: gone))
         }
         return rows
     }

@@ -25,7 +25,8 @@ public final class SQLiteDatabase {
             throw SQLiteError(code: rc, message: "\(message) (\(path))")
         }
         handle = db
-        sqlite3_busy_timeout(db, 5_000)
+        // Sweep workers write to one file at once: each waits its turn for the write lock.
+        sqlite3_busy_timeout(db, 60_000)
     }
 
     deinit { sqlite3_close_v2(handle) }

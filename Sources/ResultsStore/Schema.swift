@@ -3,11 +3,14 @@
 /// Times inside the simulation are integer nanoseconds (`_ns`), exactly as simulated; summary
 /// figures are in milliseconds (`_ms`), seconds (`_s`) or per second (`_rps`).
 enum Schema {
-    static let version = 2
+    static let version = 3
 
     /// Tables that `arsim export` offers, with the columns that order their rows.
     static let exportable: [(table: String, orderBy: String)] = [
         ("runs", "run_id"),
+        ("sweeps", "sweep_id"),
+        ("sweep_points", "sweep_id, point, rowid"),
+        ("capacity_probes", "sweep_id, probe"),
         ("latency_sources", "run_id, server, model"),
         ("summary", "run_id, rowid"),
         ("gpus", "run_id, server, gpu"),
@@ -24,6 +27,7 @@ enum Schema {
             value TEXT NOT NULL
         );
         INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '\(version)');
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('database_id', lower(hex(randomblob(8))));
 
         CREATE TABLE IF NOT EXISTS runs (
             run_id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -41,7 +45,55 @@ enum Schema {
             status           TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'interrupted')),
             error            TEXT,
             host             TEXT,
-            pid              INTEGER
+            pid              INTEGER,
+            label            TEXT,
+            overrides        TEXT NOT NULL DEFAULT '[]',
+            digest           TEXT NOT NULL,
+            sweep_id         INTEGER,
+            point            INTEGER,
+            replication      INTEGER,
+            origin           TEXT
+        );
+        CREATE INDEX IF NOT EXISTS runs_by_digest ON runs (digest, status);
+
+        CREATE TABLE IF NOT EXISTS sweeps (
+            sweep_id     INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind         TEXT NOT NULL CHECK (kind IN ('sweep', 'capacity')),
+            name         TEXT NOT NULL,
+            spec_json    TEXT NOT NULL,
+            spec_digest  TEXT NOT NULL,
+            base_seed    INTEGER NOT NULL,
+            replications INTEGER NOT NULL,
+            points       INTEGER NOT NULL,
+            shard        TEXT,
+            created_at   TEXT NOT NULL,
+            status       TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'interrupted')),
+            answer       REAL,
+            note         TEXT
+        );
+
+        CREATE TABLE IF NOT EXISTS sweep_points (
+            sweep_id  INTEGER NOT NULL REFERENCES sweeps (sweep_id),
+            point     INTEGER NOT NULL,
+            label     TEXT NOT NULL,
+            overrides TEXT NOT NULL,
+            metric    TEXT NOT NULL,
+            n         INTEGER NOT NULL,
+            mean      REAL,
+            stddev    REAL,
+            ci_low    REAL,
+            ci_high   REAL
+        );
+        CREATE INDEX IF NOT EXISTS sweep_points_by_sweep ON sweep_points (sweep_id, point);
+
+        CREATE TABLE IF NOT EXISTS capacity_probes (
+            sweep_id     INTEGER NOT NULL REFERENCES sweeps (sweep_id),
+            probe        INTEGER NOT NULL,
+            phase        TEXT NOT NULL,
+            value        REAL NOT NULL,
+            passed       INTEGER NOT NULL,
+            replications INTEGER NOT NULL,
+            metrics      TEXT NOT NULL
         );
 
         CREATE TABLE IF NOT EXISTS latency_sources (
@@ -84,7 +136,8 @@ enum Schema {
             latency_ns      INTEGER,
             status          TEXT NOT NULL CHECK (status IN ('completed', 'dropped', 'cancelled', 'unfinished')),
             drop_reason     TEXT,
-            met_deadline    INTEGER NOT NULL
+            met_deadline    INTEGER NOT NULL,
+            in_window       INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS requests_by_run ON requests (run_id, request_id);
 
@@ -96,7 +149,8 @@ enum Schema {
             time_ns          INTEGER NOT NULL,
             staleness_frames INTEGER,
             accuracy         REAL NOT NULL,
-            source           TEXT NOT NULL CHECK (source IN ('server', 'local', 'none'))
+            source           TEXT NOT NULL CHECK (source IN ('server', 'local', 'none')),
+            in_window        INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS frames_by_run ON frames (run_id);
 

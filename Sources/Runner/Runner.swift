@@ -25,6 +25,9 @@ public struct Runner {
     public var scenario: Scenario
     /// Events per slice: bounds the rows held in memory between writes.
     public var sliceEvents: UInt64 = 1 << 16
+    /// Recorded in the runs table: a name for the run, and the sweep point it belongs to.
+    public var label: String?
+    public var sweep: SweepTag?
 
     public init(scenario: Scenario) {
         self.scenario = scenario
@@ -37,10 +40,14 @@ public struct Runner {
         let spec = scenario.spec
         let clock = ContinuousClock()
         let started = clock.now
-        let runID = try store?.beginRun(RunInfo(
+        var info = RunInfo(
             scenarioName: scenario.name, scenarioFile: scenario.file, scenarioJSON: scenario.text,
             seed: spec.seed, detail: spec.detail, arsimVersion: ArsimVersion.current,
-            latencySources: spec.latencySources))
+            latencySources: spec.latencySources, digest: scenario.digest)
+        info.label = label
+        info.overrides = scenario.overrides.map { "\($0.path)=\($0.valueText)" }
+        info.sweep = sweep
+        let runID = try store?.beginRun(info)
         var sim = World.simulation(spec)
         var status = RunStatus.completed
         do {

@@ -11,20 +11,36 @@ public struct Scenario: Sendable {
     public var name: String
     public var description: String?
     public var file: String
+    /// The scenario that runs: the file's text as given, or, with overrides, the document with
+    /// them applied (in canonical layout).
     public var text: String
+    /// The `--set` overrides applied to the file, in order.
+    public var overrides: [Override] = []
+    /// The effective document in canonical layout (see `JSONValue.canonicalText`).
+    public var canonicalText: String
     public var spec: WorldSpec
 
     /// Reads and validates a scenario file. Every mistake is a `ConfigError` naming the file,
-    /// line, JSON path and what was expected.
-    public static func load(path: String, profileRoots: [String] = ProfileLibrary.defaultRoots()) throws(ConfigError) -> Scenario {
-        try parse(InputFile.text(path, what: "the file"), file: path, profileRoots: profileRoots)
+    /// line, JSON path and what was expected (or the `--set` that put a bad value there).
+    public static func load(path: String, overrides: [Override] = [],
+                            profileRoots: [String] = ProfileLibrary.defaultRoots()) throws(ConfigError) -> Scenario {
+        try parse(InputFile.text(path, what: "the file"), file: path, overrides: overrides, profileRoots: profileRoots)
     }
 
     /// `profileRoots`: folders searched for profiles after the scenario's own `profiles` folders.
-    public static func parse(_ text: String, file: String, profileRoots: [String] = ProfileLibrary.defaultRoots()) throws(ConfigError) -> Scenario {
-        let root = try ConfigNode.parse(text, file: file)
+    public static func parse(_ text: String, file: String, overrides: [Override] = [],
+                             profileRoots: [String] = ProfileLibrary.defaultRoots()) throws(ConfigError) -> Scenario {
+        let root = try ConfigNode.parse(text, file: file).applying(overrides)
         var reader = ScenarioReader(defaultProfileRoots: profileRoots)
         let spec = try reader.world(root)
-        return Scenario(name: spec.name, description: reader.description, file: file, text: text, spec: spec)
+        let canonical = root.value.canonicalText()
+        return Scenario(name: spec.name, description: reader.description, file: file,
+                        text: overrides.isEmpty ? text : canonical, overrides: overrides, canonicalText: canonical, spec: spec)
+    }
+
+    /// Names this scenario as it will run with its seed and detail level: equal digests, equal
+    /// results. A resumed sweep skips the runs whose digest it already has.
+    public var digest: String {
+        Digest.hex(canonicalText + "\nseed=\(spec.seed)\ndetail=\(spec.detail.rawValue)")
     }
 }

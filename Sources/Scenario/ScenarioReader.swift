@@ -57,6 +57,9 @@ struct ScenarioReader {
     var servers: [ServerSpec] = []
     var serverNames: [String] = []
     var latencySources: [LatencySource] = []
+    /// Profiles already read and fitted, by key: a cluster of many servers of one GPU type reads
+    /// each profile file once (looked up by key, never iterated).
+    var fitted: [ProfileLibrary.Key: (LatencyTable, Profile, String, Double?)] = [:]
 
     init(defaultProfileRoots: [String]) {
         self.defaultProfileRoots = defaultProfileRoots
@@ -181,6 +184,10 @@ struct ScenarioReader {
         throws(ConfigError) -> (LatencyTable, Profile, String, Double?) {
         let model = models[m]
         let key = ProfileLibrary.Key(gpu: gpu, model: model.profileName, precision: precision, mpsLevel: mps)
+        if let done = fitted[key] {
+            fillLayers(model: m, from: done.1)
+            return done
+        }
         guard let profile = try library.load(key) else {
             let hint = library.availability(of: model.profileName, precision: precision)
             let share = mps > 1 ? ", MPS 1/\(mps)" : ""
@@ -192,11 +199,17 @@ struct ScenarioReader {
         } catch {
             throw ConfigError(file: library.entry(key)!.path, position: nil, path: "layers", message: "cannot fit batch sizes: \(error)")
         }
+        fillLayers(model: m, from: profile)
+        let done = (latency.table, profile, library.entry(key)!.path, latency.fitResidualUs)
+        fitted[key] = done
+        return done
+    }
+
+    mutating func fillLayers(model m: Int, from profile: Profile) {
         if models[m].spec.layerOutputBytes.isEmpty {
             models[m].spec.layerOutputBytes = profile.layers.map(\.outputBytes)
             models[m].spec.weightBytes = profile.weightBytes ?? 0
         }
-        return (latency.table, profile, library.entry(key)!.path, latency.fitResidualUs)
     }
 
     // MARK: Helpers

@@ -12,6 +12,7 @@ struct Arsim: ParsableCommand {
             Start with:  arsim run Workloads/scenarios/quickstart.json
             """,
         version: "0.1.0",
-        subcommands: [Run.self, Validate.self, Export.self, Runs.self, ProfilesCommand.self, Bench.self]
+        subcommands: [Run.self, Validate.self, Sweep.self, Capacity.self, Check.self, Merge.self, Export.self, Runs.self,
+                      ProfilesCommand.self, Bench.self]
     )
 }

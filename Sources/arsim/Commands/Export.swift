@@ -6,7 +6,7 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a results table as CSV, ready for pandas, R or gnuplot.",
         discussion: """
-            Tables: runs, summary, gpus, requests, batches (docs/results.md lists their columns). \
+            Tables: runs, summary, gpus, links, clients, requests, frames, batches, latency_sources, sweeps, sweep_points, capacity_probes (docs/results.md lists their columns). The database is opened read-only. \
             The first line is a header; fields with commas, quotes or line breaks are quoted \
             (RFC 4180); an empty field is NULL. Example:
 
@@ -28,7 +28,8 @@ struct Export: ParsableCommand {
     func run() throws {
         guard FileManager.default.fileExists(atPath: db) else { throw fail("no database at \(db)", code: 2) }
         let store: ResultsStore
-        do { store = try ResultsStore(path: db) } catch { throw fail("\(db): \(error)", code: 2) }
+        do { store = try ResultsStore(readingFrom: db) } catch { throw fail("\(db): \(error)", code: 2) }
+        if let csv, let why = refusal(csv) { throw fail("--csv \(csv): \(why)", code: 2) }
         do {
             if let csv {
                 let temporary = csv + ".tmp"
@@ -54,5 +55,15 @@ struct Export: ParsableCommand {
         } catch let failure as CSVExport.Failure {
             throw fail(failure.description, code: 2)
         }
+    }
+
+    /// A CSV must never replace a results database: this one, or any other SQLite file.
+    func refusal(_ csv: String) -> String? {
+        let target = URL(fileURLWithPath: csv).resolvingSymlinksInPath().path
+        if target == URL(fileURLWithPath: db).resolvingSymlinksInPath().path { return "that is the database being read" }
+        guard let h = FileHandle(forReadingAtPath: target) else { return nil }
+        defer { try? h.close() }
+        let head = (try? h.read(upToCount: 16)) ?? Data()
+        return head == Data("SQLite format 3\0".utf8) ? "that is an SQLite database; choose another file name" : nil
     }
 }

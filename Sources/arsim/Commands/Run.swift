@@ -15,12 +15,26 @@ struct Run: ParsableCommand {
             (status running → completed, failed or interrupted) with its metric rows in \
             `summary`, `gpus` and, at --detail requests, `requests` and `batches`.
 
+            --set changes any value of the scenario by its JSON path, checked exactly like the \
+            file; the run records the overrides, the --label and the effective scenario:
+
+              arsim run quickstart.json --set 'clients[0].count=40' \\
+                  --set 'servers[0].policy={"name": "fifo"}' --label fifo-40
+
             Ctrl-C stops the run cleanly: what was simulated is kept and the run is marked \
             interrupted. Read the results with `arsim export`.
             """)
 
     @Argument(help: "The scenario file (JSON; see docs/scenario.md).")
     var scenario: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override a scenario value: 'path=value', the value as JSON or bare text (repeatable).",
+        valueName: "path=value"))
+    var overrides: [String] = []
+
+    @Option(help: "A name for this run in `arsim runs` and the runs table.")
+    var label: String?
 
     @Option(help: "Results database (default: Results/<scenario name>.sqlite).")
     var db: String?
@@ -34,10 +48,15 @@ struct Run: ParsableCommand {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    /// Set by `arsim sweep` and `arsim capacity` on their workers: sweep:point:replication.
+    @Option(name: .customLong("sweep-tag"), help: .hidden)
+    var sweepTag: String?
+
     func run() throws {
         var loaded: Scenario
         do {
-            loaded = try Scenario.load(path: scenario)
+            let parsed = try overrides.map { text throws(ConfigError) in try Override(text) }
+            loaded = try Scenario.load(path: scenario, overrides: parsed)
         } catch {
             throw badInput(error)
         }
@@ -52,6 +71,10 @@ struct Run: ParsableCommand {
             }
             loaded.spec.detail = level
         }
+        let tag = try sweepTag.map { text in
+            guard let t = SweepTag(text: text) else { throw fail("--sweep-tag must be sweep:point:replication", code: 2) }
+            return t
+        }
         let path = db ?? "Results/\(fileSafe(loaded.name)).sqlite"
         let store: ResultsStore
         do {
@@ -65,7 +88,10 @@ struct Run: ParsableCommand {
         Interrupt.install()
         let outcome: RunOutcome
         do {
-            outcome = try Runner(scenario: loaded).run(store: store, shouldStop: { Interrupt.requested })
+            var runner = Runner(scenario: loaded)
+            runner.label = label
+            runner.sweep = tag
+            outcome = try runner.run(store: store, shouldStop: { Interrupt.requested })
         } catch {
             throw fail("the run failed and is marked failed in \(path): \(error)", code: 1)
         }
@@ -78,8 +104,4 @@ struct Run: ParsableCommand {
         }
     }
 
-    /// A scenario name as a file name: letters, digits, '-', '_' and '.'; anything else becomes '_'.
-    func fileSafe(_ name: String) -> String {
-        String(name.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
-    }
 }
