@@ -32,10 +32,10 @@ public struct Override: Sendable, Equatable {
         try self.init(path: String(assignment[..<eq]), value: String(assignment[assignment.index(after: eq)...]))
     }
 
-    public init(path: String, value: String) throws(ConfigError) {
+    public init(path: String, value: String, origin: String? = nil) throws(ConfigError) {
         self.path = path
         self.valueText = value
-        let origin = "--set '\(path)=\(value)'"
+        let origin = origin ?? "--set '\(path)=\(value)'"
         self.origin = origin
         steps = try Self.steps(path, origin: origin)
         let parsed = (try? JSONParser.parse(value)) ?? JSONValue(.string(value), at: SourcePosition(line: 1, column: 1))

@@ -109,6 +109,13 @@ struct Capacity: ParsableCommand {
         let start = fraction != nil ? (between.last ?? currentValue!) : (currentValue ?? between[0])
         let mode: CapacitySearch.Mode = fraction.map { .stepDown(fraction: $0) }
             ?? .bisect(between: between.isEmpty ? nil : (between[0], between[1]))
+        do {
+            // The path must lead somewhere valid before the first probe runs.
+            let text = integer ? String(Int64(start)) : "\(start)"
+            _ = try Scenario.load(path: scenario, overrides: common + [Override(path: vary, value: text, origin: "--vary '\(vary)' at \(text)")])
+        } catch {
+            throw badInput(error)
+        }
         var search = CapacitySearch(start: start, mode: mode, integer: integer,
                                     tolerance: tolerance ?? max(abs(start), abs(between.last ?? 0)) * 0.01)
         guard verify >= 0, verify <= 100 else { throw fail("--verify must be 0 to 100", code: 2) }

@@ -1,0 +1,273 @@
+import Foundation
+import XCTest
+
+/// The workbench from the command line: overrides, sweeps, resume, shards and merge, capacity
+/// search and the regression check, each against hand-computed expectations.
+final class WorkbenchCLITests: TemporaryDirectoryTestCase {
+    let quickstart = Repo.path("Workloads/scenarios/quickstart.json")
+
+    /// A world whose capacity is known by hand: FIFO on one GPU with a constant 10 ms service
+    /// time serves 100 requests/s; clients send 30 frames/s each, so 3 clients (90/s) meet a
+    /// 100 ms deadline and 4 (120/s) overload the server.
+    let fixedWorld = """
+        {"name": "fixed", "seed": 5, "duration_s": 4, "warmup_s": 1, "drain_s": 1,
+         "models": [{"name": "m", "latency_ms": {"1": 10}}],
+         "servers": [{"name": "gpu", "gpus": 1, "policy": "fifo"}],
+         "clients": [{"name": "c", "count": 2, "model": "m", "fps": 30, "jitter_ms": 1, "deadline_ms": 100,
+                      "frame_bytes": 1000, "result_bytes": 100,
+                      "network": {"uplink_mbps": 100, "downlink_mbps": 100, "delay_ms": 1}}]}
+        """
+
+    func sweepFile(_ scenario: String, replications: Int = 3) throws -> String {
+        try write("sweep.json", """
+            {"name": "s", "scenario": "\(scenario)", "replications": \(replications), "seed": 11,
+             "grid": {"clients[0].count": [2, 5]},
+             "metrics": ["deadline_miss_rate", "latency_mean_ms", "requests"]}
+            """)
+    }
+
+    func testRunRecordsOverridesLabelEffectiveScenarioAndWindow() throws {
+        let db = file("o.sqlite")
+        let r = try Arsim.run(["run", quickstart, "--db", db, "--quiet", "--set", "clients[0].count=5",
+                               "--set", "servers[0].policy={\"name\": \"fifo\"}", "--label", "fifo-5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let runs = try Arsim.run(["runs", "--db", db])
+        XCTAssertTrue(runs.stdout.contains("fifo-5"), runs.stdout)
+        XCTAssertTrue(runs.stdout.contains("clients[0].count=5 servers[0].policy={\"name\": \"fifo\"}"), runs.stdout)
+        let table = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "runs"]).stdout)
+        XCTAssertTrue(table.value(0, "scenario_json").contains("\"count\": 5"), "the effective scenario is recorded")
+        XCTAssertEqual(table.value(0, "label"), "fifo-5")
+
+        // in_window marks exactly the requests the summary counts.
+        let requests = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "requests"]).stdout)
+        let summary = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "summary"]).stdout)
+        let inWindow = requests.rows.filter { requests.value($0, "in_window") == "1" }.count
+        XCTAssertEqual(String(inWindow), summary.value(0, "requests"))
+        XCTAssertLessThan(inWindow, requests.rows.count, "the warm-up's requests are outside")
+        XCTAssertTrue(requests.rows.allSatisfy { row in
+            let created = Int64(requests.value(row, "created_ns"))!
+            return (requests.value(row, "in_window") == "1") == (created >= 2_000_000_000 && created < 30_000_000_000)
+        })
+
+        // A bad override is one line naming the --set, exit 2, and the database is untouched.
+        let bad = try Arsim.run(["run", quickstart, "--db", db, "--set", "clients[0].cuont=5"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.stderr, "arsim: error: --set 'clients[0].cuont=5': clients[0].cuont: unknown key; did you mean \"count\"?\n")
+        XCTAssertEqual(try CSV.parse(Arsim.run(["export", "--db", db, "--table", "runs"]).stdout).rows.count, 1)
+    }
+
+    func testSweepAggregatesReplicationsAndResumeNeverDuplicates() throws {
+        _ = try write("w.json", fixedWorld)
+        let sweep = try sweepFile("w.json")
+        let db = file("s.sqlite")
+        let r = try Arsim.run(["sweep", sweep, "--db", db, "--jobs", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("clients[0].count=2") && r.stdout.contains("clients[0].count=5"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("6/6 runs"), r.stderr)
+
+        let runs = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "runs"]).stdout)
+        XCTAssertEqual(runs.rows.count, 6)
+        XCTAssertEqual(Set(runs.rows.map { runs.value($0, "seed") }), ["11", "12", "13"], "seed = base + replication")
+        XCTAssertTrue(runs.rows.allSatisfy { runs.value($0, "status") == "completed" && runs.value($0, "sweep_id") == "1" })
+
+        // The mean and interval over the replications, recomputed here from the summary rows.
+        let summary = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "summary"]).stdout)
+        let points = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "sweep_points"]).stdout)
+        XCTAssertEqual(points.rows.count, 6, "2 points × 3 metrics")
+        for p in 0..<2 {
+            let ids = runs.rows.filter { runs.value($0, "point") == String(p) }.map { runs.value($0, "run_id") }
+            let values = ids.map { id in Double(summary.value(summary.rows.first { summary.value($0, "run_id") == id && summary.value($0, "scope") == "run" }!, "latency_mean_ms"))! }
+            let mean = values.reduce(0, +) / 3
+            let s = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 2).squareRoot()
+            let row = points.rows.first { points.value($0, "point") == String(p) && points.value($0, "metric") == "latency_mean_ms" }!
+            XCTAssertEqual(points.value(row, "n"), "3")
+            XCTAssertEqual(Double(points.value(row, "mean"))!, mean, accuracy: 1e-9)
+            XCTAssertEqual(Double(points.value(row, "ci_high"))! - mean, 4.303 * s / 3.0.squareRoot(), accuracy: 1e-9)
+        }
+        let overloaded = points.rows.first { points.value($0, "point") == "1" && points.value($0, "metric") == "deadline_miss_rate" }!
+        XCTAssertGreaterThan(Double(points.value(overloaded, "mean"))!, 0.5, "5 clients overload a 100/s server")
+
+        let again = try Arsim.run(["sweep", sweep, "--db", db, "--jobs", "2", "--resume"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("(resumed)") && again.stderr.contains("6 already done"), again.stderr)
+        XCTAssertEqual(try CSV.parse(Arsim.run(["export", "--db", db, "--table", "runs"]).stdout).rows.count, 6, "nothing ran twice")
+
+        // Half of a sweep in one file, then a resume of the whole: only the missing runs run.
+        let half = file("half.sqlite")
+        XCTAssertEqual(try Arsim.run(["sweep", sweep, "--db", half, "--shard", "1/2", "--quiet"]).status, 0)
+        XCTAssertEqual(try CSV.parse(Arsim.run(["export", "--db", half, "--table", "runs"]).stdout).rows.count, 3)
+        let rest = try Arsim.run(["sweep", sweep, "--db", half, "--resume"])
+        XCTAssertEqual(rest.status, 0, rest.stderr)
+        XCTAssertEqual(try CSV.parse(Arsim.run(["export", "--db", half, "--table", "runs"]).stdout).rows.count, 6)
+    }
+
+    /// n shards merged equal the unsharded sweep, row for row (ids and wall-clock columns aside),
+    /// and merging a shard twice copies nothing twice.
+    func testShardsMergedEqualTheUnshardedSweep() throws {
+        _ = try write("w.json", fixedWorld)
+        let sweep = try sweepFile("w.json")
+        let whole = file("whole.sqlite")
+        XCTAssertEqual(try Arsim.run(["sweep", sweep, "--db", whole, "--quiet", "--jobs", "2"]).status, 0)
+        var shards: [String] = []
+        for i in 1...3 {
+            let db = file("shard-\(i).sqlite")
+            let r = try Arsim.run(["sweep", sweep, "--db", db, "--shard", "\(i)/3", "--quiet", "--jobs", "1"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            shards.append(db)
+        }
+        let merged = file("all.sqlite")
+        let m = try Arsim.run(["merge"] + shards + ["--into", merged])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        XCTAssertTrue(m.stdout.contains("2 runs copied"), m.stdout)
+
+        XCTAssertEqual(try canonical(whole), try canonical(merged))
+
+        let twice = try Arsim.run(["merge", shards[0], "--into", merged])
+        XCTAssertTrue(twice.stdout.contains("0 runs copied, 2 already there"), twice.stdout)
+        XCTAssertEqual(try canonical(whole), try canonical(merged))
+        XCTAssertEqual(try Arsim.run(["merge", merged, "--into", merged]).status, 2, "a database cannot merge into itself")
+    }
+
+    /// Every table of a database keyed by (point, replication) instead of run ids, without the
+    /// columns that record wall-clock time, processes or provenance.
+    func canonical(_ db: String) throws -> [String: [String]] {
+        let volatile: Set<String> = ["run_id", "started_at", "ended_at", "wall_seconds", "host", "pid", "origin", "sweep_id",
+                                     "created_at", "shard", "scenario_file"]
+        let runs = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "runs"]).stdout)
+        var key: [String: String] = [:]
+        for row in runs.rows { key[runs.value(row, "run_id")] = runs.value(row, "point") + ":" + runs.value(row, "replication") }
+        var out: [String: [String]] = [:]
+        for table in ["runs", "summary", "gpus", "links", "clients", "latency_sources", "sweep_points"] {
+            let t = try CSV.parse(Arsim.run(["export", "--db", db, "--table", table]).stdout)
+            out[table] = t.rows.map { row in
+                let id = t.header.firstIndex(of: "run_id").map { key[row[$0]] ?? "?" } ?? ""
+                return id + "|" + zip(t.header, row).filter { !volatile.contains($0.0) }.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+            }.sorted()
+        }
+        return out
+    }
+
+    func testCapacitySearchFindsTheHandComputedCapacity() throws {
+        let world = try write("w.json", fixedWorld)
+        let db = file("c.sqlite")
+        let r = try Arsim.run(["capacity", world, "--vary", "clients[0].count", "--slo", "deadline_miss_rate <= 0.01",
+                               "--between", "1", "20", "--db", db])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("capacity: clients[0].count = 3 (holds at 3, fails at 4)"), r.stdout)
+        let probes = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "capacity_probes"]).stdout)
+        XCTAssertEqual(probes.rows.map { probes.value($0, "value") }, ["1.0", "20.0", "10.0", "5.0", "3.0", "4.0"])
+        XCTAssertEqual(probes.rows.map { probes.value($0, "passed") }, ["1", "0", "0", "0", "1", "0"])
+        let sweeps = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "sweeps"]).stdout)
+        XCTAssertEqual(sweeps.value(0, "answer"), "3.0")
+
+        // PPipe's step-down rule from 10: 10, 10 (9.5 rounds up, skipped), 9, … 4, 3.
+        let step = try Arsim.run(["capacity", world, "--vary", "clients[0].count", "--slo", "attainment >= 0.99",
+                                  "--step-down", "5%", "--between", "1", "10", "--db", db, "--quiet"])
+        XCTAssertEqual(step.status, 0, step.stderr)
+        XCTAssertTrue(step.stdout.contains("clients[0].count = 3"), step.stdout)
+
+        // Resumed, the same search runs nothing new.
+        let before = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "runs"]).stdout).rows.count
+        let again = try Arsim.run(["capacity", world, "--vary", "clients[0].count", "--slo", "deadline_miss_rate <= 0.01",
+                                   "--between", "1", "20", "--db", db, "--resume", "--quiet"])
+        XCTAssertTrue(again.stdout.contains("= 3"), again.stdout)
+        XCTAssertEqual(try CSV.parse(Arsim.run(["export", "--db", db, "--table", "runs"]).stdout).rows.count, before)
+
+        for (args, expected) in [
+            (["--slo", "deadline_mis_rate <= 0.01"], "did you mean \"deadline_miss_rate\""),
+            (["--slo", "deadline_miss_rate <= 0.01", "--vary", "clients[0].cuont"], "did you mean \"count\""),
+            (["--slo", "deadline_miss_rate <= 0.01", "--step-down", "500%"], "--step-down"),
+        ] {
+            var full = ["capacity", world, "--between", "1", "20", "--db", db] + args
+            if !args.contains("--vary") { full += ["--vary", "clients[0].count"] }
+            let bad = try Arsim.run(full)
+            XCTAssertEqual(bad.status, 2, bad.stderr)
+            XCTAssertTrue(bad.stderr.contains(expected) && bad.stderr.split(separator: "\n").count == 1, bad.stderr)
+        }
+    }
+
+    func testCheckPassesThenReportsWhatMovedAndReblessesWithAReason() throws {
+        let scenario = try write("q.json", try String(contentsOfFile: quickstart, encoding: .utf8)
+            .replacingOccurrences(of: "\"duration_s\": 30", with: "\"duration_s\": 4"))
+        let specs = directory.appendingPathComponent("specs")
+        try FileManager.default.createDirectory(at: specs, withIntermediateDirectories: true)
+        try """
+            {"scenario": "\(scenario)", "metrics": ["requests", "latency_mean_ms", "gpu_utilization@server=edge"]}
+            """.write(to: specs.appendingPathComponent("q.json"), atomically: true, encoding: .utf8)
+        try """
+            {"scenario": "\(scenario)", "metrics": ["requests"], "requires": ["\(file("absent-data.csv"))"]}
+            """.write(to: specs.appendingPathComponent("needs-data.json"), atomically: true, encoding: .utf8)
+        let baselines = file("baselines")
+
+        let first = try Arsim.run(["check", specs.path, "--baselines", baselines])
+        XCTAssertEqual(first.status, 1, "no baseline yet is a change")
+        XCTAssertEqual(try Arsim.run(["check", specs.path, "--baselines", baselines, "--update"]).status, 2, "--update needs --reason")
+        let bless = try Arsim.run(["check", specs.path, "--baselines", baselines, "--update", "--reason", "first"])
+        XCTAssertEqual(bless.status, 0, bless.stderr)
+        let ok = try Arsim.run(["check", specs.path, "--baselines", baselines])
+        XCTAssertEqual(ok.status, 0, ok.stdout + ok.stderr)
+        XCTAssertTrue(ok.stdout.contains("skip   needs-data: needs"), ok.stdout)
+        XCTAssertTrue(ok.stdout.contains("1 scenarios, 3 metrics checked") && ok.stdout.contains("0 moved or new, 1 skipped"), ok.stdout)
+
+        // The scenario changes: the check names the metrics that moved, side by side.
+        let text = try String(contentsOfFile: scenario, encoding: .utf8).replacingOccurrences(of: "\"count\": 20", with: "\"count\": 21")
+        try text.write(toFile: scenario, atomically: true, encoding: .utf8)
+        let moved = try Arsim.run(["check", specs.path, "--baselines", baselines])
+        XCTAssertEqual(moved.status, 1)
+        XCTAssertTrue(moved.stdout.contains("MOVED q"), moved.stdout)
+        let line = try XCTUnwrap(moved.stdout.split(separator: "\n").first { $0.hasPrefix("q ") && $0.contains("requests") })
+        XCTAssertTrue(line.contains("%"), String(line))
+        let rebless = try Arsim.run(["check", specs.path, "--baselines", baselines, "--update", "--reason", "21 phones"])
+        XCTAssertEqual(rebless.status, 0)
+        let baseline = try String(contentsOfFile: baselines + "/q.json", encoding: .utf8)
+        XCTAssertTrue(baseline.contains("\"reason\": \"21 phones\"") && baseline.contains("\"reason\": \"first\""), baseline)
+    }
+
+    /// The repository's own regression scenarios match their committed baselines.
+    func testRepositoryRegressionScenariosMatchTheirBaselines() throws {
+        let r = try Arsim.run(["check"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains(" 0 moved or new"), r.stdout)
+    }
+
+    func testExportNeverOverwritesADatabase() throws {
+        let db = file("keep.sqlite")
+        XCTAssertEqual(try Arsim.run(["run", quickstart, "--db", db, "--quiet", "--detail", "summary"]).status, 0)
+        let other = file("other.sqlite")
+        XCTAssertEqual(try Arsim.run(["run", quickstart, "--db", other, "--quiet", "--detail", "summary"]).status, 0)
+        for target in [db, other] {
+            let r = try Arsim.run(["export", "--db", db, "--table", "summary", "--csv", target])
+            XCTAssertEqual(r.status, 2, r.stderr)
+        }
+        XCTAssertEqual(try Arsim.run(["runs", "--db", db]).status, 0)
+        XCTAssertEqual(try Arsim.run(["runs", "--db", other]).status, 0)
+    }
+}
+
+/// RFC 4180 CSV as `arsim export` writes it (quoted fields may hold commas, quotes, newlines).
+struct CSV {
+    var header: [String]
+    var rows: [[String]]
+
+    func value(_ row: [String], _ column: String) -> String { row[header.firstIndex(of: column)!] }
+    func value(_ row: Int, _ column: String) -> String { value(rows[row], column) }
+
+    static func parse(_ text: String) throws -> CSV {
+        var records: [[String]] = []
+        var field = "", record: [String] = [], quoted = false
+        var chars = Array(text)[...]
+        while let c = chars.popFirst() {
+            if quoted {
+                if c == "\"" {
+                    if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
+                } else { field.append(c) }
+            } else if c == "\"" { quoted = true
+            } else if c == "," { record.append(field); field = ""
+            } else if c == "\n" { record.append(field); records.append(record); record = []; field = ""
+            } else { field.append(c) }
+        }
+        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+        guard let header = records.first else { throw NSError(domain: "csv", code: 1) }
+        return CSV(header: header, rows: Array(records.dropFirst()))
+    }
+}
