@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Scenario", dependencies: ["EdgeWorld", "JSONConfig", "Policies", "Profiles", "SimKernel", "Traces"]),
         .target(name: "ResultsStore", dependencies: ["CSQLite", "EdgeWorld", "JSONConfig"]),
         .target(name: "Runner", dependencies: ["EdgeWorld", "ResultsStore", "Scenario", "SimKernel"]),
-        .target(name: "Workbench", dependencies: ["JSONConfig", "ResultsStore", "Runner", "Scenario"]),
+        .target(name: "Workbench", dependencies: ["EdgeWorld", "JSONConfig", "ResultsStore", "Runner", "Scenario"]),
         .target(name: "Benchmarks", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
         .executableTarget(name: "arsim", dependencies: [
             "Benchmarks", "EdgeWorld", "JSONConfig", "Profiles", "ResultsStore", "Runner", "Scenario", "SimKernel", "Workbench",

@@ -1,3 +1,4 @@
+import EdgeWorld
 import Foundation
 import JSONConfig
 import ResultsStore
@@ -62,6 +63,7 @@ public struct Plan: Sendable {
         for (p, point) in points.enumerated() {
             var scenario = try Scenario.load(path: scenarioPath, overrides: point.overrides)
             if base == nil { base = scenario.spec.seed }
+            if p == 0 { for m in metrics { try m.check(against: scenario.spec, origin: "metrics") } }
             for r in 0..<replications {
                 scenario.spec.seed = Self.seed(base: base!, replication: r)
                 jobs.append(Job(point: p, replication: r, seed: scenario.spec.seed, overrides: point.overrides,
@@ -137,4 +139,26 @@ public func aggregate(_ plan: StoredPlan, store: ResultsStore) throws -> [SweepP
         }
     }
     return rows
+}
+
+extension SummaryMetric {
+    /// Checks that the named row can exist in this world (a server, site, group, model or task
+    /// of that name), before any run: a typo fails the sweep with "did you mean", not after it.
+    public func check(against spec: WorldSpec, origin: String) throws(ConfigError) {
+        guard scope != "run", let name else { return }
+        let names: [String]
+        switch scope {
+        case "site": names = spec.sites.map(\.name)
+        case "server": names = spec.servers.map(\.name)
+        case "client_group": names = spec.clientGroups
+        case "model": names = spec.models.map(\.name)
+        default: names = spec.clients.flatMap { $0.tasks.map(\.name) }
+        }
+        if !names.contains(name) {
+            var unique: [String] = []
+            for n in names where !unique.contains(n) { unique.append(n) }
+            throw ConfigError(file: origin, position: nil, path: "",
+                              message: "\(self): " + Suggestion.unknownName(name, kind: scope, valid: unique))
+        }
+    }
 }

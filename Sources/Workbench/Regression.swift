@@ -56,6 +56,7 @@ public struct RegressionSpec: Sendable {
     public func measure() throws -> [Double?] {
         var scenario = try Scenario.load(path: scenarioPath, overrides: overrides)
         if let seed { scenario.spec.seed = seed }
+        for m in metrics { try m.check(against: scenario.spec, origin: file) }
         scenario.spec.detail = .summary
         let store = try ResultsStore(path: ":memory:")
         let outcome = try Runner(scenario: scenario).run(store: store)

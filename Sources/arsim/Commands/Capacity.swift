@@ -80,6 +80,7 @@ struct Capacity: ParsableCommand {
             objective = try SLO(parsing: slo)
             common = try overrides.map { text throws(ConfigError) in try Override(text) }
             base = try Scenario.load(path: scenario, overrides: common)
+            for m in objective.metrics { try m.check(against: base.spec, origin: "--slo") }
             _ = try Override(path: vary, value: "0")
         } catch {
             throw badInput(error)
@@ -187,6 +188,9 @@ struct Capacity: ParsableCommand {
         } catch let e as MetricError {
             try store.finishSweep(id, status: .failed, note: e.message)
             throw fail("--slo: \(e)", code: 2)
+        } catch let e as ConfigError {
+            try store.finishSweep(id, status: .failed, note: e.description)
+            throw badInput(e)
         }
         for (i, p) in result.probes.enumerated() where i < probes.count { probes[i].phase = p.phase }
         try store.replaceProbes(id, rows: probes)
