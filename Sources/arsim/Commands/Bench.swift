@@ -6,6 +6,7 @@ import JSONConfig
 import Runner
 import Scenario
 import SimKernel
+import Workbench
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,12 +17,15 @@ struct Bench: ParsableCommand {
             exponential delays, uniformly random destinations; \
             (c) world: a 1,000-client scenario of the first world, summary detail, no database. \
             For (c) the resident memory is sampled at a quarter, half, three quarters and the \
-            end of simulated time: in summary mode it must not grow with simulated time.
+            end of simulated time: in summary mode it must not grow with simulated time. \
+            (d) sweep (only when asked, --only sweep): Workloads/bench/sweep-jobs.json, eight \
+            runs of about a second each, with --jobs 1 and --jobs 2 in turn (A B A B), whole \
+            processes; then the overhead of one `arsim run` process around a near-empty run.
 
             Build with `swift build -c release` first; a debug build is 10-50x slower.
             """)
 
-    @Option(help: "Which benchmarks: mm1, phold, world (comma-separated).")
+    @Option(help: "Which benchmarks: mm1, phold, world, sweep (comma-separated).")
     var only: String = "mm1,phold,world"
 
     @Option(help: "Customers for (a).")
@@ -41,8 +45,9 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let chosen = only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        for name in chosen where !["mm1", "phold", "world"].contains(name) {
-            throw fail("--only: " + Suggestion.unknownName(name, kind: "benchmark", valid: ["mm1", "phold", "world"]), code: 2)
+        let known = ["mm1", "phold", "world", "sweep"]
+        for name in chosen where !known.contains(name) {
+            throw fail("--only: " + Suggestion.unknownName(name, kind: "benchmark", valid: known), code: 2)
         }
         #if DEBUG
         note("arsim bench: this is a debug build; figures are not representative (use swift build -c release)")
@@ -68,6 +73,49 @@ struct Bench: ParsableCommand {
         if chosen.contains("world") {
             try benchWorld()
         }
+        if chosen.contains("sweep") {
+            try benchSweep()
+        }
+    }
+
+    /// Whole `arsim sweep` processes, --jobs 2 against --jobs 1, alternating so that drift in the
+    /// machine's speed hits both alike; each into a fresh database.
+    func benchSweep() throws {
+        let file = "Workloads/bench/sweep-jobs.json"
+        guard FileManager.default.fileExists(atPath: file) else { throw fail("(d) needs \(file): run from the repository", code: 2) }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        func timed(_ args: [String]) throws -> Double {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: WorkerPool.currentExecutable())
+            p.arguments = args
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            let clock = ContinuousClock(), start = clock.now
+            try p.run()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { throw fail("(d): arsim \(args.joined(separator: " ")) exited \(p.terminationStatus)", code: 1) }
+            return seconds(clock.now - start)
+        }
+        var one: [Double] = [], two: [Double] = []
+        for i in 0..<2 {
+            for (jobs, into) in [(1, 0), (2, 1)] {
+                let db = scratch.appendingPathComponent("s\(i)-\(jobs).sqlite").path
+                let t = try timed(["sweep", file, "--jobs", String(jobs), "--db", db, "--quiet"])
+                if into == 0 { one.append(t) } else { two.append(t) }
+            }
+        }
+        let ratios = zip(one, two).map { $0 / $1 }
+        print("(d) sweep, 8 runs: --jobs 1 \(one.map { fixed($0, 2) }.joined(separator: ", ")) s; "
+              + "--jobs 2 \(two.map { fixed($0, 2) }.joined(separator: ", ")) s; speed-up \(ratios.map { fixed($0, 2) }.joined(separator: ", "))x (target >= 1.8)")
+        var overhead: [Double] = []
+        for i in 0..<5 {
+            overhead.append(try timed(["run", "Workloads/scenarios/ar-campus.json", "--set", "duration_s=0.01", "--set", "warmup_s=0",
+                                       "--set", "drain_s=0", "--db", scratch.appendingPathComponent("o\(i).sqlite").path, "--quiet"]))
+        }
+        print("    one run's process, scenario and profile overhead (ar-campus, 10 ms simulated): median "
+              + "\(fixed(overhead.sorted()[2] * 1000, 1)) ms")
     }
 
     func benchWorld() throws {
