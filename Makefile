@@ -12,8 +12,11 @@ run: build
 
 # Tests are built in release mode: the queueing-theory tests simulate millions of requests and run
 # 10-20x faster than in a debug build, which more than pays for the longer compile.
+# `arsim check` compares the regression scenarios' outcomes with Results/baselines/ (docs/workbench.md);
+# it runs before the tests so that the test runner's summary stays the last lines CI reads.
 test: deps
 	$(SWIFT) build -c release --build-tests
+	$(ARSIM) check
 	$(SWIFT) test -c release --skip-build
 
 build: deps
