@@ -128,6 +128,41 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try Arsim.run(["merge", merged, "--into", merged]).status, 2, "a database cannot merge into itself")
     }
 
+    /// A real Slurm job array (tools/slurm/) on a throwaway single-node cluster: two shards and
+    /// the dependent merge job give the same rows as the unsharded sweep. Skips where Slurm and
+    /// munge are not installed (`apt-get install slurmctld slurmd slurm-client munge`) or not root.
+    func testSlurmJobArrayShardsAndMergeEqualTheUnshardedSweep() throws {
+        let needed = ["/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/sbin/munged", "/usr/bin/sbatch"]
+        guard needed.allSatisfy({ FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("Slurm is not installed here (needs \(needed.joined(separator: ", ")))")
+        }
+        guard getuid() == 0 else { throw XCTSkip("the local Slurm cluster needs root") }
+        _ = try write("w.json", fixedWorld)
+        let sweep = try sweepFile(file("w.json"), replications: 2)
+        let whole = file("whole.sqlite")
+        XCTAssertEqual(try Arsim.run(["sweep", sweep, "--db", whole, "--quiet"]).status, 0)
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Repo.path("tools/slurm/smoke-test.sh"))
+        p.arguments = [sweep, "2"]
+        var env = ProcessInfo.processInfo.environment
+        env["ARSIM"] = Arsim.executable.path
+        env["KEEP"] = "1"
+        p.environment = env
+        let err = Pipe(), out = Pipe()
+        p.standardError = err
+        p.standardOutput = out
+        try p.run()
+        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let kept = e.split(separator: "\n").first { $0.hasPrefix("kept ") }.map { String($0.dropFirst(5)) }
+        defer { if let kept { try? FileManager.default.removeItem(atPath: kept) } }
+        XCTAssertEqual(p.terminationStatus, 0, o + e)
+        let merged = try XCTUnwrap(kept, e) + "/out/all.sqlite"
+        XCTAssertEqual(try canonical(whole), try canonical(merged))
+    }
+
     /// Every table of a database keyed by (point, replication) instead of run ids, without the
     /// columns that record wall-clock time, processes or provenance.
     func canonical(_ db: String) throws -> [String: [String]] {

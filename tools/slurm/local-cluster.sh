@@ -97,13 +97,12 @@ do_start() {
     command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v munged >/dev/null \
         || die "install the Debian packages slurmctld slurmd slurm-client munge"
     [ "$(id -u)" = 0 ] || die "must run as root"
-    [ -s "$state/run/slurmctld.pid" ] && kill -0 "$(cat "$state/run/slurmctld.pid")" 2>/dev/null \
+    [ -s "$state/run/slurmctld.pid" ] && ours "$(cat "$state/run/slurmctld.pid")" \
         && die "already running in $state"
 
     # Any failure from here on tears down whatever was started.
     trap 'echo "local-cluster: start failed, logs in $state/log" >&2; do_stop' EXIT
 
-    mkdir -p "$state"
     mkdir -p "$state/etc" "$state/munge" "$state/run" "$state/log" "$state/spool" "$state/ctld"
     # munged refuses key/socket dirs writable by others, and warns unless
     # everyone may reach the socket (the key itself is 0400).
@@ -121,9 +120,9 @@ do_start() {
     fi
     sock=$state/munge/munge.socket
 
-    # Marks the daemons (and what they fork) of this cluster, see kill_strays.
-    # Not exported: this shell and its pipelines must not carry it.
-
+    # Every daemon is started with `env LOCAL_SLURM_STATEDIR=$state` to mark it
+    # and its children as ours (see kill_strays); not exported, so this shell
+    # and its pipelines do not carry it.
     # munge: private key, socket, pid, log and seed under STATEDIR.
     [ -s "$state/munge/munge.key" ] || dd if=/dev/urandom of="$state/munge/munge.key" bs=1024 count=1 status=none
     chmod 400 "$state/munge/munge.key"
@@ -178,14 +177,25 @@ CONF
     env "LOCAL_SLURM_STATEDIR=$state" slurmctld -c -f "$conf" || die "slurmctld failed: $(tail -5 "$state/log/slurmctld.log")"
     env "LOCAL_SLURM_STATEDIR=$state" slurmd -f "$conf" || die "slurmd failed: $(tail -5 "$state/log/slurmd.log")"
 
-    # Ready when the node is schedulable (idle).
-    local i st=
-    for i in $(seq 150); do
-        st=$(sinfo -h -n "$host" -o %t 2>/dev/null || true)
+    # Ready when the node is schedulable (idle); give up after 30 s or as soon
+    # as a daemon died (e.g. port in use: see its log).
+    local st= d deadline=$((SECONDS + 30))
+    while :; do
+        for d in slurmctld slurmd; do
+            # Dead if it logged a fatal error or its pid is gone; the pid file
+            # appears only after the forked daemon initialised: allow 5 s.
+            if grep -q 'fatal:' "$state/log/$d.log" 2>/dev/null ||
+               { [ -s "$state/run/$d.pid" ] && ! ours "$(cat "$state/run/$d.pid")"; } ||
+               { [ ! -s "$state/run/$d.pid" ] && [ "$SECONDS" -ge $((deadline - 25)) ]; }; then
+                die "$d died: $(grep -E 'error|fatal' "$state/log/$d.log" | grep -v pmix | tail -n 3)"
+            fi
+        done
+        # Checked after the daemons: clients retry a dead controller for ~10 s.
+        st=$(timeout 5 sinfo -h -n "$host" -o %t 2>/dev/null || true)
         case $st in idle*|mix*|alloc*) break ;; esac
+        [ "$SECONDS" -lt "$deadline" ] || die "node $host not ready after 30 s (state '$st')"
         sleep 0.2
     done
-    case $st in idle*|mix*|alloc*) ;; *) die "node $host not ready (state '$st')" ;; esac
     trap - EXIT
     echo "export SLURM_CONF=$conf"
 }
@@ -202,7 +212,8 @@ do_wait() {
     [ $# -ge 1 ] || usage
     local deadline=$((SECONDS + timeout)) states
     while :; do
-        states=$(show_jobs "$@" | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
+        # An unknown id (typo, or forgotten after MinJobAge) reads as UNKNOWN.
+        states=$(show_jobs "$@" | sed -n '/^[[:space:]]*$/d; /JobState=/!{s/.*/UNKNOWN/p;d;}; s/.*JobState=\([A-Z_]*\).*/\1/p')
         if ! echo "$states" | grep -qE 'PENDING|RUNNING|CONFIGURING|COMPLETING|SUSPENDED|REQUEUE|RESIZING|SIGNALING|STAGE_OUT'; then
             break
         fi
