@@ -101,6 +101,41 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try CSV.parse(Arsim.run(["export", "--db", half, "--table", "runs"]).stdout).rows.count, 6)
     }
 
+    /// SIGINT stops a sweep: running workers are interrupted and marked so, exit 130; --resume
+    /// then runs only what is missing.
+    func testInterruptedSweepResumes() throws {
+        let sweep = try write("long.json", """
+            {"name": "long", "scenario": "\(Repo.path("Workloads/scenarios/ar-campus.json"))", "replications": 4,
+             "set": {"duration_s": 900, "detail": "summary"}, "metrics": ["latency_mean_ms"]}
+            """)
+        let db = file("l.sqlite")
+        let (p, out, err) = try Arsim.start(["sweep", sweep, "--db", db, "--jobs", "2"])
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let r = try? Arsim.run(["runs", "--db", db]), r.stdout.contains("running") { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        kill(p.processIdentifier, SIGINT)
+        _ = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("--resume"), stderr)
+        let runs = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "runs"]).stdout)
+        XCTAssertTrue(runs.rows.contains { runs.value($0, "status") == "interrupted" }, "\(runs.rows)")
+        XCTAssertFalse(runs.rows.contains { runs.value($0, "status") == "running" })
+        let done = runs.rows.filter { runs.value($0, "status") == "completed" }.count
+        XCTAssertLessThan(done, 4)
+
+        let resumed = try Arsim.run(["sweep", sweep, "--db", db, "--resume", "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let after = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "runs"]).stdout)
+        XCTAssertEqual(after.rows.filter { after.value($0, "status") == "completed" }.count, 4)
+        XCTAssertEqual(Set(after.rows.filter { after.value($0, "status") == "completed" }.map { after.value($0, "seed") }).count, 4,
+                       "each replication completed once")
+    }
+
     /// n shards merged equal the unsharded sweep, row for row (ids and wall-clock columns aside),
     /// and merging a shard twice copies nothing twice.
     func testShardsMergedEqualTheUnshardedSweep() throws {
