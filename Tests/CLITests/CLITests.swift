@@ -129,19 +129,9 @@ final class CLITests: TemporaryDirectoryTestCase {
             .replacingOccurrences(of: "\"duration_s\": 30", with: "\"duration_s\": 100000")
             .replacingOccurrences(of: "\"detail\": \"requests\"", with: "\"detail\": \"summary\""))
         let db = file("i.sqlite")
-        let (p, out, err) = try Arsim.start(["run", long, "--db", db])
-        // Wait until the run is recorded as running (the signal handler is installed by then).
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let r = try? Arsim.run(["runs", "--db", db]), r.stdout.contains("running") { break }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Thread.sleep(forTimeInterval: 0.2)
-        kill(p.processIdentifier, SIGINT)
-        _ = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        let r = try Arsim.interrupt(["run", long, "--db", db], db: db)
+        let stderr = r.stderr
+        XCTAssertEqual(r.status, 130, stderr)
         XCTAssertTrue(stderr.contains("interrupted"), stderr)
         let runs = try Arsim.run(["runs", "--db", db])
         XCTAssertTrue(runs.stdout.contains("interrupted"), runs.stdout)

@@ -40,6 +40,23 @@ enum Arsim {
         return (p, out, err)
     }
 
+    /// Starts arsim, waits until `db` shows a run `running` (its signal handler is installed by
+    /// then), sends SIGINT and returns how it ended.
+    static func interrupt(_ arguments: [String], db: String) throws -> Result {
+        let (p, out, err) = try start(arguments)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let r = try? run(["runs", "--db", db]), r.stdout.contains("running") { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        kill(p.processIdentifier, SIGINT)
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
     static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
         let (p, out, err) = try start(arguments, in: directory)
         // Read before waiting, so that a full pipe cannot block the child.

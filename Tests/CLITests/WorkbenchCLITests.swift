@@ -109,18 +109,9 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
              "set": {"duration_s": 900, "detail": "summary"}, "metrics": ["latency_mean_ms"]}
             """)
         let db = file("l.sqlite")
-        let (p, out, err) = try Arsim.start(["sweep", sweep, "--db", db, "--jobs", "2"])
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let r = try? Arsim.run(["runs", "--db", db]), r.stdout.contains("running") { break }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Thread.sleep(forTimeInterval: 0.2)
-        kill(p.processIdentifier, SIGINT)
-        _ = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 130, stderr)
+        let r = try Arsim.interrupt(["sweep", sweep, "--db", db, "--jobs", "2"], db: db)
+        let stderr = r.stderr
+        XCTAssertEqual(r.status, 130, stderr)
         XCTAssertTrue(stderr.contains("--resume"), stderr)
         let runs = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "runs"]).stdout)
         XCTAssertTrue(runs.rows.contains { runs.value($0, "status") == "interrupted" }, "\(runs.rows)")
