@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "EdgeWorldTests", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "JSONConfig", "EdgeWorld", "Policies"]),
         .testTarget(name: "TracesTests", dependencies: ["Traces", "EdgeWorld", "JSONConfig", "SimKernel"]),
-        .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", "Runner", "Scenario", "EdgeWorld"]),
+        .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", "Runner", "Scenario", "EdgeWorld", "SimKernel"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "ResultsStore", "Runner", "Scenario", "JSONConfig"]),
         .testTarget(name: "CLITests", dependencies: ["arsim"]),
     ]

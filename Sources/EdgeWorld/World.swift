@@ -10,6 +10,8 @@ public enum WorldEvent: Sendable {
     case batchFinished(server: Int32, gpu: Int32)
     case deviceDone(client: Int32)
     case handover(client: Int32)
+    /// A timer a policy set (`PolicyEffects.setTimer`); the slot names the policy and token.
+    case policyTimer(slot: Int32)
 }
 
 /// Link indices of a site's access point and wide-area link.
@@ -52,7 +54,11 @@ public struct World: EventHandler, Sendable {
     var groups: [UInt64: CopyGroup] = [:]
     var nextRequestID: UInt64 = 0
     var nextBatchID: Int64 = 0
+    var timers = PolicyTimers()
     public internal(set) var recorder: Recorder
+    /// Set when a policy breaks its contract; the world then ignores further events and the
+    /// runner fails the run with this message.
+    public internal(set) var failure: String?
 
     public init(spec: WorldSpec) {
         self.spec = spec
@@ -95,6 +101,7 @@ public struct World: EventHandler, Sendable {
     }
 
     public mutating func handle(_ event: WorldEvent, scheduler: inout Scheduler<WorldEvent>) {
+        if failure != nil { return }
         switch event {
         case .frameCaptured(let c): frameCaptured(client: c, scheduler: &scheduler)
         case .hopArrived(let t): hopArrived(transfer: t, scheduler: &scheduler)
@@ -102,6 +109,7 @@ public struct World: EventHandler, Sendable {
         case .batchFinished(let s, let g): batchFinished(server: s, gpu: g, scheduler: &scheduler)
         case .deviceDone(let c): deviceDone(client: c, scheduler: &scheduler)
         case .handover(let c): handover(client: c, scheduler: &scheduler)
+        case .policyTimer(let slot): policyTimer(slot: slot, scheduler: &scheduler)
         }
     }
 

@@ -8,6 +8,12 @@ public enum ArsimVersion {
     public static let current = "0.1.0"
 }
 
+/// A policy broke its contract during the run (named in the message); the run is failed.
+public struct PolicyFailure: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { "policy error: \(message)" }
+}
+
 /// How a run ended, with what it measured.
 public struct RunOutcome: Sendable {
     public var runID: Int64?
@@ -53,6 +59,7 @@ public struct Runner {
         do {
             loop: while true {
                 let reason = sim.run(until: spec.endTime, maxEvents: sliceEvents)
+                if let failure = sim.model.failure { throw PolicyFailure(message: failure) }
                 let rows = sim.model.takeOutbox()
                 if let store, let runID { try store.write(rows, run: runID, spec: spec) }
                 switch reason {

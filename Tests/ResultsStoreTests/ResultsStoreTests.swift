@@ -3,6 +3,7 @@ import Foundation
 import ResultsStore
 import Runner
 import Scenario
+import SimKernel
 import XCTest
 
 final class ResultsStoreTests: XCTestCase {
@@ -191,5 +192,36 @@ enum CSVReader {
         }
         if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
         return rows
+    }
+}
+
+/// A policy that breaks its contract fails the run: the runs row says `failed` with a message
+/// that names the server and the policy, and the runner throws instead of trapping.
+final class PolicyFailureTests: XCTestCase {
+    struct Greedy: ServerPolicy {
+        func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
+            guard let q = queues.oldestQueue() else { return .idle }
+            return .run(queue: q, size: 99)
+        }
+    }
+
+    func testRunIsMarkedFailedWithThePolicysName() throws {
+        var scenario = try Scenario.parse("""
+            {"name": "breach", "duration_s": 1,
+             "models": [{"name": "m", "latency_ms": {"1": 4}}],
+             "servers": [{"name": "edge", "gpus": 1}],
+             "clients": [{"name": "p", "model": "m", "fps": 30, "deadline_ms": 50, "frame_bytes": 100,
+                          "network": {"uplink_mbps": 30, "downlink_mbps": 60}}]}
+            """, file: "inline.json")
+        scenario.spec.servers[0].policy = Greedy()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("breach-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try ResultsStore(path: path)
+        XCTAssertThrowsError(try Runner(scenario: scenario).run(store: store)) { error in
+            XCTAssertTrue("\(error)".contains("server edge: its policy Greedy asked for a batch of 99 with 1 waiting"), "\(error)")
+        }
+        let run = try XCTUnwrap(try store.runs().first)
+        XCTAssertEqual(run.status, "failed")
+        XCTAssertTrue(run.error?.contains("Greedy") == true, run.error ?? "")
     }
 }

@@ -148,6 +148,8 @@ struct ClientState: Sendable {
     /// Route id of each task's request from each serving site (-1 until first needed).
     var routeCache: [[Int32]]
     var policy: any ClientPolicy
+    /// `policy.notices`, read once: the hot path tests a stored bit, not a protocol witness.
+    let notices: PolicyNotices
     var nextFrame: Int64 = 0
     var phase: SimTime = 0
     var uplink: Int32
@@ -190,6 +192,7 @@ struct ClientState: Sendable {
         motion = spec.motion
         routeCache = Array(repeating: Array(repeating: -1, count: sites), count: spec.tasks.count)
         policy = spec.policy
+        notices = spec.policy.notices
         self.uplink = uplink
         self.downlink = downlink
         attachedSite = spec.site
@@ -234,7 +237,14 @@ extension World {
         let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].offloadsInFlight,
                               maxOffloadsInFlight: clients[ci].maxOffloadsInFlight,
                               hasFallback: clients[ci].hasFallback, results: clients[ci].results)
-        let actions = clients[ci].policy.decide(view)
+        var effects = PolicyEffects()
+        let actions = clients[ci].policy.decide(view, effects: &effects)
+        if !effects.isEmpty { apply(effects, owner: .client(c), scheduler: &scheduler) }
+        guard actions.count == taskCount else {
+            policyError("client \(spec.clients[ci].name): its policy \(type(of: clients[ci].policy)) gave \(actions.count) "
+                        + "actions for \(taskCount) tasks")
+            return
+        }
         var upload: [Int32] = []
         var uploadPlacement: Placement?
         var offloaded = 0
@@ -325,6 +335,12 @@ extension World {
         let c = Int(r.client)
         clients[c].results[Int(r.task)].serverResult(frame: r.frame, capturedAt: r.created)
         finish(slot, outcome: .completed, at: now)
+        guard clients[c].notices.contains(.results) else { return }
+        var effects = PolicyEffects()
+        clients[c].policy.resultArrived(ResultNotice(frame: r.frame, task: Int(r.task), captured: r.created, arrived: now,
+                                                     metDeadline: now <= r.deadline, server: r.server >= 0 ? Int(r.server) : nil),
+                                        effects: &effects)
+        if !effects.isEmpty { apply(effects, owner: .client(r.client), scheduler: &scheduler) }
     }
 
     /// A request ends (completed, dropped or cancelled): it leaves the table, its frame's count of

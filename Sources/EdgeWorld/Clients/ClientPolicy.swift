@@ -29,9 +29,41 @@ public enum TaskAction: Sendable, Equatable {
     case skip
 }
 
-/// The client point of the four policy points: what to offload, when, and what to run locally.
+/// A result reached the client: what the client itself can observe of it.
+public struct ResultNotice: Sendable, Equatable {
+    public let frame: Int64
+    public let task: Int
+    /// When the frame was captured and when its result arrived.
+    public let captured: SimTime
+    public let arrived: SimTime
+    public var latency: SimTime { arrived - captured }
+    /// Whether it came back by the task's deadline.
+    public let metDeadline: Bool
+    /// Where its last stage ran: nil on the device, else the server's index.
+    public let server: Int?
+}
+
+/// The client point of the policy points: what to offload, when, and what to run locally.
+///
+/// Only `decide` is required. The callbacks default to doing nothing; a policy that keeps
+/// timers implements `decide(_:effects:)` and `timerFired` and sets them through `effects`.
 public protocol ClientPolicy: Sendable {
     mutating func decide(_ view: ClientView) -> [TaskAction]
+    /// `decide`, with the means to set timers; the world calls this one.
+    mutating func decide(_ view: ClientView, effects: inout PolicyEffects) -> [TaskAction]
+    /// A result of this client's arrived (server results and device stages alike, not local fallbacks).
+    mutating func resultArrived(_ result: ResultNotice, effects: inout PolicyEffects)
+    /// A timer this policy set fired.
+    mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects)
+    /// The notices it implements (`.results`); none by default.
+    var notices: PolicyNotices { get }
+}
+
+extension ClientPolicy {
+    public mutating func decide(_ view: ClientView, effects: inout PolicyEffects) -> [TaskAction] { decide(view) }
+    public mutating func resultArrived(_ result: ResultNotice, effects: inout PolicyEffects) {}
+    public mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects) {}
+    public var notices: PolicyNotices { [] }
 }
 
 /// Offload every task of every frame while the in-flight limit allows; otherwise run the local

@@ -1,3 +1,5 @@
+import SimKernel
+
 /// What a site's front end knows when it dispatches: the requests it has sent to each of its
 /// servers that have not come back yet (its own bookkeeping; it cannot see inside the servers).
 public struct FrontEndView: Sendable {
@@ -7,11 +9,38 @@ public struct FrontEndView: Sendable {
     public init(outstanding: [Int]) { self.outstanding = outstanding }
 }
 
-/// The cluster point of the four policy points: which server(s) run a request.
+/// What a front end knows of the request it dispatches (from the request's own metadata).
+public struct DispatchRequest: Sendable, Equatable {
+    public let client: Int
+    public let task: Int
+    public let model: Int
+    /// The route stage it is at (0 for whole-model serving) and its layers, where the route names them.
+    public let stage: Int
+    public let layers: Range<Int>?
+    /// Absolute deadline.
+    public let deadline: SimTime
+    /// Bytes the stage starts from (the frame or the previous stage's activations).
+    public let bytes: Int
+    public let now: SimTime
+}
+
+/// The cluster point of the policy points: which server(s) run a request.
 public protocol ClusterPolicy: Sendable {
     /// One or more of `candidates` (servers of this site that host the request's model, in index
     /// order, never empty). More than one means redundant copies: the first result wins.
     mutating func choose(from candidates: [Int], view: FrontEndView) -> [Int]
+    /// `choose`, seeing the request and able to set timers; the world calls this one.
+    mutating func choose(for request: DispatchRequest, from candidates: [Int], view: FrontEndView,
+                         effects: inout PolicyEffects) -> [Int]
+    mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects)
+}
+
+extension ClusterPolicy {
+    public mutating func choose(for request: DispatchRequest, from candidates: [Int], view: FrontEndView,
+                                effects: inout PolicyEffects) -> [Int] {
+        choose(from: candidates, view: view)
+    }
+    public mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects) {}
 }
 
 /// Each request to the next candidate in turn (the default).

@@ -60,7 +60,17 @@ extension World {
             drop(slot, reason: .noServer, at: now)
             return
         }
-        let chosen = frontEnds[x].choose(from: candidates, view: FrontEndView(outstanding: outstanding))
+        let r = requests[slot]
+        let stage = routes[Int(r.route)].stages[Int(r.stage)]
+        let info = DispatchRequest(client: Int(r.client), task: Int(r.task), model: Int(r.model), stage: Int(r.stage),
+                                   layers: stage.layers, deadline: r.deadline, bytes: stageInputBytes(slot), now: now)
+        var effects = PolicyEffects()
+        let chosen = frontEnds[x].choose(for: info, from: candidates, view: FrontEndView(outstanding: outstanding), effects: &effects)
+        if !effects.isEmpty { apply(effects, owner: .frontEnd(Int32(x)), scheduler: &scheduler) }
+        guard !chosen.isEmpty, chosen.allSatisfy({ candidates.contains($0) }) else {
+            return policyError("site \(spec.sites[x].name): its dispatch policy \(type(of: frontEnds[x])) chose \(chosen) "
+                               + "from the candidates \(candidates)")
+        }
         var targets: [(Int32, Int)] = [(slot, chosen[0])]
         if chosen.count > 1 {
             var members = [slot]

@@ -63,6 +63,10 @@ public enum DropReason: String, Sendable, CaseIterable {
     case expiredInQueue = "expired_in_queue"
     /// No server of the site it reached hosts its model.
     case noServer = "no_server"
+    /// The server's policy dropped it: it could no longer meet its deadline.
+    case cannotMeetDeadline = "cannot_meet_deadline"
+    /// The server's policy dropped it to shed load.
+    case shed = "shed"
 }
 
 /// How a request ended.

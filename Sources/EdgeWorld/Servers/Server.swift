@@ -66,6 +66,8 @@ struct GPUState: Sendable {
     var queue = 0
     var started: SimTime = 0
     var members: [Int32] = []
+    /// The running batch's profiled latency, for `BatchNotice`.
+    var profiled: SimTime = 0
 }
 
 /// A server during the run.
@@ -73,6 +75,9 @@ struct ServerState: Sendable {
     var queues = RequestQueues()
     var gpus: [GPUState]
     var policy: any ServerPolicy
+    /// `policy.notices` and `policy.answersDependOnGPU`, read once for the hot path.
+    let notices: PolicyNotices
+    let perGPU: Bool
     var variability: ServiceVariability
     var serviceFactor: Distribution
     /// The latency table of each model here (nil for models it cannot run).
@@ -89,6 +94,8 @@ struct ServerState: Sendable {
         variability = spec.variability
         gpus = (0..<spec.executors).map { GPUState(rng: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/service")) }
         policy = spec.policy
+        notices = spec.policy.notices
+        perGPU = spec.policy.answersDependOnGPU
         serviceFactor = spec.variability.factor()
         let hosted = world.hostedModels(server: index)
         // Weights load one model after another, on all GPUs at once, from the start of the run.
@@ -128,7 +135,14 @@ extension World {
         requests[slot].endLayer = Int32(layers.upperBound)
         if requests[slot].queued < 0 { requests[slot].queued = now }
         let q = servers[s].queues.queue(model: Int(requests[slot].model), layers: layers)
-        servers[s].queues.append(QueuedRequest(slot: slot, queuedAt: now, deadline: requests[slot].deadline), queue: q)
+        let entry = QueuedRequest(slot: slot, client: requests[slot].client, task: requests[slot].task, queuedAt: now,
+                                  deadline: requests[slot].deadline)
+        servers[s].queues.append(entry, queue: q)
+        if servers[s].notices.contains(.arrivals) {
+            var effects = PolicyEffects()
+            servers[s].policy.requestArrived(entry, queue: q, now: now, effects: &effects)
+            if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
+        }
         dispatch(server: s, scheduler: &scheduler)
     }
 
@@ -138,25 +152,48 @@ extension World {
         dispatch(server: Int(s), scheduler: &scheduler)
     }
 
-    /// Offers every idle GPU, lowest index first, to the policy until it has nothing to run.
+    /// Offers every idle GPU, lowest index first, to the policy until it has nothing to run (or,
+    /// for a policy whose answer depends on the GPU, asks every idle GPU in turn and keeps the
+    /// earliest wake-up).
     mutating func dispatch(server s: Int, scheduler: inout Scheduler<WorldEvent>) {
         let now = scheduler.now
         if spec.servers[s].dropExpired { dropExpired(server: s, now: now) }
-        for g in servers[s].gpus.indices where !servers[s].gpus[g].busy {
-            switch servers[s].policy.nextBatch(queues: servers[s].queues, gpu: g, now: now) {
+        let perGPU = servers[s].perGPU
+        var g = 0
+        while g < servers[s].gpus.count {
+            if servers[s].gpus[g].busy { g += 1; continue }
+            var effects = PolicyEffects()
+            let decision = servers[s].policy.nextBatch(queues: servers[s].queues, gpu: g, now: now, effects: &effects)
+            if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
+            switch decision {
             case .run(let queue, let size):
+                guard queue >= 0, queue < servers[s].queues.queueCount else {
+                    return policyError("server \(spec.servers[s].name): its policy \(type(of: servers[s].policy)) chose queue \(queue) of \(servers[s].queues.queueCount)")
+                }
                 let ready = servers[s].readyAt[servers[s].queues.model(ofQueue: queue)]
                 if ready > now {
                     // The model's weights are still loading.
                     requestWakeup(server: s, at: ready, scheduler: &scheduler)
                     return
                 }
-                startBatch(server: s, gpu: g, queue: queue, size: size, scheduler: &scheduler)
+                guard startBatch(server: s, gpu: g, queue: queue, size: size, scheduler: &scheduler) else { return }
+                g += 1
+            case .drop(let slots, let reason):
+                for slot in slots {
+                    guard servers[s].queues.remove(slot: slot) else {
+                        return policyError("server \(spec.servers[s].name): its policy \(type(of: servers[s].policy)) dropped request slot \(slot), which is not waiting there")
+                    }
+                    outstanding[s] -= 1
+                    drop(slot, reason: reason, at: now)
+                }
+                if slots.isEmpty { g += 1 }   // an empty drop moves on, so a confused policy cannot loop
             case .wait(let time):
                 requestWakeup(server: s, at: max(time, now), scheduler: &scheduler)
-                return
+                if !perGPU { return }
+                g += 1
             case .idle:
-                return
+                if !perGPU { return }
+                g += 1
             }
         }
     }

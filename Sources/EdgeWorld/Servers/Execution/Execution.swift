@@ -2,14 +2,21 @@ import SimKernel
 
 extension World {
     /// A GPU takes the first `size` waiting requests of a queue and runs them as one batch
-    /// through that queue's layers.
-    mutating func startBatch(server s: Int, gpu g: Int, queue: Int, size: Int, scheduler: inout Scheduler<WorldEvent>) {
-        precondition(size >= 1 && size <= servers[s].queues.count(queue: queue),
-                     "policy asked for a batch of \(size) with \(servers[s].queues.count(queue: queue)) waiting")
+    /// through that queue's layers. False (and the run fails) when the policy asked for a batch
+    /// that cannot run.
+    @discardableResult
+    mutating func startBatch(server s: Int, gpu g: Int, queue: Int, size: Int, scheduler: inout Scheduler<WorldEvent>) -> Bool {
+        guard size >= 1 && size <= servers[s].queues.count(queue: queue) else {
+            policyError("server \(spec.servers[s].name): its policy \(type(of: servers[s].policy)) asked for a batch of \(size) "
+                        + "with \(servers[s].queues.count(queue: queue)) waiting")
+            return false
+        }
         let model = servers[s].queues.model(ofQueue: queue)
         let layers = servers[s].queues.layers[queue]
         guard let table = servers[s].tables[model], let mean = table.latency(batchSize: size, layers: layers) else {
-            preconditionFailure("policy chose batch size \(size), which model \(spec.models[model].name) has no latency for")
+            policyError("server \(spec.servers[s].name): its policy \(type(of: servers[s].policy)) chose batch size \(size), "
+                        + "which model \(spec.models[model].name) has no latency for here")
+            return false
         }
         let now = scheduler.now
         let batch = nextBatchID
@@ -36,7 +43,14 @@ extension World {
         servers[s].gpus[g].batch = batch
         servers[s].gpus[g].queue = queue
         servers[s].gpus[g].started = now
+        servers[s].gpus[g].profiled = mean
         scheduler.schedule(.batchFinished(server: Int32(s), gpu: Int32(g)), after: service)
+        guard servers[s].notices.contains(.batches) else { return true }
+        var effects = PolicyEffects()
+        servers[s].policy.batchStarted(BatchNotice(gpu: g, queue: queue, model: model, size: size, started: now, profiled: mean,
+                                                   actual: nil), effects: &effects)
+        if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
+        return true
     }
 
     /// A batch completes: each request goes on to its next stage (or its result goes back to its
@@ -60,6 +74,14 @@ extension World {
             }
         }
         servers[s].gpus[g].busy = false
+        if servers[s].notices.contains(.batches) {
+            var effects = PolicyEffects()
+            let started = servers[s].gpus[g].started
+            servers[s].policy.batchFinished(BatchNotice(gpu: g, queue: queue, model: servers[s].queues.model(ofQueue: queue),
+                                                        size: size, started: started, profiled: servers[s].gpus[g].profiled,
+                                                        actual: now - started), effects: &effects)
+            if !effects.isEmpty { apply(effects, owner: .server(s32), scheduler: &scheduler) }
+        }
         dispatch(server: s, scheduler: &scheduler)
     }
 }

@@ -3,8 +3,11 @@ import SimKernel
 
 /// A request waiting at a server, with what a scheduler may look at without touching the
 /// request table.
-public struct QueuedRequest: Sendable {
+public struct QueuedRequest: Sendable, Equatable {
     public let slot: Int32
+    /// Who sent it and for which task (as a real request's metadata carries them).
+    public let client: Int32
+    public let task: Int32
     public let queuedAt: SimTime
     /// Absolute deadline, as carried in the request's metadata.
     public let deadline: SimTime

@@ -1,0 +1,165 @@
+import EdgeWorld
+import Policies
+import SimKernel
+import XCTest
+
+/// Example policies that use the platform's hooks (timers, notices, per-request dispatch,
+/// policy drops), each in a small world whose every outcome is worked out by hand.
+final class PlatformTests: XCTestCase {
+    func ms(_ x: Double) -> SimTime { TestWorld.ms(x) }
+
+    /// FIFO that drops the head of the queue when it can no longer finish by its deadline.
+    struct DropHopeless: ServerPolicy {
+        let service: SimTime
+        func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
+            guard let q = queues.oldestQueue(), let head = queues.head(queue: q) else { return .idle }
+            if now + service > head.deadline { return .drop(requests: [head.slot], reason: .cannotMeetDeadline) }
+            return .run(queue: q, size: 1)
+        }
+    }
+
+    /// Three requests at 0, 1 and 2 ms with 25 ms deadlines on one GPU that takes 10 ms each:
+    /// the first runs 0–10, the second 10–20; at 20 the third (deadline 27) could finish only at
+    /// 30, so it is dropped instead of run late.
+    func testBatchPolicyDropsRequestsThatCanNoLongerMeetTheirDeadline() {
+        let clients = (0..<3).map {
+            TestWorld.client("c\($0)", arrivals: .periodic(fps: 1, jitter: 0, phase: ms(Double($0))), deadlineMs: 25)
+        }
+        let spec = TestWorld.spec(clients: clients, servers: [ServerSpec(name: "s", gpus: 1, policy: DropHopeless(service: ms(10)))],
+                                  models: [TestWorld.model(latencyMs: [1: 10])], durationMs: 100)
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.map(\.outcome), [.completed, .completed, .dropped(.cannotMeetDeadline)])
+        XCTAssertEqual(result.requests.map(\.request.completed), [ms(10), ms(20), -1])
+        XCTAssertEqual(result.summary.run.dropped, 1)
+    }
+
+    /// Windowed batching on a timer (as DeepRT's DisBatcher cuts time into windows): a request
+    /// that finds no window open starts one that closes at the next multiple of 20 ms; at the
+    /// close, everything waiting runs as one batch.
+    struct Windows: ServerPolicy {
+        var open = false
+        var closing = false
+        var notices: PolicyNotices { [.arrivals] }
+        mutating func requestArrived(_ request: QueuedRequest, queue: Int, now: SimTime, effects: inout PolicyEffects) {
+            guard !open else { return }
+            open = true
+            effects.setTimer(token: 7, at: (now / 20_000_000 + 1) * 20_000_000)
+        }
+        mutating func timerFired(token: Int, queues: RequestQueues, now: SimTime, effects: inout PolicyEffects) {
+            closing = true
+        }
+        mutating func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
+            guard closing, let q = queues.oldestQueue() else { return .idle }
+            closing = false
+            open = false
+            return .run(queue: q, size: min(queues.count(queue: q), 4))
+        }
+    }
+
+    func testServerPolicyTimersCutWindows() {
+        let phases = [1.0, 5, 12, 25]
+        let clients = phases.enumerated().map { TestWorld.client("c\($0.offset)", arrivals: .periodic(fps: 1, jitter: 0, phase: ms($0.element))) }
+        let spec = TestWorld.spec(clients: clients, servers: [ServerSpec(name: "s", gpus: 1, policy: Windows())],
+                                  models: [TestWorld.model(latencyMs: [1: 5, 2: 6, 3: 7, 4: 8])], durationMs: 100)
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.batches.map(\.size), [3, 1])
+        XCTAssertEqual(result.batches.map(\.start), [ms(20), ms(40)])
+        XCTAssertEqual(result.batches.map(\.end), [ms(27), ms(45)])
+    }
+
+    /// Backs off after a late result: offloads every frame until a result comes back late, then
+    /// skips frames for 100 ms (a timer), then offloads again.
+    struct BackOff: ClientPolicy {
+        var pausedUntilTimer = false
+        var notices: PolicyNotices { [.results] }
+        func decide(_ view: ClientView) -> [TaskAction] { [pausedUntilTimer ? .skip : .offload] }
+        mutating func resultArrived(_ result: ResultNotice, effects: inout PolicyEffects) {
+            guard !result.metDeadline, !pausedUntilTimer else { return }
+            pausedUntilTimer = true
+            effects.setTimer(token: 1, at: result.arrived + 100_000_000)
+        }
+        mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects) { pausedUntilTimer = false }
+    }
+
+    /// 100 fps against 15 ms of service with a 30 ms deadline: latencies grow 15, 20, 25, 30, 35;
+    /// frame 4's result is late at 75 ms, so frames 8–17 are skipped and offloading resumes at
+    /// 175 ms (frame 18); the queue builds again and frame 22's result is late at 255, after the
+    /// last frame (240).
+    func testClientPolicyHearsResultsAndKeepsTimers() {
+        var c = TestWorld.client("c", arrivals: .periodic(fps: 100, jitter: 0, phase: 0), deadlineMs: 30)
+        c.policy = BackOff()
+        let spec = TestWorld.spec(clients: [c], servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 15])], durationMs: 250)
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.map(\.request.frame), Array(0...7) + Array(18...24))
+        XCTAssertEqual(result.requests.prefix(5).map { $0.request.completed - $0.request.created }, [15, 20, 25, 30, 35].map { ms($0) })
+        XCTAssertEqual(result.requests.filter(\.metDeadline).map(\.request.frame), [0, 1, 2, 3, 18, 19, 20, 21])
+    }
+
+    /// Only GPU 1 runs batches (GPU 0 belongs to someone else's plan): a policy whose answer
+    /// depends on the GPU says so, and the server asks every idle GPU instead of stopping at the
+    /// first that stays idle.
+    struct SecondGPUOnly: ServerPolicy {
+        var answersDependOnGPU: Bool { true }
+        func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
+            guard gpu == 1, let q = queues.oldestQueue() else { return .idle }
+            return .run(queue: q, size: 1)
+        }
+    }
+
+    func testAGPUDependentPolicyIsAskedForEveryIdleGPU() {
+        let clients = (0..<3).map { TestWorld.client("c\($0)", arrivals: .periodic(fps: 10, jitter: 0, phase: ms(Double($0)))) }
+        let spec = TestWorld.spec(clients: clients, servers: [ServerSpec(name: "s", gpus: 2, policy: SecondGPUOnly())],
+                                  models: [TestWorld.model(latencyMs: [1: 5])], durationMs: 300)
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.count, 9)
+        XCTAssertTrue(result.requests.allSatisfy { $0.outcome == .completed && $0.request.gpu == 1 })
+    }
+
+    /// Requests whose deadline is near go to the fast server, others to the slow one: the front
+    /// end sees each request's deadline, model and bytes.
+    struct UrgentToFast: ClusterPolicy {
+        func choose(from candidates: [Int], view: FrontEndView) -> [Int] { [candidates[0]] }
+        func choose(for request: DispatchRequest, from candidates: [Int], view: FrontEndView,
+                    effects: inout PolicyEffects) -> [Int] {
+            [request.deadline - request.now < 50_000_000 ? candidates[1] : candidates[0]]
+        }
+    }
+
+    func testFrontEndChoosesPerRequestSeeingTheDeadline() {
+        func client(_ name: String, deadlineMs: Double, group: Int) -> ClientSpec {
+            ClientSpec(name: name, group: group, arrivals: .periodic(fps: 10, jitter: 0, phase: 0), frameBytes: 1000,
+                       tasks: [TaskSpec(name: "t", model: 0, deadline: ms(deadlineMs), resultBytes: 0)],
+                       uplink: TestWorld.link(), downlink: TestWorld.link())
+        }
+        var spec = TestWorld.spec(clients: [client("urgent", deadlineMs: 30, group: 0), client("relaxed", deadlineMs: 200, group: 1)],
+                                  servers: [ServerSpec(name: "slow", gpus: 1, policy: FIFOPolicy()),
+                                            ServerSpec(name: "fast", gpus: 1, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 5])], durationMs: 1000)
+        spec.sites = [SiteSpec(name: "edge", dispatch: UrgentToFast())]
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.count, 20)
+        for r in result.requests {
+            XCTAssertEqual(r.request.server, r.request.client == 0 ? 1 : 0)
+        }
+    }
+
+    /// A policy that asks for more than is waiting stops the run with a message naming the
+    /// server and the policy; it does not trap.
+    struct Greedy: ServerPolicy {
+        func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
+            guard let q = queues.oldestQueue() else { return .idle }
+            return .run(queue: q, size: 5)
+        }
+    }
+
+    func testAPolicyContractBreachFailsTheRunWithAMessage() {
+        let spec = TestWorld.spec(clients: [TestWorld.client("c", arrivals: .periodic(fps: 10, jitter: 0, phase: 0))],
+                                  servers: [ServerSpec(name: "edge", gpus: 1, policy: Greedy())],
+                                  models: [TestWorld.model(latencyMs: [1: 5])], durationMs: 1000)
+        var sim = World.simulation(spec)
+        _ = sim.run(until: spec.endTime)
+        XCTAssertEqual(sim.model.failure, "server edge: its policy Greedy asked for a batch of 5 with 1 waiting")
+        XCTAssertLessThan(sim.eventsProcessed, 30, "nothing is simulated after the breach but draining the queue")
+    }
+}
