@@ -55,6 +55,8 @@ public struct World: EventHandler, Sendable {
     var nextRequestID: UInt64 = 0
     var nextBatchID: Int64 = 0
     var timers = PolicyTimers()
+    /// Control messages on their way.
+    var messages = Slab<ControlMessage>()
     public internal(set) var recorder: Recorder
     /// Set when a policy breaks its contract; the world then ignores further events and the
     /// runner fails the run with this message.

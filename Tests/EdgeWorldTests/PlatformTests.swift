@@ -162,4 +162,63 @@ final class PlatformTests: XCTestCase {
         XCTAssertEqual(sim.model.failure, "server edge: its policy Greedy asked for a batch of 5 with 1 waiting")
         XCTAssertLessThan(sim.eventsProcessed, 30, "nothing is simulated after the breach but draining the queue")
     }
+
+    /// The server gives each client an offloading schedule (every k-th frame at a phase) the
+    /// first time it hears from it, as a 100-byte control message over the real downlink.
+    struct Schedule: Sendable { let interval: Int64; let phase: Int64 }
+
+    struct AssignSchedules: ServerPolicy {
+        var known: [Int32] = []
+        var notices: PolicyNotices { [.arrivals] }
+        func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
+            guard let q = queues.oldestQueue() else { return .idle }
+            return .run(queue: q, size: 1)
+        }
+        mutating func requestArrived(_ request: QueuedRequest, queue: Int, now: SimTime, effects: inout PolicyEffects) {
+            guard !known.contains(request.client) else { return }
+            known.append(request.client)
+            effects.send(to: .client(Int(request.client)), bytes: 100,
+                         payload: Schedule(interval: 2, phase: Int64(known.count - 1)))
+        }
+    }
+
+    struct FollowSchedule: ClientPolicy {
+        var schedule: Schedule?
+        var received: SimTime = -1
+        func decide(_ view: ClientView) -> [TaskAction] {
+            guard let s = schedule else { return [.offload] }
+            return [view.frame % s.interval == s.phase ? .offload : .skip]
+        }
+        mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects) {
+            schedule = message.payload as? Schedule
+            received = now
+        }
+    }
+
+    /// 30 fps clients (frames every 33.3 ms; the second 5 ms later), 10 ms each way. The server
+    /// hears client 0 at 10 ms and client 1 at 15 ms; their schedules land at 20 and 25 ms, before
+    /// their second frames: client 0 then offloads even frames, client 1 odd ones. With a 50 ms
+    /// downlink delay the schedules land at 60 and 65 ms, after the second frames.
+    func testServerSendsSchedulesThatClientsFollow() {
+        func world(downDelayMs: Double) -> TestWorld.Result {
+            let clients = (0..<2).map { i -> ClientSpec in
+                var c = TestWorld.client("c\(i)", arrivals: .periodic(fps: 30, jitter: 0, phase: ms(Double(i) * 5)),
+                                         uplink: TestWorld.link(delayMs: 10), downlink: TestWorld.link(delayMs: downDelayMs))
+                c.policy = FollowSchedule()
+                return c
+            }
+            let spec = TestWorld.spec(clients: clients, servers: [ServerSpec(name: "s", gpus: 2, policy: AssignSchedules())],
+                                      models: [TestWorld.model(latencyMs: [1: 1])], durationMs: 300)
+            return TestWorld.run(spec)
+        }
+        func frames(_ r: TestWorld.Result, client: Int32) -> [Int64] {
+            r.requests.filter { $0.request.client == client }.map(\.request.frame)
+        }
+        let fast = world(downDelayMs: 10)
+        XCTAssertEqual(frames(fast, client: 0), [0, 2, 4, 6, 8])
+        XCTAssertEqual(frames(fast, client: 1), [0, 1, 3, 5, 7])
+        let slow = world(downDelayMs: 50)
+        XCTAssertEqual(frames(slow, client: 0), [0, 1, 2, 4, 6, 8], "the schedule lands after the second frame")
+        XCTAssertEqual(frames(slow, client: 1), [0, 1, 3, 5, 7])
+    }
 }

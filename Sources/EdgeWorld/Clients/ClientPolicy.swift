@@ -55,6 +55,8 @@ public protocol ClientPolicy: Sendable {
     mutating func resultArrived(_ result: ResultNotice, effects: inout PolicyEffects)
     /// A timer this policy set fired.
     mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects)
+    /// A control message for this client arrived (a schedule, an admission reply).
+    mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects)
     /// The notices it implements (`.results`); none by default.
     var notices: PolicyNotices { get }
 }
@@ -63,6 +65,7 @@ extension ClientPolicy {
     public mutating func decide(_ view: ClientView, effects: inout PolicyEffects) -> [TaskAction] { decide(view) }
     public mutating func resultArrived(_ result: ResultNotice, effects: inout PolicyEffects) {}
     public mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects) {}
+    public mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects) {}
     public var notices: PolicyNotices { [] }
 }
 

@@ -33,6 +33,7 @@ public protocol ClusterPolicy: Sendable {
     mutating func choose(for request: DispatchRequest, from candidates: [Int], view: FrontEndView,
                          effects: inout PolicyEffects) -> [Int]
     mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects)
+    mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects)
 }
 
 extension ClusterPolicy {
@@ -41,6 +42,7 @@ extension ClusterPolicy {
         choose(from: candidates, view: view)
     }
     public mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects) {}
+    public mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects) {}
 }
 
 /// Each request to the next candidate in turn (the default).

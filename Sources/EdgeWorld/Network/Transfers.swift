@@ -12,11 +12,14 @@ enum TransferPayload: Sendable {
     case result(Int32)
     /// A client's service state, to the site it moves to.
     case migration(client: Int32, site: Int32)
+    /// A control message between policies (a slot of `World.messages`).
+    case control(Int32)
 }
 
 /// Names a path by its ends, so that the links of a path are worked out once.
 struct PathKey: Hashable, Sendable {
-    enum Kind: UInt8, Sendable { case clientToSite, clientToServer, serverToClient, serverToSite, serverToServer, siteToSite }
+    enum Kind: UInt8, Sendable { case clientToSite, clientToServer, serverToClient, serverToSite, serverToServer, siteToSite,
+                                   siteToServer, siteToClient }
     var kind: Kind
     var a: Int32
     var b: Int32
@@ -70,7 +73,7 @@ extension World {
             for s in slots where requests[s].sent < 0 { requests[s].sent = start }
         case .activation(let s), .dispatched(let s):
             if requests[s].sent < 0 { requests[s].sent = start }
-        case .result, .migration:
+        case .result, .migration, .control:
             break
         }
     }
@@ -87,6 +90,8 @@ extension World {
             resultDelivered(request: s, scheduler: &scheduler)
         case .migration(let c, let site):
             migrationArrived(client: c, site: site)
+        case .control(let slot):
+            messageArrived(slot: slot, scheduler: &scheduler)
         }
     }
 

@@ -1,15 +1,36 @@
 import SimKernel
 
-/// What a policy asks the world to do besides its answer: set and cancel its own timers.
+/// An entity that can send or receive a control message.
+public enum Endpoint: Sendable, Equatable, Hashable {
+    case client(Int)
+    case server(Int)
+    /// A site's front end (its dispatch policy).
+    case frontEnd(site: Int)
+}
+
+/// A control message between policies (an admission reply, a schedule, a load report). It
+/// crosses the real links between its ends, as `bytes` on the wire, so it arrives late when the
+/// network is slow. The payload is whatever the two policies agree on; the receiver casts it.
+public struct ControlMessage: Sendable {
+    public let from: Endpoint
+    public let to: Endpoint
+    public let bytes: Int
+    public let sentAt: SimTime
+    public let payload: any Sendable
+}
+
+/// What a policy asks the world to do besides its answer: set and cancel its own timers, send
+/// control messages.
 ///
 /// A policy is a value inside the world; it never holds a reference to the world or the kernel.
 /// Each callback receives an empty `PolicyEffects`, the policy records requests in it, and the
 /// world carries them out after the callback returns, in the order they were made. Timers are
 /// named by a token the policy chooses; setting a token that is pending moves it.
 public struct PolicyEffects: Sendable {
-    enum Action: Sendable, Equatable {
+    enum Action: Sendable {
         case set(token: Int, at: SimTime)
         case cancel(token: Int)
+        case send(to: Endpoint, bytes: Int, payload: any Sendable)
     }
     var actions: [Action] = []
 
@@ -20,6 +41,12 @@ public struct PolicyEffects: Sendable {
 
     /// Cancels the pending timer `token`, if any.
     public mutating func cancelTimer(token: Int) { actions.append(.cancel(token: token)) }
+
+    /// Sends a control message of `bytes` bytes to `to`; its policy's `messageArrived` is called
+    /// when the last byte is there.
+    public mutating func send(to: Endpoint, bytes: Int, payload: any Sendable) {
+        actions.append(.send(to: to, bytes: bytes, payload: payload))
+    }
 
     public var isEmpty: Bool { actions.isEmpty }
 }
@@ -43,6 +70,14 @@ enum PolicyOwner: Sendable, Equatable, Hashable {
     case client(Int32)
     case server(Int32)
     case frontEnd(Int32)
+
+    var endpoint: Endpoint {
+        switch self {
+        case .client(let c): .client(Int(c))
+        case .server(let s): .server(Int(s))
+        case .frontEnd(let x): .frontEnd(site: Int(x))
+        }
+    }
 }
 
 /// Pending policy timers, one slab for all policies: an event carries only the slot, so adding a
@@ -85,7 +120,68 @@ extension World {
                 if let old = timers.pending(owner, token: token) {
                     if let e = timers.remove(old).event { scheduler.cancel(e) }
                 }
+            case .send(let to, let bytes, let payload):
+                let message = ControlMessage(from: owner.endpoint, to: to, bytes: max(0, bytes), sentAt: scheduler.now, payload: payload)
+                guard let path = controlPath(from: message.from, to: to) else {
+                    return policyError("\(message.from): its policy sent a message to \(to), which it cannot reach")
+                }
+                let slot = messages.insert(message)
+                send(.control(slot), bytes: message.bytes, path: path, now: scheduler.now, scheduler: &scheduler)
             }
+        }
+    }
+
+    /// A control message reached its destination: that entity's policy is called back.
+    mutating func messageArrived(slot: Int32, scheduler: inout Scheduler<WorldEvent>) {
+        let message = messages.remove(slot)
+        let now = scheduler.now
+        var effects = PolicyEffects()
+        let owner: PolicyOwner
+        switch message.to {
+        case .client(let c):
+            owner = .client(Int32(c))
+            clients[c].policy.messageArrived(message, now: now, effects: &effects)
+        case .server(let s):
+            owner = .server(Int32(s))
+            servers[s].policy.messageArrived(message, queues: servers[s].queues, now: now, effects: &effects)
+        case .frontEnd(let x):
+            owner = .frontEnd(Int32(x))
+            frontEnds[x].messageArrived(message, now: now, effects: &effects)
+        }
+        if !effects.isEmpty { apply(effects, owner: owner, scheduler: &scheduler) }
+        if case .server(let s) = message.to { dispatch(server: s, scheduler: &scheduler) }
+    }
+
+    /// The links a control message crosses, or nil where the two cannot talk (a client to
+    /// another client, an index out of range).
+    mutating func controlPath(from a: Endpoint, to b: Endpoint) -> Int32? {
+        func valid(_ e: Endpoint) -> Bool {
+            switch e {
+            case .client(let c): clients.indices.contains(c)
+            case .server(let s): servers.indices.contains(s)
+            case .frontEnd(let x): spec.sites.indices.contains(x)
+            }
+        }
+        guard valid(a), valid(b) else { return nil }
+        switch (a, b) {
+        case (.client(let c), .server(let v)): return pathFromClient(c, to: .server(v))
+        case (.client(let c), .frontEnd(let x)): return pathFromClient(c, to: .site(x))
+        case (.server(let v), .client(let c)): return pathToClient(c, fromServer: v)
+        case (.server(let v), .server(let w)): return pathFromServer(v, to: .server(w))
+        case (.server(let v), .frontEnd(let x)): return pathFromServer(v, to: .site(x))
+        case (.frontEnd(let x), .server(let v)):
+            return path(PathKey(kind: .siteToServer, a: Int32(x), b: Int32(v), attached: -1)) { world in
+                world.linksBetweenSites(x, world.spec.servers[v].site) + (world.serverLinks[v].nicIn.map { [$0] } ?? [])
+            }
+        case (.frontEnd(let x), .client(let c)):
+            let attached = clients[c].attachedSite
+            return path(PathKey(kind: .siteToClient, a: Int32(x), b: Int32(c), attached: Int32(attached))) { world in
+                var links = world.linksBetweenSites(x, attached)
+                if let ap = world.siteLinks[attached].accessPointDown { links.append(ap) }
+                return links + [world.clients[c].downlink]
+            }
+        case (.frontEnd(let x), .frontEnd(let y)): return pathBetweenSites(x, y)
+        case (.client, .client): return nil
         }
     }
 

@@ -42,6 +42,8 @@ public protocol ServerPolicy: Sendable {
     mutating func batchFinished(_ batch: BatchNotice, effects: inout PolicyEffects)
     /// A timer this policy set fired; idle GPUs are offered work right after.
     mutating func timerFired(token: Int, queues: RequestQueues, now: SimTime, effects: inout PolicyEffects)
+    /// A control message for this server arrived; idle GPUs are offered work right after.
+    mutating func messageArrived(_ message: ControlMessage, queues: RequestQueues, now: SimTime, effects: inout PolicyEffects)
     /// Whether `nextBatch` may answer differently for different GPUs (GPUs of other speeds or
     /// shares, per-GPU plans). When false (the default), the server stops asking at the first
     /// idle GPU told to wait or stay idle, since every other idle GPU would be told the same.
@@ -58,6 +60,7 @@ extension ServerPolicy {
     public mutating func batchStarted(_ batch: BatchNotice, effects: inout PolicyEffects) {}
     public mutating func batchFinished(_ batch: BatchNotice, effects: inout PolicyEffects) {}
     public mutating func timerFired(token: Int, queues: RequestQueues, now: SimTime, effects: inout PolicyEffects) {}
+    public mutating func messageArrived(_ message: ControlMessage, queues: RequestQueues, now: SimTime, effects: inout PolicyEffects) {}
     public var answersDependOnGPU: Bool { false }
     public var notices: PolicyNotices { [] }
 }
