@@ -57,6 +57,7 @@ public struct World: EventHandler, Sendable {
     var timers = PolicyTimers()
     /// Control messages on their way.
     var messages = Slab<ControlMessage>()
+    var controlPlane: (any ControlPlane)?
     public internal(set) var recorder: Recorder
     /// Set when a policy breaks its contract; the world then ignores further events and the
     /// runner fails the run with this message.
@@ -90,11 +91,13 @@ public struct World: EventHandler, Sendable {
         frontEnds = spec.sites.map(\.dispatch)
         outstanding = Array(repeating: 0, count: spec.servers.count)
         recorder = Recorder(spec: spec, links: links)
+        controlPlane = spec.controlPlane
     }
 
     /// A simulation of `spec` with every client's first frame and first move scheduled.
     public static func simulation(_ spec: WorldSpec) -> Simulation<World> {
         var sim = Simulation(model: World(spec: spec))
+        sim.model.startControlPlane(scheduler: &sim.scheduler)
         for c in spec.clients.indices {
             sim.model.scheduleNextFrame(client: Int32(c), after: nil, scheduler: &sim.scheduler)
             sim.model.scheduleNextHandover(client: Int32(c), scheduler: &sim.scheduler)

@@ -22,6 +22,9 @@ public struct WorldSpec: Sendable {
     public var clientGroups: [String]
     /// Where each server's latencies come from, for the record of the run.
     public var latencySources: [LatencySource] = []
+    /// The cluster-wide planner, if any, and the site it runs at (its messages leave from there).
+    public var controlPlane: (any ControlPlane)?
+    public var controlSite = 0
 
     public init(name: String, seed: UInt64, duration: SimTime, warmup: SimTime = 0, drain: SimTime, detail: DetailLevel,
                 models: [ModelSpec], sites: [SiteSpec] = [SiteSpec(name: "edge")], servers: [ServerSpec],

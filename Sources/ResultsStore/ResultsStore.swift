@@ -131,6 +131,7 @@ public final class ResultsStore {
             try writeRequests(outbox.requests, run: run, spec: spec)
             try writeBatches(outbox.batches, run: run, spec: spec)
             try writeFrames(outbox.frames, run: run, spec: spec)
+            try writePlans(outbox.plans, run: run)
         }
     }
 
@@ -283,6 +284,19 @@ public final class ResultsStore {
             s.bind(7, f.accuracy)
             s.bind(8, f.source.rawValue)
             s.bind(9, f.time >= spec.warmup && f.time < spec.duration ? 1 : 0)
+            try s.run()
+        }
+    }
+
+    private func writePlans(_ rows: [PlanRecord], run: Int64) throws(SQLiteError) {
+        guard !rows.isEmpty else { return }
+        let s = try db.prepare("INSERT INTO plans (run_id, time_ns, plan, objective, solve_s) VALUES (?,?,?,?,?)")
+        for p in rows {
+            s.bind(1, run)
+            s.bind(2, p.time)
+            s.bind(3, p.json)
+            s.bind(4, p.objective)
+            s.bind(5, p.solveSeconds)
             try s.run()
         }
     }

@@ -19,6 +19,7 @@ enum Schema {
         ("requests", "run_id, request_id"),
         ("frames", "run_id, rowid"),
         ("batches", "run_id, batch_id"),
+        ("plans", "run_id, rowid"),
     ]
 
     static let sql = """
@@ -166,6 +167,15 @@ enum Schema {
             service_ns INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS batches_by_run ON batches (run_id, batch_id);
+
+        CREATE TABLE IF NOT EXISTS plans (
+            run_id    INTEGER NOT NULL REFERENCES runs (run_id),
+            time_ns   INTEGER NOT NULL,
+            plan      TEXT NOT NULL,
+            objective REAL,
+            solve_s   REAL
+        );
+        CREATE INDEX IF NOT EXISTS plans_by_run ON plans (run_id);
 
         CREATE TABLE IF NOT EXISTS summary (
             run_id             INTEGER NOT NULL REFERENCES runs (run_id),

@@ -221,4 +221,63 @@ final class PlatformTests: XCTestCase {
         XCTAssertEqual(frames(slow, client: 0), [0, 1, 2, 4, 6, 8], "the schedule lands after the second frame")
         XCTAssertEqual(frames(slow, client: 1), [0, 1, 3, 5, 7])
     }
+
+    /// A periodic re-planner: at time 0 and every 100 ms it routes every client's task to
+    /// server (k mod 2) and records the plan.
+    struct Alternate: ControlPlane {
+        var k = 0
+        mutating func start(_ view: ClusterView, actions: inout ControlActions) { plan(view, &actions) }
+        mutating func timerFired(token: Int, view: ClusterView, actions: inout ControlActions) { plan(view, &actions) }
+        mutating func plan(_ view: ClusterView, _ actions: inout ControlActions) {
+            let server = k % 2
+            for c in view.spec.clients.indices {
+                actions.setRoute(client: c, task: 0, route: Route([Stage(.server(server))]))
+            }
+            actions.record(plan: "{\"server\": \(server)}", objective: Double(k), at: view.now)
+            k += 1
+            let next = view.now + 100_000_000
+            if next < view.spec.duration { actions.effects.setTimer(token: 0, at: next) }
+        }
+    }
+
+    /// 50 fps for 450 ms: frames at 0, 20 … 440 ms; those captured in [0, 100) and [200, 300)
+    /// go to server 0, the others to server 1; five plans, at 0, 100, 200, 300, 400 ms.
+    func testAPeriodicReplannerRoutesAndRecordsPlans() {
+        var spec = TestWorld.spec(clients: [TestWorld.client("c", arrivals: .periodic(fps: 50, jitter: 0, phase: 0))],
+                                  servers: [ServerSpec(name: "a", gpus: 1, policy: FIFOPolicy()),
+                                            ServerSpec(name: "b", gpus: 1, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 5])], durationMs: 450)
+        spec.controlPlane = Alternate()
+        var sim = World.simulation(spec)
+        var requests: [RequestRecord] = []
+        var plans: [PlanRecord] = []
+        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget {}
+        _ = sim.model.finish(at: sim.now)
+        let out = sim.model.takeOutbox()
+        requests = out.requests.sorted { $0.request.id < $1.request.id }
+        plans = out.plans
+        XCTAssertEqual(requests.count, 23)
+        for r in requests {
+            XCTAssertEqual(Int(r.request.server), Int(r.request.created / 100_000_000) % 2, "frame at \(r.request.created)")
+        }
+        XCTAssertEqual(plans.map(\.time), [0, 100, 200, 300, 400].map { ms($0) })
+        XCTAssertEqual(plans.map(\.json), (0..<5).map { "{\"server\": \($0 % 2)}" })
+        XCTAssertEqual(plans.map(\.objective), [0, 1, 2, 3, 4])
+    }
+
+    /// A route the world cannot run is a policy error, not a trap.
+    struct BadRoute: ControlPlane {
+        mutating func start(_ view: ClusterView, actions: inout ControlActions) {
+            actions.setRoute(client: 0, task: 0, route: Route([Stage(.server(7))]))
+        }
+    }
+
+    func testAControlPlaneRouteToNowhereFailsTheRun() {
+        var spec = TestWorld.spec(clients: [TestWorld.client("c", arrivals: .periodic(fps: 50, jitter: 0, phase: 0))],
+                                  servers: [ServerSpec(name: "a", gpus: 1, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 5])], durationMs: 100)
+        spec.controlPlane = BadRoute()
+        let sim = World.simulation(spec)
+        XCTAssertEqual(sim.model.failure, "control plane: route for client c task 0: no server 7")
+    }
 }

@@ -147,6 +147,8 @@ struct ClientState: Sendable {
     let motion: MotionTrace?
     /// Route id of each task's request from each serving site (-1 until first needed).
     var routeCache: [[Int32]]
+    /// Per task: the route the control plane set (-1: none, the task's split policy decides).
+    var routeOverride: [Int32]
     var policy: any ClientPolicy
     /// `policy.notices`, read once: the hot path tests a stored bit, not a protocol witness.
     let notices: PolicyNotices
@@ -191,6 +193,7 @@ struct ClientState: Sendable {
         maxOffloadsInFlight = spec.maxOffloadsInFlight
         motion = spec.motion
         routeCache = Array(repeating: Array(repeating: -1, count: sites), count: spec.tasks.count)
+        routeOverride = Array(repeating: -1, count: spec.tasks.count)
         policy = spec.policy
         notices = spec.policy.notices
         self.uplink = uplink

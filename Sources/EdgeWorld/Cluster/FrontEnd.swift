@@ -13,6 +13,10 @@ extension World {
         var request = Request(id: nextRequestID, client: Int32(c), task: Int32(t), model: clients[c].tasks[t].model,
                               frame: frame, created: now, deadline: now + clients[c].tasks[t].deadline)
         nextRequestID += 1
+        if clients[c].routeOverride[t] >= 0 {
+            request.route = clients[c].routeOverride[t]
+            return requests.insert(request)
+        }
         let site = clients[c].servingSite
         if clients[c].routeCache[t][site] < 0 {
             clients[c].routeCache[t][site] = internRoute(spec.clients[c].tasks[t].split.route(servingSite: site, cloud: spec.cloud))

@@ -6,6 +6,8 @@ public enum Endpoint: Sendable, Equatable, Hashable {
     case server(Int)
     /// A site's front end (its dispatch policy).
     case frontEnd(site: Int)
+    /// The cluster's control plane, which sits at `WorldSpec.controlSite`.
+    case controlPlane
 }
 
 /// A control message between policies (an admission reply, a schedule, a load report). It
@@ -70,12 +72,14 @@ enum PolicyOwner: Sendable, Equatable, Hashable {
     case client(Int32)
     case server(Int32)
     case frontEnd(Int32)
+    case controlPlane
 
     var endpoint: Endpoint {
         switch self {
         case .client(let c): .client(Int(c))
         case .server(let s): .server(Int(s))
         case .frontEnd(let x): .frontEnd(site: Int(x))
+        case .controlPlane: .controlPlane
         }
     }
 }
@@ -147,6 +151,8 @@ extension World {
         case .frontEnd(let x):
             owner = .frontEnd(Int32(x))
             frontEnds[x].messageArrived(message, now: now, effects: &effects)
+        case .controlPlane:
+            return controlMessage(message, scheduler: &scheduler)
         }
         if !effects.isEmpty { apply(effects, owner: owner, scheduler: &scheduler) }
         if case .server(let s) = message.to { dispatch(server: s, scheduler: &scheduler) }
@@ -160,10 +166,16 @@ extension World {
             case .client(let c): clients.indices.contains(c)
             case .server(let s): servers.indices.contains(s)
             case .frontEnd(let x): spec.sites.indices.contains(x)
+            case .controlPlane: controlPlane != nil && spec.sites.indices.contains(spec.controlSite)
             }
         }
         guard valid(a), valid(b) else { return nil }
+        // The control plane talks from its site, like that site's front end.
+        let home = Endpoint.frontEnd(site: spec.controlSite)
         switch (a, b) {
+        case (.controlPlane, .controlPlane): return pathBetweenSites(spec.controlSite, spec.controlSite)
+        case (.controlPlane, _): return controlPath(from: home, to: b)
+        case (_, .controlPlane): return controlPath(from: a, to: home)
         case (.client(let c), .server(let v)): return pathFromClient(c, to: .server(v))
         case (.client(let c), .frontEnd(let x)): return pathFromClient(c, to: .site(x))
         case (.server(let v), .client(let c)): return pathToClient(c, fromServer: v)
@@ -197,6 +209,8 @@ extension World {
             servers[Int(s)].policy.timerFired(token: timer.token, queues: servers[Int(s)].queues, now: now, effects: &effects)
         case .frontEnd(let x):
             frontEnds[Int(x)].timerFired(token: timer.token, now: now, effects: &effects)
+        case .controlPlane:
+            return controlTimer(token: timer.token, scheduler: &scheduler)
         }
         if !effects.isEmpty { apply(effects, owner: timer.owner, scheduler: &scheduler) }
         if case .server(let s) = timer.owner { dispatch(server: Int(s), scheduler: &scheduler) }

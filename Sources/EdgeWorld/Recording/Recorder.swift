@@ -93,6 +93,8 @@ public struct Recorder: Sendable {
         byClient[c].add(frame: record)
     }
 
+    mutating func plan(_ record: PlanRecord) { outbox.plans.append(record) }
+
     mutating func batch(_ record: BatchRecord) {
         if detail == .requests { outbox.batches.append(record) }
         busy(server: Int(record.server), gpu: Int(record.gpu), from: record.start, to: record.end)

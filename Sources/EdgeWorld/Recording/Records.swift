@@ -42,14 +42,17 @@ public struct Outbox: Sendable {
     public var requests: [RequestRecord] = []
     public var batches: [BatchRecord] = []
     public var frames: [FrameRecord] = []
+    /// Plans the control plane recorded (every detail level: plans are few).
+    public var plans: [PlanRecord] = []
 
-    public var isEmpty: Bool { requests.isEmpty && batches.isEmpty && frames.isEmpty }
+    public var isEmpty: Bool { requests.isEmpty && batches.isEmpty && frames.isEmpty && plans.isEmpty }
 
     public mutating func take() -> Outbox {
         defer {
             requests.removeAll(keepingCapacity: true)
             batches.removeAll(keepingCapacity: true)
             frames.removeAll(keepingCapacity: true)
+            plans.removeAll(keepingCapacity: true)
         }
         return self
     }
