@@ -12,6 +12,9 @@ public enum WorldEvent: Sendable {
     case handover(client: Int32)
     /// A timer a policy set (`PolicyEffects.setTimer`); the slot names the policy and token.
     case policyTimer(slot: Int32)
+    /// A client's session starts (it asks to be admitted) or ends.
+    case sessionStart(client: Int32)
+    case sessionEnd(client: Int32)
 }
 
 /// Link indices of a site's access point and wide-area link.
@@ -58,6 +61,9 @@ public struct World: EventHandler, Sendable {
     /// Control messages on their way.
     var messages = Slab<ControlMessage>()
     var controlPlane: (any ControlPlane)?
+    /// Each site's admission control, and each client's session (meaningful where it has one).
+    var admission: [any AdmissionPolicy]
+    var sessions: [SessionState]
     public internal(set) var recorder: Recorder
     /// Set when a policy breaks its contract; the world then ignores further events and the
     /// runner fails the run with this message.
@@ -82,13 +88,16 @@ public struct World: EventHandler, Sendable {
         let links = World.linkSpecs(spec)
         precondition(links.count == Int(next))
         self.links = links.map { LinkState(spec: $0, seed: spec.seed) }
-        clients = zip(spec.clients, clientLinks).map { ClientState(spec: $0, seed: spec.seed, uplink: $1.0, downlink: $1.1, sites: spec.sites.count, servers: spec.servers.count) }
+        clients = zip(spec.clients, clientLinks).map { ClientState(spec: $0, seed: spec.seed, uplink: $1.0, downlink: $1.1, sites: spec.sites.count,
+                                                                  servers: spec.servers.count, duration: spec.duration) }
         servers = spec.servers.enumerated().map { ServerState(spec: $1, index: $0, world: spec) }
         let servers = self.servers
         siteCandidates = spec.sites.indices.map { x in
             spec.models.indices.map { m in spec.servers.indices.filter { spec.servers[$0].site == x && servers[$0].hosts(m) } }
         }
         frontEnds = spec.sites.map(\.dispatch)
+        admission = spec.sites.map(\.admission)
+        sessions = Array(repeating: SessionState(), count: spec.clients.count)
         outstanding = Array(repeating: 0, count: spec.servers.count)
         recorder = Recorder(spec: spec, links: links)
         controlPlane = spec.controlPlane
@@ -99,6 +108,12 @@ public struct World: EventHandler, Sendable {
         var sim = Simulation(model: World(spec: spec))
         sim.model.startControlPlane(scheduler: &sim.scheduler)
         for c in spec.clients.indices {
+            if let session = spec.clients[c].session {
+                // The client captures only once admitted; its moves are scheduled as usual.
+                if session.start < spec.duration { sim.scheduler.schedule(.sessionStart(client: Int32(c)), at: session.start) }
+                sim.model.scheduleNextHandover(client: Int32(c), scheduler: &sim.scheduler)
+                continue
+            }
             sim.model.scheduleNextFrame(client: Int32(c), after: nil, scheduler: &sim.scheduler)
             sim.model.scheduleNextHandover(client: Int32(c), scheduler: &sim.scheduler)
         }
@@ -115,6 +130,8 @@ public struct World: EventHandler, Sendable {
         case .deviceDone(let c): deviceDone(client: c, scheduler: &scheduler)
         case .handover(let c): handover(client: c, scheduler: &scheduler)
         case .policyTimer(let slot): policyTimer(slot: slot, scheduler: &scheduler)
+        case .sessionStart(let c): sessionStart(client: c, scheduler: &scheduler)
+        case .sessionEnd(let c): sessionEnd(client: c, scheduler: &scheduler)
         }
     }
 
@@ -134,6 +151,8 @@ public struct World: EventHandler, Sendable {
                 recorder.busy(server: s, gpu: g, from: servers[s].gpus[g].started, to: now)
             }
         }
-        return RunSummary(spec: spec, recorder: recorder, measuredUntil: interrupted ? now : spec.duration)
+        var summary = RunSummary(spec: spec, recorder: recorder, measuredUntil: interrupted ? now : spec.duration)
+        summary.sessions = sessionRows()
+        return summary
     }
 }

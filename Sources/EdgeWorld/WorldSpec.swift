@@ -123,6 +123,8 @@ public struct SiteSpec: Sendable {
     public var isCloud: Bool
     /// How the front end picks a server for a request.
     public var dispatch: any ClusterPolicy
+    /// Whether the front end admits a client's session (clients with a `session` ask).
+    public var admission: any AdmissionPolicy = AdmitAll()
     /// The shared wireless access point of clients attached here (nil: none modelled).
     public var accessPointUp: LinkSpec?
     public var accessPointDown: LinkSpec?

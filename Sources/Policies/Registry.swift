@@ -169,6 +169,24 @@ public enum ClusterPolicies {
         defaultName: "round_robin")
 }
 
+// MARK: Admission
+
+public enum AdmissionPolicies {
+    public static let registry = PolicyRegistry<any AdmissionPolicy, Void>(
+        kind: "admission policy",
+        entries: [
+            PolicyEntry(name: "admit_all", summary: "every session is admitted",
+                        parameters: [], make: { _, _ in AdmitAll() }),
+            PolicyEntry(name: "max_sessions",
+                        summary: "admit while fewer than `limit` admitted sessions have not ended; reject the rest",
+                        parameters: [("limit", "most sessions admitted at once (at least 0)")],
+                        make: { object, _ throws(ConfigError) in
+                            MaxSessionsAdmission(limit: try object.required("limit").nonNegativeInt())
+                        }),
+        ],
+        defaultName: "admit_all")
+}
+
 // MARK: Split
 
 /// What a split policy's factory may look at: the places a task's model can run.

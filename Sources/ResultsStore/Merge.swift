@@ -21,7 +21,7 @@ extension ResultsStore {
     }
 
     /// Tables whose rows belong to a run, copied with the run id remapped.
-    static let perRunTables = ["latency_sources", "requests", "frames", "batches", "plans", "summary", "gpus", "links", "clients"]
+    static let perRunTables = ["latency_sources", "requests", "frames", "batches", "plans", "sessions", "summary", "gpus", "links", "clients"]
 
     /// Copies every run of `source` that this database does not have yet, with new run ids and
     /// all of its rows, in one transaction: the target ends with all of it or none of it.

@@ -394,6 +394,22 @@ public final class ResultsStore {
             l.bind(8, row.meanMbps)
             try l.run()
         }
+        let sessions = try db.prepare("""
+            INSERT INTO sessions (run_id, client, client_group, site, requested_ns, replied_ns, admitted, reason, ended_ns)
+            VALUES (?,?,?,?,?,?,?,?,?)
+            """)
+        for row in summary.sessions {
+            sessions.bind(1, run)
+            sessions.bind(2, row.client)
+            sessions.bind(3, row.group)
+            sessions.bind(4, row.site)
+            sessions.bind(5, row.requested >= 0 ? row.requested : nil)
+            sessions.bind(6, row.replied >= 0 ? row.replied : nil)
+            sessions.bind(7, Int64(row.admitted ? 1 : 0))
+            sessions.bind(8, row.reason)
+            sessions.bind(9, row.ended >= 0 ? row.ended : nil)
+            try sessions.run()
+        }
         let c = try db.prepare("""
             INSERT INTO clients (run_id, client, client_group, frames, offloads, local_runs, requests, met_deadline,
                 deadline_miss_rate, latency_mean_ms, accuracy_mean, handovers, migrations) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)

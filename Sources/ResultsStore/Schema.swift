@@ -20,6 +20,7 @@ enum Schema {
         ("frames", "run_id, rowid"),
         ("batches", "run_id, batch_id"),
         ("plans", "run_id, rowid"),
+        ("sessions", "run_id, rowid"),
     ]
 
     static let sql = """
@@ -176,6 +177,19 @@ enum Schema {
             solve_s   REAL
         );
         CREATE INDEX IF NOT EXISTS plans_by_run ON plans (run_id);
+
+        CREATE TABLE IF NOT EXISTS sessions (
+            run_id       INTEGER NOT NULL REFERENCES runs (run_id),
+            client       TEXT NOT NULL,
+            client_group TEXT NOT NULL,
+            site         TEXT NOT NULL,
+            requested_ns INTEGER,
+            replied_ns   INTEGER,
+            admitted     INTEGER NOT NULL,
+            reason       TEXT,
+            ended_ns     INTEGER
+        );
+        CREATE INDEX IF NOT EXISTS sessions_by_run ON sessions (run_id);
 
         CREATE TABLE IF NOT EXISTS summary (
             run_id             INTEGER NOT NULL REFERENCES runs (run_id),

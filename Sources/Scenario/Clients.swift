@@ -59,6 +59,7 @@ extension ScenarioReader {
             if mo.has("file") { motionFile = try motionTrace(fromFile: mo, fps: fps) } else { motionNode = mo }
         }
 
+        let sessions = try self.sessions(o.optional("session"), count: count, group: name)
         var clients: [ClientSpec] = []
         for i in 0..<count {
             let clientName = count == 1 ? name : "\(name)-\(i)"
@@ -74,8 +75,32 @@ extension ScenarioReader {
             clients.append(ClientSpec(name: clientName, group: index, arrivals: arrivals, frameBytes: frameBytes, tasks: tasks,
                                       uplink: up, downlink: down, site: site, mobility: mobility, migration: migration,
                                       maxOffloadsInFlight: maxInFlight, policy: policy, motion: motion))
+            clients[clients.count - 1].session = sessions?[i]
         }
         return ClientGroup(name: name, clients: clients)
+    }
+
+    /// The group's sessions: each client asks to be admitted at `start_s`, or, with
+    /// `arrival_rate_per_s`, client i at the i-th arrival of a Poisson process from `start_s`;
+    /// each leaves at `end_s`, or after an exponential stay of mean `duration_s`. Drawn from the
+    /// stream `client-group/<name>/sessions` of the run's seed.
+    func sessions(_ node: ConfigNode?, count: Int, group: String) throws(ConfigError) -> [SessionSpec]? {
+        guard let node else { return nil }
+        let o = try node.object(keys: ScenarioFormat.sessionKeys)
+        let start = try o.optional("start_s")?.nonNegativeDouble() ?? 0
+        let end = try o.optional("end_s")?.positiveDouble()
+        if let end, end <= start { throw try o.required("end_s").error("must be after start_s (\(Suggestion.format(start)))") }
+        let rate = try o.optional("arrival_rate_per_s")?.positiveDouble()
+        let stay = try o.optional("duration_s")?.positiveDouble()
+        if stay != nil, end != nil { throw try o.required("duration_s").error("give either end_s or duration_s, not both") }
+        let bytes = try o.optional("request_bytes")?.nonNegativeInt() ?? 200
+        var rng = RandomStream(seed: seed, name: "client-group/\(group)/sessions")
+        var t = start
+        return (0..<count).map { _ in
+            if let rate { t += -log(rng.nextUnitOpenAtZero()) / rate }
+            let leave = stay.map { t + -log(rng.nextUnitOpenAtZero()) * $0 } ?? end
+            return SessionSpec(start: Time.seconds(t), end: leave.map { Time.seconds($0) }, requestBytes: bytes)
+        }
     }
 
     // MARK: Tasks

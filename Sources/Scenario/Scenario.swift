@@ -22,20 +22,30 @@ public struct Scenario: Sendable {
 
     /// Reads and validates a scenario file. Every mistake is a `ConfigError` naming the file,
     /// line, JSON path and what was expected (or the `--set` that put a bad value there).
-    public static func load(path: String, overrides: [Override] = [],
+    ///
+    /// `seed` replaces the file's seed before anything is read, so that everything drawn while
+    /// reading (generated motion, session arrivals) follows it too.
+    public static func load(path: String, overrides: [Override] = [], seed: UInt64? = nil,
                             profileRoots: [String] = ProfileLibrary.defaultRoots()) throws(ConfigError) -> Scenario {
-        try parse(InputFile.text(path, what: "the file"), file: path, overrides: overrides, profileRoots: profileRoots)
+        try parse(InputFile.text(path, what: "the file"), file: path, overrides: overrides, seed: seed, profileRoots: profileRoots)
     }
 
     /// `profileRoots`: folders searched for profiles after the scenario's own `profiles` folders.
-    public static func parse(_ text: String, file: String, overrides: [Override] = [],
+    public static func parse(_ text: String, file: String, overrides: [Override] = [], seed: UInt64? = nil,
                              profileRoots: [String] = ProfileLibrary.defaultRoots()) throws(ConfigError) -> Scenario {
-        let root = try ConfigNode.parse(text, file: file).applying(overrides)
+        var all = overrides
+        if let seed {
+            guard seed <= UInt64(Int64.max) else {
+                throw ConfigError(file: "--seed", position: nil, path: "", message: "must be at most 2^63-1, got \(seed)")
+            }
+            all.append(try Override(path: "seed", value: String(seed), origin: "--seed \(seed)"))
+        }
+        let root = try ConfigNode.parse(text, file: file).applying(all)
         var reader = ScenarioReader(defaultProfileRoots: profileRoots)
         let spec = try reader.world(root)
         let canonical = root.value.canonicalText()
         return Scenario(name: spec.name, description: reader.description, file: file,
-                        text: overrides.isEmpty ? text : canonical, overrides: overrides, canonicalText: canonical, spec: spec)
+                        text: all.isEmpty ? text : canonical, overrides: overrides, canonicalText: canonical, spec: spec)
     }
 
     /// Names this scenario as it will run with its seed and detail level: equal digests, equal

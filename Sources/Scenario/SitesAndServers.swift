@@ -27,6 +27,7 @@ extension ScenarioReader {
             }
             let dispatch = try ClusterPolicies.registry.make(o.optional("dispatch"), orDefaultAt: item, key: "dispatch", context: ())
             var site = SiteSpec(name: name, isCloud: isCloud, dispatch: dispatch)
+            site.admission = try AdmissionPolicies.registry.make(o.optional("admission"), orDefaultAt: item, key: "admission", context: ())
             if let ap = o.optional("access_point") {
                 if isCloud { throw ap.error("the cloud has no access point; clients attach at edge sites") }
                 (site.accessPointUp, site.accessPointDown) = try linkPair(ap, name: "ap/\(name)", kinds: ("ap_up", "ap_down"))

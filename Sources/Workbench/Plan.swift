@@ -61,12 +61,13 @@ public struct Plan: Sendable {
         var jobs: [Job] = []
         var base = baseSeed
         for (p, point) in points.enumerated() {
-            var scenario = try Scenario.load(path: scenarioPath, overrides: point.overrides)
-            if base == nil { base = scenario.spec.seed }
-            if p == 0 { for m in metrics { try m.check(against: scenario.spec, origin: "metrics") } }
+            if base == nil { base = try Scenario.load(path: scenarioPath, overrides: point.overrides).spec.seed }
             for r in 0..<replications {
-                scenario.spec.seed = Self.seed(base: base!, replication: r)
-                jobs.append(Job(point: p, replication: r, seed: scenario.spec.seed, overrides: point.overrides,
+                // Read once per replication, exactly as its worker will (`arsim run --seed`).
+                let seed = Self.seed(base: base!, replication: r)
+                let scenario = try Scenario.load(path: scenarioPath, overrides: point.overrides, seed: seed)
+                if p == 0 && r == 0 { for m in metrics { try m.check(against: scenario.spec, origin: "metrics") } }
+                jobs.append(Job(point: p, replication: r, seed: seed, overrides: point.overrides,
                                 label: point.label, digest: scenario.digest))
             }
         }

@@ -54,8 +54,7 @@ public struct RegressionSpec: Sendable {
     /// Runs the scenario in this process at summary detail (the metrics come from the summary)
     /// and returns each metric's value, in spec order.
     public func measure() throws -> [Double?] {
-        var scenario = try Scenario.load(path: scenarioPath, overrides: overrides)
-        if let seed { scenario.spec.seed = seed }
+        var scenario = try Scenario.load(path: scenarioPath, overrides: overrides, seed: seed)
         for m in metrics { try m.check(against: scenario.spec, origin: file) }
         scenario.spec.detail = .summary
         let store = try ResultsStore(path: ":memory:")

@@ -281,3 +281,50 @@ final class PlatformTests: XCTestCase {
         XCTAssertEqual(sim.model.failure, "control plane: route for client c task 0: no server 7")
     }
 }
+
+/// Sessions that come and go through an admission handshake over the network.
+final class SessionTests: XCTestCase {
+    func ms(_ x: Double) -> SimTime { TestWorld.ms(x) }
+
+    /// A site admits at most two sessions; 5 ms each way; 100 fps clients.
+    /// c0 asks at 0 (admitted at the site at 5, told at 10, frames 10…90, leaves at 100, the site
+    /// hears it at 105); c1 asks at 10 (told at 20, frames 20…290); c2 asks at 20 and is
+    /// rejected (two admitted); c3 asks at 150, after c0 left, and is admitted (frames 160…290).
+    func testAdmissionControlRejectsSessionsBeyondItsCapacity() {
+        let starts: [Double] = [0, 10, 20, 150]
+        let clients = starts.enumerated().map { i, start -> ClientSpec in
+            var c = TestWorld.client("c\(i)", arrivals: .periodic(fps: 100, jitter: 0, phase: 0),
+                                     uplink: TestWorld.link(delayMs: 5), downlink: TestWorld.link(delayMs: 5))
+            c.session = SessionSpec(start: ms(start), end: i == 0 ? ms(100) : nil, requestBytes: 0)
+            return c
+        }
+        var spec = TestWorld.spec(clients: clients, servers: [ServerSpec(name: "s", gpus: 4, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 1])], durationMs: 300)
+        spec.sites[0].admission = MaxSessionsAdmission(limit: 2)
+        let result = TestWorld.run(spec)
+        let perClient = (0..<4).map { c in result.requests.filter { $0.request.client == Int32(c) } }
+        XCTAssertEqual(perClient.map(\.count), [9, 28, 0, 14])
+        XCTAssertEqual(perClient[0].first?.request.created, ms(10))
+        XCTAssertEqual(perClient[3].first?.request.created, ms(160))
+        let sessions = result.summary.sessions
+        XCTAssertEqual(sessions.map(\.admitted), [true, true, false, true])
+        XCTAssertEqual(sessions.map(\.requested), starts.map { ms($0) })
+        XCTAssertEqual(sessions.map(\.replied), [10, 20, 30, 160].map { ms($0) })
+        XCTAssertEqual(sessions.map(\.ended), [ms(100), -1, -1, -1])
+        XCTAssertEqual(sessions[2].reason, "2 sessions admitted, the limit")
+    }
+
+    /// Without sessions nothing changes: the same world with and without a (never-asked)
+    /// admission policy gives the same requests.
+    func testClientsWithoutSessionsAreNeverAsked() {
+        var spec = TestWorld.spec(clients: [TestWorld.client("c", arrivals: .periodic(fps: 100, jitter: 0, phase: 0))],
+                                  servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 1])], durationMs: 100)
+        let open = TestWorld.run(spec)
+        spec.sites[0].admission = MaxSessionsAdmission(limit: 0)
+        let closed = TestWorld.run(spec)
+        XCTAssertEqual(open.requests.count, 10)
+        XCTAssertEqual(closed.requests.map(\.request.completed), open.requests.map(\.request.completed))
+        XCTAssertTrue(closed.summary.sessions.isEmpty)
+    }
+}

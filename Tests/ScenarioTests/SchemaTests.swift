@@ -31,6 +31,7 @@ final class SchemaTests: XCTestCase {
         ServerPolicies.registry.entries.map { ($0.name, $0.parameters.map(\.key)) }
             + ClientPolicies.registry.entries.map { ($0.name, $0.parameters.map(\.key)) }
             + ClusterPolicies.registry.entries.map { ($0.name, $0.parameters.map(\.key)) }
+            + AdmissionPolicies.registry.entries.map { ($0.name, $0.parameters.map(\.key)) }
             + SplitPolicies.registry.entries.map { ($0.name, $0.parameters.map(\.key)) }
     }
 

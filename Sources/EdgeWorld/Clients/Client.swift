@@ -87,6 +87,8 @@ public struct ClientSpec: Sendable {
     public var maxOffloadsInFlight: Int?
     public var policy: any ClientPolicy
     public var motion: MotionTrace?
+    /// When the client is present; nil: the whole run, with no admission.
+    public var session: SessionSpec?
 
     public init(name: String, group: Int, arrivals: ArrivalProcess, frameBytes: Int, tasks: [TaskSpec],
                 uplink: LinkSpec, downlink: LinkSpec, site: Int = 0, mobility: [Handover] = [], migration: MigrationPolicy = .stay,
@@ -154,6 +156,11 @@ struct ClientState: Sendable {
     let notices: PolicyNotices
     var nextFrame: Int64 = 0
     var phase: SimTime = 0
+    /// When the client's camera started: 0, or when its session was admitted.
+    var origin: SimTime = 0
+    /// Whether the camera runs (false before a session is admitted and after it ends), and until when.
+    var capturing: Bool
+    let captureUntil: SimTime
     var uplink: Int32
     var downlink: Int32
     /// The site whose access point the client is at, and the site that serves it.
@@ -179,7 +186,7 @@ struct ClientState: Sendable {
         if framesInFlight[i].outstanding <= 1 { framesInFlight.remove(at: i) } else { framesInFlight[i].outstanding -= 1 }
     }
 
-    init(spec: ClientSpec, seed: UInt64, uplink: Int32, downlink: Int32, sites: Int, servers: Int) {
+    init(spec: ClientSpec, seed: UInt64, uplink: Int32, downlink: Int32, sites: Int, servers: Int, duration: SimTime) {
         pathToSite = Array(repeating: -1, count: sites)
         pathFromServer = Array(repeating: -1, count: servers)
         rng = RandomStream(seed: seed, name: "client/\(spec.name)/arrivals")
@@ -201,6 +208,8 @@ struct ClientState: Sendable {
         attachedSite = spec.site
         servingSite = spec.site
         results = Array(repeating: TaskResults(), count: spec.tasks.count)
+        capturing = spec.session == nil
+        captureUntil = min(duration, spec.session?.end ?? .max)
         if case .periodic(let fps, _, let phase) = spec.arrivals {
             self.phase = phase ?? SimTime(rng.nextUnit() * 1e9 / fps)
         }
@@ -211,12 +220,12 @@ struct ClientState: Sendable {
     mutating func nextCaptureTime(_ arrivals: ArrivalProcess, after previous: SimTime?) -> SimTime {
         switch arrivals {
         case .periodic(let fps, let jitter, _):
-            let nominal = phase + SimTime((Double(nextFrame) * 1e9 / fps).rounded())
+            let nominal = origin + phase + SimTime((Double(nextFrame) * 1e9 / fps).rounded())
             let delay = jitter > 0 ? SimTime(rng.nextUnit() * Double(jitter)) : 0
             return nominal + delay
         case .poisson(let rate):
             let gap = SimTime((-log(rng.nextUnitOpenAtZero()) * 1e9 / rate).rounded())
-            return (previous ?? 0) + gap
+            return (previous ?? origin) + gap
         }
     }
 }
@@ -292,7 +301,7 @@ extension World {
 
     mutating func scheduleNextFrame(client c: Int32, after previous: SimTime?, scheduler: inout Scheduler<WorldEvent>) {
         let next = clients[Int(c)].nextCaptureTime(clients[Int(c)].arrivals, after: previous)
-        if next < spec.duration {
+        if next < clients[Int(c)].captureUntil && clients[Int(c)].capturing {
             scheduler.schedule(.frameCaptured(client: c), at: next)
         }
     }

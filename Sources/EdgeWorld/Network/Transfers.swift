@@ -14,6 +14,10 @@ enum TransferPayload: Sendable {
     case migration(client: Int32, site: Int32)
     /// A control message between policies (a slot of `World.messages`).
     case control(Int32)
+    /// A client's session handshake: its request, its site's reply, its leave notice.
+    case sessionRequest(client: Int32)
+    case sessionReply(client: Int32, accepted: Bool)
+    case sessionLeave(client: Int32)
 }
 
 /// Names a path by its ends, so that the links of a path are worked out once.
@@ -73,7 +77,7 @@ extension World {
             for s in slots where requests[s].sent < 0 { requests[s].sent = start }
         case .activation(let s), .dispatched(let s):
             if requests[s].sent < 0 { requests[s].sent = start }
-        case .result, .migration, .control:
+        case .result, .migration, .control, .sessionRequest, .sessionReply, .sessionLeave:
             break
         }
     }
@@ -92,6 +96,12 @@ extension World {
             migrationArrived(client: c, site: site)
         case .control(let slot):
             messageArrived(slot: slot, scheduler: &scheduler)
+        case .sessionRequest(let c):
+            sessionRequestArrived(client: c, scheduler: &scheduler)
+        case .sessionReply(let c, let accepted):
+            sessionReplyArrived(client: c, accepted: accepted, scheduler: &scheduler)
+        case .sessionLeave(let c):
+            sessionLeaveArrived(client: c, now: now)
         }
     }
 

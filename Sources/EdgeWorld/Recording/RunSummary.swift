@@ -122,6 +122,8 @@ public struct RunSummary: Sendable {
     public var gpus: [GPURow]
     public var links: [LinkRow]
     public var clients: [ClientRow]
+    /// One row per client with a session: its admission and its end.
+    public var sessions: [SessionRow] = []
     public var windowSeconds: Double
     public var redundantCopies: Int
 

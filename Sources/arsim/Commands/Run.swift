@@ -56,13 +56,9 @@ struct Run: ParsableCommand {
         var loaded: Scenario
         do {
             let parsed = try overrides.map { text throws(ConfigError) in try Override(text) }
-            loaded = try Scenario.load(path: scenario, overrides: parsed)
+            loaded = try Scenario.load(path: scenario, overrides: parsed, seed: seed)
         } catch {
             throw badInput(error)
-        }
-        if let seed {
-            guard seed <= UInt64(Int64.max) else { throw fail("--seed must be at most 2^63-1, got \(seed)", code: 2) }
-            loaded.spec.seed = seed
         }
         if let detail {
             guard let level = DetailLevel(rawValue: detail) else {
