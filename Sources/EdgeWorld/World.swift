@@ -53,6 +53,10 @@ public struct World: EventHandler, Sendable {
     var paths: [[Int32]] = []
     var pathIndex: [PathKey: Int32] = [:]
     var routes: [Route] = []
+    /// Whether any client measures its uplink (most worlds: none, and uploads skip the check).
+    var uplinkObservers = false
+    /// Per route: the accuracy its wire formats cost a result (parallel to `routes`).
+    var routeLoss: [Double] = []
     var routeIndex: [Route: Int32] = [:]
     var groups: [UInt64: CopyGroup] = [:]
     var nextRequestID: UInt64 = 0
@@ -97,6 +101,7 @@ public struct World: EventHandler, Sendable {
         }
         frontEnds = spec.sites.map(\.dispatch)
         admission = spec.sites.map(\.admission)
+        uplinkObservers = clients.contains { $0.observesUplink }
         sessions = Array(repeating: SessionState(), count: spec.clients.count)
         outstanding = Array(repeating: 0, count: spec.servers.count)
         recorder = Recorder(spec: spec, links: links)

@@ -328,3 +328,58 @@ final class SessionTests: XCTestCase {
         XCTAssertTrue(closed.summary.sessions.isEmpty)
     }
 }
+
+/// Splits asked per request: a cut that follows the bandwidth the device observes, and wire
+/// formats whose size, encode and decode times and accuracy cost the world applies.
+final class AdaptiveSplitTests: XCTestCase {
+    func ms(_ x: Double) -> SimTime { TestWorld.ms(x) }
+
+    /// Cut after layer 1 while uploads run at 20 Mbit/s or more, else after layer 3, whose output
+    /// (10 kB) goes compressed to half (2 ms to encode, 3 ms to decode, 0.1 accuracy lost).
+    struct CutByBandwidth: SplitPolicy {
+        static let compressed = WireFormat(bytesFactor: 0.5, encode: 2_000_000, decode: 3_000_000, qualityLoss: 0.1)
+        var perRequest: Bool { true }
+        func route(servingSite: Int, cloud: Int?) -> Route { Route([Stage(.server(0))]) }
+        mutating func route(for view: SplitView) -> Route {
+            if let bps = view.observedUplinkBitsPerSecond, bps < 20e6 {
+                return Route([Stage(.device, layers: 0..<3, wire: Self.compressed), Stage(.server(0), layers: 3..<4)])
+            }
+            return Route([Stage(.device, layers: 0..<1), Stage(.server(0), layers: 1..<4)])
+        }
+    }
+
+    /// 10 fps; the uplink carries 80 Mbit/s for the first second, then 8. Every layer takes 1 ms
+    /// on the device and on the server. Frames 0–9 upload layer 1's 100 kB in 10 ms at 80 Mbit/s;
+    /// frame 10's upload (at 1,001 ms) is the first at 8 Mbit/s, so from frame 11 on the cut moves
+    /// after layer 3. Frame 15 (1,500 ms): 3 ms on the device, 2 ms to encode, 5 kB in 5 ms,
+    /// 3 ms to decode, 1 ms on the server: back at 1,514 ms, worth 0.9 − 0.1.
+    func testSplitMovesItsCutAsObservedBandwidthChanges() {
+        let layer: [SimTime] = [ms(1), ms(1), ms(1), ms(1)]
+        let table = LatencyTable(batchSizes: [1], layerLatencies: [layer], spread: nil)
+        let model = ModelSpec(name: "m", latency: table, layerOutputBytes: [100_000, 50_000, 10_000, 1_000])
+        let trace = CapacityTrace(starts: [0, ms(1000)], rates: [80e6, 8e6], period: Time.seconds(100))
+        let task = TaskSpec(name: "t", model: 0, deadline: ms(500), resultBytes: 0, split: CutByBandwidth(),
+                            accuracy: AccuracyModel(server: 0.9), deviceLatency: table)
+        let client = ClientSpec(name: "c", group: 0, arrivals: .periodic(fps: 10, jitter: 0, phase: 0), frameBytes: 200_000,
+                                tasks: [task], uplink: LinkSpec(capacity: trace, propagationDelay: 0), downlink: TestWorld.link())
+        var spec = TestWorld.spec(clients: [client], servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                                  models: [model], durationMs: 2000)
+        spec.detail = .requests
+        var sim = World.simulation(spec)
+        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget {}
+        _ = sim.model.finish(at: sim.now)
+        let out = sim.model.takeOutbox()
+        let requests = out.requests.sorted { $0.request.id < $1.request.id }
+        XCTAssertEqual(requests.count, 20)
+        for r in requests {
+            let deviceLayers = r.route!.stages[0].layers!
+            XCTAssertEqual(deviceLayers, r.request.frame <= 10 ? 0..<1 : 0..<3, "frame \(r.request.frame)")
+        }
+        XCTAssertEqual(requests[0].request.completed, ms(1 + 10 + 3))
+        XCTAssertEqual(requests[15].request.completed, ms(1514))
+        let frame16 = out.frames.first { $0.frame == 16 }!
+        XCTAssertEqual(frame16.accuracy, 0.8, accuracy: 1e-12, "frame 15's result, compressed on the wire")
+        let frame10 = out.frames.first { $0.frame == 10 }!
+        XCTAssertEqual(frame10.accuracy, 0.9, accuracy: 1e-12, "frame 9's result, raw activations")
+    }
+}

@@ -43,11 +43,13 @@ public enum ResultSource: String, Sendable {
 struct TaskResults: Sendable {
     var serverFrame: Int64 = -1
     var serverTime: SimTime = 0
+    /// Accuracy the freshest server result lost on the wire (compressed activations).
+    var serverLoss: Double = 0
     var localFrame: Int64 = -1
     var localTime: SimTime = 0
 
-    mutating func serverResult(frame: Int64, capturedAt: SimTime) {
-        if frame > serverFrame { serverFrame = frame; serverTime = capturedAt }
+    mutating func serverResult(frame: Int64, capturedAt: SimTime, loss: Double = 0) {
+        if frame > serverFrame { serverFrame = frame; serverTime = capturedAt; serverLoss = loss }
     }
 
     mutating func localResult(frame: Int64, capturedAt: SimTime) {
@@ -58,7 +60,7 @@ struct TaskResults: Sendable {
     func accuracy(model: AccuracyModel, frame: Int64, now: SimTime, motion: MotionTrace?) -> (Double, Int64, ResultSource) {
         var best: (Double, Int64, ResultSource) = (model.floor, -1, .none)
         if serverFrame >= 0 {
-            let a = model.accuracy(base: model.server, staleness: frame - serverFrame,
+            let a = model.accuracy(base: model.server - serverLoss, staleness: frame - serverFrame,
                                    rotation: motion?.rotation(from: serverTime, to: now) ?? 0)
             best = (a, frame - serverFrame, .server)
         }

@@ -136,6 +136,8 @@ struct TaskRuntime: Sendable {
     var resultBytes: Int
     var fallbackLatency: SimTime?
     var accuracy: AccuracyModel
+    /// Whether its split policy is asked per request.
+    var adaptiveSplit: Bool
 }
 
 /// A client during the run.
@@ -149,8 +151,16 @@ struct ClientState: Sendable {
     let motion: MotionTrace?
     /// Route id of each task's request from each serving site (-1 until first needed).
     var routeCache: [[Int32]]
-    /// Per task: the route the control plane set (-1: none, the task's split policy decides).
+    /// Per task: the route the control plane set (-1: none, the task's split policy decides);
+    /// `overridden` says whether any is set, so most requests skip the array.
     var routeOverride: [Int32]
+    var overridden = false
+    /// Per task: its split policy, when it is asked per request (its own copy, with its state).
+    var adaptiveSplits: [(any SplitPolicy)?]
+    /// Bits per second of the last upload on the radio link, once one was measured; measured only
+    /// for clients whose split or policy uses it.
+    var observedUplink: Double?
+    let observesUplink: Bool
     var policy: any ClientPolicy
     /// `policy.notices`, read once: the hot path tests a stored bit, not a protocol witness.
     let notices: PolicyNotices
@@ -194,13 +204,16 @@ struct ClientState: Sendable {
         frameBytes = spec.frameBytes
         tasks = spec.tasks.map {
             TaskRuntime(model: Int32($0.model), deadline: $0.deadline, resultBytes: $0.resultBytes,
-                        fallbackLatency: $0.fallback?.latency.latency(batchSize: 1), accuracy: $0.accuracy)
+                        fallbackLatency: $0.fallback?.latency.latency(batchSize: 1), accuracy: $0.accuracy,
+                        adaptiveSplit: $0.split.perRequest)
         }
         hasFallback = tasks.map { $0.fallbackLatency != nil }
         maxOffloadsInFlight = spec.maxOffloadsInFlight
         motion = spec.motion
         routeCache = Array(repeating: Array(repeating: -1, count: sites), count: spec.tasks.count)
         routeOverride = Array(repeating: -1, count: spec.tasks.count)
+        adaptiveSplits = spec.tasks.map { $0.split.perRequest ? $0.split : nil }
+        observesUplink = spec.tasks.contains { $0.split.perRequest } || spec.policy.notices.contains(.bandwidth)
         policy = spec.policy
         notices = spec.policy.notices
         self.uplink = uplink
@@ -249,9 +262,14 @@ extension World {
         let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].offloadsInFlight,
                               maxOffloadsInFlight: clients[ci].maxOffloadsInFlight,
                               hasFallback: clients[ci].hasFallback, results: clients[ci].results)
-        var effects = PolicyEffects()
-        let actions = clients[ci].policy.decide(view, effects: &effects)
-        if !effects.isEmpty { apply(effects, owner: .client(c), scheduler: &scheduler) }
+        let actions: [TaskAction]
+        if clients[ci].notices.contains(.decisionEffects) {
+            var effects = PolicyEffects()
+            actions = clients[ci].policy.decide(view, effects: &effects)
+            if !effects.isEmpty { apply(effects, owner: .client(c), scheduler: &scheduler) }
+        } else {
+            actions = clients[ci].policy.decide(view)
+        }
         guard actions.count == taskCount else {
             policyError("client \(spec.clients[ci].name): its policy \(type(of: clients[ci].policy)) gave \(actions.count) "
                         + "actions for \(taskCount) tasks")
@@ -345,7 +363,7 @@ extension World {
         let now = scheduler.now
         let r = requests[slot]
         let c = Int(r.client)
-        clients[c].results[Int(r.task)].serverResult(frame: r.frame, capturedAt: r.created)
+        clients[c].results[Int(r.task)].serverResult(frame: r.frame, capturedAt: r.created, loss: routeLoss[Int(r.route)])
         finish(slot, outcome: .completed, at: now)
         guard clients[c].notices.contains(.results) else { return }
         var effects = PolicyEffects()

@@ -57,7 +57,9 @@ public protocol ClientPolicy: Sendable {
     mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects)
     /// A control message for this client arrived (a schedule, an admission reply).
     mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects)
-    /// The notices it implements (`.results`); none by default.
+    /// An upload left the device: `bytes` in `seconds` on the client's own radio link.
+    mutating func uplinkObserved(bitsPerSecond: Double, bytes: Int, now: SimTime, effects: inout PolicyEffects)
+    /// The notices it implements (`.results`, `.bandwidth`); none by default.
     var notices: PolicyNotices { get }
 }
 
@@ -66,6 +68,7 @@ extension ClientPolicy {
     public mutating func resultArrived(_ result: ResultNotice, effects: inout PolicyEffects) {}
     public mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects) {}
     public mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects) {}
+    public mutating func uplinkObserved(bitsPerSecond: Double, bytes: Int, now: SimTime, effects: inout PolicyEffects) {}
     public var notices: PolicyNotices { [] }
 }
 

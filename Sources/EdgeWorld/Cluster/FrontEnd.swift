@@ -13,11 +13,24 @@ extension World {
         var request = Request(id: nextRequestID, client: Int32(c), task: Int32(t), model: clients[c].tasks[t].model,
                               frame: frame, created: now, deadline: now + clients[c].tasks[t].deadline)
         nextRequestID += 1
-        if clients[c].routeOverride[t] >= 0 {
+        if clients[c].overridden && clients[c].routeOverride[t] >= 0 {
             request.route = clients[c].routeOverride[t]
             return requests.insert(request)
         }
         let site = clients[c].servingSite
+        if clients[c].tasks[t].adaptiveSplit {
+            let view = SplitView(servingSite: site, cloud: spec.cloud, frame: frame, now: now,
+                                 observedUplinkBitsPerSecond: clients[c].observedUplink)
+            let route = clients[c].adaptiveSplits[t]!.route(for: view)
+            if let problem = check(route, client: c, task: t) {
+                policyError("client \(spec.clients[c].name) task \(spec.clients[c].tasks[t].name): its split policy "
+                            + "\(type(of: clients[c].adaptiveSplits[t]!)) gave a route that cannot run: \(problem)")
+                request.route = clients[c].routeCache[t].first { $0 >= 0 } ?? internRoute(Route([Stage(.site(site))]))
+                return requests.insert(request)
+            }
+            request.route = internRoute(route)
+            return requests.insert(request)
+        }
         if clients[c].routeCache[t][site] < 0 {
             clients[c].routeCache[t][site] = internRoute(spec.clients[c].tasks[t].split.route(servingSite: site, cloud: spec.cloud))
         }
@@ -28,6 +41,7 @@ extension World {
     mutating func internRoute(_ route: Route) -> Int32 {
         if let id = routeIndex[route] { return id }
         routes.append(route)
+        routeLoss.append(route.stages.reduce(0) { $0 + ($1.wire?.qualityLoss ?? 0) })
         routeIndex[route] = Int32(routes.count - 1)
         return Int32(routes.count - 1)
     }
@@ -103,7 +117,9 @@ extension World {
         let previous = routes[Int(r.route)].stages[Int(r.stage) - 1]
         let end = previous.layers?.upperBound ?? 0
         let outputs = spec.models[Int(r.model)].layerOutputBytes
-        return end > 0 && end <= outputs.count ? outputs[end - 1] : clients[Int(r.client)].frameBytes
+        let raw = end > 0 && end <= outputs.count ? outputs[end - 1] : clients[Int(r.client)].frameBytes
+        guard let wire = previous.wire else { return raw }
+        return Int((Double(raw) * wire.bytesFactor).rounded(.up))
     }
 
     /// A stage is done: on to the next stage, or the result goes back to the client.
@@ -114,11 +130,15 @@ extension World {
         if next < stages.count {
             requests[slot].stage = Int16(next)
             let bytes = stageInputBytes(slot)
+            let wire = stages[next - 1].wire
+            let (encode, decode) = (wire?.encode ?? 0, wire?.decode ?? 0)
             switch placement {
             case .device:
-                send(.upload([slot]), bytes: bytes, path: pathFromClient(c, to: stages[next].placement), now: now, scheduler: &scheduler)
+                send(.upload([slot]), bytes: bytes, path: pathFromClient(c, to: stages[next].placement), now: now,
+                     encode: encode, decode: decode, scheduler: &scheduler)
             case .server(let v):
-                send(.activation(slot), bytes: bytes, path: pathFromServer(v, to: stages[next].placement), now: now, scheduler: &scheduler)
+                send(.activation(slot), bytes: bytes, path: pathFromServer(v, to: stages[next].placement), now: now,
+                     encode: encode, decode: decode, scheduler: &scheduler)
             case .site:
                 preconditionFailure("a stage ends on a device or a server")
             }

@@ -1,3 +1,5 @@
+import SimKernel
+
 /// Where one stage of a request runs.
 public enum Placement: Sendable, Equatable, Hashable {
     /// On the client's own device.
@@ -8,14 +10,35 @@ public enum Placement: Sendable, Equatable, Hashable {
     case server(Int)
 }
 
+/// How a stage's output goes on the wire to the next stage (compression, quantisation): its
+/// size as a share of the raw activations, the time to encode it where the stage ran and to
+/// decode it where the next runs, and the accuracy it costs the result (absolute, subtracted from
+/// the task's server accuracy).
+public struct WireFormat: Sendable, Equatable, Hashable {
+    public var bytesFactor: Double
+    public var encode: SimTime
+    public var decode: SimTime
+    public var qualityLoss: Double
+
+    public init(bytesFactor: Double, encode: SimTime = 0, decode: SimTime = 0, qualityLoss: Double = 0) {
+        self.bytesFactor = bytesFactor
+        self.encode = encode
+        self.decode = decode
+        self.qualityLoss = qualityLoss
+    }
+}
+
 /// A contiguous range of a model's layers and where it runs. A nil range is the whole model.
 public struct Stage: Sendable, Equatable, Hashable {
     public var placement: Placement
     public var layers: Range<Int>?
+    /// The format of this stage's output on its way to the next stage (nil: raw activations).
+    public var wire: WireFormat?
 
-    public init(_ placement: Placement, layers: Range<Int>? = nil) {
+    public init(_ placement: Placement, layers: Range<Int>? = nil, wire: WireFormat? = nil) {
         self.placement = placement
         self.layers = layers
+        self.wire = wire
     }
 }
 
@@ -31,11 +54,33 @@ public struct Route: Sendable, Equatable, Hashable {
     }
 }
 
-/// The split point of the four policy points: where a task's model runs, whole or cut.
+/// What a split policy knows when it is asked per request: where the client is served, the
+/// frame, and the uplink bandwidth the client last observed (what the device can measure).
+public struct SplitView: Sendable, Equatable {
+    public let servingSite: Int
+    public let cloud: Int?
+    public let frame: Int64
+    public let now: SimTime
+    /// Bits per second of the client's last upload on its own radio link (nil before one).
+    public let observedUplinkBitsPerSecond: Double?
+}
+
+/// The split point of the policy points: where a task's model runs, whole or cut.
+///
+/// A static split answers `route(servingSite:cloud:)`, asked once per serving site. A split
+/// that adapts sets `perRequest` and answers `route(for:)` for every request, keeping whatever
+/// state it likes (each client has its own copy).
 public protocol SplitPolicy: Sendable {
     /// The route of a request of this task, given the site that serves the client now and the
     /// cloud site, if any.
     func route(servingSite: Int, cloud: Int?) -> Route
+    mutating func route(for view: SplitView) -> Route
+    var perRequest: Bool { get }
+}
+
+extension SplitPolicy {
+    public mutating func route(for view: SplitView) -> Route { route(servingSite: view.servingSite, cloud: view.cloud) }
+    public var perRequest: Bool { false }
 }
 
 /// The whole model at the site that serves the client (the default).

@@ -34,41 +34,81 @@ struct PathKey: Hashable, Sendable {
 struct Transfer: Sendable {
     var payload: TransferPayload
     var path: Int32
+    /// The hop it is on; -1 while the sender still encodes it (a stage's wire format).
     var hop: Int32
     var bytes: Int
+    /// Time the receiver spends decoding it once its last byte is there (0: none, or done).
+    var decode: SimTime = 0
 }
 
 extension World {
     /// Sends `bytes` along path `id`; the payload is delivered when the last hop has it. An empty
     /// path (same place) delivers at once.
-    mutating func send(_ payload: TransferPayload, bytes: Int, path id: Int32, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
-        if paths[Int(id)].isEmpty {
+    /// `encode` delays the first hop (the sender prepares the bytes); `decode` delays delivery
+    /// (the receiver unpacks them).
+    mutating func send(_ payload: TransferPayload, bytes: Int, path id: Int32, now: SimTime, encode: SimTime = 0, decode: SimTime = 0,
+                       scheduler: inout Scheduler<WorldEvent>) {
+        if paths[Int(id)].isEmpty && encode == 0 && decode == 0 {
             deliver(payload, now: now, scheduler: &scheduler)
             return
         }
-        let slot = transfers.insert(Transfer(payload: payload, path: id, hop: 0, bytes: bytes))
-        startHop(slot, now: now, firstHop: true, scheduler: &scheduler)
+        if encode > 0 {
+            let slot = transfers.insert(Transfer(payload: payload, path: id, hop: -1, bytes: bytes, decode: decode))
+            scheduler.schedule(.hopArrived(transfer: slot), after: encode)
+            return
+        }
+        let slot = transfers.insert(Transfer(payload: payload, path: id, hop: 0, bytes: bytes, decode: decode))
+        if paths[Int(id)].isEmpty {
+            transfers[slot].hop = -1
+            return hopArrived(transfer: slot, scheduler: &scheduler)
+        }
+        startHop(slot, now: now, scheduler: &scheduler)
     }
 
-    private mutating func startHop(_ slot: Int32, now: SimTime, firstHop: Bool, scheduler: inout Scheduler<WorldEvent>) {
-        let t = transfers[slot]
-        let link = Int(paths[Int(t.path)][Int(t.hop)])
-        let (start, finish, arrival) = links[link].send(bytes: t.bytes, at: now)
-        recorder.linkBusy(link: link, from: start, to: finish, bytes: t.bytes)
-        if firstHop { stampSent(t.payload, at: start) }
+    private mutating func startHop(_ slot: Int32, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
+        // Fields are read one by one: copying the transfer would retain its payload's array.
+        let hop = transfers[slot].hop, bytes = transfers[slot].bytes
+        let link = Int(paths[Int(transfers[slot].path)][Int(hop)])
+        let (start, finish, arrival) = links[link].send(bytes: bytes, at: now)
+        recorder.linkBusy(link: link, from: start, to: finish, bytes: bytes)
+        if hop == 0 {
+            stampSent(transfers[slot].payload, at: start)
+            if uplinkObservers, case .upload(let slots) = transfers[slot].payload {
+                observeUplink(client: Int(requests[slots[0]].client), link: link, bytes: bytes, from: start, to: finish,
+                              scheduler: &scheduler)
+            }
+        }
         scheduler.schedule(.hopArrived(transfer: slot), at: arrival)
     }
 
-    /// The transfer reached the far end of a hop: on to the next, or delivered.
+    /// The transfer reached the far end of a hop (or finished encoding): on to the next hop, or
+    /// decoded, or delivered.
     mutating func hopArrived(transfer slot: Int32, scheduler: inout Scheduler<WorldEvent>) {
         transfers[slot].hop += 1
-        let t = transfers[slot]
-        if Int(t.hop) < paths[Int(t.path)].count {
-            startHop(slot, now: scheduler.now, firstHop: false, scheduler: &scheduler)
+        if Int(transfers[slot].hop) < paths[Int(transfers[slot].path)].count {
+            startHop(slot, now: scheduler.now, scheduler: &scheduler)
+        } else if transfers[slot].decode > 0 {
+            let decode = transfers[slot].decode
+            transfers[slot].decode = 0
+            transfers[slot].hop -= 1
+            scheduler.schedule(.hopArrived(transfer: slot), after: decode)
         } else {
-            _ = transfers.remove(slot)
+            let t = transfers.remove(slot)
             deliver(t.payload, now: scheduler.now, scheduler: &scheduler)
         }
+    }
+
+    /// What the device can measure of an upload on its own radio link: bytes over the time they
+    /// took to leave. Kept for the client's split policy and told to its policy if it asks.
+    private mutating func observeUplink(client c: Int, link: Int, bytes: Int, from start: SimTime, to finish: SimTime,
+                                        scheduler: inout Scheduler<WorldEvent>) {
+        guard clients[c].observesUplink, link == Int(clients[c].uplink), finish > start, bytes > 0 else { return }
+        let bps = Double(bytes) * 8 / Time.toSeconds(finish - start)
+        clients[c].observedUplink = bps
+        guard clients[c].notices.contains(.bandwidth) else { return }
+        var effects = PolicyEffects()
+        clients[c].policy.uplinkObserved(bitsPerSecond: bps, bytes: bytes, now: scheduler.now, effects: &effects)
+        if !effects.isEmpty { apply(effects, owner: .client(Int32(c)), scheduler: &scheduler) }
     }
 
     private mutating func stampSent(_ payload: TransferPayload, at start: SimTime) {

@@ -93,6 +93,7 @@ extension World {
                 return policyError("control plane: route for client \(spec.clients[change.client].name) task \(change.task): \(problem)")
             }
             clients[change.client].routeOverride[change.task] = internRoute(route)
+            clients[change.client].overridden = true
         }
         for plan in actions.plans { recorder.plan(plan) }
     }

@@ -65,6 +65,12 @@ public struct PolicyNotices: OptionSet, Sendable {
     public static let arrivals = PolicyNotices(rawValue: 2)
     /// Server: `batchStarted` and `batchFinished`.
     public static let batches = PolicyNotices(rawValue: 4)
+    /// Client: `uplinkObserved`, after each upload on its own radio link.
+    public static let bandwidth = PolicyNotices(rawValue: 8)
+    /// Any point: its decision (`decide`, `nextBatch`, `choose`) is called in the form with
+    /// `effects`, so it can set timers and send messages while deciding. Without it the plain
+    /// form is called, which saves building an empty `PolicyEffects` on every decision.
+    public static let decisionEffects = PolicyNotices(rawValue: 16)
 }
 
 /// Which policy a timer belongs to.

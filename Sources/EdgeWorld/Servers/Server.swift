@@ -162,9 +162,14 @@ extension World {
         var g = 0
         while g < servers[s].gpus.count {
             if servers[s].gpus[g].busy { g += 1; continue }
-            var effects = PolicyEffects()
-            let decision = servers[s].policy.nextBatch(queues: servers[s].queues, gpu: g, now: now, effects: &effects)
-            if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
+            let decision: BatchDecision
+            if servers[s].notices.contains(.decisionEffects) {
+                var effects = PolicyEffects()
+                decision = servers[s].policy.nextBatch(queues: servers[s].queues, gpu: g, now: now, effects: &effects)
+                if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
+            } else {
+                decision = servers[s].policy.nextBatch(queues: servers[s].queues, gpu: g, now: now)
+            }
             switch decision {
             case .run(let queue, let size):
                 guard queue >= 0, queue < servers[s].queues.queueCount else {
