@@ -76,6 +76,9 @@ public struct LatencySource: Sendable, Equatable {
     public var batchSizes: String
     /// RMS residual of the per-layer batch-size fit, microseconds per layer, where there was one.
     public var fitResidualUs: Double?
+    /// Where the worst-case (p99) latency policies see comes from: "measured p99" or
+    /// "mean × (1 + margin)" with the server's margin.
+    public var worstCase = ""
 
     public init(server: String, model: String, gpu: String, precision: String, kind: String, source: String,
                 reference: String, batchSizes: String, fitResidualUs: Double?) {

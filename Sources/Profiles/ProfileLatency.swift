@@ -57,7 +57,11 @@ public struct ProfileLatency: Sendable {
             }
             spread.append(lastSpread)
         }
-        table = LatencyTable(batchSizes: all, layerLatencies: latencies, spread: spread)
+        var table = LatencyTable(batchSizes: all, layerLatencies: latencies, spread: spread)
+        for (i, b) in sizes.enumerated() where p.layers.allSatisfy({ $0.p99Us != nil }) {
+            table.setP99(batchSize: b, layers: p.layers.map { Time.microseconds($0.p99Us![i]) })
+        }
+        self.table = table
         fitResidualUs = rms
         worstLayerResidualUs = worst
     }

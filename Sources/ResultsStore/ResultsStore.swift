@@ -105,8 +105,9 @@ public final class ResultsStore {
         try s.run()
         let run = db.lastInsertRowID
         let l = try db.prepare("""
-            INSERT INTO latency_sources (run_id, server, model, gpu, precision, kind, source, reference, batch_sizes, fit_residual_us)
-            VALUES (?,?,?,?,?,?,?,?,?,?)
+            INSERT INTO latency_sources (run_id, server, model, gpu, precision, kind, source, reference, batch_sizes, fit_residual_us,
+                                         worst_case)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?)
             """)
         for src in info.latencySources {
             l.bind(1, run)
@@ -119,6 +120,7 @@ public final class ResultsStore {
             l.bind(8, src.reference)
             l.bind(9, src.batchSizes)
             l.bind(10, src.fitResidualUs)
+            l.bind(11, src.worstCase)
             try l.run()
         }
         return run

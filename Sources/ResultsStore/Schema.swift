@@ -108,7 +108,8 @@ enum Schema {
             source          TEXT NOT NULL,
             reference       TEXT NOT NULL,
             batch_sizes     TEXT NOT NULL,
-            fit_residual_us REAL
+            fit_residual_us REAL,
+            worst_case      TEXT NOT NULL
         );
 
         CREATE TABLE IF NOT EXISTS requests (

@@ -13,7 +13,8 @@ public enum ScenarioFormat {
     public static let modelKeys = ["name", "latency_ms", "profile", "source"]
     public static let siteKeys = ["name", "kind", "dispatch", "admission", "access_point", "wan"]
     public static let serverKeys = ["name", "site", "gpu", "gpus", "mps", "precision", "policy", "variability", "queue_capacity",
-                                    "drop_expired", "models", "memory_gb", "load_gbps", "nic_gbps", "interconnect", "cost_per_gpu_hour"]
+                                    "drop_expired", "models", "memory_gb", "load_gbps", "nic_gbps", "interconnect", "cost_per_gpu_hour",
+                                    "p99_margin", "interference"]
     public static let interconnectKeys = ["kind", "gbps"]
     public static let variabilityKeys = ["kind", "cv"]
     public static let clientKeys = ["name", "count", "site", "server", "model", "tasks", "arrivals", "fps", "jitter_ms", "phase_ms",
@@ -30,6 +31,7 @@ public enum ScenarioFormat {
     public static let motionKeys = ["file", "format", "times_file", "mean_deg_s", "cv", "step_ms"]
     public static let mobilityKeys = ["at_s", "site"]
     public static let migrationKeys = ["state_bytes"]
+    public static let interferenceKeys = ["mean", "cv", "step_ms"]
     public static let sessionKeys = ["start_s", "end_s", "arrival_rate_per_s", "duration_s", "request_bytes"]
 
     /// Each object type by the name of its definition in the JSON Schema.
@@ -38,7 +40,7 @@ public enum ScenarioFormat {
         ("interconnect", interconnectKeys), ("variability", variabilityKeys), ("client", clientKeys), ("frame", frameKeys),
         ("task", taskKeys), ("fallback", fallbackKeys), ("accuracy", accuracyKeys), ("network", networkKeys),
         ("trace", traceKeys), ("motion", motionKeys), ("mobility_step", mobilityKeys), ("migration", migrationKeys),
-        ("session", sessionKeys),
+        ("session", sessionKeys), ("interference", interferenceKeys),
     ]
 }
 

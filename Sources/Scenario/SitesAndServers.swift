@@ -116,7 +116,15 @@ extension ScenarioReader {
                                                 kind: profile.provenance.kind, source: path, reference: profile.provenance.summary,
                                                 batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: residual))
         }
-        let tables = models.indices.map { models[$0].spec.latency ?? profiled[$0] }
+        let margin = try o.optional("p99_margin")?.nonNegativeDouble() ?? 0.1
+        var tables = models.indices.map { models[$0].spec.latency ?? profiled[$0] }
+        for m in tables.indices { tables[m]?.worstCaseMargin = margin }
+        // Record, per model served here, where the worst case that policies see comes from.
+        for k in latencySources.indices where latencySources[k].server == name {
+            guard let m = models.firstIndex(where: { $0.spec.name == latencySources[k].model }), let t = tables[m] else { continue }
+            latencySources[k].worstCase = t.hasMeasuredP99 ? "measured p99 (sum over layers); mean × \(Suggestion.format(1 + margin)) at fitted sizes"
+                                                           : "mean × \(Suggestion.format(1 + margin))"
+        }
 
         // The weights of every hosted model must fit on each GPU (each MPS share holds its own copy).
         let memory = try o.optional("memory_gb").map { n throws(ConfigError) in try n.positiveDouble() * 1e9 } ?? spec?.memoryBytes
@@ -153,6 +161,13 @@ extension ScenarioReader {
                                            propagationDelay: 0)
         }
         server.costPerGPUHour = try o.optional("cost_per_gpu_hour").map { n throws(ConfigError) in try n.nonNegativeDouble() } ?? spec?.costPerHour
+        server.p99Margin = margin
+        if let n = o.optional("interference") {
+            let io = try n.object(keys: ScenarioFormat.interferenceKeys)
+            server.interference = Interference(mean: try io.required("mean").positiveDouble(),
+                                               cv: try io.optional("cv")?.nonNegativeDouble() ?? 0,
+                                               step: Time.milliseconds(try io.optional("step_ms")?.positiveDouble() ?? 100))
+        }
         return server
     }
 

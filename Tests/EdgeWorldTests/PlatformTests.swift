@@ -383,3 +383,65 @@ final class AdaptiveSplitTests: XCTestCase {
         XCTAssertEqual(frame10.accuracy, 0.9, accuracy: 1e-12, "frame 9's result, raw activations")
     }
 }
+
+/// Time-varying service: interference factors per GPU, worst-case latencies for policies.
+final class ServiceVariationTests: XCTestCase {
+    func ms(_ x: Double) -> SimTime { TestWorld.ms(x) }
+
+    /// Counts the batches that ran longer than their profiled mean.
+    struct OverrunCounter: ServerPolicy {
+        var overruns: [SimTime] = []
+        var notices: PolicyNotices { [.batches] }
+        func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
+            guard let q = queues.oldestQueue() else { return .idle }
+            return .run(queue: q, size: 1)
+        }
+        mutating func batchFinished(_ batch: BatchNotice, effects: inout PolicyEffects) {
+            if let actual = batch.actual, actual > batch.profiled { overruns.append(actual - batch.profiled) }
+        }
+    }
+
+    /// A constant interference of 1.5 (cv 0) turns 10 ms batches into 15 ms ones.
+    func testConstantInterferenceStretchesEveryBatch() {
+        var server = ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())
+        server.interference = Interference(mean: 1.5, cv: 0, step: ms(100))
+        let spec = TestWorld.spec(clients: [TestWorld.client("c", arrivals: .periodic(fps: 10, jitter: 0, phase: 0))],
+                                  servers: [server], models: [TestWorld.model(latencyMs: [1: 10])], durationMs: 500)
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.batches.map { $0.end - $0.start }, Array(repeating: ms(15), count: 5))
+    }
+
+    /// With cv > 0 the factor is drawn per 50 ms step and per GPU: batches inside one step of one
+    /// GPU share it, steps differ, and the two GPUs' draws differ.
+    func testInterferenceVariesByStepAndByGPU() {
+        var server = ServerSpec(name: "s", gpus: 2, policy: FIFOPolicy())
+        server.interference = Interference(mean: 1.2, cv: 0.5, step: ms(50))
+        // Two clients 1 ms apart: each batch runs alone on a GPU, twice per 50 ms step.
+        let clients = (0..<2).map { TestWorld.client("c\($0)", arrivals: .periodic(fps: 40, jitter: 0, phase: ms(Double($0)))) }
+        let spec = TestWorld.spec(clients: clients, servers: [server], models: [TestWorld.model(latencyMs: [1: 5])], durationMs: 20000)
+        let result = TestWorld.run(spec)
+        var byStepAndGPU: [String: Set<SimTime>] = [:]
+        for b in result.batches { byStepAndGPU["\(b.start / ms(50))/\(b.gpu)", default: []].insert(b.end - b.start) }
+        XCTAssertTrue(byStepAndGPU.values.allSatisfy { $0.count == 1 }, "one factor per step and GPU")
+        let gpu0 = result.batches.filter { $0.gpu == 0 }.map { $0.end - $0.start }
+        let gpu1 = result.batches.filter { $0.gpu == 1 }.map { $0.end - $0.start }
+        XCTAssertGreaterThan(Set(gpu0).count, 10, "steps differ")
+        XCTAssertNotEqual(gpu0, gpu1, "each GPU has its own stream")
+        let mean = result.batches.map { Double($0.end - $0.start) }.reduce(0, +) / Double(result.batches.count) / Double(ms(5))
+        XCTAssertEqual(mean, 1.2, accuracy: 0.07, "the factor's mean over 400 steps of each GPU (standard error 0.021)")
+    }
+
+    /// Worst cases: the sum of the layers' measured p99 where the table has them, else the mean
+    /// with the margin.
+    func testWorstCaseIsMeasuredP99OrMeanWithMargin() {
+        var table = LatencyTable(batchSizes: [1, 2], layerLatencies: [[ms(1), ms(2)], [ms(2), ms(3)]], spread: nil)
+        table.setP99(batchSize: 1, layers: [ms(2), ms(3)])
+        table.worstCaseMargin = 0.2
+        XCTAssertEqual(table.worstCase(batchSize: 1, layers: 0..<2)?.latency, ms(5))
+        XCTAssertEqual(table.worstCase(batchSize: 1, layers: 1..<2)?.latency, ms(3))
+        XCTAssertEqual(table.worstCase(batchSize: 1, layers: 0..<2)?.measured, true)
+        XCTAssertEqual(table.worstCase(batchSize: 2, layers: 0..<2)?.latency, ms(6))
+        XCTAssertEqual(table.worstCase(batchSize: 2, layers: 0..<2)?.measured, false)
+        XCTAssertNil(table.worstCase(batchSize: 3, layers: 0..<2))
+    }
+}

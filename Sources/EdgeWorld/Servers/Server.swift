@@ -31,6 +31,10 @@ public struct ServerSpec: Sendable {
     public var interconnect: LinkSpec?
     /// Price of one GPU for one hour, for the run's operating cost.
     public var costPerGPUHour: Double?
+    /// Worst case (p99) where no p99 was measured: mean × (1 + p99Margin).
+    public var p99Margin = 0.1
+    /// Slow-downs from other work on the GPUs (co-located jobs, thermal throttling), varying over time.
+    public var interference: Interference?
 
     public init(name: String, site: Int = 0, gpuType: String = "generic", gpus: Int, mps: Int = 1, policy: any ServerPolicy,
                 variability: ServiceVariability = .deterministic, queueCapacity: Int? = nil, dropExpired: Bool = false,
@@ -58,9 +62,29 @@ public struct ServerSpec: Sendable {
     public var executors: Int { gpus * mps }
 }
 
+/// A factor on every batch's service time that changes every `step`: lognormal with the given
+/// mean and coefficient of variation, drawn per executor from its own stream. Drawn step by step
+/// as simulated time passes (a batch at time t sees the draw of step ⌊t/step⌋, however many
+/// batches ran before), so memory does not grow with the run.
+public struct Interference: Sendable, Equatable {
+    public var mean: Double
+    public var cv: Double
+    public var step: SimTime
+
+    public init(mean: Double, cv: Double, step: SimTime) {
+        self.mean = mean
+        self.cv = cv
+        self.step = step
+    }
+}
+
 /// One executor (a GPU, or an MPS share of one) during the run: the batch it is running, if any.
 struct GPUState: Sendable {
     var rng: RandomStream
+    /// The interference factor now in force, when it next changes, and its stream.
+    var interference = 1.0
+    var interferenceUntil: SimTime = 0
+    var interferenceRNG: RandomStream
     var busy = false
     var batch: Int64 = -1
     var queue = 0
@@ -86,13 +110,21 @@ struct ServerState: Sendable {
     var readyAt: [SimTime]
     /// The pending wake-up the policy asked for, if any.
     var wakeup: EventID?
+    let interference: Interference?
+    let interferenceFactor: Distribution?
 
     init(spec: ServerSpec, index: Int, world: WorldSpec) {
         let seed = world.seed
-        let tables = world.models.indices.map { world.table(model: $0, server: index) }
+        var tables = world.models.indices.map { world.table(model: $0, server: index) }
+        for m in tables.indices { tables[m]?.worstCaseMargin = spec.p99Margin }
         self.tables = tables
+        interference = spec.interference
+        interferenceFactor = spec.interference.map { Distribution.lognormal(mean: $0.mean, cv: $0.cv) }
         variability = spec.variability
-        gpus = (0..<spec.executors).map { GPUState(rng: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/service")) }
+        gpus = (0..<spec.executors).map {
+            GPUState(rng: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/service"),
+                     interferenceRNG: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/interference"))
+        }
         policy = spec.policy
         notices = spec.policy.notices
         perGPU = spec.policy.answersDependOnGPU

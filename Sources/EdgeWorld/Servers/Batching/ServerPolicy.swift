@@ -22,6 +22,8 @@ public struct BatchNotice: Sendable, Equatable {
     public let started: SimTime
     /// The profiled (mean) latency of this batch size and layer range.
     public let profiled: SimTime
+    /// Its worst case (p99): measured, or the mean with the server's margin (`LatencyTable.worstCase`).
+    public let worstCase: SimTime
     /// The time it actually took; nil when it has only started.
     public let actual: SimTime?
 }

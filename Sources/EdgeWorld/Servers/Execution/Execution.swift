@@ -38,7 +38,14 @@ extension World {
             let distribution = servers[s].serviceFactor
             factor = distribution.sample(&servers[s].gpus[g].rng)
         }
-        let service = SimTime((Double(mean) * factor).rounded())
+        var service = SimTime((Double(mean) * factor).rounded())
+        if let step = servers[s].interference?.step, let slowdown = servers[s].interferenceFactor {
+            while servers[s].gpus[g].interferenceUntil <= now {
+                servers[s].gpus[g].interference = slowdown.sample(&servers[s].gpus[g].interferenceRNG)
+                servers[s].gpus[g].interferenceUntil += step
+            }
+            service = SimTime((Double(service) * servers[s].gpus[g].interference).rounded())
+        }
         servers[s].gpus[g].busy = true
         servers[s].gpus[g].batch = batch
         servers[s].gpus[g].queue = queue
@@ -47,8 +54,9 @@ extension World {
         scheduler.schedule(.batchFinished(server: Int32(s), gpu: Int32(g)), after: service)
         guard servers[s].notices.contains(.batches) else { return true }
         var effects = PolicyEffects()
+        let worst = table.worstCase(batchSize: size, layers: layers)?.latency ?? mean
         servers[s].policy.batchStarted(BatchNotice(gpu: g, queue: queue, model: model, size: size, started: now, profiled: mean,
-                                                   actual: nil), effects: &effects)
+                                                   worstCase: worst, actual: nil), effects: &effects)
         if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
         return true
     }
@@ -77,8 +85,11 @@ extension World {
         if servers[s].notices.contains(.batches) {
             var effects = PolicyEffects()
             let started = servers[s].gpus[g].started
-            servers[s].policy.batchFinished(BatchNotice(gpu: g, queue: queue, model: servers[s].queues.model(ofQueue: queue),
-                                                        size: size, started: started, profiled: servers[s].gpus[g].profiled,
+            let model = servers[s].queues.model(ofQueue: queue)
+            let worst = servers[s].tables[model]?.worstCase(batchSize: size, layers: servers[s].queues.layers[queue])?.latency
+            servers[s].policy.batchFinished(BatchNotice(gpu: g, queue: queue, model: model, size: size, started: started,
+                                                        profiled: servers[s].gpus[g].profiled,
+                                                        worstCase: worst ?? servers[s].gpus[g].profiled,
                                                         actual: now - started), effects: &effects)
             if !effects.isEmpty { apply(effects, owner: .server(s32), scheduler: &scheduler) }
         }

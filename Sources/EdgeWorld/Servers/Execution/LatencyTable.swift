@@ -17,6 +17,11 @@ public struct LatencyTable: Sendable, Equatable {
     private let position: [Int]
     /// Coefficient of variation of the whole model's latency at each batch size, where measured.
     private let spread: [Double?]
+    /// Per batch size, prefix sums of the layers' measured p99 (nil where some layer lacks one).
+    private var p99Prefix: [[SimTime]?]
+    /// For a worst case where no p99 was measured: mean × (1 + margin). A server key
+    /// (`p99_margin`, docs/scenario.md) sets it.
+    public var worstCaseMargin = 0.1
 
     /// A whole-model table: one layer, the given batch sizes only.
     public init(_ entries: [(batchSize: Int, latency: SimTime)]) {
@@ -40,7 +45,29 @@ public struct LatencyTable: Sendable, Equatable {
         for (i, b) in batchSizes.enumerated() { position[b] = i }
         self.position = position
         self.spread = spread ?? Array(repeating: nil, count: batchSizes.count)
+        p99Prefix = Array(repeating: nil, count: batchSizes.count)
     }
+
+    /// Adds the layers' measured p99 latencies of `size` (one per layer).
+    public mutating func setP99(batchSize size: Int, layers: [SimTime]) {
+        guard let i = index(size), layers.count == layerCount else { return }
+        var sums = [SimTime](repeating: 0, count: layerCount + 1)
+        for (l, t) in layers.enumerated() { sums[l + 1] = sums[l] + t }
+        p99Prefix[i] = sums
+    }
+
+    /// A worst-case (p99) latency of a batch of `size` through `layers`, and where it comes from:
+    /// the sum of the layers' measured p99 where the profile has them at that size (a
+    /// conservative bound: the p99 of a sum is at most the sum of the p99s for positively
+    /// dependent layers), else mean × (1 + `worstCaseMargin`).
+    public func worstCase(batchSize size: Int, layers: Range<Int>) -> (latency: SimTime, measured: Bool)? {
+        guard let mean = latency(batchSize: size, layers: layers), let i = index(size) else { return nil }
+        if let p = p99Prefix[i] { return (max(mean, p[layers.upperBound] - p[layers.lowerBound]), true) }
+        return (SimTime((Double(mean) * (1 + worstCaseMargin)).rounded()), false)
+    }
+
+    /// Whether any batch size has measured p99s (for the record of where worst cases come from).
+    public var hasMeasuredP99: Bool { p99Prefix.contains { $0 != nil } }
 
     public static func == (a: LatencyTable, b: LatencyTable) -> Bool {
         a.batchSizes == b.batchSizes && a.prefix == b.prefix
