@@ -445,3 +445,41 @@ final class ServiceVariationTests: XCTestCase {
         XCTAssertNil(table.worstCase(batchSize: 3, layers: 0..<2))
     }
 }
+
+/// A two-stage pipeline over two pools (servers of different GPU types, each with its own queue
+/// and policy), planned by the control plane at time 0.
+final class PipelinePlanTests: XCTestCase {
+    func ms(_ x: Double) -> SimTime { TestWorld.ms(x) }
+
+    struct TwoStagePlan: ControlPlane {
+        mutating func start(_ view: ClusterView, actions: inout ControlActions) {
+            for c in view.spec.clients.indices {
+                actions.setRoute(client: c, task: 0, route: Route([Stage(.server(0), layers: 0..<2), Stage(.server(1), layers: 2..<4)]))
+            }
+            actions.record(plan: "{\"stages\": [[\"fast\", 0, 2], [\"slow\", 2, 4]]}", at: view.now)
+        }
+    }
+
+    /// Layers take 1, 2, 1, 1 ms on the first pool and 2, 4, 2, 2 ms on the second: a frame at 0
+    /// runs layers 0–1 on pool "fast" (3 ms), its 20 kB of activations cross both NICs at
+    /// 1 Gbit/s (160 µs each), and layers 2–3 run on pool "slow" (4 ms): back at 7.32 ms.
+    func testTwoStagePipelineOverTwoPools() {
+        let fast = LatencyTable(batchSizes: [1], layerLatencies: [[ms(1), ms(2), ms(1), ms(1)]], spread: nil)
+        let slow = LatencyTable(batchSizes: [1], layerLatencies: [[ms(2), ms(4), ms(2), ms(2)]], spread: nil)
+        let model = ModelSpec(name: "m", latency: nil, layerOutputBytes: [60_000, 20_000, 8_000, 1_000])
+        func nic(_ kind: String) -> LinkSpec { LinkSpec(kind: kind, capacity: .constant(bitsPerSecond: 1e9), propagationDelay: 0) }
+        let servers = [ServerSpec(name: "fast", gpuType: "A", gpus: 1, policy: FIFOPolicy(), profiled: [fast], nicIn: nic("nic_in"), nicOut: nic("nic_out")),
+                       ServerSpec(name: "slow", gpuType: "B", gpus: 2, policy: FIFOPolicy(), profiled: [slow], nicIn: nic("nic_in"), nicOut: nic("nic_out"))]
+        let client = ClientSpec(name: "c", group: 0, arrivals: .periodic(fps: 10, jitter: 0, phase: 0), frameBytes: 0,
+                                tasks: [TaskSpec(name: "t", model: 0, deadline: ms(100), resultBytes: 0)],
+                                uplink: TestWorld.link(), downlink: TestWorld.link())
+        var spec = TestWorld.spec(clients: [client], servers: servers, models: [model], durationMs: 500)
+        spec.controlPlane = TwoStagePlan()
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.count, 5)
+        XCTAssertEqual(result.requests[0].request.completed, ms(7.32))
+        XCTAssertEqual(result.batches.filter { $0.server == 0 }.count, 5)
+        XCTAssertEqual(result.batches.filter { $0.server == 1 }.count, 5)
+        XCTAssertEqual(result.batches.first { $0.server == 1 }.map { $0.end - $0.start }, ms(4))
+    }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSONConfig
 import Scenario
 
 struct Validate: ParsableCommand {
@@ -13,10 +14,15 @@ struct Validate: ParsableCommand {
     @Argument(help: "The scenario file(s) to check.")
     var scenarios: [String]
 
+    @Option(name: .customLong("set"), help: ArgumentHelp("Check with this override applied, as `arsim run --set` would (repeatable).",
+                                                         valueName: "path=value"))
+    var overrides: [String] = []
+
     func run() throws {
         for path in scenarios {
             do {
-                let s = try Scenario.load(path: path)
+                let parsed = try overrides.map { text throws(ConfigError) in try Override(text) }
+                let s = try Scenario.load(path: path, overrides: parsed)
                 let gpus = s.spec.servers.map(\.gpus).reduce(0, +)
                 print("\(path): ok: \"\(s.name)\": \(s.spec.clients.count) clients in \(s.spec.clientGroups.count) groups, "
                       + "\(s.spec.servers.count) servers with \(gpus) GPUs, \(s.spec.models.count) models")
