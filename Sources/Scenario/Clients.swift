@@ -60,6 +60,11 @@ extension ScenarioReader {
         }
 
         let sessions = try self.sessions(o.optional("session"), count: count, group: name)
+        let imu = try o.optional("imu").map { n throws(ConfigError) -> IMUSpec in
+            let io = try n.object(keys: ScenarioFormat.imuKeys)
+            return IMUSpec(noiseDegrees: try io.optional("noise_deg")?.nonNegativeDouble() ?? 0,
+                           cost: Time.milliseconds(try io.optional("cost_ms")?.nonNegativeDouble() ?? 0))
+        }
         var clients: [ClientSpec] = []
         for i in 0..<count {
             let clientName = count == 1 ? name : "\(name)-\(i)"
@@ -76,6 +81,7 @@ extension ScenarioReader {
                                       uplink: up, downlink: down, site: site, mobility: mobility, migration: migration,
                                       maxOffloadsInFlight: maxInFlight, policy: policy, motion: motion))
             clients[clients.count - 1].session = sessions?[i]
+            clients[clients.count - 1].imu = imu
         }
         return ClientGroup(name: name, clients: clients)
     }

@@ -19,7 +19,7 @@ public enum ScenarioFormat {
     public static let variabilityKeys = ["kind", "cv"]
     public static let clientKeys = ["name", "count", "site", "server", "model", "tasks", "arrivals", "fps", "jitter_ms", "phase_ms",
                                     "deadline_ms", "frame_bytes", "frame", "result_bytes", "network", "policy",
-                                    "max_offloads_in_flight", "device", "motion", "mobility", "migration", "session"]
+                                    "max_offloads_in_flight", "device", "motion", "mobility", "migration", "session", "imu"]
     public static let frameKeys = ["width", "height", "bits_per_pixel"]
     public static let taskKeys = ["name", "model", "deadline_ms", "result_bytes", "split", "fallback", "accuracy"]
     public static let fallbackKeys = ["model", "latency_ms"]
@@ -32,6 +32,7 @@ public enum ScenarioFormat {
     public static let mobilityKeys = ["at_s", "site"]
     public static let migrationKeys = ["state_bytes"]
     public static let interferenceKeys = ["mean", "cv", "step_ms"]
+    public static let imuKeys = ["noise_deg", "cost_ms"]
     public static let sessionKeys = ["start_s", "end_s", "arrival_rate_per_s", "duration_s", "request_bytes"]
 
     /// Each object type by the name of its definition in the JSON Schema.
@@ -40,7 +41,7 @@ public enum ScenarioFormat {
         ("interconnect", interconnectKeys), ("variability", variabilityKeys), ("client", clientKeys), ("frame", frameKeys),
         ("task", taskKeys), ("fallback", fallbackKeys), ("accuracy", accuracyKeys), ("network", networkKeys),
         ("trace", traceKeys), ("motion", motionKeys), ("mobility_step", mobilityKeys), ("migration", migrationKeys),
-        ("session", sessionKeys), ("interference", interferenceKeys),
+        ("session", sessionKeys), ("interference", interferenceKeys), ("imu", imuKeys),
     ]
 }
 

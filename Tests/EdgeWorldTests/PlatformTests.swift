@@ -483,3 +483,61 @@ final class PipelinePlanTests: XCTestCase {
         XCTAssertEqual(result.batches.first { $0.server == 1 }.map { $0.end - $0.start }, ms(4))
     }
 }
+
+/// What the device observes: IMU readings with noise and a cost in device time.
+final class ObservationTests: XCTestCase {
+    func ms(_ x: Double) -> SimTime { TestWorld.ms(x) }
+
+    /// Keeps the readings it is given.
+    struct Recorder: ClientPolicy {
+        static let log = Log()
+        final class Log: @unchecked Sendable { var readings: [[Double?]] = [] }
+        func decide(_ view: ClientView) -> [TaskAction] {
+            Self.log.readings.append(view.imuRotation ?? [])
+            return [.offload]
+        }
+    }
+
+    /// The camera turns at 10 deg/s; results come back 5 ms after capture; frames every 100 ms.
+    /// At frame k the freshest result is frame k−1's (captured 100 ms earlier): the IMU reads
+    /// 1 degree plus noise. Without noise exactly 1; with noise the readings scatter around 1
+    /// with the given standard deviation.
+    func testIMUReadsRotationSinceTheFreshestResultWithNoise() {
+        func run(noise: Double) -> [[Double?]] {
+            Recorder.log.readings = []
+            var c = TestWorld.client("c", arrivals: .periodic(fps: 10, jitter: 0, phase: 0))
+            c.policy = Recorder()
+            c.motion = MotionTrace(times: [0, Time.seconds(100)], degrees: [0, 1_000])
+            c.imu = IMUSpec(noiseDegrees: noise, cost: ms(2))
+            let spec = TestWorld.spec(clients: [c], servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                                      models: [TestWorld.model(latencyMs: [1: 5])], durationMs: 20_000)
+            _ = TestWorld.run(spec)
+            return Recorder.log.readings
+        }
+        let exact = run(noise: 0)
+        XCTAssertEqual(exact.count, 200)
+        XCTAssertNil(exact[0][0], "no result yet at frame 0")
+        XCTAssertTrue(exact.dropFirst().allSatisfy { abs($0[0]! - 1) < 1e-9 })
+        let noisy = run(noise: 0.5).dropFirst().map { $0[0]! }
+        let mean = noisy.reduce(0, +) / Double(noisy.count)
+        let sd = (noisy.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(noisy.count - 1)).squareRoot()
+        XCTAssertEqual(mean, 1, accuracy: 0.1)
+        XCTAssertEqual(sd, 0.5, accuracy: 0.1)
+    }
+
+    /// The reading occupies the device first: a device stage starts 2 ms after capture.
+    func testIMUReadingCostsDeviceTime() {
+        let table = LatencyTable(batchSizes: [1], layerLatencies: [[ms(1), ms(1)]], spread: nil)
+        let task = TaskSpec(name: "t", model: 0, deadline: ms(100), resultBytes: 0,
+                            split: SplitAtLayer(layer: 1, layerCount: 2, cloud: nil), deviceLatency: table)
+        var c = ClientSpec(name: "c", group: 0, arrivals: .periodic(fps: 10, jitter: 0, phase: 0), frameBytes: 0, tasks: [task],
+                           uplink: TestWorld.link(), downlink: TestWorld.link())
+        c.imu = IMUSpec(noiseDegrees: 0, cost: ms(2))
+        let model = ModelSpec(name: "m", latency: table, layerOutputBytes: [1_000, 10])
+        let spec = TestWorld.spec(clients: [c], servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                                  models: [model], durationMs: 1_000)
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.count, 10)
+        XCTAssertTrue(result.requests.allSatisfy { $0.request.deviceStart - $0.request.created == ms(2) })
+    }
+}

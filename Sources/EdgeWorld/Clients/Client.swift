@@ -89,6 +89,8 @@ public struct ClientSpec: Sendable {
     public var motion: MotionTrace?
     /// When the client is present; nil: the whole run, with no admission.
     public var session: SessionSpec?
+    /// The device's IMU, read on every frame for the policy (nil: none).
+    public var imu: IMUSpec?
 
     public init(name: String, group: Int, arrivals: ArrivalProcess, frameBytes: Int, tasks: [TaskSpec],
                 uplink: LinkSpec, downlink: LinkSpec, site: Int = 0, mobility: [Handover] = [], migration: MigrationPolicy = .stay,
@@ -118,11 +120,24 @@ public struct ClientSpec: Sendable {
     }
 }
 
-/// A job on the client's device: a fallback run, or the device stage of a request.
+/// An IMU on the client: each frame's reading of the camera's rotation carries Gaussian noise of
+/// `noiseDegrees` (standard deviation) and costs `cost` of device time.
+public struct IMUSpec: Sendable, Equatable {
+    public var noiseDegrees: Double
+    public var cost: SimTime
+
+    public init(noiseDegrees: Double, cost: SimTime) {
+        self.noiseDegrees = noiseDegrees
+        self.cost = cost
+    }
+}
+
+/// A job on the client's device: a fallback run, the device stage of a request, or reading a sensor.
 struct DeviceJob: Sendable {
     enum Kind: Sendable {
         case fallback(task: Int, frame: Int64, captured: SimTime)
         case stage(request: Int32)
+        case observation
     }
     var kind: Kind
     var duration: SimTime
@@ -171,6 +186,8 @@ struct ClientState: Sendable {
     /// Whether the camera runs (false before a session is admitted and after it ends), and until when.
     var capturing: Bool
     let captureUntil: SimTime
+    let imu: IMUSpec?
+    var imuRNG: RandomStream
     var uplink: Int32
     var downlink: Int32
     /// The site whose access point the client is at, and the site that serves it.
@@ -222,6 +239,8 @@ struct ClientState: Sendable {
         servingSite = spec.site
         results = Array(repeating: TaskResults(), count: spec.tasks.count)
         capturing = spec.session == nil
+        imu = spec.imu
+        imuRNG = RandomStream(seed: seed, name: "client/\(spec.name)/imu")
         captureUntil = min(duration, spec.session?.end ?? .max)
         if case .periodic(let fps, _, let phase) = spec.arrivals {
             self.phase = phase ?? SimTime(rng.nextUnit() * 1e9 / fps)
@@ -261,7 +280,8 @@ extension World {
 
         let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].offloadsInFlight,
                               maxOffloadsInFlight: clients[ci].maxOffloadsInFlight,
-                              hasFallback: clients[ci].hasFallback, results: clients[ci].results)
+                              hasFallback: clients[ci].hasFallback, results: clients[ci].results,
+                              imuRotation: clients[ci].imu == nil ? nil : readIMU(client: ci, now: now, scheduler: &scheduler))
         let actions: [TaskAction]
         if clients[ci].notices.contains(.decisionEffects) {
             var effects = PolicyEffects()
@@ -295,7 +315,6 @@ extension World {
                     // The device runs the first stage; its output goes on from there.
                     let layers = stageLayers(slot, stage: 0)
                     let d = spec.clients[ci].tasks[t].deviceLatency?.latency(batchSize: 1, layers: layers) ?? 0
-                    requests[slot].deviceStart = now
                     enqueueOnDevice(client: ci, DeviceJob(kind: .stage(request: slot), duration: d), scheduler: &scheduler)
                 } else if uploadPlacement == nil || uploadPlacement == stage.placement {
                     // Tasks that go to the same place share one upload of the frame.
@@ -324,6 +343,24 @@ extension World {
         }
     }
 
+    /// Reads the IMU for every task (rotation since its freshest result's capture, plus noise) and
+    /// charges the reading's cost to the device.
+    mutating func readIMU(client c: Int, now: SimTime, scheduler: inout Scheduler<WorldEvent>) -> [Double?] {
+        guard let imu = clients[c].imu else { return [] }
+        let noise = Distribution.normal(mean: 0, standardDeviation: imu.noiseDegrees)
+        var readings: [Double?] = []
+        for t in clients[c].results.indices {
+            let r = clients[c].results[t]
+            let since: SimTime? = r.serverFrame >= 0 || r.localFrame >= 0
+                ? (r.serverFrame >= r.localFrame ? r.serverTime : r.localTime) : nil
+            guard let since else { readings.append(nil); continue }
+            let truth = clients[c].motion?.rotation(from: since, to: now) ?? 0
+            readings.append(max(0, truth + noise.sample(&clients[c].imuRNG)))
+        }
+        if imu.cost > 0 { enqueueOnDevice(client: c, DeviceJob(kind: .observation, duration: imu.cost), scheduler: &scheduler) }
+        return readings
+    }
+
     // MARK: The device
 
     mutating func enqueueOnDevice(client c: Int, _ job: DeviceJob, scheduler: inout Scheduler<WorldEvent>) {
@@ -337,6 +374,9 @@ extension World {
             return
         }
         clients[c].deviceBusy = true
+        // A device stage starts when the device takes it up, not when it was queued behind
+        // other device work (a fallback run, a sensor reading).
+        if case .stage(let slot) = job.kind { requests[slot].deviceStart = scheduler.now }
         scheduler.schedule(.deviceDone(client: Int32(c)), after: job.duration)
     }
 
@@ -352,6 +392,8 @@ extension World {
         case .stage(let slot):
             requests[slot].deviceEnd = now
             advance(request: slot, from: Placement.device, now: now, scheduler: &scheduler)
+        case .observation:
+            break
         }
         startDeviceJob(client: c, scheduler: &scheduler)
     }

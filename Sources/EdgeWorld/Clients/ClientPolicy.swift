@@ -11,6 +11,10 @@ public struct ClientView: Sendable {
     public let hasFallback: [Bool]
     /// The client's results per task; shared, not copied, on every frame.
     let results: [TaskResults]
+    /// Per task, what the device's IMU says the camera turned (degrees) since the capture of the
+    /// task's freshest result, with the sensor's noise; nil without an IMU or before any result.
+    /// Never the simulator's ground truth: a noisy reading, paid for in device time.
+    public let imuRotation: [Double?]?
 
     /// The frame of the freshest result the app has for `task` (server or local), if any.
     public func latestResultFrame(task: Int) -> Int64? { results[task].latest }
