@@ -541,3 +541,42 @@ final class ObservationTests: XCTestCase {
         XCTAssertTrue(result.requests.allSatisfy { $0.request.deviceStart - $0.request.created == ms(2) })
     }
 }
+
+/// What a server's policy sees of a queued request: client, task, session, bytes, tag.
+final class QueuedRequestTests: XCTestCase {
+    struct Tagger: ClientPolicy {
+        var notices: PolicyNotices { [.tags] }
+        func decide(_ view: ClientView) -> [TaskAction] { [.offload] }
+        func tag(task: Int, frame: Int64) -> Int32 { Int32(frame % 2 + 7) }
+    }
+
+    struct Watcher: ServerPolicy {
+        static let log = Log()
+        final class Log: @unchecked Sendable { var seen: [QueuedRequest] = [] }
+        var notices: PolicyNotices { [.arrivals] }
+        func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
+            guard let q = queues.oldestQueue() else { return .idle }
+            return .run(queue: q, size: 1)
+        }
+        mutating func requestArrived(_ request: QueuedRequest, queue: Int, now: SimTime, effects: inout PolicyEffects) {
+            Self.log.seen.append(request)
+        }
+    }
+
+    func testQueuedRequestsCarryTheirMetadata() {
+        Watcher.log.seen = []
+        var tagged = TestWorld.client("tagged", arrivals: .periodic(fps: 10, jitter: 0, phase: 0), frameBytes: 1_234)
+        tagged.policy = Tagger()
+        var session = TestWorld.client("session", arrivals: .periodic(fps: 10, jitter: 0, phase: 0), frameBytes: 99)
+        session.session = SessionSpec(start: 0, requestBytes: 0)
+        let spec = TestWorld.spec(clients: [tagged, session], servers: [ServerSpec(name: "s", gpus: 1, policy: Watcher())],
+                                  models: [TestWorld.model(latencyMs: [1: 1])], durationMs: 400)
+        _ = TestWorld.run(spec)
+        let fromTagged = Watcher.log.seen.filter { $0.client == 0 }
+        let fromSession = Watcher.log.seen.filter { $0.client == 1 }
+        XCTAssertEqual(fromTagged.map(\.tag), [7, 8, 7, 8])
+        XCTAssertTrue(fromTagged.allSatisfy { $0.bytes == 1_234 && $0.session == -1 && $0.task == 0 })
+        XCTAssertEqual(fromSession.count, 4)
+        XCTAssertTrue(fromSession.allSatisfy { $0.bytes == 99 && $0.session == 1 && $0.tag == 0 })
+    }
+}

@@ -188,6 +188,7 @@ struct ClientState: Sendable {
     let captureUntil: SimTime
     let imu: IMUSpec?
     var imuRNG: RandomStream
+    let hasSession: Bool
     var uplink: Int32
     var downlink: Int32
     /// The site whose access point the client is at, and the site that serves it.
@@ -239,6 +240,7 @@ struct ClientState: Sendable {
         servingSite = spec.site
         results = Array(repeating: TaskResults(), count: spec.tasks.count)
         capturing = spec.session == nil
+        hasSession = spec.session != nil
         imu = spec.imu
         imuRNG = RandomStream(seed: seed, name: "client/\(spec.name)/imu")
         captureUntil = min(duration, spec.session?.end ?? .max)

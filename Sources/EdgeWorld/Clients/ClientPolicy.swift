@@ -63,7 +63,10 @@ public protocol ClientPolicy: Sendable {
     mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects)
     /// An upload left the device: `bytes` in `seconds` on the client's own radio link.
     mutating func uplinkObserved(bitsPerSecond: Double, bytes: Int, now: SimTime, effects: inout PolicyEffects)
-    /// The notices it implements (`.results`, `.bandwidth`); none by default.
+    /// A tag for the request of `task` for `frame` (a priority class, a stream id) that servers'
+    /// policies see on the queued request; asked only with `.tags` in `notices`.
+    func tag(task: Int, frame: Int64) -> Int32
+    /// The notices it implements (`.results`, `.bandwidth`, `.tags`, `.decisionEffects`); none by default.
     var notices: PolicyNotices { get }
 }
 
@@ -73,6 +76,7 @@ extension ClientPolicy {
     public mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects) {}
     public mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects) {}
     public mutating func uplinkObserved(bitsPerSecond: Double, bytes: Int, now: SimTime, effects: inout PolicyEffects) {}
+    public func tag(task: Int, frame: Int64) -> Int32 { 0 }
     public var notices: PolicyNotices { [] }
 }
 

@@ -13,6 +13,7 @@ extension World {
         var request = Request(id: nextRequestID, client: Int32(c), task: Int32(t), model: clients[c].tasks[t].model,
                               frame: frame, created: now, deadline: now + clients[c].tasks[t].deadline)
         nextRequestID += 1
+        if clients[c].notices.contains(.tags) { request.tag = clients[c].policy.tag(task: t, frame: frame) }
         if clients[c].overridden && clients[c].routeOverride[t] >= 0 {
             request.route = clients[c].routeOverride[t]
             return requests.insert(request)

@@ -71,6 +71,8 @@ public struct PolicyNotices: OptionSet, Sendable {
     /// `effects`, so it can set timers and send messages while deciding. Without it the plain
     /// form is called, which saves building an empty `PolicyEffects` on every decision.
     public static let decisionEffects = PolicyNotices(rawValue: 16)
+    /// Client: `tag(task:frame:)` is asked for every request it creates.
+    public static let tags = PolicyNotices(rawValue: 32)
 }
 
 /// Which policy a timer belongs to.

@@ -17,6 +17,8 @@ public struct Request: Sendable {
     /// Redundant copies share `group` (the id of the first); `copy` is 0 for the original.
     public var group: UInt64
     public var copy: Int16 = 0
+    /// A tag the client's policy gave it (`ClientPolicy.tag`), which servers' queues show.
+    public var tag: Int32 = 0
     /// The route (an index into the world's routes) and the stage the request is at.
     public var route: Int32 = 0
     public var stage: Int16 = 0

@@ -8,6 +8,12 @@ public struct QueuedRequest: Sendable, Equatable {
     /// Who sent it and for which task (as a real request's metadata carries them).
     public let client: Int32
     public let task: Int32
+    /// The client's session (its index) where it has one, else -1.
+    public let session: Int32
+    /// Bytes of its input to this stage (the frame, or the previous stage's activations).
+    public let bytes: Int32
+    /// A tag the client's policy put on it (`ClientPolicy.tag`; 0 by default).
+    public let tag: Int32
     public let queuedAt: SimTime
     /// Absolute deadline, as carried in the request's metadata.
     public let deadline: SimTime
