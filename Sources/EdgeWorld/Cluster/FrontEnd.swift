@@ -13,6 +13,8 @@ extension World {
         var request = Request(id: nextRequestID, client: Int32(c), task: Int32(t), model: clients[c].tasks[t].model,
                               frame: frame, created: now, deadline: now + clients[c].tasks[t].deadline)
         nextRequestID += 1
+        request.inputBytes = Int32(clamping: clients[c].frameBytes)
+        if clients[c].hasSession { request.session = Int32(c) }
         if clients[c].notices.contains(.tags) { request.tag = clients[c].policy.tag(task: t, frame: frame) }
         if clients[c].overridden && clients[c].routeOverride[t] >= 0 {
             request.route = clients[c].routeOverride[t]
@@ -131,6 +133,7 @@ extension World {
         if next < stages.count {
             requests[slot].stage = Int16(next)
             let bytes = stageInputBytes(slot)
+            requests[slot].inputBytes = Int32(clamping: bytes)
             let wire = stages[next - 1].wire
             let (encode, decode) = (wire?.encode ?? 0, wire?.decode ?? 0)
             switch placement {

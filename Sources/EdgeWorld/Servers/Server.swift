@@ -167,10 +167,8 @@ extension World {
         requests[slot].endLayer = Int32(layers.upperBound)
         if requests[slot].queued < 0 { requests[slot].queued = now }
         let q = servers[s].queues.queue(model: Int(requests[slot].model), layers: layers)
-        let client = requests[slot].client
-        let entry = QueuedRequest(slot: slot, client: client, task: requests[slot].task,
-                                  session: clients[Int(client)].hasSession ? client : -1,
-                                  bytes: Int32(clamping: stageInputBytes(slot)), tag: requests[slot].tag,
+        let entry = QueuedRequest(slot: slot, client: requests[slot].client, task: requests[slot].task,
+                                  session: requests[slot].session, bytes: requests[slot].inputBytes, tag: requests[slot].tag,
                                   queuedAt: now, deadline: requests[slot].deadline)
         servers[s].queues.append(entry, queue: q)
         if servers[s].notices.contains(.arrivals) {

@@ -13,7 +13,8 @@ extension World {
         }
         let model = servers[s].queues.model(ofQueue: queue)
         let layers = servers[s].queues.layers[queue]
-        guard let table = servers[s].tables[model], let mean = table.latency(batchSize: size, layers: layers) else {
+        // Read through the array, not into a local: a copy of the table would retain its arrays.
+        guard let mean = servers[s].tables[model]?.latency(batchSize: size, layers: layers) else {
             policyError("server \(spec.servers[s].name): its policy \(type(of: servers[s].policy)) chose batch size \(size), "
                         + "which model \(spec.models[model].name) has no latency for here")
             return false
@@ -33,7 +34,8 @@ extension World {
         }
         let factor: Double
         if servers[s].variability == .measured {
-            factor = ServiceVariability.measured.factor(cv: table.spread(batchSize: size)).sample(&servers[s].gpus[g].rng)
+            let cv = servers[s].tables[model]?.spread(batchSize: size)
+            factor = ServiceVariability.measured.factor(cv: cv).sample(&servers[s].gpus[g].rng)
         } else {
             let distribution = servers[s].serviceFactor
             factor = distribution.sample(&servers[s].gpus[g].rng)
@@ -54,7 +56,7 @@ extension World {
         scheduler.schedule(.batchFinished(server: Int32(s), gpu: Int32(g)), after: service)
         guard servers[s].notices.contains(.batches) else { return true }
         var effects = PolicyEffects()
-        let worst = table.worstCase(batchSize: size, layers: layers)?.latency ?? mean
+        let worst = servers[s].tables[model]?.worstCase(batchSize: size, layers: layers)?.latency ?? mean
         servers[s].policy.batchStarted(BatchNotice(gpu: g, queue: queue, model: model, size: size, started: now, profiled: mean,
                                                    worstCase: worst, actual: nil), effects: &effects)
         if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
