@@ -162,6 +162,7 @@ extension ScenarioReader {
         }
         server.costPerGPUHour = try o.optional("cost_per_gpu_hour").map { n throws(ConfigError) in try n.nonNegativeDouble() } ?? spec?.costPerHour
         server.p99Margin = margin
+        server.memoryBytes = memory.map { Int($0) }
         if let n = o.optional("interference") {
             let io = try n.object(keys: ScenarioFormat.interferenceKeys)
             server.interference = Interference(mean: try io.required("mean").positiveDouble(),

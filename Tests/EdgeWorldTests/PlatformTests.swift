@@ -580,3 +580,60 @@ final class QueuedRequestTests: XCTestCase {
         XCTAssertTrue(fromSession.allSatisfy { $0.bytes == 99 && $0.session == 1 && $0.tag == 0 })
     }
 }
+
+/// The control plane loads and unloads models during the run.
+final class PlacementTests: XCTestCase {
+    func ms(_ x: Double) -> SimTime { TestWorld.ms(x) }
+
+    /// Loads the model on server 1 at 1 s and unloads it at 2 s.
+    struct ScaleOutAndIn: ControlPlane {
+        mutating func start(_ view: ClusterView, actions: inout ControlActions) {
+            actions.effects.setTimer(token: 1, at: 1_000_000_000)
+            actions.effects.setTimer(token: 2, at: 2_000_000_000)
+        }
+        mutating func timerFired(token: Int, view: ClusterView, actions: inout ControlActions) {
+            if token == 1 { actions.load(model: 0, on: 1) } else { actions.unload(model: 0, from: 1) }
+            actions.record(plan: token == 1 ? "{\"load\": 1}" : "{\"unload\": 1}", at: view.now)
+        }
+    }
+
+    /// Round-robin over the servers that host the model, 20 fps: before 1 s everything goes to
+    /// server 0; from 1 s requests alternate, and those on server 1 wait for its weights
+    /// (100 MB at 1 GB/s: ready at 1.1 s); from 2 s only server 0 again.
+    func testControlPlaneLoadsAndUnloadsAModel() {
+        let client = ClientSpec(name: "c", group: 0, arrivals: .periodic(fps: 20, jitter: 0, phase: ms(1)), frameBytes: 0,
+                                tasks: [TaskSpec(name: "t", model: 0, deadline: ms(500), resultBytes: 0)],
+                                uplink: TestWorld.link(), downlink: TestWorld.link())
+        var model = TestWorld.model(latencyMs: [1: 2])
+        model.weightBytes = 100_000_000
+        var second = ServerSpec(name: "b", gpus: 1, policy: FIFOPolicy(), hosted: [])
+        second.loadBytesPerSecond = 1e9
+        second.memoryBytes = 16_000_000_000
+        var spec = TestWorld.spec(clients: [client], servers: [ServerSpec(name: "a", gpus: 1, policy: FIFOPolicy()), second],
+                                  models: [model], durationMs: 3_000)
+        spec.controlPlane = ScaleOutAndIn()
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.count, 60)
+        XCTAssertTrue(result.requests.allSatisfy { $0.outcome == .completed })
+        let onB = result.requests.filter { $0.request.server == 1 }
+        XCTAssertEqual(onB.count, 10, "every other request between 1 s and 2 s")
+        XCTAssertTrue(onB.allSatisfy { $0.request.created >= ms(1000) && $0.request.created < ms(2000) })
+        XCTAssertTrue(onB.allSatisfy { $0.request.batchStart >= ms(1100) }, "weights first")
+        XCTAssertEqual(onB.first?.request.batchStart, ms(1100))
+    }
+
+    /// A model whose weights do not fit is an error that fails the run.
+    func testLoadingBeyondGPUMemoryFailsTheRun() {
+        var model = TestWorld.model(latencyMs: [1: 2])
+        model.weightBytes = 20_000_000_000
+        var second = ServerSpec(name: "b", gpus: 1, policy: FIFOPolicy(), hosted: [])
+        second.memoryBytes = 16_000_000_000
+        var spec = TestWorld.spec(clients: [TestWorld.client("c", arrivals: .periodic(fps: 20, jitter: 0, phase: 0))],
+                                  servers: [ServerSpec(name: "a", gpus: 1, policy: FIFOPolicy()), second], models: [model], durationMs: 3_000)
+        spec.controlPlane = ScaleOutAndIn()
+        var sim = World.simulation(spec)
+        _ = sim.run(until: spec.endTime)
+        XCTAssertEqual(sim.model.failure?.hasPrefix("control plane: m on b: 20000000000 bytes of weights do not fit"), true,
+                       sim.model.failure ?? "no failure")
+    }
+}

@@ -26,12 +26,23 @@ public struct ControlActions: Sendable {
     public var effects = PolicyEffects()
     var routes: [(client: Int, task: Int, route: Route?)] = []
     var plans: [PlanRecord] = []
+    var placements: [(model: Int, server: Int, load: Bool)] = []
 
     public init() {}
 
     /// Requests of `task` of `client` created from now on follow `route` (nil: back to the
     /// task's split policy).
     public mutating func setRoute(client: Int, task: Int, route: Route?) { routes.append((client, task, route)) }
+
+    /// Loads `model` onto every GPU of `server`: its weights must fit beside what is loaded there
+    /// (`ServerSpec.memoryBytes`), and they load at the server's `load_gbps` after any load in
+    /// progress; requests that arrive meanwhile wait. The site's front end may send it requests
+    /// of the model from now on.
+    public mutating func load(model: Int, on server: Int) { placements.append((model, server, true)) }
+
+    /// Unloads `model` from `server`: the front end stops sending it there; requests of it still
+    /// waiting there are dropped (`no_server`); batches running finish.
+    public mutating func unload(model: Int, from server: Int) { placements.append((model, server, false)) }
 
     /// Records a plan in the `plans` table at the current time.
     public mutating func record(plan json: String, objective: Double? = nil, solveSeconds: Double? = nil, at now: SimTime) {
@@ -95,7 +106,56 @@ extension World {
             clients[change.client].routeOverride[change.task] = internRoute(route)
             clients[change.client].overridden = true
         }
+        for p in actions.placements {
+            guard spec.models.indices.contains(p.model), servers.indices.contains(p.server) else {
+                return policyError("control plane: no model \(p.model) or server \(p.server) to place")
+            }
+            if let problem = p.load ? load(model: p.model, on: p.server, now: scheduler.now)
+                                     : unload(model: p.model, from: p.server, now: scheduler.now) {
+                return policyError("control plane: \(problem)")
+            }
+        }
         for plan in actions.plans { recorder.plan(plan) }
+    }
+
+    /// Starts loading a model's weights on a server; an error names why it cannot.
+    mutating func load(model m: Int, on s: Int, now: SimTime) -> String? {
+        let name = "\(spec.models[m].name) on \(spec.servers[s].name)"
+        guard servers[s].tables[m] != nil else { return "\(name): the server has no latency table for it (list it in the server's models)" }
+        guard servers[s].readyAt[m] == .max else { return nil }
+        let weights = spec.models[m].weightBytes
+        if let memory = spec.servers[s].memoryBytes {
+            let loaded = servers[s].readyAt.indices.filter { servers[s].readyAt[$0] != .max }.reduce(0) { $0 + spec.models[$1].weightBytes }
+            if (loaded + weights) * spec.servers[s].mps > memory {
+                return "\(name): \(weights) bytes of weights do not fit beside the \(loaded) loaded (\(memory) per GPU)"
+            }
+        }
+        let start = max(now, servers[s].loadingUntil)
+        var done = start
+        if let rate = spec.servers[s].loadBytesPerSecond, rate > 0 { done += SimTime((Double(weights) / rate * 1e9).rounded(.up)) }
+        servers[s].loadingUntil = done
+        servers[s].readyAt[m] = done
+        refreshCandidates(model: m, site: spec.servers[s].site)
+        return nil
+    }
+
+    mutating func unload(model m: Int, from s: Int, now: SimTime) -> String? {
+        guard servers[s].readyAt[m] != .max else { return nil }
+        servers[s].readyAt[m] = .max
+        refreshCandidates(model: m, site: spec.servers[s].site)
+        for q in 0..<servers[s].queues.queueCount where servers[s].queues.model(ofQueue: q) == m {
+            while servers[s].queues.count(queue: q) > 0 {
+                let head = servers[s].queues.removeFirst(queue: q)
+                outstanding[s] -= 1
+                drop(head.slot, reason: .noServer, at: now)
+            }
+        }
+        return nil
+    }
+
+    /// The servers of a site that host a model, in index order: the front end's candidates.
+    mutating func refreshCandidates(model m: Int, site x: Int) {
+        siteCandidates[x][m] = spec.servers.indices.filter { spec.servers[$0].site == x && servers[$0].hosts(m) }
     }
 
     /// Why a route cannot run, or nil: places that exist, the device only first, layer ranges

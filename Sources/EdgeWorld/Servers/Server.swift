@@ -31,6 +31,8 @@ public struct ServerSpec: Sendable {
     public var interconnect: LinkSpec?
     /// Price of one GPU for one hour, for the run's operating cost.
     public var costPerGPUHour: Double?
+    /// Memory of one GPU, for models the control plane loads during the run (nil: unchecked).
+    public var memoryBytes: Int?
     /// Worst case (p99) where no p99 was measured: mean × (1 + p99Margin).
     public var p99Margin = 0.1
     /// Slow-downs from other work on the GPUs (co-located jobs, thermal throttling), varying over time.
@@ -108,6 +110,8 @@ struct ServerState: Sendable {
     var tables: [LatencyTable?]
     /// When each model's weights are on the GPUs (Int64.max: not hosted here).
     var readyAt: [SimTime]
+    /// When the weights being loaded now are all in (loads queue one after another).
+    var loadingUntil: SimTime = 0
     /// The pending wake-up the policy asked for, if any.
     var wakeup: EventID?
     let interference: Interference?
@@ -140,6 +144,7 @@ struct ServerState: Sendable {
             ready[m] = t
         }
         readyAt = ready
+        loadingUntil = t
     }
 
     func hosts(_ model: Int) -> Bool { readyAt[model] != .max && tables[model] != nil }
