@@ -82,19 +82,10 @@ final class PlatformPropertyTests: XCTestCase {
         var completed = 0
         for round in 0..<40 {
             let spec = randomWorld(&rng)
-            var sim = World.simulation(spec)
-            var requests: [RequestRecord] = [], batches: [BatchRecord] = []
-            while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget {
-                let o = sim.model.takeOutbox()
-                requests += o.requests
-                batches += o.batches
-            }
-            let summary = sim.model.finish(at: sim.now)
-            let o = sim.model.takeOutbox()
-            requests += o.requests
-            batches += o.batches
+            let result = TestWorld.run(spec)
+            let (requests, batches, summary) = (result.requests, result.batches, result.summary)
             let context = "round \(round)"
-            XCTAssertNil(sim.model.failure, context)
+            XCTAssertNil(result.failure, context)
             completed += requests.filter { $0.outcome == .completed }.count
 
             // Every request and copy ends exactly once.
@@ -124,7 +115,7 @@ final class PlatformPropertyTests: XCTestCase {
 
             // No executor runs two batches at once.
             var lastEnd: [String: SimTime] = [:]
-            for b in batches.sorted(by: { $0.id < $1.id }) {
+            for b in batches {
                 let key = "\(b.server)/\(b.gpu)"
                 XCTAssertGreaterThanOrEqual(b.start, lastEnd[key] ?? 0, "overlap on \(key); \(context)")
                 lastEnd[key] = b.end

@@ -248,14 +248,8 @@ final class PlatformTests: XCTestCase {
                                             ServerSpec(name: "b", gpus: 1, policy: FIFOPolicy())],
                                   models: [TestWorld.model(latencyMs: [1: 5])], durationMs: 450)
         spec.controlPlane = Alternate()
-        var sim = World.simulation(spec)
-        var requests: [RequestRecord] = []
-        var plans: [PlanRecord] = []
-        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget {}
-        _ = sim.model.finish(at: sim.now)
-        let out = sim.model.takeOutbox()
-        requests = out.requests.sorted { $0.request.id < $1.request.id }
-        plans = out.plans
+        let result = TestWorld.run(spec)
+        let (requests, plans) = (result.requests, result.plans)
         XCTAssertEqual(requests.count, 23)
         for r in requests {
             XCTAssertEqual(Int(r.request.server), Int(r.request.created / 100_000_000) % 2, "frame at \(r.request.created)")
@@ -365,11 +359,8 @@ final class AdaptiveSplitTests: XCTestCase {
         var spec = TestWorld.spec(clients: [client], servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
                                   models: [model], durationMs: 2000)
         spec.detail = .requests
-        var sim = World.simulation(spec)
-        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget {}
-        _ = sim.model.finish(at: sim.now)
-        let out = sim.model.takeOutbox()
-        let requests = out.requests.sorted { $0.request.id < $1.request.id }
+        let out = TestWorld.run(spec)
+        let requests = out.requests
         XCTAssertEqual(requests.count, 20)
         for r in requests {
             let deviceLayers = r.route!.stages[0].layers!
@@ -388,27 +379,34 @@ final class AdaptiveSplitTests: XCTestCase {
 final class ServiceVariationTests: XCTestCase {
     func ms(_ x: Double) -> SimTime { TestWorld.ms(x) }
 
-    /// Counts the batches that ran longer than their profiled mean.
+    /// FIFO that notes, from its batch notices, how far each batch overran its profiled mean.
     struct OverrunCounter: ServerPolicy {
-        var overruns: [SimTime] = []
+        static let log = Log()
+        final class Log: @unchecked Sendable { var overruns: [SimTime] = []; var worst: [SimTime] = [] }
         var notices: PolicyNotices { [.batches] }
         func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
             guard let q = queues.oldestQueue() else { return .idle }
             return .run(queue: q, size: 1)
         }
         mutating func batchFinished(_ batch: BatchNotice, effects: inout PolicyEffects) {
-            if let actual = batch.actual, actual > batch.profiled { overruns.append(actual - batch.profiled) }
+            Self.log.overruns.append(batch.actual! - batch.profiled)
+            Self.log.worst.append(batch.worstCase)
         }
     }
 
-    /// A constant interference of 1.5 (cv 0) turns 10 ms batches into 15 ms ones.
+    /// A constant interference of 1.5 (cv 0) turns 10 ms batches into 15 ms ones; the policy hears
+    /// each overrun (5 ms) and the worst case it could have planned for (10 ms × 1.1).
     func testConstantInterferenceStretchesEveryBatch() {
-        var server = ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())
+        OverrunCounter.log.overruns = []
+        OverrunCounter.log.worst = []
+        var server = ServerSpec(name: "s", gpus: 1, policy: OverrunCounter())
         server.interference = Interference(mean: 1.5, cv: 0, step: ms(100))
         let spec = TestWorld.spec(clients: [TestWorld.client("c", arrivals: .periodic(fps: 10, jitter: 0, phase: 0))],
                                   servers: [server], models: [TestWorld.model(latencyMs: [1: 10])], durationMs: 500)
         let result = TestWorld.run(spec)
         XCTAssertEqual(result.batches.map { $0.end - $0.start }, Array(repeating: ms(15), count: 5))
+        XCTAssertEqual(OverrunCounter.log.overruns, Array(repeating: ms(5), count: 5))
+        XCTAssertEqual(OverrunCounter.log.worst, Array(repeating: ms(11), count: 5))
     }
 
     /// With cv > 0 the factor is drawn per 50 ms step and per GPU: batches inside one step of one

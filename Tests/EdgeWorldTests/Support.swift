@@ -34,8 +34,12 @@ enum TestWorld {
     struct Result {
         var requests: [RequestRecord]   // sorted by request id
         var batches: [BatchRecord]      // sorted by batch id
+        var frames: [FrameRecord]
+        var plans: [PlanRecord]
         var summary: RunSummary
         var end: SimTime
+        /// A policy's contract breach, if the run stopped on one.
+        var failure: String?
     }
 
     /// Runs `spec` and hands each finished request to `body` as it comes, keeping none: for runs
@@ -52,18 +56,19 @@ enum TestWorld {
 
     static func run(_ spec: WorldSpec) -> Result {
         var sim = World.simulation(spec)
-        var requests: [RequestRecord] = []
-        var batches: [BatchRecord] = []
-        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget {
-            let o = sim.model.takeOutbox()
-            requests += o.requests
-            batches += o.batches
+        var out = Outbox()
+        func collect(_ o: Outbox) {
+            out.requests += o.requests
+            out.batches += o.batches
+            out.frames += o.frames
+            out.plans += o.plans
         }
+        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget { collect(sim.model.takeOutbox()) }
+        let failure = sim.model.failure
         let summary = sim.model.finish(at: sim.now)
-        let o = sim.model.takeOutbox()
-        requests += o.requests
-        batches += o.batches
-        return Result(requests: requests.sorted { $0.request.id < $1.request.id },
-                      batches: batches.sorted { $0.id < $1.id }, summary: summary, end: sim.now)
+        collect(sim.model.takeOutbox())
+        return Result(requests: out.requests.sorted { $0.request.id < $1.request.id },
+                      batches: out.batches.sorted { $0.id < $1.id }, frames: out.frames, plans: out.plans,
+                      summary: summary, end: sim.now, failure: failure)
     }
 }

@@ -45,6 +45,8 @@ public struct Outbox: Sendable {
     /// Plans the control plane recorded (every detail level: plans are few).
     public var plans: [PlanRecord] = []
 
+    public init() {}
+
     public var isEmpty: Bool { requests.isEmpty && batches.isEmpty && frames.isEmpty && plans.isEmpty }
 
     public mutating func take() -> Outbox {
