@@ -133,6 +133,8 @@ public struct CapacitySearch: Sendable {
             // Invariant: the SLO holds at low and fails at high.
             while integer ? high - low > 1 : high - low > tolerance {
                 let mid = integer ? (low + (high - low) / 2).rounded(.down) : (low + high) / 2
+                // A tolerance below the doubles' resolution: the interval cannot narrow further.
+                if mid <= low || mid >= high { break }
                 if try at(mid, "bisect") { low = mid } else { high = mid }
             }
             answer = low

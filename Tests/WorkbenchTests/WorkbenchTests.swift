@@ -166,6 +166,10 @@ final class CapacitySearchTests: XCTestCase {
         let real = CapacitySearch(start: 1, mode: .bisect(between: nil), integer: false, tolerance: 0.001).run { $0 <= 3.14159 }
         XCTAssertEqual(real.answer!, 3.14159, accuracy: 0.001)
         XCTAssertLessThanOrEqual(real.answer!, 3.14159)
+        // A tolerance finer than a double can resolve still ends.
+        let fine = CapacitySearch(start: 1, mode: .bisect(between: nil), integer: false, tolerance: 1e-300).run { $0 <= 3.14159 }
+        XCTAssertEqual(fine.answer!, 3.14159, accuracy: 1e-12)
+        XCTAssertLessThan(fine.probes.count, 80)
     }
 
     /// PPipe's rule: start × (1 − 0.05 i), the first that holds.
