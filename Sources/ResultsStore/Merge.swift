@@ -6,6 +6,8 @@ public struct MergeReport: Sendable, Equatable {
     public var runsCopied = 0
     /// Runs already in the target (merged before, or the target's own).
     public var runsSkipped = 0
+    /// Runs still `running` in the source: not copied, so that a later merge copies them whole.
+    public var runsRunning = 0
     public var sweepsCopied = 0
     /// Sweeps that joined one already in the target (another shard of it).
     public var sweepsJoined = 0
@@ -45,9 +47,10 @@ extension ResultsStore {
             while try k.step() { known.insert(k.text(1) ?? "\(targetID):\(k.int64(0))") }
 
             let columns = try runColumns()
-            let list = try db.prepare("SELECT run_id, origin, sweep_id FROM src.runs ORDER BY run_id")
+            let list = try db.prepare("SELECT run_id, origin, sweep_id, status FROM src.runs ORDER BY run_id")
             var copies: [(old: Int64, origin: String, sweep: Int64?)] = []
             while try list.step() {
+                if list.text(3) == "running" { report.runsRunning += 1; continue }
                 let origin = list.text(1) ?? "\(sourceID):\(list.int64(0))"
                 if known.contains(origin) { report.runsSkipped += 1; continue }
                 known.insert(origin)

@@ -3,7 +3,7 @@
 /// Times inside the simulation are integer nanoseconds (`_ns`), exactly as simulated; summary
 /// figures are in milliseconds (`_ms`), seconds (`_s`) or per second (`_rps`).
 enum Schema {
-    static let version = 3
+    static let version = 4
 
     /// Tables that `arsim export` offers, with the columns that order their rows.
     static let exportable: [(table: String, orderBy: String)] = [
@@ -183,7 +183,7 @@ enum Schema {
             run_id       INTEGER NOT NULL REFERENCES runs (run_id),
             client       TEXT NOT NULL,
             client_group TEXT NOT NULL,
-            site         TEXT NOT NULL,
+            site         TEXT,
             requested_ns INTEGER,
             replied_ns   INTEGER,
             admitted     INTEGER NOT NULL,

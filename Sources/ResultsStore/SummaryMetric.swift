@@ -46,10 +46,10 @@ public struct SummaryMetric: Sendable, Equatable, CustomStringConvertible {
         name = nil
         if parts.count == 2 {
             let sel = parts[1].split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard Self.scopes.contains(sel[0]) else {
-                throw bad(Suggestion.unknownName(sel[0], kind: "scope", valid: Self.scopes))
+            guard let first = sel.first, Self.scopes.contains(first) else {
+                throw bad(Suggestion.unknownName(sel.first ?? "", kind: "scope", valid: Self.scopes))
             }
-            scope = sel[0]
+            scope = first
             if sel.count == 2, !sel[1].isEmpty {
                 name = sel[1]
             } else if scope != "run" {

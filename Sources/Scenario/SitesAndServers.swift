@@ -165,9 +165,12 @@ extension ScenarioReader {
         server.memoryBytes = memory.map { Int($0) }
         if let n = o.optional("interference") {
             let io = try n.object(keys: ScenarioFormat.interferenceKeys)
+            let stepNode = io.optional("step_ms")
+            let stepMs = try stepNode?.positiveDouble() ?? 100
+            if stepMs < 0.001, let stepNode { throw stepNode.error("must be at least 0.001 (1 µs), got \(Suggestion.format(stepMs))") }
             server.interference = Interference(mean: try io.required("mean").positiveDouble(),
                                                cv: try io.optional("cv")?.nonNegativeDouble() ?? 0,
-                                               step: Time.milliseconds(try io.optional("step_ms")?.positiveDouble() ?? 100))
+                                               step: Time.milliseconds(stepMs))
         }
         return server
     }

@@ -84,7 +84,9 @@ public struct CapacitySearch: Sendable {
         case .stepDown(let fraction):
             var i = 0
             var last: Double?
-            while i <= maxSteps {
+            // Enough steps to reach zero at this rate.
+            let steps = max(maxSteps, Int((1 / fraction).rounded(.up)) + 1)
+            while i <= steps {
                 var v = start * (1 - fraction * Double(i))
                 if integer { v = v.rounded() }
                 i += 1

@@ -66,7 +66,7 @@ public struct Plan: Sendable {
                 // Read once per replication, exactly as its worker will (`arsim run --seed`).
                 let seed = Self.seed(base: base!, replication: r)
                 let scenario = try Scenario.load(path: scenarioPath, overrides: point.overrides, seed: seed)
-                if p == 0 && r == 0 { for m in metrics { try m.check(against: scenario.spec, origin: "metrics") } }
+                if r == 0 { for m in metrics { try m.check(against: scenario.spec, origin: "metrics (point \(p): \(point.label))") } }
                 jobs.append(Job(point: p, replication: r, seed: seed, overrides: point.overrides,
                                 label: point.label, digest: scenario.digest))
             }

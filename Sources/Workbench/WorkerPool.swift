@@ -39,9 +39,10 @@ public struct WorkerPool {
     }
 
     func arguments(_ job: Job, sweep: Int64) -> [String] {
-        var args = ["run", scenarioPath, "--db", database, "--quiet", "--seed", String(job.seed),
-                    "--label", job.label, "--sweep-tag", SweepTag(sweepID: sweep, point: job.point, replication: job.replication).text]
-        for o in job.overrides { args += ["--set", "\(o.path)=\(o.valueText)"] }
+        // --option=value: a label or value that starts with '-' stays a value.
+        var args = ["run", scenarioPath, "--db=\(database)", "--quiet", "--seed=\(job.seed)",
+                    "--label=\(job.label)", "--sweep-tag=\(SweepTag(sweepID: sweep, point: job.point, replication: job.replication).text)"]
+        for o in job.overrides { args.append("--set=\(o.path)=\(o.valueText)") }
         return args
     }
 
@@ -66,6 +67,10 @@ public struct WorkerPool {
         defer { try? FileManager.default.removeItem(at: scratch) }
         var running: [(index: Int, process: Process, log: URL)] = []
         var stopping = false
+        var done = false
+        // If anything throws below (a database error, a worker that cannot start), the workers
+        // still running are stopped rather than left behind.
+        defer { if !done { for r in running where r.process.isRunning { kill(r.process.processIdentifier, SIGTERM) } } }
         while !pending.isEmpty || !running.isEmpty {
             if !stopping && shouldStop() {
                 stopping = true
@@ -97,7 +102,8 @@ public struct WorkerPool {
                 case (0, let row?) where row.status == "completed":
                     outcomes[r.index] = Outcome(job: job, status: .completed, run: row.id)
                     progress.finished(events: row.events, skipped: false)
-                case _ where r.process.terminationStatus == 130 || row?.status == "interrupted":
+                case _ where r.process.terminationStatus == 130 || row?.status == "interrupted"
+                            || (r.process.terminationReason == .uncaughtSignal && stopping):
                     outcomes[r.index] = Outcome(job: job, status: .interrupted, run: row?.id, message: "interrupted")
                 default:
                     let why = row?.error ?? lastLine ?? "the worker exited with status \(r.process.terminationStatus)"
@@ -108,6 +114,7 @@ public struct WorkerPool {
             running = still
         }
         for i in pending.reversed() { outcomes[i] = Outcome(job: jobs[i], status: .interrupted, message: "not started") }
+        done = true
         return outcomes.map { $0! }
     }
 }

@@ -101,6 +101,21 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try CSV.parse(Arsim.run(["export", "--db", half, "--table", "runs"]).stdout).rows.count, 6)
     }
 
+    /// Labels and values that start with '-' reach the workers as values, not options.
+    func testPointLabelsMayStartWithADash() throws {
+        _ = try write("w.json", fixedWorld)
+        let sweep = try write("dash.json", """
+            {"name": "dash", "scenario": "w.json", "points": [{"label": "-fast", "set": {"description": "-x"}}],
+             "metrics": ["requests"]}
+            """)
+        let db = file("d.sqlite")
+        let r = try Arsim.run(["sweep", sweep, "--db", db, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let runs = try CSV.parse(Arsim.run(["export", "--db", db, "--table", "runs"]).stdout)
+        XCTAssertEqual(runs.value(0, "label"), "-fast")
+        XCTAssertEqual(runs.value(0, "status"), "completed")
+    }
+
     /// SIGINT stops a sweep: running workers are interrupted and marked so, exit 130; --resume
     /// then runs only what is missing.
     func testInterruptedSweepResumes() throws {

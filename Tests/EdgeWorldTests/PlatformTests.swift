@@ -266,6 +266,31 @@ final class PlatformTests: XCTestCase {
         }
     }
 
+    struct PartialRoute: ControlPlane {
+        var stages: [Stage]
+        mutating func start(_ view: ClusterView, actions: inout ControlActions) {
+            actions.setRoute(client: 0, task: 0, route: Route(stages))
+        }
+    }
+
+    /// Routes that cannot run: none of their stages, layers that stop short, a wire format of NaN.
+    func testRoutesThatCannotRunFailTheRun() {
+        let table = LatencyTable(batchSizes: [1], layerLatencies: [[ms(1), ms(1)]], spread: nil)
+        var spec = TestWorld.spec(clients: [TestWorld.client("c", arrivals: .periodic(fps: 50, jitter: 0, phase: 0))],
+                                  servers: [ServerSpec(name: "a", gpus: 1, policy: FIFOPolicy())],
+                                  models: [ModelSpec(name: "m", latency: table, layerOutputBytes: [10, 10])], durationMs: 100)
+        let cases: [([Stage], String)] = [
+            ([], "a route needs at least one stage"),
+            ([Stage(.server(0), layers: 0..<1)], "the stages end at layer 1 of 2"),
+            ([Stage(.device, layers: 0..<1, wire: WireFormat(bytesFactor: .nan)), Stage(.server(0), layers: 1..<2)], "wire bytes factor nan"),
+        ]
+        for (stages, message) in cases {
+            spec.controlPlane = PartialRoute(stages: stages)
+            let sim = World.simulation(spec)
+            XCTAssertTrue(sim.model.failure?.hasSuffix(message) == true, sim.model.failure ?? "no failure")
+        }
+    }
+
     func testAControlPlaneRouteToNowhereFailsTheRun() {
         var spec = TestWorld.spec(clients: [TestWorld.client("c", arrivals: .periodic(fps: 50, jitter: 0, phase: 0))],
                                   servers: [ServerSpec(name: "a", gpus: 1, policy: FIFOPolicy())],

@@ -130,6 +130,9 @@ final class SLOTests: XCTestCase {
         XCTAssertThrowsError(try SLO(parsing: "latency_p99_ms ~ 3"))
         XCTAssertThrowsError(try SLO(parsing: "latency_p99_ms < fast"))
         XCTAssertThrowsError(try SLO(parsing: "latency_p99_ms@server < 3"), "a server scope needs a name")
+        for text in ["deadline_miss_rate@ < 1", "deadline_miss_rate@= < 1", "deadline_miss_rate@=x < 1"] {
+            XCTAssertThrowsError(try SLO(parsing: text), text)
+        }
     }
 }
 
@@ -179,6 +182,9 @@ final class CapacitySearchTests: XCTestCase {
         XCTAssertEqual(r.answer, 80)
         let ints = CapacitySearch(start: 10, mode: .stepDown(fraction: 0.05), integer: true, tolerance: 0).run { $0 <= 8 }
         XCTAssertEqual(ints.probes.map(\.value), [10, 9, 8], "rounded values, each probed once")
+        // Small steps go as far down as needed (70 steps of 1 %).
+        let fine = CapacitySearch(start: 100, mode: .stepDown(fraction: 0.01), integer: true, tolerance: 0).run { $0 <= 30 }
+        XCTAssertEqual(fine.answer, 30)
     }
 
     /// A non-monotone outcome is reported, not hidden.
@@ -199,5 +205,24 @@ final class CapacitySearchTests: XCTestCase {
         XCTAssertEqual(verified.probes.filter { $0.phase == "verify" }.map(\.value), [23, 25, 26],
                        "22 and 24 were probed while bisecting")
         XCTAssertEqual(verified.nonMonotone.map(\.value), [23])
+    }
+}
+
+final class MergeTests: XCTestCase {
+    /// A run still `running` in a source is not copied, so a later merge brings it whole.
+    func testRunningRunsAreNotMerged() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("merge-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = try ResultsStore(path: dir.appendingPathComponent("a.sqlite").path)
+        let scenario = try Scenario.parse(smallWorld, file: "w.json")
+        _ = try Runner(scenario: scenario).run(store: source)
+        _ = try source.beginRun(RunInfo(scenarioName: "x", scenarioFile: "x", scenarioJSON: "{}", seed: 1, detail: .summary,
+                                        arsimVersion: "t", digest: "d"))
+        let target = try ResultsStore(path: dir.appendingPathComponent("b.sqlite").path)
+        let report = try target.merge(from: source.path)
+        XCTAssertEqual(report.runsCopied, 1)
+        XCTAssertEqual(report.runsRunning, 1)
+        XCTAssertEqual(try target.runs().count, 1)
     }
 }

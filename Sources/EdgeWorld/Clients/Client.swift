@@ -444,7 +444,12 @@ extension World {
         clients[c].pathToSite = clients[c].pathToSite.map { _ in -1 }
         clients[c].pathFromServer = clients[c].pathFromServer.map { _ in -1 }
         recorder.handover(client: c32)
-        if case .migrate(let bytes) = spec.clients[c].migration, step.site != old {
+        // A client not present (before admission, rejected, gone) has no service state to move:
+        // with migration it is simply served where it now is.
+        let present = !clients[c].hasSession || sessions[c].phase == .active
+        if case .migrate = spec.clients[c].migration, step.site != old, !present {
+            clients[c].servingSite = step.site
+        } else if case .migrate(let bytes) = spec.clients[c].migration, step.site != old {
             send(.migration(client: c32, site: Int32(step.site)), bytes: bytes, path: pathBetweenSites(old, step.site),
                  now: scheduler.now, scheduler: &scheduler)
         }

@@ -48,8 +48,8 @@ public struct Stage: Sendable, Equatable, Hashable {
 public struct Route: Sendable, Equatable, Hashable {
     public var stages: [Stage]
 
+    /// A route with no stage cannot run; the world refuses one a policy gives (`World.check`).
     public init(_ stages: [Stage]) {
-        precondition(!stages.isEmpty)
         self.stages = stages
     }
 }

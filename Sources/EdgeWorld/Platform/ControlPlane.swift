@@ -163,7 +163,13 @@ extension World {
     func check(_ route: Route, client c: Int, task t: Int) -> String? {
         var next = 0
         let layerCount = spec.models[spec.clients[c].tasks[t].model].layerOutputBytes.count
+        if route.stages.isEmpty { return "a route needs at least one stage" }
         for (i, stage) in route.stages.enumerated() {
+            if let w = stage.wire {
+                guard w.bytesFactor.isFinite, w.bytesFactor > 0, w.bytesFactor <= 1e6 else { return "stage \(i): wire bytes factor \(w.bytesFactor)" }
+                guard w.encode >= 0, w.decode >= 0 else { return "stage \(i): negative encode or decode time" }
+                guard w.qualityLoss.isFinite else { return "stage \(i): quality loss \(w.qualityLoss)" }
+            }
             switch stage.placement {
             case .device where i > 0: return "only the first stage can run on the device"
             case .site(let x) where !spec.sites.indices.contains(x): return "no site \(x)"
@@ -178,6 +184,7 @@ extension World {
                 return "a stage of a multi-stage route must name its layers"
             }
         }
+        if next > 0 && layerCount > 0 && next != layerCount { return "the stages end at layer \(next) of \(layerCount)" }
         return nil
     }
 }

@@ -138,7 +138,14 @@ extension World {
                     return policyError("\(message.from): its policy sent a message to \(to), which it cannot reach")
                 }
                 let slot = messages.insert(message)
-                send(.control(slot), bytes: message.bytes, path: path, now: scheduler.now, scheduler: &scheduler)
+                if paths[Int(path)].isEmpty {
+                    // Same place: delivered by an event at this instant, never inside the
+                    // sender's own callback (a server messaging itself while it dispatches).
+                    let t = transfers.insert(Transfer(payload: .control(slot), path: path, hop: -1, bytes: 0))
+                    scheduler.schedule(.hopArrived(transfer: t), after: 0)
+                } else {
+                    send(.control(slot), bytes: message.bytes, path: path, now: scheduler.now, scheduler: &scheduler)
+                }
             }
         }
     }

@@ -54,7 +54,8 @@ public struct AdmitAll: AdmissionPolicy {
 public struct SessionRow: Sendable, Equatable {
     public var client: String
     public var group: String
-    public var site: String
+    /// The site that decided (nil: the session never asked).
+    public var site: String?
     public var requested: SimTime
     /// When the reply reached the client (-1: never).
     public var replied: SimTime
@@ -88,6 +89,8 @@ extension World {
     mutating func sessionStart(client c32: Int32, scheduler: inout Scheduler<WorldEvent>) {
         let c = Int(c32)
         guard let session = spec.clients[c].session else { return }
+        // A session drawn to start after its own end never asks.
+        if let end = session.end, end <= scheduler.now { return }
         let site = clients[c].servingSite
         sessions[c].site = site
         sessions[c].requested = scheduler.now
@@ -151,7 +154,7 @@ extension World {
             guard spec.clients[c].session != nil else { return nil }
             let s = sessions[c]
             return SessionRow(client: spec.clients[c].name, group: spec.clientGroups[spec.clients[c].group],
-                              site: spec.sites[s.site].name, requested: s.requested, replied: s.replied,
+                              site: s.requested >= 0 ? spec.sites[s.site].name : nil, requested: s.requested, replied: s.replied,
                               admitted: s.phase == .active || s.phase == .ended, reason: s.reason, ended: s.ended)
         }
     }

@@ -108,6 +108,10 @@ struct Capacity: ParsableCommand {
         let integer = tolerance == nil && (between.isEmpty ? currentIsInteger : between.allSatisfy { $0 == $0.rounded() })
             && (currentValue == nil || currentIsInteger)
         let start = fraction != nil ? (between.last ?? currentValue!) : (currentValue ?? between[0])
+        // Integers are probed as Int64 text and doubled up to 40 times: keep them exact.
+        if integer, ([start] + between).contains(where: { abs($0) >= 1e12 }) {
+            throw fail("--vary \(vary): integer values up to 10^12 are searched; got \(SweepTable.number(max(abs(start), between.map(abs).max() ?? 0)))", code: 2)
+        }
         let mode: CapacitySearch.Mode = fraction.map { .stepDown(fraction: $0) }
             ?? .bisect(between: between.isEmpty ? nil : (between[0], between[1]))
         do {

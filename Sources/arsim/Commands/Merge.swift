@@ -39,7 +39,8 @@ struct Merge: ParsableCommand {
                 let r = try store.merge(from: source)
                 touched.formUnion(r.touchedSweeps)
                 print("\(source): \(r.runsCopied) runs copied, \(r.runsSkipped) already there; "
-                      + "\(r.sweepsCopied) sweeps copied, \(r.sweepsJoined) joined")
+                      + "\(r.sweepsCopied) sweeps copied, \(r.sweepsJoined) joined"
+                      + (r.runsRunning > 0 ? "; \(r.runsRunning) still running, not copied (merge again when they end)" : ""))
             } catch {
                 throw fail("merging \(source) into \(into): \(error) (nothing of it was written)", code: 1)
             }

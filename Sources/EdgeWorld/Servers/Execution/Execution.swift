@@ -6,6 +6,10 @@ extension World {
     /// that cannot run.
     @discardableResult
     mutating func startBatch(server s: Int, gpu g: Int, queue: Int, size: Int, scheduler: inout Scheduler<WorldEvent>) -> Bool {
+        guard !servers[s].gpus[g].busy else {
+            policyError("server \(spec.servers[s].name): GPU \(g) was asked to start a batch while running one")
+            return false
+        }
         guard size >= 1 && size <= servers[s].queues.count(queue: queue) else {
             policyError("server \(spec.servers[s].name): its policy \(type(of: servers[s].policy)) asked for a batch of \(size) "
                         + "with \(servers[s].queues.count(queue: queue)) waiting")
@@ -41,7 +45,7 @@ extension World {
             factor = distribution.sample(&servers[s].gpus[g].rng)
         }
         var service = SimTime((Double(mean) * factor).rounded())
-        if let step = servers[s].interference?.step, let slowdown = servers[s].interferenceFactor {
+        if let step = servers[s].interference?.step, step > 0, let slowdown = servers[s].interferenceFactor {
             while servers[s].gpus[g].interferenceUntil <= now {
                 servers[s].gpus[g].interference = slowdown.sample(&servers[s].gpus[g].interferenceRNG)
                 servers[s].gpus[g].interferenceUntil += step
