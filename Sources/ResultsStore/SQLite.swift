@@ -5,7 +5,8 @@ import Foundation
 public struct SQLiteError: Error, CustomStringConvertible {
     public let code: Int32
     public let message: String
-    public var description: String { "SQLite error \(code): \(message)" }
+    /// Code 0 marks arsim's own findings about a file (not SQLite's), said without a code.
+    public var description: String { code == 0 ? message : "SQLite error \(code): \(message)" }
 }
 
 /// `SQLITE_TRANSIENT` is a C macro that Swift does not import: it tells SQLite to copy bound text.

@@ -17,8 +17,9 @@ struct Runs: ParsableCommand {
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: db) else { throw fail("no database at \(db)", code: 2) }
+        let store: ResultsStore
+        do { store = try ResultsStore(readingFrom: db) } catch { throw fail("\(db): \(error)", code: 2) }
         do {
-            let store = try ResultsStore(readingFrom: db)
             let rows = try store.runs()
             let showSweep = rows.contains { $0.sweep != nil }
             var table = TextTable(header: ["run", "scenario", "label", "seed", "detail", "status", "started (UTC)", "wall s", "events"]
