@@ -242,15 +242,17 @@ extension ResultsStore {
 }
 
 extension ResultsStore {
-    /// The latest run recorded with this tag: what a worker just wrote.
-    public func run(tagged tag: SweepTag) throws -> (id: Int64, status: String, events: Int64, error: String?)? {
+    /// The run a worker (process `pid`) recorded with this tag; nil if it recorded none (a
+    /// resumed sweep may hold older runs with the same tag, from other workers).
+    public func run(tagged tag: SweepTag, pid: Int32) throws -> (id: Int64, status: String, events: Int64, error: String?)? {
         let s = try db.prepare("""
-            SELECT run_id, status, events_processed, error FROM runs WHERE sweep_id = ? AND point = ? AND replication = ?
+            SELECT run_id, status, events_processed, error FROM runs WHERE sweep_id = ? AND point = ? AND replication = ? AND pid = ?
             ORDER BY run_id DESC LIMIT 1
             """)
         s.bind(1, tag.sweepID)
         s.bind(2, Int64(tag.point))
         s.bind(3, Int64(tag.replication))
+        s.bind(4, Int64(pid))
         return try s.step() ? (s.int64(0), s.text(1) ?? "", s.int64(2), s.text(3)) : nil
     }
 }

@@ -95,7 +95,7 @@ public struct WorkerPool {
                 if r.process.isRunning { still.append(r); continue }
                 let job = jobs[r.index]
                 let tag = SweepTag(sweepID: sweep, point: job.point, replication: job.replication)
-                let row = try store.run(tagged: tag)
+                let row = try store.run(tagged: tag, pid: r.process.processIdentifier)
                 let stderr = (try? String(contentsOf: r.log, encoding: .utf8)) ?? ""
                 let lastLine = stderr.split(separator: "\n").last.map(String.init)
                 switch (r.process.terminationStatus, row) {
