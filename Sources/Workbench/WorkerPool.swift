@@ -49,8 +49,11 @@ public struct WorkerPool {
     /// Runs `jobs` (skipping, with `resume`, those whose digest already has a completed run) and
     /// returns one outcome per job, in job order. `shouldStop` is polled; once it says stop, no
     /// new worker starts and the running ones are sent SIGINT (they mark their runs interrupted).
+    ///
+    /// `urgent` (a second Ctrl-C) kills the running workers outright; their runs, left
+    /// `running`, are marked interrupted when the database is next opened for writing.
     public mutating func run(_ jobs: [Job], sweep: Int64, store: ResultsStore, resume: Bool,
-                             shouldStop: () -> Bool) throws -> [Outcome] {
+                             shouldStop: () -> Bool, urgent: () -> Bool = { false }) throws -> [Outcome] {
         var outcomes = [Outcome?](repeating: nil, count: jobs.count)
         var pending: [Int] = []
         for (i, job) in jobs.enumerated() {
@@ -67,6 +70,7 @@ public struct WorkerPool {
         defer { try? FileManager.default.removeItem(at: scratch) }
         var running: [(index: Int, process: Process, log: URL)] = []
         var stopping = false
+        var terminated = false
         var done = false
         // If anything throws below (a database error, a worker that cannot start), the workers
         // still running are stopped rather than left behind.
@@ -75,6 +79,10 @@ public struct WorkerPool {
             if !stopping && shouldStop() {
                 stopping = true
                 for r in running { kill(r.process.processIdentifier, SIGINT) }
+            }
+            if stopping && !terminated && urgent() {
+                terminated = true
+                for r in running { kill(r.process.processIdentifier, SIGKILL) }
             }
             while !stopping, running.count < parallel, let i = pending.popLast() {
                 let log = scratch.appendingPathComponent("job-\(i).log")

@@ -142,7 +142,7 @@ struct Capacity: ParsableCommand {
             note("arsim capacity · \(base.name) · search \(id)\(resumed ? " (resumed)" : "") · \(vary) · SLO \(objective) "
                  + "· \(replications) replication\(replications == 1 ? "" : "s")\(all ? " (all must hold)" : " (mean)") → \(path)")
         }
-        Interrupt.install()
+        Interrupt.installCounting()
         var probes: [ProbeRow] = []
         var failure: String?
         var interrupted = false
@@ -158,7 +158,8 @@ struct Capacity: ParsableCommand {
                 let jobs = plan.jobs.map { job -> Job in var j = job; j.point = probes.count; return j }
                 var pool = WorkerPool(executable: WorkerPool.currentExecutable(), scenarioPath: scenario, database: path,
                                       parallel: parallel, progress: Progress(title: "capacity", total: jobs.count, quiet: true))
-                let outcomes = try pool.run(jobs, sweep: id, store: store, resume: resume, shouldStop: { Interrupt.requested })
+                let outcomes = try pool.run(jobs, sweep: id, store: store, resume: resume, shouldStop: { Interrupt.requested },
+                                            urgent: { Interrupt.urgent })
                 if outcomes.contains(where: { $0.status == .interrupted }) { interrupted = true; throw Stop() }
                 if let bad = outcomes.first(where: { $0.status == .failed }) {
                     failure = "a run at \(vary)=\(text) failed: \(bad.message ?? "")"

@@ -69,10 +69,11 @@ struct Sweep: ParsableCommand {
                      + "\(plan.replications) replications\(slice.map { " · shard \($0.index)/\($0.count): \(work.count) runs" } ?? "") "
                      + "· \(parallel) workers → \(path)")
             }
-            Interrupt.install()
+            Interrupt.installCounting()
             var pool = WorkerPool(executable: WorkerPool.currentExecutable(), scenarioPath: plan.scenarioPath, database: path,
                                   parallel: parallel, progress: Progress(title: "sweep", total: work.count, quiet: quiet))
-            let outcomes = try pool.run(work, sweep: id, store: store, resume: resume, shouldStop: { Interrupt.requested })
+            let outcomes = try pool.run(work, sweep: id, store: store, resume: resume, shouldStop: { Interrupt.requested },
+                                            urgent: { Interrupt.urgent })
             let rows = try aggregate(StoredPlan(specJSON: specJSON), store: store)
             try store.replaceSweepPoints(id, rows: rows)
             let failed = outcomes.filter { $0.status == .failed }
