@@ -156,6 +156,7 @@ extension ScenarioReader {
         if !models[m].spec.layerOutputBytes.isEmpty { return models[m].spec.layerOutputBytes.count }
         guard let entry = library.entries.first(where: { $0.key.model == models[m].profileName && $0.key.mpsLevel == 1 }),
               let profile = try library.load(entry.key) else { return nil }
+        inputs.note(entry.path)
         models[m].spec.layerOutputBytes = profile.layers.map(\.outputBytes)
         models[m].spec.weightBytes = profile.weightBytes ?? 0
         return profile.layers.count
@@ -182,6 +183,7 @@ extension ScenarioReader {
             guard let profile = try library.load(key) else {
                 throw m.error("no profile for model \"\(profileName)\" on the device \"\(device)\" (fp32); see `arsim profiles list`")
             }
+            inputs.note(library.entry(key)!.path)
             do {
                 return LocalFallback(name: name, latency: try ProfileLatency(profile: profile).table)
             } catch {
@@ -256,6 +258,7 @@ extension ScenarioReader {
         let path = resolve(try fileNode.string())
         guard FileManager.default.fileExists(atPath: path) else { throw fileNode.error("no file at \(path)") }
         let text = try NetworkTraces.read(path: path)
+        inputs.note(path, text: text)
         // Orientations are resampled at the frame interval, which also smooths capture jitter.
         let step = Time.seconds(1 / fps)
         switch try o.required("format").choice(["tum", "kitti"]) {
@@ -266,7 +269,9 @@ extension ScenarioReader {
             let timesNode = try o.required("times_file")
             let timesPath = resolve(try timesNode.string())
             guard FileManager.default.fileExists(atPath: timesPath) else { throw timesNode.error("no file at \(timesPath)") }
-            return try MotionTraces.kitti(poses: text, times: NetworkTraces.read(path: timesPath), file: path, resample: step)
+            let times = try NetworkTraces.read(path: timesPath)
+            inputs.note(timesPath, text: times)
+            return try MotionTraces.kitti(poses: text, times: times, file: path, resample: step)
         }
     }
 

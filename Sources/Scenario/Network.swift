@@ -42,6 +42,7 @@ extension ScenarioReader {
             let path = resolve(try fileNode.string())
             guard FileManager.default.fileExists(atPath: path) else { throw fileNode.error("no file at \(path)") }
             let text = try NetworkTraces.read(path: path)
+            inputs.note(path, text: text)
             let format = try o.required("format").choice(["mahimahi", "csv", "table"])
             if format != "mahimahi", let n = o.optional("bin_ms") { throw n.error("only Mahimahi traces are binned") }
             if format != "table" {

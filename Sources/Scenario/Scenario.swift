@@ -18,6 +18,8 @@ public struct Scenario: Sendable {
     public var overrides: [Override] = []
     /// The effective document in canonical layout (see `JSONValue.canonicalText`).
     public var canonicalText: String
+    /// The other files it read (profiles, catalogue, traces, trajectories) with their digests.
+    public var inputFiles: [(path: String, digest: String)] = []
     public var spec: WorldSpec
 
     /// Reads and validates a scenario file. Every mistake is a `ConfigError` naming the file,
@@ -45,12 +47,16 @@ public struct Scenario: Sendable {
         let spec = try reader.world(root)
         let canonical = root.value.canonicalText()
         return Scenario(name: spec.name, description: reader.description, file: file,
-                        text: all.isEmpty ? text : canonical, overrides: overrides, canonicalText: canonical, spec: spec)
+                        text: all.isEmpty ? text : canonical, overrides: overrides, canonicalText: canonical,
+                        inputFiles: reader.inputs.files, spec: spec)
     }
 
-    /// Names this scenario as it will run with its seed and detail level: equal digests, equal
-    /// results. A resumed sweep skips the runs whose digest it already has.
+    /// Names this scenario as it will run with its seed and detail level, and the contents of
+    /// every file it read: a resumed sweep skips the runs whose digest it already has. (Not the
+    /// arsim build: after a change that moves outcomes, start a sweep afresh.)
     public var digest: String {
-        Digest.hex(canonicalText + "\nseed=\(spec.seed)\ndetail=\(spec.detail.rawValue)")
+        // Contents only: the same files reached by another relative path are the same inputs.
+        let files = inputFiles.map { "\nfile=\($0.digest)" }.joined()
+        return Digest.hex(canonicalText + "\nseed=\(spec.seed)\ndetail=\(spec.detail.rawValue)" + files)
     }
 }

@@ -45,8 +45,23 @@ public enum ScenarioFormat {
     ]
 }
 
+/// The files a scenario read besides itself (profiles, the GPU catalogue, traces, trajectories),
+/// in the order first read, each with a digest of its text: part of the scenario's digest, so
+/// that a changed profile or trace is a different scenario to a resumed sweep. A reference type
+/// so that readers that do not otherwise mutate can note what they read.
+final class InputLog: @unchecked Sendable {
+    private(set) var files: [(path: String, digest: String)] = []
+
+    func note(_ path: String, text: String? = nil) {
+        guard !files.contains(where: { $0.path == path }) else { return }
+        let content = text ?? (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        files.append((path, Digest.hex(content)))
+    }
+}
+
 /// Turns the JSON tree of a scenario into a `WorldSpec`, one object type at a time.
 struct ScenarioReader {
+    let inputs = InputLog()
     var description: String?
     /// Folders searched for profiles after the scenario's own `profiles`.
     var defaultProfileRoots: [String]
@@ -102,7 +117,10 @@ struct ScenarioReader {
             }
         }
         library = ProfileLibrary(roots: roots + defaultProfileRoots)
-        catalog = try Self.loadCatalog(near: roots + defaultProfileRoots)
+        if let (found, path) = try Self.loadCatalog(near: roots + defaultProfileRoots) {
+            catalog = found
+            inputs.note(path)
+        }
 
         let modelNodes = try nonEmpty(o.required("models"))
         models = try modelNodes.map { n throws(ConfigError) in try model(n) }
@@ -140,10 +158,10 @@ struct ScenarioReader {
     }
 
     /// Workloads/gpus.json beside the first profile folder that has one, or the bundled one.
-    static func loadCatalog(near roots: [String]) throws(ConfigError) -> GPUCatalog? {
+    static func loadCatalog(near roots: [String]) throws(ConfigError) -> (GPUCatalog, String)? {
         for root in roots {
             let candidate = ((root as NSString).deletingLastPathComponent as NSString).appendingPathComponent("gpus.json")
-            if FileManager.default.fileExists(atPath: candidate) { return try GPUCatalog.load(path: candidate) }
+            if FileManager.default.fileExists(atPath: candidate) { return (try GPUCatalog.load(path: candidate), candidate) }
         }
         return nil
     }
@@ -198,6 +216,7 @@ struct ScenarioReader {
             let share = mps > 1 ? ", MPS 1/\(mps)" : ""
             throw node.error("no profile for model \"\(model.profileName)\" on GPU \"\(gpu)\" (\(precision)\(share)); \(hint); see `arsim profiles list`")
         }
+        inputs.note(library.entry(key)!.path)
         let latency: ProfileLatency
         do {
             latency = try ProfileLatency(profile: profile)

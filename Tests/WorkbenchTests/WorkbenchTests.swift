@@ -60,6 +60,25 @@ final class OverrideTests: XCTestCase {
         d.spec.seed = 4
         XCTAssertNotEqual(a.digest, d.digest)
     }
+
+    /// A file the scenario reads is part of its digest: change a trace, and a resumed sweep
+    /// no longer takes old runs for new ones.
+    func testDigestCoversTheFilesTheScenarioReads() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("digest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trace = dir.appendingPathComponent("up.csv")
+        try "time_s,mbps\n0,20\n1,30\n".write(to: trace, atomically: true, encoding: .utf8)
+        let text = smallWorld.replacingOccurrences(of: "\"uplink_mbps\": 30",
+                                                   with: "\"uplink_trace\": {\"file\": \"up.csv\", \"format\": \"csv\"}")
+        let path = dir.appendingPathComponent("w.json").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let first = try Scenario.load(path: path)
+        XCTAssertTrue(first.inputFiles.contains { $0.path.hasSuffix("up.csv") }, "\(first.inputFiles.map(\.path))")
+        XCTAssertEqual(try Scenario.load(path: path).digest, first.digest)
+        try "time_s,mbps\n0,20\n1,31\n".write(to: trace, atomically: true, encoding: .utf8)
+        XCTAssertNotEqual(try Scenario.load(path: path).digest, first.digest)
+    }
 }
 
 final class StatisticsTests: XCTestCase {
