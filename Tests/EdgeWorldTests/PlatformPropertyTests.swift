@@ -5,8 +5,8 @@ import XCTest
 
 /// The invariants of PropertyTests on random worlds that use the platform: two sites with
 /// round-robin, least-loaded or redundant dispatch; sessions with admission limits; device
-/// splits, fixed and per-request (adaptive, with compressed wire formats); mobility that stays or
-/// migrates; lossy, jittery links; interference; in-flight limits.
+/// splits, fixed and per-request (adaptive, with compressed wire formats); pipelines over two
+/// pools; mobility that stays or migrates; lossy, jittery links; interference; in-flight limits.
 final class PlatformPropertyTests: XCTestCase {
     /// A random cut per request, after layer 1 or 2, sometimes compressed.
     struct RandomCut: SplitPolicy {
@@ -48,9 +48,12 @@ final class PlatformPropertyTests: XCTestCase {
             return server
         }
         let clients = (0..<(1 + rng.nextIndex(below: 16))).map { c -> ClientSpec in
-            let split: any SplitPolicy = switch rng.nextIndex(below: 3) {
+            let split: any SplitPolicy = switch rng.nextIndex(below: 4) {
             case 0: WholeModelAtEdge()
             case 1: SplitAtLayer(layer: 1 + rng.nextIndex(below: 3), layerCount: 4, cloud: nil)
+            case 2:
+                // A two-stage pipeline over two pools (servers), possibly at different sites.
+                PipelineStages(stages: [(server: 0, layers: 0..<2), (server: 1 + rng.nextIndex(below: servers.count - 1), layers: 2..<4)])
             default: RandomCut(rng: RandomStream(seed: rng.next(), name: "cut"))
             }
             let task = TaskSpec(name: "t", model: 0, deadline: ms(30 + rng.nextUnit() * 200), resultBytes: rng.nextIndex(below: 4_000),
@@ -78,7 +81,7 @@ final class PlatformPropertyTests: XCTestCase {
 
     func testInvariantsHoldInRandomPlatformWorlds() {
         var rng = RandomStream(seed: 2026, name: "platform-worlds")
-        var sawCopies = false, sawRejected = false, sawDevice = false, sawCompressed = false
+        var sawCopies = false, sawRejected = false, sawDevice = false, sawCompressed = false, sawPipeline = false
         var completed = 0
         for round in 0..<40 {
             let spec = randomWorld(&rng)
@@ -111,6 +114,7 @@ final class PlatformPropertyTests: XCTestCase {
                                   && r.batchStart < r.batchEnd && r.batchEnd <= r.completed, "request \(r.id); \(context)")
                 }
                 if let route = record.route, route.stages.contains(where: { $0.wire != nil }) { sawCompressed = true }
+                if let route = record.route, route.stages.count == 2, case .server = route.stages[0].placement { sawPipeline = true }
             }
 
             // No executor runs two batches at once.
@@ -136,7 +140,7 @@ final class PlatformPropertyTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(completed, 5_000, "the worlds do real work")
-        XCTAssertTrue(sawCopies && sawRejected && sawDevice && sawCompressed,
-                      "the random worlds exercise redundancy, admission, device stages and wire formats")
+        XCTAssertTrue(sawCopies && sawRejected && sawDevice && sawCompressed && sawPipeline,
+                      "the random worlds exercise redundancy, admission, device stages, wire formats and pipelines")
     }
 }
