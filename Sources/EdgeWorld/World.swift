@@ -97,7 +97,7 @@ public struct World: EventHandler, Sendable {
         servers = spec.servers.enumerated().map { ServerState(spec: $1, index: $0, world: spec) }
         let servers = self.servers
         siteCandidates = spec.sites.indices.map { x in
-            spec.models.indices.map { m in spec.servers.indices.filter { spec.servers[$0].site == x && servers[$0].hosts(m) } }
+            spec.models.indices.map { m in World.candidates(spec: spec, servers: servers, site: x, model: m) }
         }
         frontEnds = spec.sites.map(\.dispatch)
         admission = spec.sites.map(\.admission)
@@ -108,18 +108,22 @@ public struct World: EventHandler, Sendable {
         controlPlane = spec.controlPlane
     }
 
+    /// The servers of a site that host a model, in index order: its front end's candidates.
+    static func candidates(spec: WorldSpec, servers: [ServerState], site x: Int, model m: Int) -> [Int] {
+        spec.servers.indices.filter { spec.servers[$0].site == x && servers[$0].hosts(m) }
+    }
+
     /// A simulation of `spec` with every client's first frame and first move scheduled.
     public static func simulation(_ spec: WorldSpec) -> Simulation<World> {
         var sim = Simulation(model: World(spec: spec))
         sim.model.startControlPlane(scheduler: &sim.scheduler)
         for c in spec.clients.indices {
             if let session = spec.clients[c].session {
-                // The client captures only once admitted; its moves are scheduled as usual.
+                // The client captures only once admitted.
                 if session.start < spec.duration { sim.scheduler.schedule(.sessionStart(client: Int32(c)), at: session.start) }
-                sim.model.scheduleNextHandover(client: Int32(c), scheduler: &sim.scheduler)
-                continue
+            } else {
+                sim.model.scheduleNextFrame(client: Int32(c), after: nil, scheduler: &sim.scheduler)
             }
-            sim.model.scheduleNextFrame(client: Int32(c), after: nil, scheduler: &sim.scheduler)
             sim.model.scheduleNextHandover(client: Int32(c), scheduler: &sim.scheduler)
         }
         return sim

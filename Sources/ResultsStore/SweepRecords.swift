@@ -149,22 +149,6 @@ extension ResultsStore {
         return try s.step() ? s.int64(0) : nil
     }
 
-    /// The latest run with this digest that did not complete, with its error (to explain a failed
-    /// worker).
-    public func failedRun(digest: String) throws -> (id: Int64, status: String, error: String?)? {
-        let s = try db.prepare("""
-            SELECT run_id, status, error FROM runs WHERE digest = ? AND status != 'completed' ORDER BY run_id DESC LIMIT 1
-            """)
-        s.bind(1, digest)
-        return try s.step() ? (s.int64(0), s.text(1) ?? "", s.text(2)) : nil
-    }
-
-    public func eventsProcessed(run: Int64) throws -> Int64 {
-        let s = try db.prepare("SELECT events_processed FROM runs WHERE run_id = ?")
-        s.bind(1, run)
-        return try s.step() ? s.int64(0) : 0
-    }
-
     /// Replaces the derived per-point rows of one sweep (they are recomputed from its runs, after
     /// a resume or a merge); no run's own rows are touched.
     public func replaceSweepPoints(_ sweep: Int64, rows: [SweepPointRow]) throws {
@@ -212,23 +196,6 @@ extension ResultsStore {
                 try s.run()
             }
         }
-    }
-
-    /// The rows of `sweep_points` for one sweep, in point order.
-    public func sweepPoints(_ sweep: Int64) throws -> [SweepPointRow] {
-        let s = try db.prepare("""
-            SELECT point, label, overrides, metric, n, mean, stddev, ci_low, ci_high FROM sweep_points
-            WHERE sweep_id = ? ORDER BY point, rowid
-            """)
-        s.bind(1, sweep)
-        var rows: [SweepPointRow] = []
-        func opt(_ i: Int32) -> Double? { if case .null = s.value(i) { nil } else { s.double(i) } }
-        while try s.step() {
-            rows.append(SweepPointRow(point: Int(s.int64(0)), label: s.text(1) ?? "", overrides: s.text(2) ?? "",
-                                      metric: s.text(3) ?? "", n: Int(s.int64(4)), mean: opt(5), stddev: opt(6),
-                                      ciLow: opt(7), ciHigh: opt(8)))
-        }
-        return rows
     }
 
     /// Every sweep of kind `sweep` in the database, with its spec: what `merge` recomputes.

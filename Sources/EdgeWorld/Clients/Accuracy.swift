@@ -73,4 +73,10 @@ struct TaskResults: Sendable {
     }
 
     var latest: Int64? { max(serverFrame, localFrame) >= 0 ? max(serverFrame, localFrame) : nil }
+
+    /// When the frame of the freshest result (server or local) was captured, if there is one.
+    var latestCapture: SimTime? {
+        guard latest != nil else { return nil }
+        return serverFrame >= localFrame ? serverTime : localTime
+    }
 }

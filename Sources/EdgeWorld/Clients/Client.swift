@@ -352,10 +352,7 @@ extension World {
         let noise = Distribution.normal(mean: 0, standardDeviation: imu.noiseDegrees)
         var readings: [Double?] = []
         for t in clients[c].results.indices {
-            let r = clients[c].results[t]
-            let since: SimTime? = r.serverFrame >= 0 || r.localFrame >= 0
-                ? (r.serverFrame >= r.localFrame ? r.serverTime : r.localTime) : nil
-            guard let since else { readings.append(nil); continue }
+            guard let since = clients[c].results[t].latestCapture else { readings.append(nil); continue }
             let truth = clients[c].motion?.rotation(from: since, to: now) ?? 0
             readings.append(max(0, truth + noise.sample(&clients[c].imuRNG)))
         }

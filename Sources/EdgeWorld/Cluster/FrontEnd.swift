@@ -13,7 +13,7 @@ extension World {
         var request = Request(id: nextRequestID, client: Int32(c), task: Int32(t), model: clients[c].tasks[t].model,
                               frame: frame, created: now, deadline: now + clients[c].tasks[t].deadline)
         nextRequestID += 1
-        request.inputBytes = Int32(clamping: clients[c].frameBytes)
+        request.inputBytes = clients[c].frameBytes
         if clients[c].hasSession { request.session = Int32(c) }
         if clients[c].notices.contains(.tags) { request.tag = clients[c].policy.tag(task: t, frame: frame) }
         if clients[c].overridden && clients[c].routeOverride[t] >= 0 {
@@ -25,13 +25,13 @@ extension World {
             let view = SplitView(servingSite: site, cloud: spec.cloud, frame: frame, now: now,
                                  observedUplinkBitsPerSecond: clients[c].observedUplink)
             let route = clients[c].adaptiveSplits[t]!.route(for: view)
-            if let problem = check(route, client: c, task: t) {
+            let problem = check(route, client: c, task: t)
+            if let problem {
                 policyError("client \(spec.clients[c].name) task \(spec.clients[c].tasks[t].name): its split policy "
                             + "\(type(of: clients[c].adaptiveSplits[t]!)) gave a route that cannot run: \(problem)")
-                request.route = clients[c].routeCache[t].first { $0 >= 0 } ?? internRoute(Route([Stage(.site(site))]))
-                return requests.insert(request)
             }
-            request.route = internRoute(route)
+            // After an error the world stops; the request still needs a route that exists.
+            request.route = internRoute(problem == nil ? route : Route([Stage(.site(site))]))
             return requests.insert(request)
         }
         if clients[c].routeCache[t][site] < 0 {
@@ -84,7 +84,7 @@ extension World {
         let r = requests[slot]
         let stage = routes[Int(r.route)].stages[Int(r.stage)]
         let info = DispatchRequest(client: Int(r.client), task: Int(r.task), model: Int(r.model), stage: Int(r.stage),
-                                   layers: stage.layers, deadline: r.deadline, bytes: stageInputBytes(slot), now: now)
+                                   layers: stage.layers, deadline: r.deadline, bytes: r.inputBytes, now: now)
         var effects = PolicyEffects()
         let chosen = frontEnds[x].choose(for: info, from: candidates, view: FrontEndView(outstanding: outstanding), effects: &effects)
         if !effects.isEmpty { apply(effects, owner: .frontEnd(Int32(x)), scheduler: &scheduler) }
@@ -109,7 +109,7 @@ extension World {
         }
         for (s, v) in targets {
             requests[s].server = Int32(v)
-            send(.dispatched(s), bytes: stageInputBytes(s), path: pathIntoServer(v), now: now, scheduler: &scheduler)
+            send(.dispatched(s), bytes: requests[s].inputBytes, path: pathIntoServer(v), now: now, scheduler: &scheduler)
         }
     }
 
@@ -133,7 +133,7 @@ extension World {
         if next < stages.count {
             requests[slot].stage = Int16(next)
             let bytes = stageInputBytes(slot)
-            requests[slot].inputBytes = Int32(clamping: bytes)
+            requests[slot].inputBytes = bytes
             let wire = stages[next - 1].wire
             let (encode, decode) = (wire?.encode ?? 0, wire?.decode ?? 0)
             switch placement {

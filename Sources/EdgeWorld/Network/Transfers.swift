@@ -45,24 +45,26 @@ extension World {
     /// Sends `bytes` along path `id`; the payload is delivered when the last hop has it. An empty
     /// path (same place) delivers at once.
     /// `encode` delays the first hop (the sender prepares the bytes); `decode` delays delivery
-    /// (the receiver unpacks them).
+    /// (the receiver unpacks them). `byEvent`: even on an empty path, deliver through an event
+    /// at this instant, never inside the caller (a policy's message to its own place).
     mutating func send(_ payload: TransferPayload, bytes: Int, path id: Int32, now: SimTime, encode: SimTime = 0, decode: SimTime = 0,
-                       scheduler: inout Scheduler<WorldEvent>) {
-        if paths[Int(id)].isEmpty && encode == 0 && decode == 0 {
+                       byEvent: Bool = false, scheduler: inout Scheduler<WorldEvent>) {
+        if paths[Int(id)].isEmpty && encode == 0 && decode == 0 && !byEvent {
             deliver(payload, now: now, scheduler: &scheduler)
             return
         }
-        if encode > 0 {
-            let slot = transfers.insert(Transfer(payload: payload, path: id, hop: -1, bytes: bytes, decode: decode))
+        if encode == 0 && !byEvent && !paths[Int(id)].isEmpty {
+            // The common case, straight onto the first hop.
+            let slot = transfers.insert(Transfer(payload: payload, path: id, hop: 0, bytes: bytes, decode: decode))
+            return startHop(slot, now: now, scheduler: &scheduler)
+        }
+        // Hop -1: not on a link yet; `hopArrived` moves it onto the first hop (or delivers it).
+        let slot = transfers.insert(Transfer(payload: payload, path: id, hop: -1, bytes: bytes, decode: decode))
+        if encode > 0 || byEvent {
             scheduler.schedule(.hopArrived(transfer: slot), after: encode)
-            return
+        } else {
+            hopArrived(transfer: slot, scheduler: &scheduler)
         }
-        let slot = transfers.insert(Transfer(payload: payload, path: id, hop: 0, bytes: bytes, decode: decode))
-        if paths[Int(id)].isEmpty {
-            transfers[slot].hop = -1
-            return hopArrived(transfer: slot, scheduler: &scheduler)
-        }
-        startHop(slot, now: now, scheduler: &scheduler)
     }
 
     private mutating func startHop(_ slot: Int32, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {

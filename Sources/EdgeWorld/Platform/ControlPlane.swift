@@ -65,29 +65,29 @@ extension ControlPlane {
 }
 
 extension World {
-    func clusterView(at now: SimTime) -> ClusterView { ClusterView(spec: spec, now: now, outstanding: outstanding) }
+    /// Calls the control plane, if there is one, with the cluster as it is now, and carries out
+    /// what it asked for.
+    private mutating func callControlPlane(scheduler: inout Scheduler<WorldEvent>,
+                                           _ call: (inout any ControlPlane, ClusterView, inout ControlActions) -> Void) {
+        guard var plane = controlPlane else { return }
+        controlPlane = nil   // the plane is mutated alone: no copy of its state
+        var actions = ControlActions()
+        call(&plane, ClusterView(spec: spec, now: scheduler.now, outstanding: outstanding), &actions)
+        controlPlane = plane
+        apply(actions, scheduler: &scheduler)
+    }
 
     /// Time 0: the control plane makes its first plan before any client captures a frame.
     mutating func startControlPlane(scheduler: inout Scheduler<WorldEvent>) {
-        guard controlPlane != nil else { return }
-        var actions = ControlActions()
-        let view = clusterView(at: scheduler.now)
-        controlPlane!.start(view, actions: &actions)
-        apply(actions, scheduler: &scheduler)
+        callControlPlane(scheduler: &scheduler) { $0.start($1, actions: &$2) }
     }
 
     mutating func controlTimer(token: Int, scheduler: inout Scheduler<WorldEvent>) {
-        var actions = ControlActions()
-        let view = clusterView(at: scheduler.now)
-        controlPlane?.timerFired(token: token, view: view, actions: &actions)
-        apply(actions, scheduler: &scheduler)
+        callControlPlane(scheduler: &scheduler) { $0.timerFired(token: token, view: $1, actions: &$2) }
     }
 
     mutating func controlMessage(_ message: ControlMessage, scheduler: inout Scheduler<WorldEvent>) {
-        var actions = ControlActions()
-        let view = clusterView(at: scheduler.now)
-        controlPlane?.messageArrived(message, view: view, actions: &actions)
-        apply(actions, scheduler: &scheduler)
+        callControlPlane(scheduler: &scheduler) { $0.messageArrived(message, view: $1, actions: &$2) }
     }
 
     mutating func apply(_ actions: ControlActions, scheduler: inout Scheduler<WorldEvent>) {
@@ -153,9 +153,9 @@ extension World {
         return nil
     }
 
-    /// The servers of a site that host a model, in index order: the front end's candidates.
+    /// The front end's candidates for a model after its placement changed.
     mutating func refreshCandidates(model m: Int, site x: Int) {
-        siteCandidates[x][m] = spec.servers.indices.filter { spec.servers[$0].site == x && servers[$0].hosts(m) }
+        siteCandidates[x][m] = World.candidates(spec: spec, servers: servers, site: x, model: m)
     }
 
     /// Why a route cannot run, or nil: places that exist, the device only first, layer ranges

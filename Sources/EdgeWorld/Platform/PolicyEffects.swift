@@ -122,32 +122,28 @@ extension World {
         for action in effects.actions {
             switch action {
             case .set(let token, let time):
-                if let old = timers.pending(owner, token: token) {
-                    if let e = timers.remove(old).event { scheduler.cancel(e) }
-                }
+                cancelTimer(owner, token: token, scheduler: &scheduler)
                 let slot = timers.slab.insert(PolicyTimers.Timer(owner: owner, token: token, event: nil))
                 timers.slab[slot].event = scheduler.schedule(.policyTimer(slot: slot), at: max(time, scheduler.now))
                 timers.byOwner[owner, default: []].append(slot)
             case .cancel(let token):
-                if let old = timers.pending(owner, token: token) {
-                    if let e = timers.remove(old).event { scheduler.cancel(e) }
-                }
+                cancelTimer(owner, token: token, scheduler: &scheduler)
             case .send(let to, let bytes, let payload):
                 let message = ControlMessage(from: owner.endpoint, to: to, bytes: max(0, bytes), sentAt: scheduler.now, payload: payload)
                 guard let path = controlPath(from: message.from, to: to) else {
                     return policyError("\(message.from): its policy sent a message to \(to), which it cannot reach")
                 }
-                let slot = messages.insert(message)
-                if paths[Int(path)].isEmpty {
-                    // Same place: delivered by an event at this instant, never inside the
-                    // sender's own callback (a server messaging itself while it dispatches).
-                    let t = transfers.insert(Transfer(payload: .control(slot), path: path, hop: -1, bytes: 0))
-                    scheduler.schedule(.hopArrived(transfer: t), after: 0)
-                } else {
-                    send(.control(slot), bytes: message.bytes, path: path, now: scheduler.now, scheduler: &scheduler)
-                }
+                // To the same place it arrives by an event, never inside the sender's own callback
+                // (a server messaging itself while it dispatches).
+                send(.control(messages.insert(message)), bytes: message.bytes, path: path, now: scheduler.now,
+                     byEvent: paths[Int(path)].isEmpty, scheduler: &scheduler)
             }
         }
+    }
+
+    private mutating func cancelTimer(_ owner: PolicyOwner, token: Int, scheduler: inout Scheduler<WorldEvent>) {
+        guard let pending = timers.pending(owner, token: token) else { return }
+        if let event = timers.remove(pending).event { scheduler.cancel(event) }
     }
 
     /// A control message reached its destination: that entity's policy is called back.

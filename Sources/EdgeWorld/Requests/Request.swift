@@ -21,8 +21,9 @@ public struct Request: Sendable {
     public var tag: Int32 = 0
     /// The client's session (its index) where it has one, else -1.
     public var session: Int32 = -1
-    /// Bytes of the current stage's input (the frame, then each stage's activations).
-    public var inputBytes: Int32 = 0
+    /// Bytes of the current stage's input (the frame, then each stage's activations), worked
+    /// out once when the stage begins.
+    public var inputBytes = 0
     /// The route (an index into the world's routes) and the stage the request is at.
     public var route: Int32 = 0
     public var stage: Int16 = 0

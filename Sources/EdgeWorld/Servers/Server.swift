@@ -92,8 +92,9 @@ struct GPUState: Sendable {
     var queue = 0
     var started: SimTime = 0
     var members: [Int32] = []
-    /// The running batch's profiled latency, for `BatchNotice`.
+    /// The running batch's profiled latency and worst case, for `BatchNotice`.
     var profiled: SimTime = 0
+    var worstCase: SimTime = 0
 }
 
 /// A server during the run.
@@ -173,7 +174,7 @@ extension World {
         if requests[slot].queued < 0 { requests[slot].queued = now }
         let q = servers[s].queues.queue(model: Int(requests[slot].model), layers: layers)
         let entry = QueuedRequest(slot: slot, client: requests[slot].client, task: requests[slot].task,
-                                  session: requests[slot].session, bytes: requests[slot].inputBytes, tag: requests[slot].tag,
+                                  session: requests[slot].session, bytes: Int32(clamping: requests[slot].inputBytes), tag: requests[slot].tag,
                                   queuedAt: now, deadline: requests[slot].deadline)
         servers[s].queues.append(entry, queue: q)
         if servers[s].notices.contains(.arrivals) {

@@ -59,12 +59,19 @@ extension World {
         servers[s].gpus[g].profiled = mean
         scheduler.schedule(.batchFinished(server: Int32(s), gpu: Int32(g)), after: service)
         guard servers[s].notices.contains(.batches) else { return true }
+        servers[s].gpus[g].worstCase = servers[s].tables[model]?.worstCase(batchSize: size, layers: layers)?.latency ?? mean
         var effects = PolicyEffects()
-        let worst = servers[s].tables[model]?.worstCase(batchSize: size, layers: layers)?.latency ?? mean
-        servers[s].policy.batchStarted(BatchNotice(gpu: g, queue: queue, model: model, size: size, started: now, profiled: mean,
-                                                   worstCase: worst, actual: nil), effects: &effects)
+        servers[s].policy.batchStarted(batchNotice(server: s, gpu: g, actual: nil), effects: &effects)
         if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
         return true
+    }
+
+    /// The batch running (or just finished) on an executor, as its policy is told of it.
+    func batchNotice(server s: Int, gpu g: Int, actual: SimTime?) -> BatchNotice {
+        let queue = servers[s].gpus[g].queue
+        return BatchNotice(gpu: g, queue: queue, model: servers[s].queues.model(ofQueue: queue), size: servers[s].gpus[g].members.count,
+                           started: servers[s].gpus[g].started, profiled: servers[s].gpus[g].profiled,
+                           worstCase: servers[s].gpus[g].worstCase, actual: actual)
     }
 
     /// A batch completes: each request goes on to its next stage (or its result goes back to its
@@ -90,13 +97,8 @@ extension World {
         servers[s].gpus[g].busy = false
         if servers[s].notices.contains(.batches) {
             var effects = PolicyEffects()
-            let started = servers[s].gpus[g].started
-            let model = servers[s].queues.model(ofQueue: queue)
-            let worst = servers[s].tables[model]?.worstCase(batchSize: size, layers: servers[s].queues.layers[queue])?.latency
-            servers[s].policy.batchFinished(BatchNotice(gpu: g, queue: queue, model: model, size: size, started: started,
-                                                        profiled: servers[s].gpus[g].profiled,
-                                                        worstCase: worst ?? servers[s].gpus[g].profiled,
-                                                        actual: now - started), effects: &effects)
+            let notice = batchNotice(server: s, gpu: g, actual: now - servers[s].gpus[g].started)
+            servers[s].policy.batchFinished(notice, effects: &effects)
             if !effects.isEmpty { apply(effects, owner: .server(s32), scheduler: &scheduler) }
         }
         dispatch(server: s, scheduler: &scheduler)
