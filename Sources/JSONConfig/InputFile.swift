@@ -20,6 +20,13 @@ public enum InputFile {
         }
     }
 
+    /// `path` as written in `file` (a scenario, a sweep or regression spec): relative paths
+    /// resolve against that file's folder.
+    public static func resolve(_ path: String, relativeTo file: String) -> String {
+        let folder = (file as NSString).deletingLastPathComponent
+        return path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+    }
+
     /// The file parsed as JSON.
     public static func json(_ path: String, what: String) throws(ConfigError) -> ConfigNode {
         try ConfigNode.parse(text(path, what: what), file: path)

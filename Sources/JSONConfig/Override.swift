@@ -22,6 +22,9 @@ public struct Override: Sendable, Equatable {
 
     public static func == (a: Override, b: Override) -> Bool { a.path == b.path && a.valueText == b.valueText }
 
+    /// `path=value`, as `--set` takes it and the runs table records it.
+    public var assignment: String { "\(path)=\(valueText)" }
+
     /// Parses `path=value`. The value is JSON where it parses as JSON (`40`, `true`,
     /// `{"name": "fifo"}`, `"40"`), else the text itself as a string (`fifo`).
     public init(_ assignment: String) throws(ConfigError) {

@@ -51,7 +51,7 @@ public struct Runner {
             seed: spec.seed, detail: spec.detail, arsimVersion: ArsimVersion.current,
             latencySources: spec.latencySources, digest: scenario.digest)
         info.label = label
-        info.overrides = scenario.overrides.map { "\($0.path)=\($0.valueText)" }
+        info.overrides = scenario.overrides.map(\.assignment)
         info.sweep = sweep
         let runID = try store?.beginRun(info)
         var sim = World.simulation(spec)

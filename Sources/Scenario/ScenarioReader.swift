@@ -69,8 +69,8 @@ struct ScenarioReader {
     var catalog: GPUCatalog?
     var seed: UInt64 = 1
     var duration: SimTime = 0
-    /// The scenario file's folder, against which relative paths resolve.
-    var baseDirectory = ""
+    /// The scenario file, against whose folder relative paths resolve.
+    var scenarioFile = ""
     var models: [Model] = []
     var siteNames: [String] = []
     var cloud: Int?
@@ -87,7 +87,7 @@ struct ScenarioReader {
 
     mutating func world(_ root: ConfigNode) throws(ConfigError) -> WorldSpec {
         let o = try root.object(keys: ScenarioFormat.rootKeys)
-        baseDirectory = (root.file as NSString).deletingLastPathComponent
+        scenarioFile = root.file
         let name = try nonEmptyName(o.required("name"))
         description = try o.optional("description")?.string()
         if let n = o.optional("seed") {
@@ -167,7 +167,7 @@ struct ScenarioReader {
     }
 
     func resolve(_ path: String) -> String {
-        path.hasPrefix("/") || baseDirectory.isEmpty ? path : (baseDirectory as NSString).appendingPathComponent(path)
+        InputFile.resolve(path, relativeTo: scenarioFile)
     }
 
     // MARK: Models

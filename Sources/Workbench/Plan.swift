@@ -86,7 +86,7 @@ public struct Plan: Sendable {
         members += extra
         members.append(("points", .array(points.enumerated().map { p, point in
             .object([("label", .string(point.label)),
-                     ("set", .array(point.overrides.map { .string("\($0.path)=\($0.valueText)") })),
+                     ("set", .array(point.overrides.map { .string($0.assignment) })),
                      ("runs", .array(jobs.filter { $0.point == p }.map { .string($0.digest) }))])
         })))
         return JSONOutput.object(members).text()

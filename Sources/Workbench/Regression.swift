@@ -21,8 +21,7 @@ public struct RegressionSpec: Sendable {
 
     public static func load(path: String) throws(ConfigError) -> RegressionSpec {
         let o = try InputFile.json(path, what: "the regression spec").object(keys: keys)
-        let dir = (path as NSString).deletingLastPathComponent
-        func resolve(_ p: String) -> String { p.hasPrefix("/") || dir.isEmpty ? p : (dir as NSString).appendingPathComponent(p) }
+        func resolve(_ p: String) -> String { InputFile.resolve(p, relativeTo: path) }
         _ = try o.optional("description")?.string()
         let scenario = resolve(try o.required("scenario").string())
         let overrides = try o.optional("set").map { n throws(ConfigError) in try SweepFile.overrides(n) } ?? []

@@ -28,9 +28,7 @@ public struct SweepFile: Sendable {
         let name = try o.required("name").string()
         _ = try o.optional("description")?.string()
         let scenarioNode = try o.required("scenario")
-        let relative = try scenarioNode.string()
-        let base = (path as NSString).deletingLastPathComponent
-        let scenario = relative.hasPrefix("/") || base.isEmpty ? relative : (base as NSString).appendingPathComponent(relative)
+        let scenario = InputFile.resolve(try scenarioNode.string(), relativeTo: path)
         guard FileManager.default.fileExists(atPath: scenario) else { throw scenarioNode.error("no scenario file at \(scenario)") }
         var seed: UInt64?
         if let n = o.optional("seed") {
@@ -52,7 +50,7 @@ public struct SweepFile: Sendable {
                 for point in gridPoints {
                     for v in values {
                         let override = try located(Override(path: axis.key, value: v.value, origin: where_(v, axis.key)), at: v)
-                        let text = "\(axis.key)=\(override.valueText)"
+                        let text = override.assignment
                         next.append(Point(label: point.label.isEmpty ? text : point.label + " " + text,
                                           overrides: point.overrides + [override]))
                     }
@@ -69,7 +67,7 @@ public struct SweepFile: Sendable {
                 let p = try n.object(keys: pointKeys)
                 let set = try p.optional("set").map { n throws(ConfigError) in try overrides(n) } ?? []
                 let label = try p.optional("label")?.string()
-                    ?? set.map { "\($0.path)=\($0.valueText)" }.joined(separator: " ")
+                    ?? set.map(\.assignment).joined(separator: " ")
                 return Point(label: label.isEmpty ? "point \(i)" : label, overrides: set)
             }
         }

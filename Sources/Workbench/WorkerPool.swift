@@ -42,7 +42,7 @@ public struct WorkerPool {
         // --option=value: a label or value that starts with '-' stays a value.
         var args = ["run", scenarioPath, "--db=\(database)", "--quiet", "--seed=\(job.seed)",
                     "--label=\(job.label)", "--sweep-tag=\(SweepTag(sweepID: sweep, point: job.point, replication: job.replication).text)"]
-        for o in job.overrides { args.append("--set=\(o.path)=\(o.valueText)") }
+        for o in job.overrides { args.append("--set=\(o.assignment)") }
         return args
     }
 

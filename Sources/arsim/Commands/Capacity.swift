@@ -133,7 +133,7 @@ struct Capacity: ParsableCommand {
             ("kind", .string("capacity")), ("scenario", .string(scenario)), ("scenario_digest", .string(Digest.hex(base.canonicalText))),
             ("vary", .string(vary)), ("slo", .string(objective.description)), ("between", .numbers(between)),
             ("step_down", .optional(fraction)), ("tolerance", .optional(tolerance)), ("replications", .int(replications)),
-            ("all", .bool(all)), ("verify", .int(verify)), ("seed", .optional(seed.map { String($0) })), ("set", .array(common.map { .string("\($0.path)=\($0.valueText)") })),
+            ("all", .bool(all)), ("verify", .int(verify)), ("seed", .optional(seed.map { String($0) })), ("set", .array(common.map { .string($0.assignment) })),
         ]).text()
         let record = SweepRecord(kind: .capacity, name: base.name, specJSON: spec, baseSeed: seed ?? base.spec.seed,
                                  replications: replications, points: 0, shard: nil)
