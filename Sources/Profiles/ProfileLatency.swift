@@ -14,7 +14,13 @@ public struct ProfileLatency: Sendable {
     /// The largest residual of any one layer, microseconds.
     public let worstLayerResidualUs: Double?
 
-    public init(profile p: Profile) throws(LeastSquares.Failure) {
+    /// Per profiled batch size, the factor the layer latencies were multiplied by so that they add
+    /// up to the measured end-to-end time (1 where they already do or none was measured).
+    public let instrumentationScale: [Double]
+
+    public init(profile measured: Profile) throws(LeastSquares.Failure) {
+        let (p, scale) = ProfileLatency.withoutInstrumentation(measured)
+        instrumentationScale = scale
         let sizes = p.batchSizes
         let layerCount = p.layers.count
         // Per-layer coefficients (a, c); only needed with two or more sizes.
@@ -64,6 +70,32 @@ public struct ProfileLatency: Sendable {
         self.table = table
         fitResidualUs = rms
         worstLayerResidualUs = worst
+    }
+
+    /// Timing every layer costs time of its own: the profiler records two CUDA events per layer
+    /// from Python, and where the GPU outruns the CPU (small batches, eager mode) the layers'
+    /// times add up to more than the same pass run without them (tools/profile_model.py prints
+    /// both; +50 to +100 % at batch 1 on an H200). Where a profile has the uninstrumented
+    /// end-to-end time and its layers add up to more, every layer at that size is scaled by the
+    /// same factor, keeping the layers' proportions (which a split needs) and the whole-model
+    /// time the GPU actually gave. Layers that add up to less are left alone: that gap is time
+    /// no layer can be charged with.
+    static func withoutInstrumentation(_ p: Profile) -> (Profile, [Double]) {
+        guard let endToEnd = p.endToEndUs else { return (p, p.batchSizes.map { _ in 1 }) }
+        let scale = p.batchSizes.indices.map { i -> Double in
+            let sum = p.totalMeanUs(at: i)
+            return sum > endToEnd[i] && endToEnd[i] > 0 ? endToEnd[i] / sum : 1
+        }
+        guard scale.contains(where: { $0 != 1 }) else { return (p, scale) }
+        var q = p
+        func scaled(_ v: [Double]) -> [Double] { v.indices.map { v[$0] * scale[$0] } }
+        for l in q.layers.indices {
+            q.layers[l].meanUs = scaled(q.layers[l].meanUs)
+            q.layers[l].p50Us = q.layers[l].p50Us.map(scaled)
+            q.layers[l].p99Us = q.layers[l].p99Us.map(scaled)
+            q.layers[l].stdUs = q.layers[l].stdUs.map(scaled)
+        }
+        return (q, scale)
     }
 
     /// Coefficient of variation of the whole model at the i-th profiled size: from the

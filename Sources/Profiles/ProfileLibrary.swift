@@ -2,7 +2,8 @@ import Foundation
 import JSONConfig
 
 /// The profiles a run can use: every `<GPU>/<model>.<precision>[.mps<m>].json` under a list of
-/// folders, searched in order. Files are found by name and parsed only when a run asks for them.
+/// folders, searched in order; inside one folder a file under `measured/` is taken before one
+/// elsewhere (`derived/`). Files are found by name and parsed only when a run asks for them.
 public struct ProfileLibrary: Sendable {
     public struct Key: Hashable, Sendable, Comparable {
         public var gpu: String
@@ -99,8 +100,11 @@ public struct ProfileLibrary: Sendable {
             found.append(Entry(key: Key(gpu: gpu, model: model, precision: precision, mpsLevel: mps),
                                path: (root as NSString).appendingPathComponent(relative)))
         }
-        return found.sorted { $0.path < $1.path }
+        // A measurement beats a derivation of the same key: files under a `measured` folder first.
+        return found.sorted { (isMeasured($0.path) ? 0 : 1, $0.path) < (isMeasured($1.path) ? 0 : 1, $1.path) }
     }
+
+    static func isMeasured(_ path: String) -> Bool { path.split(separator: "/").contains("measured") }
 
     public func entry(_ key: Key) -> Entry? { entries.first { $0.key == key } }
 

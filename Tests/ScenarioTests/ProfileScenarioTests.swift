@@ -32,12 +32,24 @@ final class ProfileScenarioTests: XCTestCase {
         XCTAssertEqual(source.batchSizes, "1 to 64")
     }
 
+    /// The H200 has a measured and a derived ResNet-50 profile: the run takes the measured one,
+    /// with the per-layer timing taken out (batch 1: 2,962.988 us end to end).
+    func testMeasuredProfileIsPreferredAndUsesTheEndToEndTime() throws {
+        let s = try Scenario.parse(scenario(gpu: "H200"), file: "s.json", profileRoots: bundled)
+        let source = s.spec.latencySources[0]
+        XCTAssertEqual(source.kind, "measured")
+        XCTAssertTrue(source.source.hasSuffix("Workloads/profiles/measured/H200/resnet50.fp32.json"), source.source)
+        let table = try XCTUnwrap(s.spec.table(model: 0, server: 0))
+        let batch1 = try XCTUnwrap(table.latency(batchSize: 1))
+        XCTAssertEqual(Double(batch1), 2_962_988, accuracy: 174, "one nanosecond of rounding per layer at most")
+    }
+
     func testMissingGPUModelPairNamesBoth() {
         XCTAssertThrowsError(try Scenario.parse(scenario(gpu: "P100"), file: "s.json", profileRoots: bundled)) { e in
             let error = e as! ConfigError
             XCTAssertEqual(error.path, "servers[0].gpu")
             XCTAssertEqual(error.message, "no profile for model \"resnet50\" on GPU \"P100\" (fp32); resnet50 (fp32) is profiled on "
-                           + "A10, A100, H100, L4, Orin, T4, V100; see `arsim profiles list`")
+                           + "A10, A100, H100, H200, L4, Orin, T4, V100; see `arsim profiles list`")
         }
     }
 

@@ -13,7 +13,7 @@ struct ProfilesCommand: ParsableCommand {
             Profiles are searched in the scenario's `profiles` folders, then $ARSIM_PROFILES, then \
             the bundled Workloads/profiles.
             """,
-        subcommands: [ProfilesList.self, ProfilesShow.self, ProfilesImport.self, ProfilesValidate.self, ProfilesDerive.self])
+        subcommands: [ProfilesList.self, ProfilesShow.self, ProfilesImport.self, ProfilesValidate.self, ProfilesDerive.self, ProfilesCompare.self])
 }
 
 /// Where to look for profiles, for the subcommands that read them.

@@ -30,7 +30,7 @@ struct ProfilesDerive: ParsableCommand {
     var gpus = "Workloads/gpus.json"
 
     @Option(name: .customLong("gpu"), help: "GPU types to derive for (repeatable).")
-    var gpuNames: [String] = ["H100", "A100", "V100", "L4", "A10", "T4", "Orin"]
+    var gpuNames: [String] = ["H100", "H200", "A100", "V100", "L4", "A10", "T4", "Orin"]
 
     @Option(name: .customLong("model"), help: "Models to derive (repeatable).")
     var models: [String] = ["resnet50", "mobilenet_v2", "vgg16", "ssd300_vgg16", "deeplabv3_resnet50", "fastdepth"]

@@ -74,20 +74,27 @@ struct ProfileReport {
             }
         }
         if let notes = p.notes { lines.append("notes: \(notes)") }
-        if let fit = try? ProfileLatency(profile: p) {
+        let fit = try? ProfileLatency(profile: p)
+        if let fit {
             let residual = fit.fitResidualUs.map { "RMS residual \(fixed($0, 3)) us per layer, worst layer \(fixed(fit.worstLayerResidualUs ?? 0, 3)) us" }
                 ?? "no residual (fewer than three profiled sizes)"
             lines.append("batch sizes \(fit.table.batchSizes.first!)…\(fit.table.largestBatch) can run; between profiled sizes a least-squares line per layer: \(residual)")
         }
         lines.append("")
-        var table = TextTable(header: ["batch", "whole model ms", "per sample ms"] + (p.endToEndUs == nil ? [] : ["end to end ms"]))
+        let scaled = p.endToEndUs != nil
+        var table = TextTable(header: ["batch", "whole model ms", "per sample ms"]
+                              + (scaled ? ["end to end ms", "layers scaled by"] : []))
         for (i, b) in p.batchSizes.enumerated() {
             let total = p.totalMeanUs(at: i) / 1000
             var row = [String(b), fixed(total, 3), fixed(total / Double(b), 3)]
-            if let e = p.endToEndUs { row.append(fixed(e[i] / 1000, 3)) }
+            if let e = p.endToEndUs { row += [fixed(e[i] / 1000, 3), fit.map { fixed($0.instrumentationScale[i], 3) } ?? "-"] }
             table.rows.append(row)
         }
         lines.append(table.render())
+        if scaled {
+            lines.append("whole model: the sum of the layers as timed one by one; end to end: the same pass without per-layer "
+                         + "timing. Runs use the layers scaled to the end-to-end time where they add up to more (docs/profiles.md).")
+        }
         if layers {
             lines.append("")
             var t = TextTable(header: ["layer", "op", "output bytes"] + p.batchSizes.map { "b=\($0) us" })

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Measures every bundled model on the CUDA GPU at hand with tools/profile_model.py, one process
+# per model so that one model's failure or time limit leaves the others' profiles intact.
+#
+#   tools/profile_all.sh [OUTDIR]        (default Workloads/profiles/measured)
+#
+# Environment: BUDGET_S (whole run, default 480), REPETITIONS (default 50), WARMUP (default 10),
+# PRECISIONS (default fp32,tf32,fp16). A quick smoke test runs first and stops everything if the
+# profiler cannot measure at all, so a broken run costs seconds of GPU time, not minutes.
+# Where $OUT is set (the device tool), the profiles are packed into $OUT/measured.tar.gz after
+# every model, so whatever was measured comes back even if the run is cut off.
+set -u
+out=${1:-Workloads/profiles/measured}
+budget=${BUDGET_S:-480}
+reps=${REPETITIONS:-50}
+warmup=${WARMUP:-10}
+precisions=${PRECISIONS:-fp32,tf32,fp16}
+start=$(date +%s)
+export PYTHONUNBUFFERED=1
+
+pack() {
+    if [ -n "${OUT:-}" ] && [ -d "$out" ]; then tar czf "$OUT/measured.tar.gz" -C "$out" .; fi
+}
+
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm,clocks.mem,power.limit,temperature.gpu \
+    --format=csv || true
+python3 -c 'import torch, torchvision; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), "torchvision", torchvision.__version__)'
+
+echo "== smoke test"
+smoke=$(mktemp -d)
+if ! timeout 120 python3 tools/profile_model.py --model resnet50 --out "$smoke" --precision fp32 \
+        --max-batch 2 --warmup 2 --repetitions 3; then
+    echo "smoke test failed: nothing measured" >&2
+    exit 1
+fi
+rm -rf "$smoke"
+
+# model, largest batch, time limit (s). The largest batch is cut where one pass of the model
+# would take longer than about 0.3 s in FP32 on a current data-centre GPU.
+plan="resnet50 64 60
+mobilenet_v2 64 60
+fastdepth 64 60
+vgg16 64 80
+ssd300_vgg16 32 80
+deeplabv3_resnet50 16 80
+googlenet-v3-pytorch 16 60
+convnext_large 16 60
+wide_resnet101_2 16 60"
+
+while read -r model batch limit; do
+    left=$(( budget - ($(date +%s) - start) ))
+    if [ "$left" -lt 20 ]; then echo "== $model: skipped, ${left}s of the budget left"; continue; fi
+    [ "$limit" -gt "$left" ] && limit=$left
+    echo "== $model (batch 1-$batch, limit ${limit}s)"
+    timeout "$limit" python3 tools/profile_model.py --model "$model" --out "$out" --precision "$precisions" \
+        --max-batch "$batch" --warmup "$warmup" --repetitions "$reps"
+    echo "== $model: exit $? after $(( $(date +%s) - start ))s"
+    pack
+done <<< "$plan"
