@@ -88,7 +88,13 @@ public struct World: EventHandler, Sendable {
         }
         siteLinks = spec.sites.map { SiteLinks(accessPointUp: add($0.accessPointUp), accessPointDown: add($0.accessPointDown),
                                                wanUp: add($0.wanUp), wanDown: add($0.wanDown)) }
-        serverLinks = spec.servers.map { ServerLinks(nicIn: add($0.nicIn), nicOut: add($0.nicOut), interconnect: add($0.interconnect)) }
+        var serverLinks: [ServerLinks] = []
+        for v in spec.servers {
+            // A pool uses its machine's NIC and interconnect (the reader gives it none of its own).
+            if let first = v.machine { serverLinks.append(serverLinks[first]); continue }
+            serverLinks.append(ServerLinks(nicIn: add(v.nicIn), nicOut: add(v.nicOut), interconnect: add(v.interconnect)))
+        }
+        self.serverLinks = serverLinks
         let links = World.linkSpecs(spec)
         precondition(links.count == Int(next))
         self.links = links.map { LinkState(spec: $0, seed: spec.seed) }

@@ -7,6 +7,16 @@ import SimKernel
 
 /// The keys of each object in a scenario file. docs/scenario.md describes them and
 /// docs/scenario.schema.json mirrors them; a test keeps the three in step.
+/// One server of the world as the scenario gives it: a server object, or one pool of one.
+struct ServerUnit {
+    var node: ConfigNode
+    var pool: ConfigNode?
+    /// "edge", or "edge/fast" for a pool.
+    var name: String
+    /// The server index of the machine's first pool, for the pools after it.
+    var machine: Int?
+}
+
 public enum ScenarioFormat {
     public static let rootKeys = ["name", "description", "seed", "duration_s", "warmup_s", "drain_s", "detail",
                                   "profiles", "models", "sites", "servers", "clients"]
@@ -14,7 +24,10 @@ public enum ScenarioFormat {
     public static let siteKeys = ["name", "kind", "dispatch", "admission", "access_point", "wan"]
     public static let serverKeys = ["name", "site", "gpu", "gpus", "mps", "precision", "policy", "variability", "queue_capacity",
                                     "drop_expired", "models", "memory_gb", "load_gbps", "nic_gbps", "interconnect", "cost_per_gpu_hour",
-                                    "p99_margin", "interference"]
+                                    "p99_margin", "interference", "pools", "mps_shares"]
+    /// A pool of a server's GPUs with its own queues and policy; unset keys are the server's.
+    public static let poolKeys = ["name", "gpus", "mps", "mps_shares", "precision", "policy", "variability", "queue_capacity",
+                                  "drop_expired", "models", "p99_margin", "interference"]
     public static let interconnectKeys = ["kind", "gbps"]
     public static let variabilityKeys = ["kind", "cv"]
     public static let clientKeys = ["name", "count", "site", "server", "model", "tasks", "arrivals", "fps", "jitter_ms", "phase_ms",
@@ -37,7 +50,7 @@ public enum ScenarioFormat {
 
     /// Each object type by the name of its definition in the JSON Schema.
     public static let objects: [(definition: String, keys: [String])] = [
-        ("scenario", rootKeys), ("model", modelKeys), ("site", siteKeys), ("server", serverKeys),
+        ("scenario", rootKeys), ("model", modelKeys), ("site", siteKeys), ("server", serverKeys), ("pool", poolKeys),
         ("interconnect", interconnectKeys), ("variability", variabilityKeys), ("client", clientKeys), ("frame", frameKeys),
         ("task", taskKeys), ("fallback", fallbackKeys), ("accuracy", accuracyKeys), ("network", networkKeys),
         ("trace", traceKeys), ("motion", motionKeys), ("mobility_step", mobilityKeys), ("migration", migrationKeys),
@@ -127,13 +140,11 @@ struct ScenarioReader {
         try unique(models.map(\.spec.name), in: o.required("models"))
 
         let sites = try self.sites(o.optional("sites"))
-        let serverNodes = try nonEmpty(o.required("servers"))
-        let serverNames = try serverNodes.map { n throws(ConfigError) in
-            try nonEmptyName(n.object(keys: ScenarioFormat.serverKeys).required("name"))
-        }
+        let units = try serverUnits(nonEmpty(o.required("servers")))
+        let serverNames = units.map(\.name)
         try unique(serverNames, in: o.required("servers"))
         self.serverNames = serverNames
-        let serverSites = try serverNodes.map { n throws(ConfigError) in try siteOf(server: n) }
+        let serverSites = try units.map { u throws(ConfigError) in try siteOf(server: u.node) }
 
         var clients: [ClientSpec] = []
         var groups: [String] = []
@@ -145,9 +156,9 @@ struct ScenarioReader {
         }
         try uniqueClientNames(clients, groups: groups, nodes: clientNodes)
 
-        for (s, node) in serverNodes.enumerated() {
+        for (s, unit) in units.enumerated() {
             let served = modelsServed(by: s, site: serverSites[s], clients: clients)
-            servers.append(try server(node, site: serverSites[s], served: served, modelNodes: modelNodes))
+            servers.append(try server(unit, site: serverSites[s], served: served, modelNodes: modelNodes))
         }
 
         var spec = WorldSpec(name: name, seed: seed, duration: duration, warmup: Time.seconds(warmup),

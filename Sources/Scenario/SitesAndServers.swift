@@ -47,6 +47,30 @@ extension ScenarioReader {
         return sites
     }
 
+    /// The servers of the world: each server object, or each of its pools ("edge/fast"), in
+    /// order. A pool after the first points at the first, whose NIC and interconnect it shares.
+    func serverUnits(_ nodes: [ConfigNode]) throws(ConfigError) -> [ServerUnit] {
+        var units: [ServerUnit] = []
+        for node in nodes {
+            let o = try node.object(keys: ScenarioFormat.serverKeys)
+            let name = try nonEmptyName(o.required("name"))
+            guard let poolsNode = o.optional("pools") else {
+                units.append(ServerUnit(node: node, pool: nil, name: name, machine: nil))
+                continue
+            }
+            let pools = try nonEmpty(poolsNode)
+            let first = units.count
+            var names: [String] = []
+            for (i, pool) in pools.enumerated() {
+                let poolName = try nonEmptyName(pool.object(keys: ScenarioFormat.poolKeys).required("name"))
+                names.append(poolName)
+                units.append(ServerUnit(node: node, pool: pool, name: "\(name)/\(poolName)", machine: i == 0 ? nil : first))
+            }
+            try unique(names, in: poolsNode)
+        }
+        return units
+    }
+
     func siteOf(server node: ConfigNode) throws(ConfigError) -> Int {
         let o = try node.object(keys: ScenarioFormat.serverKeys)
         if let n = o.optional("site") { return try lookup(n, in: siteNames, kind: "site") }
@@ -81,18 +105,25 @@ extension ScenarioReader {
 
     // MARK: Servers
 
-    mutating func server(_ node: ConfigNode, site: Int, served: [Int], modelNodes: [ConfigNode]) throws(ConfigError) -> ServerSpec {
-        let o = try node.object(keys: ScenarioFormat.serverKeys)
-        let name = try o.required("name").string()
+    mutating func server(_ unit: ServerUnit, site: Int, served: [Int], modelNodes: [ConfigNode]) throws(ConfigError) -> ServerSpec {
+        let node = unit.pool ?? unit.node
+        let o = try unit.node.object(keys: ScenarioFormat.serverKeys)
+        let p = try unit.pool?.object(keys: ScenarioFormat.poolKeys)
+        /// A pool's own value, else the server's (which pools inherit).
+        func opt(_ key: String) -> ConfigNode? { p?.optional(key) ?? o.optional(key) }
+        let name = unit.name
+        let machineName = try o.required("name").string()
         let gpuNode = o.optional("gpu")
         let gpu = try gpuNode.map { n throws(ConfigError) in try nonEmptyName(n) } ?? "generic"
-        let precision = try o.optional("precision").map { n throws(ConfigError) in try nonEmptyName(n) } ?? "fp32"
-        let gpus = try o.optional("gpus")?.positiveInt() ?? 1
-        let mps = try o.optional("mps")?.positiveInt() ?? 1
+        let precision = try opt("precision").map { n throws(ConfigError) in try nonEmptyName(n) } ?? "fp32"
+        let gpus = try opt("gpus")?.positiveInt() ?? 1
+        let mps = try opt("mps")?.positiveInt() ?? 1
+        let shares = try opt("mps_shares").map { n throws(ConfigError) in try mpsShares(n, mps: opt("mps")) }
+        let copies = shares?.count ?? mps
         let spec = catalog?.gpu(named: gpu)
 
         var hosted = served
-        if let list = o.optional("models") {
+        if let list = opt("models") {
             hosted = try list.array().map { n throws(ConfigError) in try lookup(n, in: models.map(\.spec.name), kind: "model") }
         }
         // Each hosted model needs a latency table: the scenario's, or a profile for this GPU.
@@ -100,7 +131,7 @@ extension ScenarioReader {
         for m in hosted {
             let model = models[m]
             if let table = model.spec.latency {
-                if mps > 1 { throw try o.required("mps").error("MPS shares need per-share profiles; model \"\(model.spec.name)\" has a latency_ms table") }
+                if mps > 1 { throw opt("mps")!.error("MPS shares need per-share profiles; model \"\(model.spec.name)\" has a latency_ms table") }
                 latencySources.append(LatencySource(server: name, model: model.spec.name, gpu: gpu, precision: precision, kind: "scenario",
                                                     source: "scenario", reference: model.source ?? "latency_ms in the scenario (no source given)",
                                                     batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: nil))
@@ -110,13 +141,13 @@ extension ScenarioReader {
                 throw (gpuNode ?? o.node).error("server \"\(name)\" serves model \"\(model.spec.name)\", which has no latency_ms table; "
                     + "name the server's GPU type (\"gpu\": \"T4\") to use a profile, or give the model a latency_ms table")
             }
-            let (table, profile, path, residual) = try profileTable(model: m, gpu: gpu, precision: precision, mps: mps, at: gpuNode ?? o.node)
+            let (table, profile, path, residual) = try profileTable(model: m, gpu: gpu, precision: precision, mps: shares == nil ? mps : 1, at: gpuNode ?? o.node)
             profiled[m] = table
             latencySources.append(LatencySource(server: name, model: model.spec.name, gpu: gpu, precision: precision,
                                                 kind: profile.provenance.kind, source: path, reference: profile.provenance.summary,
                                                 batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: residual))
         }
-        let margin = try o.optional("p99_margin")?.nonNegativeDouble() ?? 0.1
+        let margin = try opt("p99_margin")?.nonNegativeDouble() ?? 0.1
         var tables = models.indices.map { models[$0].spec.latency ?? profiled[$0] }
         for m in tables.indices { tables[m]?.worstCaseMargin = margin }
         // Record, per model served here, where the worst case that policies see comes from.
@@ -128,42 +159,44 @@ extension ScenarioReader {
 
         // The weights of every hosted model must fit on each GPU (each MPS share holds its own copy).
         let memory = try o.optional("memory_gb").map { n throws(ConfigError) in try n.positiveDouble() * 1e9 } ?? spec?.memoryBytes
-        let weights = hosted.reduce(0) { $0 + models[$1].spec.weightBytes } * mps
+        let weights = hosted.reduce(0) { $0 + models[$1].spec.weightBytes } * copies
         if let memory, Double(weights) > memory {
-            throw (o.optional("models") ?? gpuNode ?? o.node).error(
+            throw (opt("models") ?? gpuNode ?? o.node).error(
                 "the models hosted need \(Self.gigabytes(weights)) GB of weights per GPU"
-                + (mps > 1 ? " (\(mps) MPS shares, a copy each)" : "") + " but a \(gpu) has \(Self.gigabytes(Int(memory))) GB")
+                + (copies > 1 ? " (\(copies) MPS shares, a copy each)" : "") + " but a \(gpu) has \(Self.gigabytes(Int(memory))) GB")
         }
         let context = ServerPolicyContext(models: models.map(\.spec), tables: tables, modelsServed: hosted)
-        let policy = try ServerPolicies.registry.make(o.optional("policy"), orDefaultAt: node, key: "policy", context: context)
-        let variability = try o.optional("variability").map { n throws(ConfigError) in try self.variability(n) } ?? .deterministic
+        let policy = try ServerPolicies.registry.make(opt("policy"), orDefaultAt: node, key: "policy", context: context)
+        let variability = try opt("variability").map { n throws(ConfigError) in try self.variability(n) } ?? .deterministic
         if variability == .measured {
             for m in hosted where tables[m]?.spread(batchSize: tables[m]!.batchSizes[0]) == nil {
-                throw try o.required("variability").error(
+                throw opt("variability")!.error(
                     "\"measured\" needs a measured spread (std_us in the profile) for every model served; model \"\(models[m].spec.name)\" on \(gpu) has none")
             }
         }
         var server = ServerSpec(name: name, site: site, gpuType: gpu, gpus: gpus, mps: mps, policy: policy, variability: variability,
-                                queueCapacity: try o.optional("queue_capacity")?.positiveInt(),
-                                dropExpired: try o.optional("drop_expired")?.bool() ?? false,
+                                queueCapacity: try opt("queue_capacity")?.positiveInt(),
+                                dropExpired: try opt("drop_expired")?.bool() ?? false,
                                 profiled: profiled, hosted: hosted)
+        server.mpsShares = shares
+        server.machine = unit.machine
         server.loadBytesPerSecond = try o.optional("load_gbps").map { n throws(ConfigError) in try n.positiveDouble() * 1e9 / 8 }
-        if let nic = o.optional("nic_gbps") {
+        if unit.machine == nil, let nic = o.optional("nic_gbps") {
             let bps = try nic.positiveDouble() * 1e9
-            server.nicIn = LinkSpec(name: "nic/\(name)/in", kind: "nic_in", capacity: .constant(bitsPerSecond: bps), propagationDelay: 0)
-            server.nicOut = LinkSpec(name: "nic/\(name)/out", kind: "nic_out", capacity: .constant(bitsPerSecond: bps), propagationDelay: 0)
+            server.nicIn = LinkSpec(name: "nic/\(machineName)/in", kind: "nic_in", capacity: .constant(bitsPerSecond: bps), propagationDelay: 0)
+            server.nicOut = LinkSpec(name: "nic/\(machineName)/out", kind: "nic_out", capacity: .constant(bitsPerSecond: bps), propagationDelay: 0)
         }
-        if let n = o.optional("interconnect") {
+        if unit.machine == nil, let n = o.optional("interconnect") {
             let ic = try n.object(keys: ScenarioFormat.interconnectKeys)
             let kind = try ic.required("kind").choice(["pcie", "nvlink"])
             let gbps = try ic.required("gbps").positiveDouble()
-            server.interconnect = LinkSpec(name: "\(kind)/\(name)", kind: "interconnect", capacity: .constant(bitsPerSecond: gbps * 1e9),
+            server.interconnect = LinkSpec(name: "\(kind)/\(machineName)", kind: "interconnect", capacity: .constant(bitsPerSecond: gbps * 1e9),
                                            propagationDelay: 0)
         }
         server.costPerGPUHour = try o.optional("cost_per_gpu_hour").map { n throws(ConfigError) in try n.nonNegativeDouble() } ?? spec?.costPerHour
         server.p99Margin = margin
         server.memoryBytes = memory.map { Int($0) }
-        if let n = o.optional("interference") {
+        if let n = opt("interference") {
             let io = try n.object(keys: ScenarioFormat.interferenceKeys)
             let stepNode = io.optional("step_ms")
             let stepMs = try stepNode?.positiveDouble() ?? 100
@@ -174,6 +207,17 @@ extension ScenarioReader {
         }
         return server
     }
+
+    /// Unequal MPS shares: fractions of a GPU, each above 0, adding up to at most 1.
+    func mpsShares(_ node: ConfigNode, mps: ConfigNode?) throws(ConfigError) -> [Double] {
+        if let mps { throw mps.error("give either \"mps\" (equal shares) or \"mps_shares\", not both") }
+        let shares = try nonEmpty(node).map { n throws(ConfigError) in try n.positiveDouble() }
+        if let tiny = shares.first(where: { $0 < 0.01 }) {
+            throw node.error("each MPS share must be at least 0.01 of the GPU, got \(Suggestion.format(tiny))")
+        }
+        let total = shares.reduce(0, +)
+        if total > 1 + 1e-9 { throw node.error("MPS shares add up to \(Suggestion.format(total)); a GPU has 1") }
+        return shares    }
 
     static func gigabytes(_ bytes: Int) -> String { String(format: "%.2f", Double(bytes) / 1e9) }
 

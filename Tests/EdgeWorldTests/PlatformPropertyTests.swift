@@ -45,6 +45,16 @@ final class PlatformPropertyTests: XCTestCase {
                                     queueCapacity: rng.nextIndex(below: 2) == 0 ? nil : 2 + rng.nextIndex(below: 20),
                                     dropExpired: rng.nextIndex(below: 2) == 0)
             if rng.nextIndex(below: 2) == 0 { server.interference = Interference(mean: 1 + rng.nextUnit(), cv: rng.nextUnit(), step: ms(50)) }
+            if rng.nextIndex(below: 3) == 0 { server.mpsShares = [0.2 + rng.nextUnit() * 0.5, 0.2] }
+            // Some servers are a NIC'd machine; the next may be a second pool of the same one.
+            if s == 0 || rng.nextIndex(below: 2) == 0 {
+                server.nicIn = link("nic_in")
+                server.nicOut = link("nic_out")
+                server.interconnect = link("interconnect")
+            } else if s % 2 == 0 {
+                server.machine = s - 2
+                server.site = (s - 2) % 2
+            }
             return server
         }
         let clients = (0..<(1 + rng.nextIndex(below: 16))).map { c -> ClientSpec in

@@ -660,3 +660,43 @@ final class PlacementTests: XCTestCase {
                        sim.model.failure ?? "no failure")
     }
 }
+
+/// The control plane re-divides a GPU's MPS shares during the run.
+final class MPSShareTests: XCTestCase {
+    func ms(_ x: Double) -> SimTime { TestWorld.ms(x) }
+
+    /// At 1 s: executor 0 gets 0.25 of the GPU, executor 1 gets 0.75.
+    struct Reshare: ControlPlane {
+        var shares: [Double] = [0.25, 0.75]
+        mutating func start(_ view: ClusterView, actions: inout ControlActions) {
+            actions.effects.setTimer(token: 1, at: 1_000_000_000)
+        }
+        mutating func timerFired(token: Int, view: ClusterView, actions: inout ControlActions) {
+            actions.setMPSShares(server: 0, shares: shares)
+        }
+    }
+
+    /// One frame every 500 ms, 6 ms on the whole GPU; the idle executor with the lowest index
+    /// (0) runs each: 6 / 0.5 = 12 ms before the change, 6 / 0.25 = 24 ms after.
+    func testSharesChangeFromTheNextBatch() {
+        var server = ServerSpec(name: "a", gpus: 1, policy: FIFOPolicy())
+        server.mpsShares = [0.5, 0.5]
+        var spec = TestWorld.spec(clients: [TestWorld.client("c", arrivals: .periodic(fps: 2, jitter: 0, phase: ms(1)))],
+                                  servers: [server], models: [TestWorld.model(latencyMs: [1: 6])], durationMs: 2_000)
+        spec.controlPlane = Reshare()
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.batches.map(\.gpu), [0, 0, 0, 0])
+        XCTAssertEqual(result.batches.map { $0.end - $0.start }, [ms(12), ms(12), ms(24), ms(24)])
+    }
+
+    func testSharesBeyondTheGPUFailTheRun() {
+        var server = ServerSpec(name: "a", gpus: 1, policy: FIFOPolicy())
+        server.mpsShares = [0.5, 0.5]
+        var spec = TestWorld.spec(clients: [TestWorld.client("c", arrivals: .periodic(fps: 2, jitter: 0, phase: ms(1)))],
+                                  servers: [server], models: [TestWorld.model(latencyMs: [1: 6])], durationMs: 2_000)
+        spec.controlPlane = Reshare(shares: [0.5, 0.75])
+        var sim = World.simulation(spec)
+        _ = sim.run(until: spec.endTime)
+        XCTAssertEqual(sim.model.failure, "control plane: setMPSShares on a: shares must be above 0 and add up to at most 1, got [0.5, 0.75]")
+    }
+}

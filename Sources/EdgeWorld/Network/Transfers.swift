@@ -235,7 +235,7 @@ extension World {
     func linksFromServer(_ v: Int, to placement: Placement) -> [Int32] {
         switch placement {
         case .device: return []
-        case .server(let w) where w == v:
+        case .server(let w) where w == v || spec.servers[w].machineIndex(w) == spec.servers[v].machineIndex(v):
             return serverLinks[v].interconnect.map { [$0] } ?? []
         case .server(let w):
             var path: [Int32] = serverLinks[v].nicOut.map { [$0] } ?? []

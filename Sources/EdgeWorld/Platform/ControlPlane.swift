@@ -27,6 +27,7 @@ public struct ControlActions: Sendable {
     var routes: [(client: Int, task: Int, route: Route?)] = []
     var plans: [PlanRecord] = []
     var placements: [(model: Int, server: Int, load: Bool)] = []
+    var shares: [(server: Int, shares: [Double])] = []
 
     public init() {}
 
@@ -43,6 +44,15 @@ public struct ControlActions: Sendable {
     /// Unloads `model` from `server`: the front end stops sending it there; requests of it still
     /// waiting there are dropped (`no_server`); batches running finish.
     public mutating func unload(model: Int, from server: Int) { placements.append((model, server, false)) }
+
+    /// Gives every GPU of `server` these MPS shares (fractions of its SMs, each above 0, adding up
+    /// to at most 1), one per executor the server has on each GPU: an executor's batches take
+    /// the whole-GPU latency divided by its share. A running batch keeps the speed it started
+    /// with; the next one on that executor gets the new share. (Real MPS needs the serving
+    /// process restarted to change a share; model that delay with a timer if it matters.) The
+    /// server must have been configured with `mps_shares`, so that its latency tables are the
+    /// whole GPU's.
+    public mutating func setMPSShares(server: Int, shares: [Double]) { self.shares.append((server, shares)) }
 
     /// Records a plan in the `plans` table at the current time.
     public mutating func record(plan json: String, objective: Double? = nil, solveSeconds: Double? = nil, at now: SimTime) {
@@ -115,7 +125,26 @@ extension World {
                 return policyError("control plane: \(problem)")
             }
         }
+        for change in actions.shares {
+            if let problem = setShares(change.shares, server: change.server) { return policyError("control plane: \(problem)") }
+        }
         for plan in actions.plans { recorder.plan(plan) }
+    }
+
+    mutating func setShares(_ shares: [Double], server s: Int) -> String? {
+        guard spec.servers.indices.contains(s) else { return "setMPSShares names server \(s), which does not exist" }
+        let name = spec.servers[s].name
+        guard let configured = spec.servers[s].mpsShares else {
+            return "setMPSShares on \(name), which has no mps_shares (its latency tables are per equal share)"
+        }
+        guard shares.count == configured.count else {
+            return "setMPSShares on \(name) gives \(shares.count) shares; each GPU there has \(configured.count) executors"
+        }
+        guard shares.allSatisfy({ $0 > 0 && $0.isFinite }), shares.reduce(0, +) <= 1 + 1e-9 else {
+            return "setMPSShares on \(name): shares must be above 0 and add up to at most 1, got \(shares)"
+        }
+        for g in servers[s].gpus.indices { servers[s].gpus[g].slowdown = 1 / shares[g % shares.count] }
+        return nil
     }
 
     /// Starts loading a model's weights on a server; an error names why it cannot.
@@ -126,7 +155,7 @@ extension World {
         let weights = spec.models[m].weightBytes
         if let memory = spec.servers[s].memoryBytes {
             let loaded = servers[s].readyAt.indices.filter { servers[s].readyAt[$0] != .max }.reduce(0) { $0 + spec.models[$1].weightBytes }
-            if (loaded + weights) * spec.servers[s].mps > memory {
+            if (loaded + weights) * spec.servers[s].sharesPerGPU > memory {
                 return "\(name): \(weights) bytes of weights do not fit beside the \(loaded) loaded (\(memory) per GPU)"
             }
         }

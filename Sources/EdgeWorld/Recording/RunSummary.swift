@@ -171,8 +171,8 @@ public struct RunSummary: Sendable {
             let memory = spec.hostedModels(server: s).reduce(0) { $0 + spec.models[$1].weightBytes }
             for g in 0..<server.executors {
                 let busy = Time.toSeconds(r.gpuBusy[s][g])
-                gpus.append(GPURow(server: server.name, gpu: g, gpuType: server.gpuType, physical: g / server.mps,
-                                   mpsShare: 1 / Double(server.mps), batches: r.gpuBatches[s][g], busySeconds: busy,
+                gpus.append(GPURow(server: server.name, gpu: g, gpuType: server.gpuType, physical: server.physicalGPU(ofExecutor: g),
+                                   mpsShare: server.share(ofExecutor: g), batches: r.gpuBatches[s][g], busySeconds: busy,
                                    utilization: window > 0 ? busy / window : 0, memoryBytes: memory))
             }
         }
@@ -207,7 +207,7 @@ extension World {
         var links: [LinkSpec] = []
         for c in spec.clients { links += [c.uplink, c.downlink] }
         for s in spec.sites { links += [s.accessPointUp, s.accessPointDown, s.wanUp, s.wanDown].compactMap { $0 } }
-        for v in spec.servers { links += [v.nicIn, v.nicOut, v.interconnect].compactMap { $0 } }
+        for v in spec.servers where v.machine == nil { links += [v.nicIn, v.nicOut, v.interconnect].compactMap { $0 } }
         return links
     }
 }

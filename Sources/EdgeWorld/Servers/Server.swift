@@ -1,6 +1,8 @@
 import SimKernel
 
-/// A server: GPUs of one type, fed from one set of queues by one policy, at one site.
+/// A server: GPUs of one type, fed from one set of queues by one policy, at one site. A machine
+/// whose GPUs are split into pools (each with its own queues and policy) is one `ServerSpec` per
+/// pool; the pools after the first name the first in `machine` and share its NIC and interconnect.
 public struct ServerSpec: Sendable {
     public var name: String
     /// Index of its site.
@@ -12,6 +14,12 @@ public struct ServerSpec: Sendable {
     /// MPS level: each GPU split into this many equal shares, each running its own batches
     /// (with the latency profiled at that share).
     public var mps: Int
+    /// Unequal MPS shares of each GPU (fractions of its SMs, adding up to at most 1), replacing
+    /// `mps`: each share runs its own batches at the whole-GPU latency divided by its share.
+    public var mpsShares: [Double]?
+    /// The server index of the first pool of this machine, whose NIC and interconnect this pool
+    /// uses; nil for a machine of its own (or the first pool).
+    public var machine: Int?
     public var policy: any ServerPolicy
     public var variability: ServiceVariability
     /// Requests that find this many already waiting are dropped; nil for no limit.
@@ -61,7 +69,18 @@ public struct ServerSpec: Sendable {
     }
 
     /// Executors: every MPS share of every GPU runs batches on its own.
-    public var executors: Int { gpus * mps }
+    public var executors: Int { gpus * sharesPerGPU }
+
+    /// Executors per physical GPU (copies of each model's weights per GPU).
+    public var sharesPerGPU: Int { mpsShares?.count ?? mps }
+
+    /// The physical GPU an executor is a share of, and the fraction of it the executor has.
+    public func physicalGPU(ofExecutor g: Int) -> Int { g / sharesPerGPU }
+    /// The machine this server (pool) is on, as a server index: `machine`, else its own index.
+    public func machineIndex(_ selfIndex: Int) -> Int { machine ?? selfIndex }
+    public func share(ofExecutor g: Int) -> Double {
+        mpsShares.map { $0[g % $0.count] } ?? 1 / Double(mps)
+    }
 }
 
 /// A factor on every batch's service time that changes every `step`: lognormal with the given
@@ -88,6 +107,9 @@ struct GPUState: Sendable {
     var interferenceUntil: SimTime = 0
     var interferenceRNG: RandomStream
     var busy = false
+    /// Service-time multiplier of an unequal MPS share (1 / share); 1 where the latency table
+    /// already is the share's. A change by the control plane applies from the next batch.
+    var slowdown = 1.0
     var batch: Int64 = -1
     var queue = 0
     var started: SimTime = 0
@@ -127,8 +149,10 @@ struct ServerState: Sendable {
         interferenceFactor = spec.interference.map { Distribution.lognormal(mean: $0.mean, cv: $0.cv) }
         variability = spec.variability
         gpus = (0..<spec.executors).map {
-            GPUState(rng: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/service"),
-                     interferenceRNG: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/interference"))
+            var gpu = GPUState(rng: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/service"),
+                               interferenceRNG: RandomStream(seed: seed, name: "server/\(spec.name)/gpu/\($0)/interference"))
+            if spec.mpsShares != nil { gpu.slowdown = 1 / spec.share(ofExecutor: $0) }
+            return gpu
         }
         policy = spec.policy
         notices = spec.policy.notices

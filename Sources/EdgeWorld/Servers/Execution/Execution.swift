@@ -18,11 +18,13 @@ extension World {
         let model = servers[s].queues.model(ofQueue: queue)
         let layers = servers[s].queues.layers[queue]
         // Read through the array, not into a local: a copy of the table would retain its arrays.
-        guard let mean = servers[s].tables[model]?.latency(batchSize: size, layers: layers) else {
+        guard let whole = servers[s].tables[model]?.latency(batchSize: size, layers: layers) else {
             policyError("server \(spec.servers[s].name): its policy \(type(of: servers[s].policy)) chose batch size \(size), "
                         + "which model \(spec.models[model].name) has no latency for here")
             return false
         }
+        let slowdown = servers[s].gpus[g].slowdown
+        let mean = slowdown == 1 ? whole : SimTime((Double(whole) * slowdown).rounded())
         let now = scheduler.now
         let batch = nextBatchID
         nextBatchID += 1
@@ -59,7 +61,8 @@ extension World {
         servers[s].gpus[g].profiled = mean
         scheduler.schedule(.batchFinished(server: Int32(s), gpu: Int32(g)), after: service)
         guard servers[s].notices.contains(.batches) else { return true }
-        servers[s].gpus[g].worstCase = servers[s].tables[model]?.worstCase(batchSize: size, layers: layers)?.latency ?? mean
+        let worst = servers[s].tables[model]?.worstCase(batchSize: size, layers: layers)?.latency ?? whole
+        servers[s].gpus[g].worstCase = slowdown == 1 ? worst : SimTime((Double(worst) * slowdown).rounded())
         var effects = PolicyEffects()
         servers[s].policy.batchStarted(batchNotice(server: s, gpu: g, actual: nil), effects: &effects)
         if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
