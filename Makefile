@@ -5,7 +5,7 @@ SWIFT         ?= swift
 APT_PACKAGES  := libsqlite3-dev libopenblas-dev liblapacke-dev
 ARSIM         := .build/release/arsim
 
-.PHONY: run test deps build bench clean
+.PHONY: run test deps build bench clean fuzz
 
 run: build
 	$(ARSIM) run Workloads/scenarios/quickstart.json
@@ -14,10 +14,20 @@ run: build
 # 10-20x faster than in a debug build, which more than pays for the longer compile.
 # `arsim check` compares the regression scenarios' outcomes with Results/baselines/ (docs/workbench.md);
 # it runs before the tests so that the test runner's summary stays the last lines CI reads.
+# The fuzz test runs a few hundred seeded mutants of every kind of input through the binary
+# (tools/fuzz.py): any trap, hang, unbounded memory or stray exit code fails the build.
 test: deps
 	$(SWIFT) build -c release --build-tests
 	$(ARSIM) check
+	@if command -v python3 >/dev/null; then python3 tools/fuzz.py --arsim $(ARSIM) --count 300 --seed 1; \
+	 else echo "python3 is not installed: fuzz test skipped"; fi
 	$(SWIFT) test -c release --skip-build
+
+# A longer fuzz run, outside make test: `make fuzz SEED=7 COUNT=20000`.
+SEED  ?= 1
+COUNT ?= 20000
+fuzz: build
+	python3 tools/fuzz.py --arsim $(ARSIM) --count $(COUNT) --seed $(SEED)
 
 build: deps
 	$(SWIFT) build -c release --product arsim

@@ -16,7 +16,12 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
 
     public var description: String {
         let location = position.map { $0.origin ?? "\(file):\($0)" } ?? file
-        return path.isEmpty ? "\(location): \(message)" : "\(location): \(path): \(message)"
+        let text = path.isEmpty ? "\(location): \(message)" : "\(location): \(Suggestion.shorten(path, limit: 120)): \(message)"
+        // One line, whatever a quoted value held: control characters are shown escaped.
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.flatMap { s -> [Unicode.Scalar] in
+            s.value < 0x20 || s.value == 0x7f ? Array(s.escaped(asASCII: true).unicodeScalars) : [s]
+        }))
     }
 }
 

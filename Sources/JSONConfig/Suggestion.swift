@@ -49,6 +49,11 @@ public enum Suggestion {
         return d[x.count][y.count]
     }
 
+    /// Text quoted in a message, cut to `limit` characters so that a huge value cannot flood it.
+    public static func shorten(_ text: String, limit: Int = 60) -> String {
+        text.count <= limit ? text : String(text.prefix(limit)) + "… (\(text.count) characters)"
+    }
+
     /// A number as a person would write it: no trailing ".0" on integers.
     public static func format(_ d: Double) -> String {
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }

@@ -123,8 +123,8 @@ public enum ServerPolicies {
                     let maxBatch = try maxNode.positiveInt()
                     try context.requireBatchSize(maxBatch, at: maxNode)
                     try context.requireBatchSize(1, at: maxNode)
-                    let delay = try object.required("max_queue_delay_ms").nonNegativeDouble()
-                    return DynamicBatchPolicy(maxBatch: maxBatch, maxQueueDelay: Time.milliseconds(delay), tables: context.tables)
+                    let delay = try object.required("max_queue_delay_ms").time(.milliseconds)
+                    return DynamicBatchPolicy(maxBatch: maxBatch, maxQueueDelay: delay, tables: context.tables)
                 }),
         ],
         defaultName: "fifo")
@@ -163,7 +163,7 @@ public enum ClusterPolicies {
                         summary: "each request to the `copies` least-loaded servers; the first result wins, the rest are cancelled",
                         parameters: [("copies", "how many servers get a copy (at least 1)")],
                         make: { object, _ throws(ConfigError) in
-                            RedundantDispatch(copies: try object.required("copies").positiveInt())
+                            RedundantDispatch(copies: try object.required("copies").int(in: 1...1024))
                         }),
         ],
         defaultName: "round_robin")

@@ -27,16 +27,22 @@ public struct LayerTable: Sendable {
 
     public static func load(path: String) throws(ConfigError) -> LayerTable {
         let o = try InputFile.json(path, what: "the layer table").object(keys: keys)
-        let layers = try o.required("layers").array().map { n throws(ConfigError) -> Layer in
+        let version = try o.required("arsim_layer_table")
+        if try version.int() != 1 { throw version.error("this arsim reads layer table format 1, the file is format \(try version.int())") }
+        let layerNodes = try o.required("layers").array()
+        if layerNodes.isEmpty { throw try o.required("layers").error("expected at least one layer") }
+        // Per sample: 10^16 FLOPs or 10^12 bytes in one layer is beyond any model that runs.
+        let layers = try layerNodes.map { n throws(ConfigError) -> Layer in
             let l = try n.object(keys: layerKeys)
             return Layer(name: try l.required("name").string(), op: try l.required("op").choice(["conv", "gemm", "memory"]),
-                         flops: Double(try l.required("flops").nonNegativeInt()), bytes: Double(try l.required("bytes").nonNegativeInt()),
-                         params: Double(try l.required("params").nonNegativeInt()),
-                         outputBytes: try l.required("output_bytes").nonNegativeInt())
+                         flops: Double(try l.required("flops").int(in: 0...10_000_000_000_000_000, what: " FLOPs")),
+                         bytes: Double(try l.required("bytes").int(in: 0...1_000_000_000_000, what: " bytes")),
+                         params: Double(try l.required("params").int(in: 0...1_000_000_000_000)),
+                         outputBytes: try l.required("output_bytes").bytes())
         }
         return LayerTable(model: try o.required("model").string(),
-                          inputShape: try o.required("input_shape").array().map { n throws(ConfigError) in try n.positiveInt() },
-                          inputBytes: try o.required("input_bytes").positiveInt(), layers: layers, file: path)
+                          inputShape: try o.required("input_shape").array().map { n throws(ConfigError) in try n.int(in: 1...1_000_000) },
+                          inputBytes: try o.required("input_bytes").int(in: 1...Bounds.maxBytes, what: " bytes"), layers: layers, file: path)
     }
 
     /// Every `*.layers.json` in a folder, by model name.

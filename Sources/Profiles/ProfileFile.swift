@@ -27,7 +27,7 @@ public enum ProfileFile {
             throw versionNode.error("this arsim reads profile format \(formatVersion), the file is format \(version)")
         }
         let batchNode = try o.required("batch_sizes")
-        let batchSizes = try batchNode.array().map { n throws(ConfigError) in try n.positiveInt() }
+        let batchSizes = try batchNode.array().map { n throws(ConfigError) in try n.int(in: 1...65_536) }
         if batchSizes.isEmpty { throw batchNode.error("expected at least one batch size") }
         for i in 1..<max(batchSizes.count, 1) where batchSizes[i] <= batchSizes[i - 1] {
             throw batchNode.error("batch sizes must be strictly increasing, got \(batchSizes)")
@@ -44,8 +44,8 @@ public enum ProfileFile {
             model: try name(o.required("model")), gpu: try name(o.required("gpu")),
             precision: try name(o.required("precision")), mpsShare: mps,
             granularity: try o.optional("granularity")?.choice(["layer", "block", "node"]) ?? "layer",
-            inputBytes: try o.optional("input_bytes")?.nonNegativeInt(),
-            weightBytes: try o.optional("weight_bytes")?.nonNegativeInt(),
+            inputBytes: try o.optional("input_bytes")?.bytes(),
+            weightBytes: try o.optional("weight_bytes")?.bytes(),
             batchSizes: batchSizes, layers: layers, endToEndUs: endToEnd,
             provenance: try provenance(o.required("provenance")),
             notes: try o.optional("notes")?.string())
@@ -61,7 +61,7 @@ public enum ProfileFile {
         let o = try node.object(keys: layerKeys)
         var layer = ProfileLayer(
             name: try name(o.required("name")), op: try o.optional("op")?.string(),
-            outputBytes: try o.required("output_bytes").nonNegativeInt(),
+            outputBytes: try o.required("output_bytes").bytes(),
             flops: try o.optional("flops")?.nonNegativeInt(),
             contains: try o.optional("contains")?.array().map { n throws(ConfigError) in try n.string() },
             meanUs: try series(o.required("mean_us"), count: count))
@@ -76,11 +76,12 @@ public enum ProfileFile {
         return layer
     }
 
-    /// One non-negative number per profiled batch size.
+    /// One number of microseconds per profiled batch size, from 0 to 10^9 (1,000 s: no layer
+    /// takes longer, and sums over thousands of layers still fit in nanoseconds).
     static func series(_ node: ConfigNode, count: Int) throws(ConfigError) -> [Double] {
         let items = try node.array()
         if items.count != count { throw node.error("expected \(count) values, one per batch size, got \(items.count)") }
-        return try items.map { n throws(ConfigError) in try n.nonNegativeDouble() }
+        return try items.map { n throws(ConfigError) in try n.double(in: 0...1e9, what: " µs") }
     }
 
     static func provenance(_ node: ConfigNode) throws(ConfigError) -> Provenance {

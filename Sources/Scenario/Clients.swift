@@ -15,7 +15,7 @@ extension ScenarioReader {
     mutating func clientGroup(_ node: ConfigNode, index: Int, serverNames: [String], serverSites: [Int]) throws(ConfigError) -> ClientGroup {
         let o = try node.object(keys: ScenarioFormat.clientKeys)
         let name = try nonEmptyName(o.required("name"))
-        let count = try o.optional("count")?.positiveInt() ?? 1
+        let count = try o.optional("count")?.count() ?? 1
 
         // Where the clients attach, and the server a first-world client names.
         var namedServer: Int?
@@ -43,7 +43,7 @@ extension ScenarioReader {
         let tasks = try self.tasks(o, namedServer: namedServer, device: device, deviceNode: o.optional("device"))
 
         let fpsNode = try o.required("fps")
-        let fps = try fpsNode.positiveDouble()
+        let fps = try fpsNode.rate()
         let arrivals = try self.arrivals(o, fps: fps)
         let frameBytes = try self.frameBytes(o)
         let policy = try ClientPolicies.registry.make(o.optional("policy"), orDefaultAt: node, key: "policy", context: ())
@@ -56,14 +56,22 @@ extension ScenarioReader {
         var motionNode: ConfigObject?
         if let m = o.optional("motion") {
             let mo = try m.object(keys: ScenarioFormat.motionKeys)
-            if mo.has("file") { motionFile = try motionTrace(fromFile: mo, fps: fps) } else { motionNode = mo }
+            if let fileNode = mo.optional("file") {
+                do {
+                    motionFile = try motionTrace(fromFile: mo, fps: fps)
+                } catch let e where e.file != scenarioFile {
+                    throw fileNode.error("in \(e.description)")   // a mistake inside the trajectory: name the key too
+                }
+            } else {
+                motionNode = mo
+            }
         }
 
         let sessions = try self.sessions(o.optional("session"), count: count, group: name)
         let imu = try o.optional("imu").map { n throws(ConfigError) -> IMUSpec in
             let io = try n.object(keys: ScenarioFormat.imuKeys)
-            return IMUSpec(noiseDegrees: try io.optional("noise_deg")?.nonNegativeDouble() ?? 0,
-                           cost: Time.milliseconds(try io.optional("cost_ms")?.nonNegativeDouble() ?? 0))
+            return IMUSpec(noiseDegrees: try io.optional("noise_deg")?.double(in: 0...360) ?? 0,
+                           cost: try io.optional("cost_ms")?.time(.milliseconds) ?? 0)
         }
         var clients: [ClientSpec] = []
         for i in 0..<count {
@@ -72,9 +80,16 @@ extension ScenarioReader {
             var motion = motionFile
             if let mo = motionNode {
                 var rng = RandomStream(seed: seed, name: "client/\(clientName)/motion")
-                let mean = try mo.required("mean_deg_s").nonNegativeDouble()
-                let cv = try mo.optional("cv")?.nonNegativeDouble() ?? 0
-                let step = Time.milliseconds(try mo.optional("step_ms")?.positiveDouble() ?? 100)
+                let mean = try mo.required("mean_deg_s").double(in: 0...1e5)
+                let cv = try mo.optional("cv")?.cv() ?? 0
+                let step = try mo.optional("step_ms")?.time(.milliseconds, positive: true) ?? 100_000_000
+                // Motion is drawn up front, per client: refuse what would not fit in memory.
+                let steps = (Double(duration) / Double(step) + 1) * Double(count)
+                if steps > Double(Self.maxTraceSteps) * 10 {
+                    throw (mo.optional("step_ms") ?? mo.node).error(
+                        "generated motion for \(count) clients over the run needs \(Suggestion.format(steps.rounded(.up))) steps "
+                        + "(about \(Suggestion.format((steps * 16 / 1e9).rounded(.up))) GB); at most \(Self.maxTraceSteps * 10): lengthen step_ms")
+                }
                 motion = MotionTrace.generated(meanSpeed: mean, cv: cv, step: step, length: duration + step, rng: &rng)
             }
             clients.append(ClientSpec(name: clientName, group: index, arrivals: arrivals, frameBytes: frameBytes, tasks: tasks,
@@ -93,19 +108,21 @@ extension ScenarioReader {
     func sessions(_ node: ConfigNode?, count: Int, group: String) throws(ConfigError) -> [SessionSpec]? {
         guard let node else { return nil }
         let o = try node.object(keys: ScenarioFormat.sessionKeys)
-        let start = try o.optional("start_s")?.nonNegativeDouble() ?? 0
-        let end = try o.optional("end_s")?.positiveDouble()
+        let start = Double(try o.optional("start_s")?.time(.seconds) ?? 0) / 1e9
+        let end = try o.optional("end_s").map { n throws(ConfigError) in Double(try n.time(.seconds, positive: true)) / 1e9 }
         if let end, end <= start { throw try o.required("end_s").error("must be after start_s (\(Suggestion.format(start)))") }
-        let rate = try o.optional("arrival_rate_per_s")?.positiveDouble()
-        let stay = try o.optional("duration_s")?.positiveDouble()
+        let rate = try o.optional("arrival_rate_per_s")?.rate()
+        let stay = try o.optional("duration_s").map { n throws(ConfigError) in Double(try n.time(.seconds, positive: true)) / 1e9 }
         if stay != nil, end != nil { throw try o.required("duration_s").error("give either end_s or duration_s, not both") }
-        let bytes = try o.optional("request_bytes")?.nonNegativeInt() ?? 200
+        let bytes = try o.optional("request_bytes")?.bytes() ?? 200
         var rng = RandomStream(seed: seed, name: "client-group/\(group)/sessions")
         var t = start
         return (0..<count).map { _ in
             if let rate { t += -log(rng.nextUnitOpenAtZero()) / rate }
             let leave = stay.map { t + -log(rng.nextUnitOpenAtZero()) * $0 } ?? end
-            return SessionSpec(start: Time.seconds(t), end: leave.map { Time.seconds($0) }, requestBytes: bytes)
+            // Draws far beyond any run are cut to the longest time a scenario can state.
+            return SessionSpec(start: Time.seconds(min(t, Bounds.maxSeconds)), end: leave.map { Time.seconds(min($0, Bounds.maxSeconds)) },
+                               requestBytes: bytes)
         }
     }
 
@@ -116,11 +133,11 @@ extension ScenarioReader {
         guard let tasksNode = o.optional("tasks") else {
             // The first world's client: one task, named after its model.
             let model = try lookup(o.required("model"), in: modelNames, kind: "model")
-            let deadline = try o.required("deadline_ms").positiveDouble()
+            let deadline = try o.required("deadline_ms").time(.milliseconds, positive: true)
             let context = try splitContext(model: model, device: device, deviceNode: deviceNode, namedServer: namedServer)
             let split = try SplitPolicies.registry.make(nil, orDefaultAt: o.node, key: "split", context: context)
-            return [TaskSpec(name: modelNames[model], model: model, deadline: Time.milliseconds(deadline),
-                             resultBytes: try o.optional("result_bytes")?.nonNegativeInt() ?? 0, split: split,
+            return [TaskSpec(name: modelNames[model], model: model, deadline: deadline,
+                             resultBytes: try o.optional("result_bytes")?.bytes() ?? 0, split: split,
                              deviceLatency: try deviceTable(model: model, device: device, at: deviceNode, required: false))]
         }
         for key in ["model", "deadline_ms", "result_bytes"] {
@@ -135,8 +152,8 @@ extension ScenarioReader {
             let context = try splitContext(model: model, device: device, deviceNode: deviceNode, namedServer: namedServer)
             let split = try SplitPolicies.registry.make(t.optional("split"), orDefaultAt: item, key: "split", context: context)
             tasks.append(TaskSpec(
-                name: name, model: model, deadline: Time.milliseconds(try t.required("deadline_ms").positiveDouble()),
-                resultBytes: try t.optional("result_bytes")?.nonNegativeInt() ?? 0, split: split,
+                name: name, model: model, deadline: try t.required("deadline_ms").time(.milliseconds, positive: true),
+                resultBytes: try t.optional("result_bytes")?.bytes() ?? 0, split: split,
                 fallback: try t.optional("fallback").map { n throws(ConfigError) in try fallback(n, device: device, deviceNode: deviceNode) },
                 accuracy: try t.optional("accuracy").map { n throws(ConfigError) in try accuracy(n) } ?? AccuracyModel(),
                 deviceLatency: try deviceTable(model: model, device: device, at: deviceNode, required: false)))
@@ -174,7 +191,7 @@ extension ScenarioReader {
         let o = try node.object(keys: ScenarioFormat.fallbackKeys)
         switch (o.optional("model"), o.optional("latency_ms")) {
         case (nil, let l?):
-            return LocalFallback(name: "local", latency: LatencyTable([(1, Time.milliseconds(try l.positiveDouble()))]))
+            return LocalFallback(name: "local", latency: LatencyTable([(1, try l.time(.milliseconds, positive: true))]))
         case (let m?, nil):
             let name = try m.string()
             guard let device else { throw m.error("a fallback model runs on the client's device: give the client a \"device\" GPU type") }
@@ -205,8 +222,8 @@ extension ScenarioReader {
             return v
         }
         return AccuracyModel(server: try share("server", 1), local: try share("local", 0),
-                             perFrame: try o.optional("per_frame")?.nonNegativeDouble() ?? 0,
-                             perDegree: try o.optional("per_degree")?.nonNegativeDouble() ?? 0,
+                             perFrame: try o.optional("per_frame")?.double(in: 0...1) ?? 0,
+                             perDegree: try o.optional("per_degree")?.double(in: 0...1) ?? 0,
                              floor: try share("floor", 0))
     }
 
@@ -221,28 +238,31 @@ extension ScenarioReader {
             }
             return .poisson(rate: fps)
         }
-        let jitter = try o.optional("jitter_ms")?.nonNegativeDouble() ?? 0
+        let jitterNS = try o.optional("jitter_ms")?.time(.milliseconds) ?? 0
+        let jitter = Double(jitterNS) / 1e6
         if jitter >= period {
             throw try o.required("jitter_ms").error("must be less than the frame interval (\(Suggestion.format(period)) ms at \(Suggestion.format(fps)) fps), so frames stay in order")
         }
         var phase: SimTime?
         if let n = o.optional("phase_ms") {
-            let p = try n.nonNegativeDouble()
-            if p >= period { throw n.error("must be less than the frame interval (\(Suggestion.format(period)) ms)") }
-            phase = Time.milliseconds(p)
+            let p = try n.time(.milliseconds)
+            if Double(p) / 1e6 >= period { throw n.error("must be less than the frame interval (\(Suggestion.format(period)) ms)") }
+            phase = p
         }
-        return .periodic(fps: fps, jitter: Time.milliseconds(jitter), phase: phase)
+        return .periodic(fps: fps, jitter: jitterNS, phase: phase)
     }
 
     /// `frame_bytes`, or `frame`: width × height × bits per pixel of the encoding.
     func frameBytes(_ o: ConfigObject) throws(ConfigError) -> Int {
         switch (o.optional("frame_bytes"), o.optional("frame")) {
-        case (let b?, nil): return try b.nonNegativeInt()
+        case (let b?, nil): return try b.bytes()
         case (nil, let f?):
             let fo = try f.object(keys: ScenarioFormat.frameKeys)
-            let w = try fo.required("width").positiveInt(), h = try fo.required("height").positiveInt()
-            let bpp = try fo.required("bits_per_pixel").positiveDouble()
-            return Int((Double(w * h) * bpp / 8).rounded(.up))
+            let w = try fo.required("width").int(in: 1...100_000), h = try fo.required("height").int(in: 1...100_000)
+            let bpp = try fo.required("bits_per_pixel").double(in: 0.001...128)
+            let bytes = (Double(w) * Double(h) * bpp / 8).rounded(.up)
+            if bytes > Double(Bounds.maxBytes) { throw f.error("a frame of \(Suggestion.format(bytes)) bytes is more than \(Bounds.maxBytes)") }
+            return Int(bytes)
         case (.some, .some): throw try o.required("frame").error("give frame_bytes or frame, not both")
         case (nil, nil): return 0
         }
@@ -281,7 +301,7 @@ extension ScenarioReader {
         for item in try node.array() {
             let o = try item.object(keys: ScenarioFormat.mobilityKeys)
             let atNode = try o.required("at_s")
-            let at = Time.seconds(try atNode.nonNegativeDouble())
+            let at = try atNode.time(.seconds)
             if let last = steps.last, at <= last.time { throw atNode.error("moves must be in time order") }
             let siteNode = try o.required("site")
             let site = try lookup(siteNode, in: siteNames, kind: "site")
@@ -298,6 +318,6 @@ extension ScenarioReader {
             return .stay
         }
         let o = try node.object(keys: ScenarioFormat.migrationKeys)
-        return .migrate(stateBytes: try o.required("state_bytes").nonNegativeInt())
+        return .migrate(stateBytes: try o.required("state_bytes").bytes())
     }
 }

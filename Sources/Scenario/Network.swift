@@ -5,21 +5,24 @@ import SimKernel
 import Traces
 
 extension ScenarioReader {
+    /// Steps of a generated capacity trace (16 bytes each) that a scenario may ask for.
+    static let maxTraceSteps = 10_000_000
+
     /// The two directions of a network hop: `uplink_mbps` or `uplink_trace`, the same for the
     /// downlink, and the delay, jitter and loss they share.
     func linkPair(_ node: ConfigNode, name: String, kinds: (String, String)) throws(ConfigError) -> (LinkSpec, LinkSpec) {
         let o = try node.object(keys: ScenarioFormat.networkKeys)
-        let delay = Time.milliseconds(try o.optional("delay_ms")?.nonNegativeDouble() ?? 0)
-        let jitter = Time.milliseconds(try o.optional("jitter_ms")?.nonNegativeDouble() ?? 0)
+        let delay = try o.optional("delay_ms")?.time(.milliseconds) ?? 0
+        let jitter = try o.optional("jitter_ms")?.time(.milliseconds) ?? 0
         let lossNode = o.optional("loss")
         let loss = try lossNode?.nonNegativeDouble() ?? 0
         if loss >= 1, let lossNode { throw lossNode.error("a loss rate is a probability below 1, got \(Suggestion.format(loss))") }
         // Without a given retransmission delay, a lost packet is resent after one round trip.
-        let retransmit = try o.optional("retransmit_ms").map { n throws(ConfigError) in Time.milliseconds(try n.nonNegativeDouble()) } ?? 2 * delay
+        let retransmit = try o.optional("retransmit_ms")?.time(.milliseconds) ?? 2 * delay
         func capacity(_ direction: String) throws(ConfigError) -> CapacityTrace {
             let mbps = o.optional("\(direction)_mbps"), trace = o.optional("\(direction)_trace")
             switch (mbps, trace) {
-            case (let m?, nil): return .constant(bitsPerSecond: try m.positiveDouble() * 1e6)
+            case (let m?, nil): return .constant(bitsPerSecond: try m.megabitsPerSecond())
             case (nil, let t?): return try self.trace(t, name: "\(name)/\(direction)")
             case (.some, .some): throw try o.required("\(direction)_trace").error("give \(direction)_mbps or \(direction)_trace, not both")
             case (nil, nil): throw o.error("missing required key \"\(direction)_mbps\" (or \"\(direction)_trace\")")
@@ -36,42 +39,62 @@ extension ScenarioReader {
     func trace(_ node: ConfigNode, name: String) throws(ConfigError) -> CapacityTrace {
         let o = try node.object(keys: ScenarioFormat.traceKeys)
         if let fileNode = o.optional("file") {
-            for key in ["mean_mbps", "cv", "step_ms", "length_s"] {
-                if let n = o.optional(key) { throw n.error("a trace read from a file takes no \(key)") }
-            }
-            let path = resolve(try fileNode.string())
-            guard FileManager.default.fileExists(atPath: path) else { throw fileNode.error("no file at \(path)") }
-            let text = try NetworkTraces.read(path: path)
-            inputs.note(path, text: text)
-            let format = try o.required("format").choice(["mahimahi", "csv", "table"])
-            if format != "mahimahi", let n = o.optional("bin_ms") { throw n.error("only Mahimahi traces are binned") }
-            if format != "table" {
-                for key in ["time_column", "value_column", "time_unit", "value_unit", "where"] {
-                    if let n = o.optional(key) { throw n.error("\(key) belongs to the table format") }
-                }
-            }
-            switch format {
-            case "mahimahi":
-                let bin = try o.optional("bin_ms")?.positiveDouble() ?? 100
-                return try NetworkTraces.mahimahi(text: text, file: path, bin: Time.milliseconds(bin))
-            case "csv":
-                return try NetworkTraces.csv(text: text, file: path)
-            default:
-                let filters = try o.optional("where")?.map().map { item throws(ConfigError) in (item.key, try item.node.string()) } ?? []
-                return try NetworkTraces.table(text: text, file: path, timeColumn: try o.required("time_column").string(),
-                                               valueColumn: try o.required("value_column").string(),
-                                               timeUnit: try o.optional("time_unit")?.choice(["s", "ms"]) ?? "s",
-                                               valueUnit: try o.optional("value_unit")?.choice(["mbps", "kbps", "bps"]) ?? "mbps",
-                                               filters: filters)
+            do {
+                return try traceFile(o, fileNode: fileNode)
+            } catch let e where e.file != scenarioFile {
+                // A mistake inside the trace file: say which scenario key read it, too.
+                throw fileNode.error("in \(e.description)")
             }
         }
+        return try generatedTrace(o, name: name)
+    }
+
+    func traceFile(_ o: ConfigObject, fileNode: ConfigNode) throws(ConfigError) -> CapacityTrace {
+        for key in ["mean_mbps", "cv", "step_ms", "length_s"] {
+            if let n = o.optional(key) { throw n.error("a trace read from a file takes no \(key)") }
+        }
+        let path = resolve(try fileNode.string())
+        guard FileManager.default.fileExists(atPath: path) else { throw fileNode.error("no file at \(path)") }
+        let text = try NetworkTraces.read(path: path)
+        inputs.note(path, text: text)
+        let format = try o.required("format").choice(["mahimahi", "csv", "table"])
+        if format != "mahimahi", let n = o.optional("bin_ms") { throw n.error("only Mahimahi traces are binned") }
+        if format != "table" {
+            for key in ["time_column", "value_column", "time_unit", "value_unit", "where"] {
+                if let n = o.optional(key) { throw n.error("\(key) belongs to the table format") }
+            }
+        }
+        switch format {
+        case "mahimahi":
+            let bin = try o.optional("bin_ms")?.time(.milliseconds, positive: true) ?? 100_000_000
+            return try NetworkTraces.mahimahi(text: text, file: path, bin: bin)
+        case "csv":
+            return try NetworkTraces.csv(text: text, file: path)
+        default:
+            let filters = try o.optional("where")?.map().map { item throws(ConfigError) in (item.key, try item.node.string()) } ?? []
+            return try NetworkTraces.table(text: text, file: path, timeColumn: try o.required("time_column").string(),
+                                           valueColumn: try o.required("value_column").string(),
+                                           timeUnit: try o.optional("time_unit")?.choice(["s", "ms"]) ?? "s",
+                                           valueUnit: try o.optional("value_unit")?.choice(["mbps", "kbps", "bps"]) ?? "mbps",
+                                           filters: filters)
+        }
+    }
+
+    func generatedTrace(_ o: ConfigObject, name: String) throws(ConfigError) -> CapacityTrace {
         for key in ["format", "bin_ms", "time_column", "value_column", "time_unit", "value_unit", "where"] {
             if let n = o.optional(key) { throw n.error("\(key) belongs to a trace file; a generated trace has mean_mbps, cv, step_ms, length_s") }
         }
-        let mean = try o.required("mean_mbps").positiveDouble()
-        let cv = try o.optional("cv")?.nonNegativeDouble() ?? 0
-        let step = Time.milliseconds(try o.optional("step_ms")?.positiveDouble() ?? 100)
-        let length = try o.optional("length_s").map { n throws(ConfigError) in Time.seconds(try n.positiveDouble()) } ?? duration
+        let mean = try o.required("mean_mbps").megabitsPerSecond() / 1e6
+        let cv = try o.optional("cv")?.cv() ?? 0
+        let step = try o.optional("step_ms")?.time(.milliseconds, positive: true) ?? 100_000_000
+        let length = try o.optional("length_s")?.time(.seconds, positive: true) ?? duration
+        // The steps are drawn up front: refuse a trace that would not fit in memory.
+        let steps = Double(max(length, step)) / Double(step)
+        if steps > Double(Self.maxTraceSteps) {
+            throw (o.optional("step_ms") ?? o.optional("length_s") ?? o.node).error(
+                "a generated trace of \(Suggestion.format((steps).rounded(.up))) steps (length / step_ms) would need about "
+                + "\(Suggestion.format((steps * 16 / 1e9).rounded(.up))) GB; at most \(Self.maxTraceSteps) steps: lengthen step_ms or shorten length_s")
+        }
         return NetworkTraces.generated(meanMbps: mean, cv: cv, step: step, length: max(length, step), seed: seed, name: name)
     }
 }

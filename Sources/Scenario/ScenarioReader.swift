@@ -94,6 +94,9 @@ struct ScenarioReader {
     /// each profile file once (looked up by key, never iterated).
     var fitted: [ProfileLibrary.Key: (LatencyTable, Profile, String, Double?)] = [:]
 
+    /// The largest batch a latency table may name (tables hold every size up to their largest).
+    static let maxBatchSize = 65_536
+
     init(defaultProfileRoots: [String]) {
         self.defaultProfileRoots = defaultProfileRoots
     }
@@ -107,13 +110,14 @@ struct ScenarioReader {
             seed = try n.uint64()
             if seed > UInt64(Int64.max) { throw n.error("must be at most 2^63-1 (9223372036854775807), got \(seed)") }
         }
-        let durationSeconds = try o.required("duration_s").positiveDouble()
-        duration = Time.seconds(durationSeconds)
-        let warmup = try o.optional("warmup_s")?.nonNegativeDouble() ?? 0
+        duration = try o.required("duration_s").time(.seconds, positive: true)
+        let durationSeconds = try o.required("duration_s").double()
+        let warmupNS = try o.optional("warmup_s")?.time(.seconds) ?? 0
+        let warmup = try o.optional("warmup_s")?.double() ?? 0
         if warmup >= durationSeconds {
             throw try o.required("warmup_s").error("must be less than duration_s (\(Suggestion.format(durationSeconds)))")
         }
-        let drain = try o.optional("drain_s")?.nonNegativeDouble() ?? 10
+        let drain = try o.optional("drain_s")?.time(.seconds) ?? 10_000_000_000
         let detail = try o.optional("detail").map { n throws(ConfigError) in
             DetailLevel(rawValue: try n.choice(DetailLevel.allCases.map(\.rawValue)))!
         } ?? .summary
@@ -161,8 +165,8 @@ struct ScenarioReader {
             servers.append(try server(unit, site: serverSites[s], served: served, modelNodes: modelNodes))
         }
 
-        var spec = WorldSpec(name: name, seed: seed, duration: duration, warmup: Time.seconds(warmup),
-                             drain: Time.seconds(drain), detail: detail, models: models.map(\.spec), sites: sites,
+        var spec = WorldSpec(name: name, seed: seed, duration: duration, warmup: warmupNS,
+                             drain: drain, detail: detail, models: models.map(\.spec), sites: sites,
                              servers: servers, clients: clients, clientGroups: groups)
         spec.latencySources = latencySources
         return spec
@@ -203,11 +207,10 @@ struct ScenarioReader {
         if members.isEmpty { throw tableNode.error("expected at least one batch size, as {\"1\": 5.2, \"4\": 11.0}") }
         var entries: [(batchSize: Int, latency: SimTime)] = []
         for (key, value) in members {
-            guard let size = Int(key), size >= 1, String(size) == key else {
-                throw value.error("batch sizes are written as positive integers, as \"1\" or \"8\"; got \"\(key)\"")
+            guard let size = Int(key), size >= 1, size <= Self.maxBatchSize, String(size) == key else {
+                throw value.error("batch sizes are written as integers from 1 to \(Self.maxBatchSize), as \"1\" or \"8\"; got \"\(Suggestion.shorten(key))\"")
             }
-            let ms = try value.positiveDouble()
-            entries.append((size, Time.milliseconds(ms)))
+            entries.append((size, try value.time(.milliseconds, positive: true)))
         }
         return Model(spec: ModelSpec(name: name, latency: LatencyTable(entries)), profileName: profileName, source: source)
     }
@@ -258,6 +261,11 @@ struct ScenarioReader {
     func nonEmptyName(_ node: ConfigNode) throws(ConfigError) -> String {
         let s = try node.string()
         if s.trimmingCharacters(in: .whitespaces).isEmpty { throw node.error("must not be empty") }
+        // Names reach file names, stream names, tables and terminals.
+        if s.count > 200 { throw node.error("a name has at most 200 characters, got \(s.count)") }
+        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            throw node.error("a name must not contain control characters (a newline, a tab), got \"\(Suggestion.shorten(s))\"")
+        }
         return s
     }
 

@@ -116,8 +116,8 @@ extension ScenarioReader {
         let gpuNode = o.optional("gpu")
         let gpu = try gpuNode.map { n throws(ConfigError) in try nonEmptyName(n) } ?? "generic"
         let precision = try opt("precision").map { n throws(ConfigError) in try nonEmptyName(n) } ?? "fp32"
-        let gpus = try opt("gpus")?.positiveInt() ?? 1
-        let mps = try opt("mps")?.positiveInt() ?? 1
+        let gpus = try opt("gpus")?.int(in: 1...65_536) ?? 1
+        let mps = try opt("mps")?.int(in: 1...64) ?? 1
         let shares = try opt("mps_shares").map { n throws(ConfigError) in try mpsShares(n, mps: opt("mps")) }
         let copies = shares?.count ?? mps
         let spec = catalog?.gpu(named: gpu)
@@ -147,7 +147,7 @@ extension ScenarioReader {
                                                 kind: profile.provenance.kind, source: path, reference: profile.provenance.summary,
                                                 batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: residual))
         }
-        let margin = try opt("p99_margin")?.nonNegativeDouble() ?? 0.1
+        let margin = try opt("p99_margin")?.double(in: 0...100) ?? 0.1
         var tables = models.indices.map { models[$0].spec.latency ?? profiled[$0] }
         for m in tables.indices { tables[m]?.worstCaseMargin = margin }
         // Record, per model served here, where the worst case that policies see comes from.
@@ -158,7 +158,7 @@ extension ScenarioReader {
         }
 
         // The weights of every hosted model must fit on each GPU (each MPS share holds its own copy).
-        let memory = try o.optional("memory_gb").map { n throws(ConfigError) in try n.positiveDouble() * 1e9 } ?? spec?.memoryBytes
+        let memory = try o.optional("memory_gb").map { n throws(ConfigError) in try n.double(in: 0.001...1e6) * 1e9 } ?? spec?.memoryBytes
         let weights = hosted.reduce(0) { $0 + models[$1].spec.weightBytes } * copies
         if let memory, Double(weights) > memory {
             throw (opt("models") ?? gpuNode ?? o.node).error(
@@ -175,35 +175,35 @@ extension ScenarioReader {
             }
         }
         var server = ServerSpec(name: name, site: site, gpuType: gpu, gpus: gpus, mps: mps, policy: policy, variability: variability,
-                                queueCapacity: try opt("queue_capacity")?.positiveInt(),
+                                queueCapacity: try opt("queue_capacity")?.count(),
                                 dropExpired: try opt("drop_expired")?.bool() ?? false,
                                 profiled: profiled, hosted: hosted)
         server.mpsShares = shares
         server.machine = unit.machine
-        server.loadBytesPerSecond = try o.optional("load_gbps").map { n throws(ConfigError) in try n.positiveDouble() * 1e9 / 8 }
+        server.loadBytesPerSecond = try o.optional("load_gbps").map { n throws(ConfigError) in try n.gigabitsPerSecond() / 8 }
         if unit.machine == nil, let nic = o.optional("nic_gbps") {
-            let bps = try nic.positiveDouble() * 1e9
+            let bps = try nic.gigabitsPerSecond()
             server.nicIn = LinkSpec(name: "nic/\(machineName)/in", kind: "nic_in", capacity: .constant(bitsPerSecond: bps), propagationDelay: 0)
             server.nicOut = LinkSpec(name: "nic/\(machineName)/out", kind: "nic_out", capacity: .constant(bitsPerSecond: bps), propagationDelay: 0)
         }
         if unit.machine == nil, let n = o.optional("interconnect") {
             let ic = try n.object(keys: ScenarioFormat.interconnectKeys)
             let kind = try ic.required("kind").choice(["pcie", "nvlink"])
-            let gbps = try ic.required("gbps").positiveDouble()
+            let gbps = try ic.required("gbps").gigabitsPerSecond() / 1e9
             server.interconnect = LinkSpec(name: "\(kind)/\(machineName)", kind: "interconnect", capacity: .constant(bitsPerSecond: gbps * 1e9),
                                            propagationDelay: 0)
         }
-        server.costPerGPUHour = try o.optional("cost_per_gpu_hour").map { n throws(ConfigError) in try n.nonNegativeDouble() } ?? spec?.costPerHour
+        server.costPerGPUHour = try o.optional("cost_per_gpu_hour").map { n throws(ConfigError) in try n.double(in: 0...1e6) } ?? spec?.costPerHour
         server.p99Margin = margin
         server.memoryBytes = memory.map { Int($0) }
         if let n = opt("interference") {
             let io = try n.object(keys: ScenarioFormat.interferenceKeys)
             let stepNode = io.optional("step_ms")
-            let stepMs = try stepNode?.positiveDouble() ?? 100
-            if stepMs < 0.001, let stepNode { throw stepNode.error("must be at least 0.001 (1 µs), got \(Suggestion.format(stepMs))") }
-            server.interference = Interference(mean: try io.required("mean").positiveDouble(),
-                                               cv: try io.optional("cv")?.nonNegativeDouble() ?? 0,
-                                               step: Time.milliseconds(stepMs))
+            let step = try stepNode?.time(.milliseconds, positive: true) ?? 100_000_000
+            if step < 1_000, let stepNode { throw stepNode.error("must be at least 0.001 (1 µs), got \(Suggestion.format(try stepNode.double()))") }
+            server.interference = Interference(mean: try io.required("mean").double(in: 0.001...1000),
+                                               cv: try io.optional("cv")?.cv() ?? 0,
+                                               step: step)
         }
         return server
     }
@@ -238,7 +238,7 @@ extension ScenarioReader {
         case "deterministic": return .deterministic
         case "exponential": return .exponential
         case "measured": return .measured
-        default: return .lognormal(cv: try o.required("cv").positiveDouble())
+        default: return .lognormal(cv: try o.required("cv").double(in: 1e-9...Bounds.maxCV))
         }
     }
 }

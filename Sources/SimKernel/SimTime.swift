@@ -13,6 +13,12 @@ public enum Time {
     @inlinable public static func milliseconds(_ ms: Double) -> SimTime { SimTime((ms * 1e6).rounded()) }
     @inlinable public static func microseconds(_ us: Double) -> SimTime { SimTime((us * 1e3).rounded()) }
 
+    /// Nanoseconds computed at run time (a transfer over a slow link), held to 2^62 so that a
+    /// value past any run's end stays a time the kernel can order instead of trapping.
+    @inlinable public static func saturating(nanoseconds ns: Double) -> SimTime {
+        ns < 4.6e18 ? SimTime(ns.rounded(.up)) : 4_600_000_000_000_000_000
+    }
+
     @inlinable public static func toSeconds(_ t: SimTime) -> Double { Double(t) / 1e9 }
     @inlinable public static func toMilliseconds(_ t: SimTime) -> Double { Double(t) / 1e6 }
 }

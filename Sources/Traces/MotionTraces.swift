@@ -22,7 +22,9 @@ public enum MotionTraces {
                 throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "",
                                   message: "expected 8 numbers (timestamp tx ty tz qx qy qz qw), got \(f.count)")
             }
-            samples.append((f[0], Quaternion(w: f[7], x: f[4], y: f[5], z: f[6]).normalized))
+            let q = Quaternion(w: f[7], x: f[4], y: f[5], z: f[6])
+            try check(time: f[0], rotation: q, after: samples.last?.0, file: file, line: i + 1)
+            samples.append((f[0], q.normalized))
         }
         return try trace(samples, file: file, resample: resample)
     }
@@ -41,14 +43,40 @@ public enum MotionTraces {
             guard i < t.count else {
                 throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "", message: "more poses than times")
             }
-            samples.append((t[i], Quaternion(rotation: [m[0], m[1], m[2], m[4], m[5], m[6], m[8], m[9], m[10]])))
+            guard m.allSatisfy(\.isFinite) else {
+                throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "", message: "a pose must be finite numbers")
+            }
+            let q = Quaternion(rotation: [m[0], m[1], m[2], m[4], m[5], m[6], m[8], m[9], m[10]])
+            try check(time: t[i], rotation: q, after: samples.last?.0, file: file, line: i + 1)
+            samples.append((t[i], q))
         }
         return try trace(samples, file: file, resample: resample)
+    }
+
+    /// A pose's time is finite, within `Bounds.maxSeconds`, after the previous one's; its rotation
+    /// is finite and not zero (a zero quaternion or a singular matrix is no orientation).
+    static func check(time: Double, rotation q: Quaternion, after previous: Double?, file: String, line: Int) throws(ConfigError) {
+        func fail(_ message: String) -> ConfigError { ConfigError(file: file, position: SourcePosition(line: line, column: 1), path: "", message: message) }
+        // Timestamps may be Unix times (TUM's are); the span is checked once all are read.
+        guard time.isFinite, abs(time) <= 1e12 else { throw fail("expected a timestamp in seconds within ±1e12, got \(time)") }
+        if let previous, time < previous { throw fail("timestamps must not decrease (\(time) after \(previous))") }
+        let norm = (q.w * q.w + q.x * q.x + q.y * q.y + q.z * q.z).squareRoot()
+        guard norm.isFinite, norm > 1e-9 else { throw fail("the rotation is not a valid orientation (zero, infinite or NaN)") }
     }
 
     static func trace(_ samples: [(Double, Quaternion)], file: String, resample: SimTime) throws(ConfigError) -> MotionTrace {
         guard samples.count >= 2, let first = samples.first?.0, let last = samples.last?.0, last > first else {
             throw ConfigError(file: file, position: nil, path: "", message: "a trajectory needs at least two poses at different times")
+        }
+        if last - first > Bounds.maxSeconds {
+            throw ConfigError(file: file, position: nil, path: "",
+                              message: "the trajectory spans \(Suggestion.format(last - first)) s; at most \(Suggestion.format(Bounds.maxSeconds))")
+        }
+        let resampled = (last - first) / Time.toSeconds(resample)
+        if resampled > Double(NetworkTraces.maxSegments) {
+            throw ConfigError(file: file, position: nil, path: "",
+                              message: "\(Suggestion.format(last - first)) s resampled every \(Suggestion.format(Time.toMilliseconds(resample))) ms "
+                              + "make \(Suggestion.format(resampled.rounded(.up))) steps; at most \(NetworkTraces.maxSegments)")
         }
         let step = Time.toSeconds(resample)
         var times: [SimTime] = [0], degrees: [Double] = [0]

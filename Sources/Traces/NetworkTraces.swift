@@ -5,6 +5,9 @@ import SimKernel
 
 /// Readers of link-capacity traces, each into a `CapacityTrace` (piecewise constant, repeating).
 public enum NetworkTraces {
+    /// Segments a trace may have (16 bytes each, held for the whole run).
+    public static let maxSegments = 10_000_000
+
     /// Mahimahi's format (Netravali et al., USENIX ATC 2015; used by Winstein et al., NSDI 2013):
     /// one line per 1500-byte delivery opportunity, its time in milliseconds since the start; a
     /// time may repeat. Opportunities are counted per `bin` and turned into bits per second; the
@@ -15,9 +18,9 @@ public enum NetworkTraces {
         for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
-            guard let ms = Int64(line), ms >= 0 else {
+            guard let ms = Int64(line), ms >= 0, Double(ms) <= Bounds.maxSeconds * 1e3 else {
                 throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "",
-                                  message: "expected a delivery time in whole milliseconds, got \"\(line)\"")
+                                  message: "expected a delivery time in whole milliseconds from 0 to \(Suggestion.format(Bounds.maxSeconds * 1e3)), got \"\(Suggestion.shorten(line))\"")
             }
             if let last = times.last, ms < last {
                 throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "",
@@ -30,6 +33,10 @@ public enum NetworkTraces {
         }
         let period = Time.milliseconds(Double(last))
         let bins = Int((period + bin - 1) / bin)
+        if bins > maxSegments {
+            throw ConfigError(file: file, position: nil, path: "",
+                              message: "\(Suggestion.format(Double(last))) ms in bins of \(Suggestion.format(Time.toMilliseconds(bin))) ms make \(bins) bins; at most \(maxSegments): give a larger bin_ms")
+        }
         var counts = [Int](repeating: 0, count: bins)
         for ms in times {
             // An opportunity at the very last millisecond falls in the last bin.
@@ -43,7 +50,18 @@ public enum NetworkTraces {
             starts.append(start)
             rates.append(Double(counts[b] * 1500 * 8) / Time.toSeconds(length))
         }
-        return CapacityTrace(starts: starts, rates: rates, period: period)
+        let trace = CapacityTrace(starts: starts, rates: rates, period: period)
+        try checkMean(trace, file: file)
+        return trace
+    }
+
+    /// A trace whose mean capacity is below `Bounds.minBitsPerSecond` would hold a transfer past
+    /// any time the simulator can represent.
+    static func checkMean(_ trace: CapacityTrace, file: String) throws(ConfigError) {
+        if trace.meanBitsPerSecond < Bounds.minBitsPerSecond {
+            throw ConfigError(file: file, position: nil, path: "",
+                              message: "the mean capacity is \(trace.meanBitsPerSecond) bit/s; a trace needs at least \(Suggestion.format(Bounds.minBitsPerSecond)) bit/s on average")
+        }
     }
 
     /// A CSV of `time,Mbps` rows (seconds from the start, capacity from then on), with or without a
@@ -107,17 +125,24 @@ public enum NetworkTraces {
         var isEmpty: Bool { points.isEmpty }
 
         mutating func add(time t: Double, mbps: Double, line: Int) throws(ConfigError) {
-            guard t >= 0, mbps >= 0, mbps.isFinite else {
-                throw ConfigError(file: file, position: SourcePosition(line: line, column: 1), path: "", message: "time and Mbps must not be negative")
+            // Times may be Unix times (measurement campaigns log them); the span is checked at the end.
+            guard t >= 0, t <= 1e12, mbps >= 0, mbps <= Bounds.maxBitsPerSecond / 1e6 else {
+                throw ConfigError(file: file, position: SourcePosition(line: line, column: 1), path: "",
+                                  message: "expected a time from 0 to 1e12 s and a capacity from 0 to "
+                                  + "\(Suggestion.format(Bounds.maxBitsPerSecond / 1e6)) Mbit/s, got \(t), \(mbps)")
+            }
+            if points.count >= NetworkTraces.maxSegments {
+                throw ConfigError(file: file, position: SourcePosition(line: line, column: 1), path: "",
+                                  message: "more than \(NetworkTraces.maxSegments) rows")
             }
             if let last = points.last {
                 if averageEqualTimes && t == last.time {
                     points[points.count - 1] = (t, last.mbps + mbps, last.count + 1)
                     return
                 }
-                if t <= last.time {
+                if t <= last.time || t - last.time < 1e-6 {
                     throw ConfigError(file: file, position: SourcePosition(line: line, column: 1), path: "",
-                                      message: "times must increase (\(t) after \(last.time))")
+                                      message: "times must increase by at least 1 µs (\(t) after \(last.time))")
                 }
             }
             points.append((t, mbps, 1))
@@ -130,10 +155,16 @@ public enum NetworkTraces {
                 throw ConfigError(file: file, position: nil, path: "", message: "a capacity trace needs at least one row with capacity above 0")
             }
             let t0 = points[0].time
+            if points.last!.time - t0 > Bounds.maxSeconds {
+                throw ConfigError(file: file, position: nil, path: "",
+                                  message: "the trace spans \(Suggestion.format(points.last!.time - t0)) s; at most \(Suggestion.format(Bounds.maxSeconds))")
+            }
             let steps = zip(points, points.dropFirst()).map { $1.time - $0.time }.sorted()
             let step = steps.isEmpty ? 1 : steps[steps.count / 2]
-            return CapacityTrace(starts: points.map { Time.seconds($0.time - t0) }, rates: rates,
-                                 period: Time.seconds(points.last!.time - t0 + step))
+            let trace = CapacityTrace(starts: points.map { Time.seconds($0.time - t0) }, rates: rates,
+                                      period: Time.seconds(points.last!.time - t0) + max(1, Time.seconds(step)))
+            try NetworkTraces.checkMean(trace, file: file)
+            return trace
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Arsim: ParsableCommand {
@@ -15,4 +16,19 @@ struct Arsim: ParsableCommand {
         subcommands: [Run.self, Validate.self, Sweep.self, Capacity.self, Check.self, Merge.self, Export.self, Runs.self,
                       ProfilesCommand.self, Bench.self]
     )
+
+    /// As ParsableCommand's, except that a command line the parser rejects exits 2, like every
+    /// other bad input (the parser's own status is 64), so scripts need to know one code.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

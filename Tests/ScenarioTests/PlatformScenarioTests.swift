@@ -38,8 +38,9 @@ final class PlatformScenarioTests: XCTestCase {
                 return "no error"
             } catch { return error.description }
         }
-        XCTAssertTrue(error("\"mean\": 1.3", "\"mean\": 0").contains("servers[0].interference.mean: must be greater than 0"))
-        XCTAssertTrue(error("\"step_ms\": 50", "\"step_ms\": 1e-7").contains("step_ms: must be at least 0.001"))
+        XCTAssertTrue(error("\"mean\": 1.3", "\"mean\": 0").contains("servers[0].interference.mean: must be between 0.001 and 1000"))
+        XCTAssertTrue(error("\"step_ms\": 50", "\"step_ms\": 1e-7").contains("step_ms: 1e-07 ms rounds to 0 ns"))
+        XCTAssertTrue(error("\"step_ms\": 50", "\"step_ms\": 0.0005").contains("step_ms: must be at least 0.001 (1 µs)"))
         XCTAssertTrue(error("\"duration_s\": 3,", "\"duration_s\": 3, \"end_s\": 4,").contains("give either end_s or duration_s"))
         XCTAssertTrue(error("\"max_sessions\"", "\"max_sesions\"").contains("did you mean \"max_sessions\""))
         XCTAssertTrue(error("\"start_s\": 1", "\"strat_s\": 1").contains("did you mean \"start_s\""))

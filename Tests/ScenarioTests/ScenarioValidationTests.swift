@@ -50,14 +50,24 @@ final class ScenarioValidationTests: XCTestCase {
     func testPhysicallyImpossibleValuesAreErrors() {
         let cases: [(String, String, String, String)] = [
             ("\"uplink_mbps\": 20, \"downlink_mbps\": 50, \"delay_ms\": 10", "\"uplink_mbps\": -20, \"downlink_mbps\": 50, \"delay_ms\": 10",
-             "clients[0].network.uplink_mbps", "must be greater than 0, got -20"),
-            ("\"fps\": 30", "\"fps\": 0", "clients[0].fps", "must be greater than 0, got 0"),
-            ("\"deadline_ms\": 100", "\"deadline_ms\": -5", "clients[0].deadline_ms", "must be greater than 0, got -5"),
-            ("\"gpus\": 1", "\"gpus\": 0", "servers[0].gpus", "must be at least 1, got 0"),
-            ("\"duration_s\": 2", "\"duration_s\": 0", "duration_s", "must be greater than 0, got 0"),
+             "clients[0].network.uplink_mbps", "must be between 0.001 and 10000000 Mbit/s, got -20"),
+            ("\"fps\": 30", "\"fps\": 0", "clients[0].fps", "must be between 1e-05 and 1000000 per second, got 0"),
+            ("\"deadline_ms\": 100", "\"deadline_ms\": -5", "clients[0].deadline_ms", "must be greater than 0 ms, got -5"),
+            ("\"gpus\": 1", "\"gpus\": 0", "servers[0].gpus", "must be between 1 and 65536, got 0"),
+            ("\"duration_s\": 2", "\"duration_s\": 0", "duration_s", "must be greater than 0 s, got 0"),
             ("\"frame_bytes\": 30000", "\"frame_bytes\": 30000.5", "clients[0].frame_bytes", "expected an integer, got 30000.5"),
-            ("\"delay_ms\": 10", "\"delay_ms\": -1", "clients[0].network.delay_ms", "must not be negative, got -1"),
-            ("{\"1\": 10.7,", "{\"1\": 0,", "models[0].latency_ms.1", "must be greater than 0, got 0"),
+            ("\"delay_ms\": 10", "\"delay_ms\": -1", "clients[0].network.delay_ms", "must be at least 0 ms, got -1"),
+            ("{\"1\": 10.7,", "{\"1\": 0,", "models[0].latency_ms.1", "must be greater than 0 ms, got 0"),
+            // Values that parse but no 64-bit nanosecond or byte count can hold (issue 9).
+            ("\"duration_s\": 2", "\"duration_s\": 1e300", "duration_s", "must be at most 100000000 s (about 3 years), got 1e+300"),
+            ("\"deadline_ms\": 100", "\"deadline_ms\": 1e-7", "clients[0].deadline_ms",
+             "1e-07 ms rounds to 0 ns; give at least 1 ns (1e-06 ms)"),
+            ("\"uplink_mbps\": 20,", "\"uplink_mbps\": 1e-9,", "clients[0].network.uplink_mbps", "must be between 0.001 and 10000000 Mbit/s, got 1e-09"),
+            ("\"fps\": 30", "\"fps\": 1e-300", "clients[0].fps", "must be between 1e-05 and 1000000 per second, got 1e-300"),
+            ("\"frame_bytes\": 30000", "\"frame_bytes\": 9223372036854775807", "clients[0].frame_bytes",
+             "must be between 0 and 10000000000 bytes, got 9223372036854775807"),
+            ("\"gpus\": 1", "\"gpus\": 4294967296", "servers[0].gpus", "must be between 1 and 65536, got 4294967296"),
+            ("{\"1\": 10.7,", "{\"1\": 1e300,", "models[0].latency_ms.1", "must be at most 100000000000 ms (about 3 years), got 1e+300"),
         ]
         for (old, new, path, message) in cases {
             let e = error(Fixture.replacing(old, with: new))

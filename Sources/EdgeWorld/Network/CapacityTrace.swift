@@ -50,7 +50,7 @@ public struct CapacityTrace: Sendable, Equatable {
     /// The time at which `bits` more bits have gone through a link that starts sending at `start`.
     public func finishTime(start: SimTime, bits: Double) -> SimTime {
         guard bits > 0 else { return start }
-        if isConstant { return start + SimTime((bits / rates[0] * 1e9).rounded(.up)) }
+        if isConstant { return start &+ Time.saturating(nanoseconds: bits / rates[0] * 1e9) }
         let target = delivered(until: start) + bits
         var periods = (target / bitsPerPeriod).rounded(.down)
         var rest = target - periods * bitsPerPeriod
@@ -66,7 +66,8 @@ public struct CapacityTrace: Sendable, Equatable {
             if cumulative[mid] < rest { lo = mid } else { hi = mid - 1 }
         }
         let seconds = (rest - cumulative[lo]) / rates[lo]
-        let t = SimTime(periods) * period + starts[lo] + SimTime((seconds * 1e9).rounded(.up))
+        guard periods * Double(period) < 4e18 else { return Time.saturating(nanoseconds: .infinity) }
+        let t = SimTime(periods) * period + starts[lo] &+ Time.saturating(nanoseconds: seconds * 1e9)
         return max(t, start)
     }
 

@@ -1,0 +1,91 @@
+import Foundation
+import JSONConfig
+import Scenario
+import XCTest
+
+/// The corpus of malformed inputs (Tests/Corpus/malformed): one file per class of mistake that
+/// once trapped, hung or exhausted memory. Each must be one error that names the scenario key and
+/// the place in the file.
+final class MalformedInputTests: XCTestCase {
+    func error(_ scenario: String, files: [String]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-bad-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for f in files {
+            try FileManager.default.copyItem(atPath: Repo.path("Tests/Corpus/malformed/\(f)"), toPath: dir + "/" + f)
+        }
+        try scenario.write(toFile: dir + "/s.json", atomically: true, encoding: .utf8)
+        do {
+            _ = try Scenario.load(path: dir + "/s.json")
+            return "no error"
+        } catch {
+            return error.description
+        }
+    }
+
+    func scenario(network: String = #""uplink_mbps": 100, "downlink_mbps": 100"#, client: String = "") -> String {
+        """
+        {"name": "p", "duration_s": 1, "models": [{"name": "m", "latency_ms": {"1": 10}}], "servers": [{"name": "s"}],
+         "clients": [{"name": "c", "model": "m", "fps": 10, "deadline_ms": 100, \(client)
+                      "network": {\(network)}}]}
+        """
+    }
+
+    func testCapacityTraces() throws {
+        let cases = [
+            ("capacity-infinite.csv", "csv", "capacity-infinite.csv:2:1: expected a time from 0 to 1e12 s and a capacity"),
+            ("capacity-decades-away.csv", "csv", "the trace spans 10000000000 s; at most 100000000"),
+            ("capacity-too-slow.csv", "csv", "a trace needs at least 1000 bit/s on average"),
+            ("capacity-step-rounds-to-zero.csv", "csv", "times must increase by at least 1 µs"),
+            ("mahimahi-decades-away.mahimahi", "mahimahi", "mahimahi-decades-away.mahimahi:2:1: expected a delivery time in whole milliseconds"),
+        ]
+        for (file, format, expected) in cases {
+            let message = try error(scenario(network: #""uplink_trace": {"file": "\#(file)", "format": "\#(format)"}, "downlink_mbps": 100"#),
+                                    files: [file])
+            XCTAssertTrue(message.contains("clients[0].network.uplink_trace.file: in "), message)
+            XCTAssertTrue(message.contains(expected), "\(file): \(message)")
+            XCTAssertFalse(message.contains("\n"), message)
+        }
+        // CR-only line ends are line ends: the trace reads (20 ms long, 1500 bytes per 10 ms bin).
+        XCTAssertEqual(try error(scenario(network: #""uplink_trace": {"file": "mahimahi-cr-only.mahimahi", "format": "mahimahi", "bin_ms": 10}, "downlink_mbps": 100"#),
+                                 files: ["mahimahi-cr-only.mahimahi"]), "no error")
+    }
+
+    func testTrajectories() throws {
+        let cases = [
+            ("tum-zero-quaternion.txt", "tum-zero-quaternion.txt:1:1: the rotation is not a valid orientation"),
+            ("tum-nan-quaternion.txt", "tum-nan-quaternion.txt:1:1: the rotation is not a valid orientation"),
+            ("tum-time-backwards.txt", "tum-time-backwards.txt:2:1: timestamps must not decrease"),
+        ]
+        for (file, expected) in cases {
+            let message = try error(scenario(client: #""motion": {"file": "\#(file)", "format": "tum"},"#), files: [file])
+            XCTAssertTrue(message.contains("clients[0].motion.file: in "), message)
+            XCTAssertTrue(message.contains(expected), "\(file): \(message)")
+        }
+    }
+
+    /// Values that would need more memory than any machine has are refused up front, naming the
+    /// key and the estimate.
+    func testResourceEstimatesAreRefusedUpFront() throws {
+        var message = try error(scenario(network: #""uplink_trace": {"mean_mbps": 10, "step_ms": 0.001}, "downlink_mbps": 100"#), files: [])
+        XCTAssertTrue(message.contains("uplink_trace.step_ms: a generated trace of 1000000 steps") == false
+                      && message.contains("no error"), "1 s in 1 µs steps is a million steps: allowed; \(message)")
+        message = try error(scenario(network: #""uplink_trace": {"mean_mbps": 10, "step_ms": 0.001, "length_s": 100}, "downlink_mbps": 100"#), files: [])
+        XCTAssertTrue(message.contains("uplink_trace.step_ms: a generated trace of 100000000 steps (length / step_ms) would need about 2 GB"), message)
+        message = try error(scenario(client: #""count": 100000, "motion": {"mean_deg_s": 30, "step_ms": 1},"#), files: [])
+        XCTAssertTrue(message.contains("clients[0].motion.step_ms: generated motion for 100000 clients"), message)
+        message = try error(scenario().replacingOccurrences(of: #""name": "c","#, with: #""name": "c", "count": 4294967296,"#), files: [])
+        XCTAssertTrue(message.contains("clients[0].count: must be between 1 and 10000000, got 4294967296"), message)
+    }
+
+    /// A name with a newline cannot reach a terminal, file name or table; a huge value is shortened.
+    func testNamesAndMessagesStayOneLine() throws {
+        var message = try error(scenario().replacingOccurrences(of: #"{"name": "p""#, with: #"{"name": "a\nb""#), files: [])
+        XCTAssertTrue(message.contains(#"name: a name must not contain control characters (a newline, a tab), got "a\nb""#), message)
+        XCTAssertFalse(message.contains("\n"))
+        message = try error(scenario().replacingOccurrences(of: #""model": "m""#, with: #""model": "x\ty""#), files: [])
+        XCTAssertTrue(message.contains(#"unknown model "x\ty""#), message)
+        message = try error(scenario().replacingOccurrences(of: #"{"1": 10}"#, with: #"{"\#(String(repeating: "9", count: 500))": 10}"#), files: [])
+        XCTAssertTrue(message.contains("… (500 characters)"), message)
+        XCTAssertLessThan(message.count, 400, message)
+    }
+}
