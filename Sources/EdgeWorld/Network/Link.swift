@@ -20,7 +20,7 @@ public struct LinkSpec: Sendable, Equatable {
 
     public init(name: String = "", kind: String = "client_up", capacity: CapacityTrace, propagationDelay: SimTime,
                 jitter: SimTime = 0, lossRate: Double = 0, retransmitDelay: SimTime = 0, packetBytes: Int = 1500) {
-        precondition(lossRate >= 0 && lossRate < 1)
+        precondition(lossRate >= 0 && lossRate < 1)   // the reader refuses 1 and above
         self.name = name
         self.kind = kind
         self.capacity = capacity
@@ -55,6 +55,40 @@ struct LinkState: Sendable {
         rng = RandomStream(seed: seed, name: "link/\(spec.name)")
     }
 
+    /// Below this many expected transmissions a transfer's losses are drawn packet by packet.
+    static let exactLossDraws = 10_000.0
+
+    /// Rounds of loss and retransmission, packet by packet: each lost packet is sent again after
+    /// a delay. Returns the packets resent and the extra rounds.
+    private mutating func lossRounds(packets: Int) -> (resent: Int, rounds: Int) {
+        var outstanding = packets, resent = 0, rounds = 0
+        while outstanding > 0 {
+            var lost = 0
+            for _ in 0..<outstanding where rng.nextUnit() < spec.lossRate { lost += 1 }
+            if lost == 0 { break }
+            resent += lost
+            rounds += 1
+            outstanding = lost
+        }
+        return (resent, rounds)
+    }
+
+    /// The same in constant time, for transfers whose packet-by-packet draw would take long (many
+    /// packets, or a loss rate near 1): the rounds are the largest of `packets` geometric counts,
+    /// drawn exactly by inverting P(rounds ≤ k) = (1 − p^k)^n; the packets resent, a negative
+    /// binomial of mean n·p/(1 − p) and variance n·p/(1 − p)², by its normal approximation
+    /// (n here is over 10,000 / (1 − p)). The two are drawn apart, which loses their correlation.
+    private mutating func lossRoundsApproximated(packets: Int) -> (resent: Int, rounds: Int) {
+        let p = spec.lossRate, n = Double(packets)
+        let u = rng.nextUnitOpenAtZero()
+        let tail = -expm1(log(u) / n)   // 1 − u^(1/n), accurate for large n
+        let transmissions = max(1, (log(tail) / log(p)).rounded(.up))
+        let mean = n * p / (1 - p), sd = (n * p).squareRoot() / (1 - p)
+        let z = (-2 * log(rng.nextUnitOpenAtZero())).squareRoot() * cos(2 * Double.pi * rng.nextUnit())
+        let resent = min(max(0, (mean + sd * z).rounded()), 1e15)
+        return (Int(resent), Int(min(transmissions - 1, 1e9)))
+    }
+
     /// Hands `bytes` to the link at `now`: when sending starts, when the last bit leaves, and
     /// when it arrives at the far end.
     mutating func send(bytes: Int, at now: SimTime) -> (start: SimTime, finish: SimTime, arrival: SimTime) {
@@ -62,16 +96,12 @@ struct LinkState: Sendable {
         var bits = Double(bytes) * 8
         var extraDelay: SimTime = 0
         if spec.lossRate > 0 && bytes > 0 {
-            // Rounds of loss and retransmission: each lost packet is sent again, after a delay.
-            var outstanding = (bytes + spec.packetBytes - 1) / spec.packetBytes
-            while outstanding > 0 {
-                var lost = 0
-                for _ in 0..<outstanding where rng.nextUnit() < spec.lossRate { lost += 1 }
-                if lost == 0 { break }
-                bits += Double(lost * spec.packetBytes * 8)
-                extraDelay += spec.retransmitDelay
-                outstanding = lost
-            }
+            let packets = (bytes + spec.packetBytes - 1) / spec.packetBytes
+            let (resent, rounds) = Double(packets) / (1 - spec.lossRate) <= LinkState.exactLossDraws
+                ? lossRounds(packets: packets) : lossRoundsApproximated(packets: packets)
+            // Resent packets are full-size; a transfer of one short packet resends that packet.
+            bits += Double(resent) * Double(min(bytes, spec.packetBytes) * 8)
+            extraDelay = spec.retransmitDelay &* SimTime(rounds)
         }
         let finish = spec.capacity.finishTime(start: start, bits: bits)
         busyUntil = finish
