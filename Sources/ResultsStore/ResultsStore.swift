@@ -180,8 +180,12 @@ public final class ResultsStore {
         }
     }
 
+    /// The error of a run whose process disappeared without closing it (SIGKILL, a crash, power
+    /// loss), told apart from one stopped by Ctrl-C or SIGTERM ("interrupted by signal").
+    public static let vanished = "the process vanished (killed outright, crashed or the machine stopped) without finishing the run"
+
     /// Runs left `running` by a process of this host that no longer exists (killed outright) are
-    /// marked interrupted, so that `running` always means running.
+    /// marked interrupted with `vanished` as their error, so that `running` always means running.
     private func markVanishedRuns() throws(SQLiteError) {
         let host = ProcessInfo.processInfo.hostName
         let select = try db.prepare("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?")
@@ -192,7 +196,7 @@ public final class ResultsStore {
             if kill(pid, 0) != 0 && errno == ESRCH { vanished.append(select.int64(0)) }
         }
         let update = try db.prepare("""
-            UPDATE runs SET status = 'interrupted', error = 'the process ended without finishing the run' WHERE run_id = ?
+            UPDATE runs SET status = 'interrupted', error = '\(Self.vanished)' WHERE run_id = ?
             """)
         for run in vanished {
             update.bind(1, run)

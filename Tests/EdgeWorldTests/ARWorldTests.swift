@@ -251,6 +251,17 @@ final class ARWorldTests: XCTestCase {
         XCTAssertEqual(result.summary.run.costUSD!, 0.02, accuracy: 1e-12)
     }
 
+    /// Interrupted at 5 s of 10: the GPUs cost what 5 s cost, $0.01, as their utilisation covers 5 s.
+    func testInterruptedRunCostsOnlyTheTimeSimulated() {
+        let server = ServerSpec(name: "s", gpus: 2, policy: FIFOPolicy(), costPerGPUHour: 3.6)
+        let spec = world(clients: [client("c", tasks: [task()])], servers: [server], durationMs: 10_000)
+        var sim = World.simulation(spec)
+        _ = sim.run(until: ms(5_000))
+        let summary = sim.model.finish(at: sim.now, interrupted: true)
+        XCTAssertEqual(summary.run.costUSD!, 0.01, accuracy: 1e-12)
+        XCTAssertEqual(summary.windowSeconds, 5, accuracy: 1e-9)
+    }
+
     /// Each lost packet costs a retransmission delay; a one-packet transfer needs k more rounds
     /// with probability p^k (1 − p), so it waits p / (1 − p) delays on average: 0.25 × 10 ms at p = 0.2.
     func testLossAddsRetransmissionDelay() {

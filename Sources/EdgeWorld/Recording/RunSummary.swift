@@ -35,7 +35,8 @@ public struct SummaryRow: Sendable, Equatable {
     public var accuracyMean: Double?
     public var accuracyP5: Double?
     public var accuracyP50: Double?
-    /// Operating cost of the GPUs over the scenario's duration, for the run, site and server scopes.
+    /// Operating cost of the GPUs over the scenario's duration (up to the interruption, for an
+    /// interrupted run), for the run, site and server scopes.
     public var costUSD: Double?
 
     init(scope: String, name: String, tally t: Tally, windowSeconds: Double, utilization: Double?, cost: Double? = nil) {
@@ -136,7 +137,8 @@ public struct RunSummary: Sendable {
             guard window > 0, !busy.isEmpty else { return nil }
             return Time.toSeconds(busy.reduce(0, +)) / (window * Double(busy.count))
         }
-        let hours = Time.toSeconds(spec.duration) / 3600
+        // The GPUs are paid for over the time simulated: all of the scenario, or up to an interruption.
+        let hours = Time.toSeconds(min(spec.duration, end)) / 3600
         func cost(_ servers: [ServerSpec]) -> Double? {
             let priced = servers.compactMap { s in s.costPerGPUHour.map { Double(s.gpus) * $0 * hours } }
             return priced.isEmpty ? nil : priced.reduce(0, +)

@@ -29,7 +29,7 @@ struct Runs: ParsableCommand {
                 let overrides = (try? ConfigNode.parse(r.overrides, file: "runs.overrides").array()
                     .compactMap { try? $0.string() })?.joined(separator: " ") ?? r.overrides
                 table.rows.append([String(r.id), r.scenario, r.label ?? "-", String(r.seed), r.detail,
-                                   r.status + (r.processGone ? " (process gone)" : ""), r.startedAt,
+                                   r.status + (r.processGone || r.error == ResultsStore.vanished ? " (process vanished)" : ""), r.startedAt,
                                    fixed(r.wallSeconds, 3), r.events.map { grouped(UInt64($0)) } ?? "-"]
                                   + (showSweep ? [r.sweep?.text ?? "-"] : []) + [overrides.isEmpty ? "-" : overrides])
             }
