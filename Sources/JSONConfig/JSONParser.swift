@@ -46,8 +46,15 @@ public struct JSONParser {
     private mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+            case UInt8(ascii: " "), UInt8(ascii: "\t"):
                 index += 1
+            case UInt8(ascii: "\r"):
+                // A lone CR ends a line too (old Mac files); CR LF counts once, at the LF.
+                index += 1
+                if index >= bytes.count || bytes[index] != UInt8(ascii: "\n") {
+                    line += 1
+                    lineStart = index
+                }
             case UInt8(ascii: "\n"):
                 index += 1
                 line += 1

@@ -106,15 +106,17 @@ public enum ProfileFile {
             let o = try node.object(keys: derivedKeys)
             let from = try o.required("from").array().map { n throws(ConfigError) in try n.string() }
             if from.isEmpty { throw try o.required("from").error("a derived profile names the measurements it comes from") }
-            var error: Provenance.DerivationError?
-            if let e = o.optional("error") {
-                let eo = try e.object(keys: errorKeys)
-                error = .init(perLayerMedian: try eo.required("per_layer_median").nonNegativeDouble(),
-                              perLayerP90: try eo.required("per_layer_p90").nonNegativeDouble(),
-                              wholeModelMedian: try eo.required("whole_model_median").nonNegativeDouble(),
-                              wholeModelP90: try eo.required("whole_model_p90").nonNegativeDouble(),
-                              against: try name(eo.required("against")))
+            // A derivation without its measured error would read as exact: the error is required.
+            guard let e = o.optional("error") else {
+                throw o.error("missing required key \"error\": a derived profile states its measured error (per_layer_median, per_layer_p90, "
+                              + "whole_model_median, whole_model_p90, against)")
             }
+            let eo = try e.object(keys: errorKeys)
+            let error = Provenance.DerivationError(perLayerMedian: try eo.required("per_layer_median").nonNegativeDouble(),
+                                                   perLayerP90: try eo.required("per_layer_p90").nonNegativeDouble(),
+                                                   wholeModelMedian: try eo.required("whole_model_median").nonNegativeDouble(),
+                                                   wholeModelP90: try eo.required("whole_model_p90").nonNegativeDouble(),
+                                                   against: try name(eo.required("against")))
             return .derived(.init(from: from, method: try name(o.required("method")), error: error))
         }
     }

@@ -221,7 +221,11 @@ extension ScenarioReader {
             if v > 1 { throw n.error("an accuracy is between 0 and 1, got \(Suggestion.format(v))") }
             return v
         }
-        return AccuracyModel(server: try share("server", 1), local: try share("local", 0),
+        let server = try share("server", 1)
+        for key in ["local", "floor"] where try share(key, 0) > server {
+            throw try o.required(key).error("must not be above the server's accuracy (\(Suggestion.format(server))), got \(Suggestion.format(try share(key, 0)))")
+        }
+        return AccuracyModel(server: server, local: try share("local", 0),
                              perFrame: try o.optional("per_frame")?.double(in: 0...1) ?? 0,
                              perDegree: try o.optional("per_degree")?.double(in: 0...1) ?? 0,
                              floor: try share("floor", 0))

@@ -149,6 +149,16 @@ struct ScenarioReader {
         try unique(serverNames, in: o.required("servers"))
         self.serverNames = serverNames
         let serverSites = try units.map { u throws(ConfigError) in try siteOf(server: u.node) }
+        // Redundancy cannot send more copies than the site has servers to take them.
+        if let siteNodes = o.optional("sites") {
+            for (x, item) in try siteNodes.array().enumerated() {
+                guard let r = sites[x].dispatch as? RedundantDispatch else { continue }
+                let count = serverSites.filter { $0 == x }.count
+                if r.copies > count, let n = try item.object(keys: ScenarioFormat.siteKeys).optional("dispatch") {
+                    throw (n.peek("copies") ?? n).error("\(r.copies) copies, but site \"\(sites[x].name)\" has \(count) server\(count == 1 ? "" : "s")")
+                }
+            }
+        }
 
         var clients: [ClientSpec] = []
         var groups: [String] = []

@@ -115,6 +115,13 @@ extension ScenarioReader {
         let machineName = try o.required("name").string()
         let gpuNode = o.optional("gpu")
         let gpu = try gpuNode.map { n throws(ConfigError) in try nonEmptyName(n) } ?? "generic"
+        // GPU types are case-sensitive names ("T4"): a near miss would silently lose its profiles or cost.
+        if let gpuNode, catalog?.gpu(named: gpu) == nil, !library.entries.contains(where: { $0.key.gpu == gpu }) {
+            let known = Set((catalog?.gpus.map(\.name) ?? []) + library.entries.map(\.key.gpu))
+            if let match = known.sorted().first(where: { $0.lowercased() == gpu.lowercased() }) {
+                throw gpuNode.error("unknown GPU type \"\(gpu)\"; did you mean \"\(match)\"?")
+            }
+        }
         let precision = try opt("precision").map { n throws(ConfigError) in try nonEmptyName(n) } ?? "fp32"
         let gpus = try opt("gpus")?.int(in: 1...65_536) ?? 1
         let mps = try opt("mps")?.int(in: 1...64) ?? 1

@@ -37,7 +37,8 @@ final class MeasuredProfileTests: XCTestCase {
         measured.layers[0].meanUs = [5, 5, 5]
         let derived = Profile(model: "tiny", gpu: "T4", precision: "fp32", inputBytes: 1000, batchSizes: [1, 2, 4],
                               layers: measured.layers.map { var l = $0; l.meanUs = [1, 1, 1]; return l },
-                              provenance: .derived(.init(from: ["a test"], method: "made up", error: nil)))
+                              provenance: .derived(.init(from: ["a test"], method: "made up",
+                                                         error: .init(perLayerMedian: 0.1, perLayerP90: 0.2, wholeModelMedian: 0.1, wholeModelP90: 0.2, against: "nothing"))))
         try ProfileFile.write(derived, under: root + "/derived")
         try ProfileFile.write(measured, under: root + "/measured")
         let library = ProfileLibrary(roots: [root])

@@ -1,3 +1,4 @@
+import Foundation
 import JSONConfig
 import XCTest
 
@@ -13,6 +14,28 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(n.double, -2500)
         XCTAssertNil(n.int64, "a number with an exponent is not an integer")
         XCTAssertEqual(o["b"]?.position, SourcePosition(line: 3, column: 8))
+    }
+
+    /// Lone CRs end lines (old Mac files), CR LF counts once.
+    func testCROnlyAndCRLFLineEndsCountLines() throws {
+        guard case .object(let o) = try parse("{\r\"a\": 1,\r\n\"b\": 2}").kind else { return XCTFail() }
+        XCTAssertEqual(o["a"]?.position, SourcePosition(line: 2, column: 6))
+        XCTAssertEqual(o["b"]?.position, SourcePosition(line: 3, column: 6))
+    }
+
+    /// A file that is not UTF-8, or a folder given as a file, is one error that says so, with the
+    /// line and column of the first bad byte.
+    func testUnreadableInputsSayWhy() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-input-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        XCTAssertThrowsError(try InputFile.text(dir, what: "the scenario")) { e in
+            XCTAssertEqual((e as? ConfigError)?.message, "cannot read the scenario: this is a folder, not a file")
+        }
+        let file = dir + "/latin1.json"
+        try Data("{\"name\":\n  \"caf".utf8 + [0xE9] + Data("\"}".utf8)).write(to: URL(fileURLWithPath: file))
+        XCTAssertThrowsError(try InputFile.text(file, what: "the scenario")) { e in
+            XCTAssertEqual((e as? ConfigError)?.description, "\(file):2:7: cannot read the scenario: not UTF-8 text (save the file as UTF-8)")
+        }
     }
 
     func testLargeIntegersSurviveExactly() throws {

@@ -77,6 +77,20 @@ final class MalformedInputTests: XCTestCase {
         XCTAssertTrue(message.contains("clients[0].count: must be between 1 and 10000000, got 4294967296"), message)
     }
 
+    /// Accepted before, silently wrong: a GPU type in the wrong case lost its cost; more copies
+    /// than servers quietly used fewer; an accuracy floor above the server's accuracy.
+    func testNearMissesAreErrors() throws {
+        var message = try error(scenario().replacingOccurrences(of: #"[{"name": "s"}]"#, with: #"[{"name": "s", "gpu": "t4"}]"#), files: [])
+        XCTAssertTrue(message.contains(#"servers[0].gpu: unknown GPU type "t4"; did you mean "T4"?"#), message)
+        message = try error(scenario().replacingOccurrences(of: #""servers": [{"name": "s"}]"#, with: #""sites": [{"name": "e", "dispatch": {"name": "redundant", "copies": 5}}], "servers": [{"name": "s"}, {"name": "t"}, {"name": "u"}]"#)
+            .replacingOccurrences(of: #""model": "m", "fps""#, with: #""tasks": [{"name": "t", "model": "m", "deadline_ms": 100}], "fps""#)
+            .replacingOccurrences(of: #""deadline_ms": 100, "#, with: ""), files: [])
+        XCTAssertTrue(message.contains(#"sites[0].dispatch.copies: 5 copies, but site "e" has 3 servers"#), message)
+        message = try error(scenario().replacingOccurrences(of: #""model": "m", "fps""#, with: #""tasks": [{"name": "t", "model": "m", "deadline_ms": 99, "accuracy": {"server": 0.7, "floor": 0.8}}], "fps""#)
+            .replacingOccurrences(of: #""deadline_ms": 100, "#, with: ""), files: [])
+        XCTAssertTrue(message.contains("accuracy.floor: must not be above the server's accuracy (0.7), got 0.8"), message)
+    }
+
     /// A name with a newline cannot reach a terminal, file name or table; a huge value is shortened.
     func testNamesAndMessagesStayOneLine() throws {
         var message = try error(scenario().replacingOccurrences(of: #"{"name": "p""#, with: #"{"name": "a\nb""#), files: [])

@@ -58,6 +58,10 @@ struct ProfilesDerive: ParsableCommand {
                 let (loaded, validation) = try CostModel.load(path: costModel)
                 model = loaded
                 error = validation.flatMap(Self.error(from:))
+                if error == nil {
+                    throw fail("\(costModel) records no validation, so profiles derived from it could not state their error; "
+                               + "fit it with --reference to measure one", code: 2)
+                }
                 sources = ["the cost model in \(costModel)"]
             }
             var written = 0
