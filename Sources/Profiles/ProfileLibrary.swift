@@ -104,7 +104,7 @@ public struct ProfileLibrary: Sendable {
         return found.sorted { (isMeasured($0.path) ? 0 : 1, $0.path) < (isMeasured($1.path) ? 0 : 1, $1.path) }
     }
 
-    static func isMeasured(_ path: String) -> Bool { path.split(separator: "/").contains("measured") }
+    public static func isMeasured(_ path: String) -> Bool { path.split(separator: "/").contains("measured") }
 
     public func entry(_ key: Key) -> Entry? { entries.first { $0.key == key } }
 

@@ -171,11 +171,20 @@ extension ScenarioReader {
     mutating func layerCount(of m: Int) throws(ConfigError) -> Int? {
         if models[m].spec.latency != nil { return nil }
         if !models[m].spec.layerOutputBytes.isEmpty { return models[m].spec.layerOutputBytes.count }
-        guard let entry = library.entries.first(where: { $0.key.model == models[m].profileName && $0.key.mpsLevel == 1 }),
+        // From the first folder that has the model (the scenario's own before $ARSIM_PROFILES and the
+        // bundled ones), FP32 first (cut sizes are FP32 activations unless only another precision is
+        // profiled), so that its layers are those the run will use.
+        let candidates = library.entries.filter { $0.key.model == models[m].profileName && $0.key.mpsLevel == 1 }
+        let roots = library.roots
+        func rank(_ e: ProfileLibrary.Entry) -> (Int, Int) {
+            (roots.firstIndex { e.path.hasPrefix($0) } ?? Int.max, e.key.precision == "fp32" ? 0 : 1)
+        }
+        guard let entry = candidates.min(by: { rank($0) < rank($1) }),
               let profile = try library.load(entry.key) else { return nil }
         inputs.note(entry.path)
         models[m].spec.layerOutputBytes = profile.layers.map(\.outputBytes)
         models[m].spec.weightBytes = profile.weightBytes ?? 0
+        models[m].layersFrom = entry.path
         return profile.layers.count
     }
 

@@ -202,6 +202,8 @@ struct ScenarioReader {
         var spec: ModelSpec
         var profileName: String
         var source: String?
+        /// The profile that gave the model its layers (and so the layer ranges splits name).
+        var layersFrom: String?
     }
 
     func model(_ node: ConfigNode) throws(ConfigError) -> Model {
@@ -232,7 +234,7 @@ struct ScenarioReader {
         let model = models[m]
         let key = ProfileLibrary.Key(gpu: gpu, model: model.profileName, precision: precision, mpsLevel: mps)
         if let done = fitted[key] {
-            fillLayers(model: m, from: done.1)
+            try fillLayers(model: m, from: done.1, path: done.2, at: node)
             return done
         }
         guard let profile = try library.load(key) else {
@@ -247,16 +249,25 @@ struct ScenarioReader {
         } catch {
             throw ConfigError(file: library.entry(key)!.path, position: nil, path: "layers", message: "cannot fit batch sizes: \(error)")
         }
-        fillLayers(model: m, from: profile)
+        try fillLayers(model: m, from: profile, path: library.entry(key)!.path, at: node)
         let done = (latency.table, profile, library.entry(key)!.path, latency.fitResidualUs)
         fitted[key] = done
         return done
     }
 
-    mutating func fillLayers(model m: Int, from profile: Profile) {
+    /// Gives the model its layers from the first profile used; every later profile of it must have
+    /// as many layers, or layer ranges (splits, pipelines) would mean different things on
+    /// different GPUs: two profile folders with a model of the same name but other layers
+    /// (the bundled resnet50's 174 layers, an imported one's 24 blocks) are an error naming both.
+    mutating func fillLayers(model m: Int, from profile: Profile, path: String, at node: ConfigNode) throws(ConfigError) {
         if models[m].spec.layerOutputBytes.isEmpty {
             models[m].spec.layerOutputBytes = profile.layers.map(\.outputBytes)
             models[m].spec.weightBytes = profile.weightBytes ?? 0
+            models[m].layersFrom = path
+        } else if profile.layers.count != models[m].spec.layerOutputBytes.count {
+            throw node.error("model \"\(models[m].spec.name)\": \(path) has \(profile.layers.count) \(profile.granularity)s, but "
+                             + "\(models[m].layersFrom ?? "its first profile") has \(models[m].spec.layerOutputBytes.count); layer ranges would differ "
+                             + "between them. Keep one folder with the model, or give one a model entry of its own with \"profile\"")
         }
     }
 

@@ -44,6 +44,35 @@ final class ProfileScenarioTests: XCTestCase {
         XCTAssertEqual(Double(batch1), 2_962_988, accuracy: 174, "one nanosecond of rounding per layer at most")
     }
 
+    /// A scenario folder's resnet50 (2 layers) on the T4 and the bundled one (174) on the L4: the
+    /// same name with other layers is an error naming both files, not a trap when a range is cut.
+    func testAModelWhoseProfilesDisagreeOnItsLayersIsAnError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-two-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/profiles/T4", withIntermediateDirectories: true)
+        try Self.profile.replacingOccurrences(of: "\"tiny\"", with: "\"resnet50\"")
+            .write(toFile: dir + "/profiles/T4/resnet50.fp32.json", atomically: true, encoding: .utf8)
+        try """
+            {"name": "p", "duration_s": 1, "profiles": ["profiles"], "models": [{"name": "resnet50"}],
+             "servers": [{"name": "a", "gpu": "T4"}, {"name": "b", "gpu": "L4"}],
+             "clients": [{"name": "c", "server": "a", "model": "resnet50", "fps": 10, "deadline_ms": 100,
+                          "network": {"uplink_mbps": 100, "downlink_mbps": 100}},
+                         {"name": "d", "server": "b", "model": "resnet50", "fps": 10, "deadline_ms": 100,
+                          "network": {"uplink_mbps": 100, "downlink_mbps": 100}}]}
+            """.write(toFile: dir + "/s.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Scenario.load(path: dir + "/s.json", profileRoots: bundled)) { e in
+            let message = (e as? ConfigError)?.description ?? "\(e)"
+            XCTAssertTrue(message.contains("servers[1].gpu: model \"resnet50\": "), message)
+            XCTAssertTrue(message.contains("derived/L4/resnet50.fp32.json has 174 layers, but "), message)
+            XCTAssertTrue(message.contains("profiles/T4/resnet50.fp32.json has 2"), message)
+        }
+        // With the T4 alone the scenario's own profile is the model: no conflict.
+        try """
+            {"name": "p", "duration_s": 1, "profiles": ["profiles"], "models": [{"name": "resnet50"}], "servers": [{"name": "a", "gpu": "T4"}],
+             "clients": [{"name": "c", "model": "resnet50", "fps": 10, "deadline_ms": 100, "network": {"uplink_mbps": 100, "downlink_mbps": 100}}]}
+            """.write(toFile: dir + "/s.json", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Scenario.load(path: dir + "/s.json", profileRoots: bundled).spec.models[0].layerOutputBytes.count, 2)
+    }
+
     func testMissingGPUModelPairNamesBoth() {
         XCTAssertThrowsError(try Scenario.parse(scenario(gpu: "P100"), file: "s.json", profileRoots: bundled)) { e in
             let error = e as! ConfigError
