@@ -50,8 +50,8 @@ public struct ProfileLibrary: Sendable {
     }
 
     /// The folders searched by default: `$ARSIM_PROFILES` (colon-separated), then the bundled
-    /// `Workloads/profiles` of the arsim checkout, found from the working directory or from the
-    /// executable's location.
+    /// `Workloads/profiles` of the arsim checkout: under `$ARSIM_HOME` if set, else found from the
+    /// working directory or from the executable's location.
     public static func defaultRoots() -> [String] {
         var roots: [String] = []
         if let env = ProcessInfo.processInfo.environment["ARSIM_PROFILES"] {
@@ -62,6 +62,11 @@ public struct ProfileLibrary: Sendable {
     }
 
     public static func bundledRoot() -> String? {
+        // $ARSIM_HOME names the arsim checkout (or installed share folder) outright.
+        if let home = ProcessInfo.processInfo.environment["ARSIM_HOME"], !home.isEmpty {
+            let candidate = (home as NSString).appendingPathComponent("Workloads/profiles")
+            return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+        }
         var starts = [FileManager.default.currentDirectoryPath]
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         starts.append(executable.deletingLastPathComponent().path)

@@ -238,6 +238,11 @@ struct ScenarioReader {
             return done
         }
         guard let profile = try library.load(key) else {
+            if library.roots.isEmpty {
+                throw node.error("model \"\(model.profileName)\" needs a profile, and no profile folder was found: arsim looks for "
+                                 + "Workloads/profiles above the working directory and above its executable, or under $ARSIM_HOME; "
+                                 + "set ARSIM_HOME to the arsim checkout, ARSIM_PROFILES to your folders, or give the scenario \"profiles\"")
+            }
             let hint = library.availability(of: model.profileName, precision: precision)
             let share = mps > 1 ? ", MPS 1/\(mps)" : ""
             throw node.error("no profile for model \"\(model.profileName)\" on GPU \"\(gpu)\" (\(precision)\(share)); \(hint); see `arsim profiles list`")
