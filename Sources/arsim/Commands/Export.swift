@@ -6,7 +6,8 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a results table as CSV, ready for pandas, R or gnuplot.",
         discussion: """
-            Tables: runs, summary, gpus, links, clients, sessions, requests, frames, batches, plans, latency_sources, sweeps, sweep_points, capacity_probes (docs/results.md lists their columns). The database is opened read-only. \
+            Tables: \(CSVExport.tables.joined(separator: ", ")) (docs/results.md lists their columns). \
+            The database is opened read-only. \
             The first line is a header; fields with commas, quotes or line breaks are quoted \
             (RFC 4180); an empty field is NULL. Example:
 

@@ -97,7 +97,7 @@ struct ProfileReport {
         }
         if layers {
             lines.append("")
-            var t = TextTable(header: ["layer", "op", "output bytes"] + p.batchSizes.map { "b=\($0) us" })
+            var t = TextTable(header: ["layer", "op", "cut bytes"] + p.batchSizes.map { "b=\($0) us" })
             t.leftAligned = [0, 1]
             for l in p.layers {
                 t.rows.append([l.name, l.op ?? "", String(l.outputBytes)] + l.meanUs.map { fixed($0, 1) })
