@@ -18,7 +18,7 @@ struct ServerUnit {
 }
 
 public enum ScenarioFormat {
-    public static let rootKeys = ["name", "description", "seed", "duration_s", "warmup_s", "drain_s", "detail",
+    public static let rootKeys = ["$schema", "name", "description", "seed", "duration_s", "warmup_s", "drain_s", "detail",
                                   "profiles", "models", "sites", "servers", "clients"]
     public static let modelKeys = ["name", "latency_ms", "profile", "source"]
     public static let siteKeys = ["name", "kind", "dispatch", "admission", "access_point", "wan"]
