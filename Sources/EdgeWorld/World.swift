@@ -159,7 +159,13 @@ public struct World: EventHandler, Sendable {
     /// earlier.
     public mutating func finish(at now: SimTime, interrupted: Bool = false) -> RunSummary {
         for slot in requests.occupied.sorted(by: { requests[$0].id < requests[$1].id }) {
-            finish(slot, outcome: .unfinished, at: now)
+            // A copy of a decided group, or one of several copies still out, is not a request of
+            // its own: only the group's last copy counts as unfinished.
+            if !groups.isEmpty, let g = groups[requests[slot].group], (g.done && g.winner != slot) || g.alive > 1 {
+                finish(slot, outcome: .cancelled, at: now)
+            } else {
+                finish(slot, outcome: .unfinished, at: now)
+            }
         }
         for s in servers.indices {
             for g in servers[s].gpus.indices where servers[s].gpus[g].busy {

@@ -160,10 +160,14 @@ public enum ClusterPolicies {
             PolicyEntry(name: "least_loaded", summary: "each request to the server with the fewest outstanding",
                         parameters: [], make: { _, _ in LeastLoadedDispatch() }),
             PolicyEntry(name: "redundant",
-                        summary: "each request to the `copies` least-loaded servers; the first result wins, the rest are cancelled",
-                        parameters: [("copies", "how many servers get a copy (at least 1)")],
+                        summary: "each request to the `copies` least-loaded servers at once; the first to finish (or, with cancel on_start, to start) wins and the other copies are cancelled, running ones aborted",
+                        parameters: [("copies", "how many servers get a copy (at least 1, at most the site's servers)"),
+                                     ("cancel", "\"on_finish\" (default): when the first copy finishes; \"on_start\": when the first starts service")],
                         make: { object, _ throws(ConfigError) in
-                            RedundantDispatch(copies: try object.required("copies").int(in: 1...1024))
+                            let rule = try object.optional("cancel").map { n throws(ConfigError) in
+                                CopyCancellation(rawValue: try n.choice(CopyCancellation.allCases.map(\.rawValue)))!
+                            } ?? .onFinish
+                            return RedundantDispatch(copies: try object.required("copies").int(in: 1...1024), cancellation: rule)
                         }),
         ],
         defaultName: "round_robin")

@@ -166,9 +166,9 @@ final class ARWorldTests: XCTestCase {
     }
 
     /// Redundant dispatch to both servers (10 ms and 4 ms per request, one GPU each), two requests
-    /// at t = 0. Server b finishes A at 4 ms (A wins) and B at 8 ms (B wins); A's copy on server a is
-    /// already running and is cancelled when it ends at 10 ms; B's copy is still waiting on a at 8 ms
-    /// and is taken out of the queue. Server a runs one batch, b two; every copy's GPU time counts.
+    /// at t = 0, cancel on finish. Server b finishes A at 4 ms (A wins): A's copy running alone on
+    /// server a is aborted then, and a starts B's copy, which is aborted in turn when b finishes B
+    /// at 8 ms. Each GPU was busy 8 ms: every copy's GPU time counts, up to its abort.
     func testRedundantCopiesFirstResultWins() {
         let model = ModelSpec(name: "m", latency: nil)
         let servers = [("a", 10.0), ("b", 4.0)].map { ServerSpec(name: $0.0, gpus: 1, policy: FIFOPolicy(), profiled: [table([$0.1])]) }
@@ -179,11 +179,30 @@ final class ARWorldTests: XCTestCase {
         let completed = result.requests.filter { $0.outcome == .completed }
         XCTAssertEqual(completed.map { $0.request.completed }, [ms(4), ms(8)])
         XCTAssertEqual(result.requests.filter { $0.outcome == .cancelled }.count, 2)
-        XCTAssertEqual(result.batches.map(\.server), [0, 1, 1])
+        XCTAssertEqual(result.batches.map(\.server), [0, 1, 0, 1])
+        XCTAssertEqual(result.batches.map { $0.end - $0.start }, [ms(4), ms(4), ms(4), ms(4)])
         XCTAssertEqual(result.summary.run.requests, 2, "copies are not requests")
         XCTAssertEqual(result.summary.run.cancelled, 2)
         XCTAssertEqual(result.summary.redundantCopies, 2)
-        XCTAssertEqual(result.summary.gpus.map(\.busySeconds), [0.010, 0.008])
+        XCTAssertEqual(result.summary.gpus.map(\.busySeconds), [0.008, 0.008])
+    }
+
+    /// The same two requests with cancel on start. A's copies reach a and b as two events at
+    /// t = 0: a takes A first and wins, so A's copy reaching b is dropped on arrival; B then waits
+    /// on a but starts on b at once and wins, leaving a's queue. A ends at 10 ms, B at 4 ms, and
+    /// no GPU time is wasted.
+    func testRedundantCopiesCancelledOnStart() {
+        let model = ModelSpec(name: "m", latency: nil)
+        let servers = [("a", 10.0), ("b", 4.0)].map { ServerSpec(name: $0.0, gpus: 1, policy: FIFOPolicy(), profiled: [table([$0.1])]) }
+        let clients = (0..<2).map { client("c\($0)", fps: 1, tasks: [task()]) }
+        let spec = world(clients: clients, servers: servers, models: [model],
+                         sites: [SiteSpec(name: "edge", dispatch: RedundantDispatch(copies: 2, cancellation: .onStart))], durationMs: 500)
+        let result = TestWorld.run(spec)
+        let completed = result.requests.filter { $0.outcome == .completed }
+        XCTAssertEqual(completed.map { $0.request.completed }.sorted(), [ms(4), ms(10)])
+        XCTAssertEqual(result.summary.run.requests, 2)
+        XCTAssertEqual(result.summary.run.cancelled, 2)
+        XCTAssertEqual(result.summary.gpus.map(\.busySeconds), [0.010, 0.004])
     }
 
     func testLeastLoadedPicksTheServerWithFewestOutstanding() {

@@ -419,11 +419,16 @@ extension World {
     mutating func finish(_ slot: Int32, outcome: RequestOutcome, at now: SimTime) {
         var request = requests.remove(slot)
         if outcome == .completed { request.completed = now }
+        var endsLogicalRequest = true
         if !groups.isEmpty, var g = groups[request.group] {
+            // The client hears once per logical request: from the copy that completes it, or, if
+            // none does, from the last copy to end. Cancelled copies never.
             g.alive -= 1
+            endsLogicalRequest = !g.ended && (outcome == .completed || g.alive == 0)
+            if endsLogicalRequest { g.ended = true }
             groups[request.group] = g.alive == 0 ? nil : g
         }
-        if request.copy == 0 || outcome != .cancelled {
+        if endsLogicalRequest {
             clients[Int(request.client)].requestEnded(frame: request.frame)
         }
         recorder.finished(request, outcome: outcome, route: recorder.detail == .requests ? routes[Int(request.route)] : nil)

@@ -25,10 +25,20 @@ public struct DispatchRequest: Sendable, Equatable {
 }
 
 /// The cluster point of the policy points: which server(s) run a request.
+/// When a request's redundant copies are cancelled (Joshi, Soljanin and Wornell, TOMPECS 2017).
+public enum CopyCancellation: String, Sendable, CaseIterable {
+    /// When the first copy finishes: the others stop, running ones too (their GPU time until then is spent).
+    case onFinish = "on_finish"
+    /// When the first copy starts service: the others leave their queues before running.
+    case onStart = "on_start"
+}
+
 public protocol ClusterPolicy: Sendable {
     /// One or more of `candidates` (servers of this site that host the request's model, in index
     /// order, never empty). More than one means redundant copies: the first result wins.
     mutating func choose(from candidates: [Int], view: FrontEndView) -> [Int]
+    /// When copies of one request are cancelled (`onFinish` unless the policy says otherwise).
+    var cancellation: CopyCancellation { get }
     /// `choose`, seeing the request and able to set timers; the world calls this one.
     mutating func choose(for request: DispatchRequest, from candidates: [Int], view: FrontEndView,
                          effects: inout PolicyEffects) -> [Int]
@@ -37,6 +47,9 @@ public protocol ClusterPolicy: Sendable {
 }
 
 extension ClusterPolicy {
+    /// For policies that send copies: when the losers are cancelled.
+    public var cancellation: CopyCancellation { .onFinish }
+
     public mutating func choose(for request: DispatchRequest, from candidates: [Int], view: FrontEndView,
                                 effects: inout PolicyEffects) -> [Int] {
         choose(from: candidates, view: view)

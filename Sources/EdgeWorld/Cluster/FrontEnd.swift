@@ -4,7 +4,13 @@ import SimKernel
 struct CopyGroup: Sendable {
     var members: [Int32]
     var alive: Int
+    /// A copy has won (finished, or started under `onStart`): the others are cancelled.
     var done = false
+    /// The copy that won, once `done`.
+    var winner: Int32 = -1
+    var cancelOnStart = false
+    /// The client has been told the logical request ended (once, whichever copy ends it).
+    var ended = false
 }
 
 extension World {
@@ -104,7 +110,8 @@ extension World {
                 members.append(s)
                 targets.append((s, v))
             }
-            groups[requests[slot].group] = CopyGroup(members: members, alive: members.count)
+            groups[requests[slot].group] = CopyGroup(members: members, alive: members.count,
+                                                     cancelOnStart: frontEnds[x].cancellation == .onStart)
             recorder.copies(chosen.count - 1)
         }
         for (s, v) in targets {
@@ -162,23 +169,47 @@ extension World {
     // MARK: Redundant copies
 
     /// Whether `slot` is a redundant copy whose group already has a winner. If it is the first to
-    /// finish, it wins: the copies still waiting in queues are cancelled (copies already running
-    /// finish, and are cancelled then, their GPU time spent).
-    mutating func isLosingCopy(_ slot: Int32, now: SimTime) -> Bool {
+    /// finish, it wins and its siblings are cancelled (`cancelSiblings`).
+    mutating func isLosingCopy(_ slot: Int32, now: SimTime, scheduler: inout Scheduler<WorldEvent>) -> Bool {
         if groups.isEmpty { return false }
         let group = requests[slot].group
-        guard var g = groups[group] else { return false }
-        if g.done { return true }
+        guard let g = groups[group] else { return false }
+        if g.done { return g.winner != slot }
+        win(slot, now: now, scheduler: &scheduler)
+        return false
+    }
+
+    /// `slot` wins its group: copies waiting in a queue leave it, a copy running alone on a GPU is
+    /// aborted (its GPU time until now is spent, the GPU takes other work), a copy inside a larger
+    /// batch keeps its slot until the batch ends and is cancelled then, and a copy still on its
+    /// way is cancelled when it arrives.
+    mutating func win(_ slot: Int32, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
+        let group = requests[slot].group
+        guard var g = groups[group], !g.done else { return }
         g.done = true
+        g.winner = slot
         groups[group] = g
         for other in g.members where other != slot && requests.contains(other) && requests[other].group == group {
             let v = Int(requests[other].server)
-            if v >= 0, requests[other].batch < 0, servers[v].queues.remove(slot: other) {
-                outstanding[v] -= 1
-                finish(other, outcome: .cancelled, at: now)
+            guard v >= 0 else { continue }
+            if requests[other].batch < 0 {
+                if servers[v].queues.remove(slot: other) {
+                    outstanding[v] -= 1
+                    finish(other, outcome: .cancelled, at: now)
+                }
+            } else if requests[other].batchEnd < 0 {
+                let gpu = Int(requests[other].gpu)
+                if servers[v].gpus[gpu].busy && servers[v].gpus[gpu].members.count == 1 && servers[v].gpus[gpu].members[0] == other {
+                    abortBatch(server: v, gpu: gpu, now: now, scheduler: &scheduler)
+                }
             }
         }
-        return false
+    }
+
+    /// Whether a copy that reaches a server belongs to a group that is already decided.
+    func isDecidedCopy(_ slot: Int32) -> Bool {
+        guard !groups.isEmpty, let g = groups[requests[slot].group] else { return false }
+        return g.done && g.winner != slot
     }
 
     /// Drops a request; a redundant copy whose siblings are still alive is cancelled instead.

@@ -107,6 +107,8 @@ struct GPUState: Sendable {
     var interferenceUntil: SimTime = 0
     var interferenceRNG: RandomStream
     var busy = false
+    /// The running batch's end, so that a cancelled redundant copy running alone can be aborted.
+    var finishEvent: EventID?
     /// Service-time multiplier of an unequal MPS share (1 / share); 1 where the latency table
     /// already is the share's. A change by the control plane applies from the next batch.
     var slowdown = 1.0
@@ -181,6 +183,11 @@ extension World {
     mutating func requestArrived(request slot: Int32, server s: Int, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
         requests[slot].server = Int32(s)
         if requests[slot].arrived < 0 { requests[slot].arrived = now }
+        if isDecidedCopy(slot) {
+            // Its group was decided while it travelled: it never queues.
+            finish(slot, outcome: .cancelled, at: now)
+            return
+        }
         outstanding[s] += 1
         guard servers[s].hosts(Int(requests[slot].model)) else {
             outstanding[s] -= 1

@@ -11,14 +11,17 @@ public struct LeastLoadedDispatch: ClusterPolicy {
 
 /// Redundant dispatch (Joshi, Soljanin and Wornell, "Efficient Redundancy Techniques for Latency
 /// Reduction in Cloud Systems", ACM TOMPECS 2017): each request to the `copies` least-loaded
-/// candidates; the first result wins, copies still waiting are cancelled, and every copy's GPU
-/// time counts.
+/// candidates at once. With cancel on finish (the default) the first result wins and the other
+/// copies stop, running ones aborted; with cancel on start the first copy to start service wins
+/// and the others leave their queues. Every copy's GPU time counts, up to its abort.
 public struct RedundantDispatch: ClusterPolicy {
     public let copies: Int
+    public let cancellation: CopyCancellation
 
-    public init(copies: Int) {
+    public init(copies: Int, cancellation: CopyCancellation = .onFinish) {
         precondition(copies >= 1)
         self.copies = copies
+        self.cancellation = cancellation
     }
 
     public func choose(from candidates: [Int], view: FrontEndView) -> [Int] {

@@ -59,7 +59,14 @@ extension World {
         servers[s].gpus[g].queue = queue
         servers[s].gpus[g].started = now
         servers[s].gpus[g].profiled = mean
-        scheduler.schedule(.batchFinished(server: Int32(s), gpu: Int32(g)), after: service)
+        servers[s].gpus[g].finishEvent = scheduler.schedule(.batchFinished(server: Int32(s), gpu: Int32(g)), after: service)
+        if !groups.isEmpty {
+            // Under cancel-on-start, a copy that starts wins: its siblings leave their queues.
+            for i in 0..<size {
+                let slot = servers[s].gpus[g].members[i]
+                if let group = groups[requests[slot].group], group.cancelOnStart, !group.done { win(slot, now: now, scheduler: &scheduler) }
+            }
+        }
         guard servers[s].notices.contains(.batches) else { return true }
         let worst = servers[s].tables[model]?.worstCase(batchSize: size, layers: layers)?.latency ?? whole
         servers[s].gpus[g].worstCase = slowdown == 1 ? worst : SimTime((Double(worst) * slowdown).rounded())
@@ -91,18 +98,44 @@ extension World {
             let slot = servers[s].gpus[g].members[i]
             requests[slot].batchEnd = now
             outstanding[s] -= 1
-            if isLosingCopy(slot, now: now) {
+            if isLosingCopy(slot, now: now, scheduler: &scheduler) {
                 finish(slot, outcome: .cancelled, at: now)
             } else {
                 advance(request: slot, from: .server(s), now: now, scheduler: &scheduler)
             }
         }
         servers[s].gpus[g].busy = false
+        servers[s].gpus[g].finishEvent = nil
         if servers[s].notices.contains(.batches) {
             var effects = PolicyEffects()
             let notice = batchNotice(server: s, gpu: g, actual: now - servers[s].gpus[g].started)
             servers[s].policy.batchFinished(notice, effects: &effects)
             if !effects.isEmpty { apply(effects, owner: .server(s32), scheduler: &scheduler) }
+        }
+        dispatch(server: s, scheduler: &scheduler)
+    }
+
+    /// Stops a GPU's batch now (a redundant copy running alone that lost): its GPU time until now
+    /// is recorded, its copy is cancelled, and the GPU is offered new work.
+    mutating func abortBatch(server s: Int, gpu g: Int, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
+        if let event = servers[s].gpus[g].finishEvent { scheduler.cancel(event) }
+        let queue = servers[s].gpus[g].queue
+        let size = servers[s].gpus[g].members.count
+        recorder.batch(BatchRecord(id: servers[s].gpus[g].batch, server: Int32(s), gpu: Int32(g),
+                                   model: Int32(servers[s].queues.model(ofQueue: queue)), size: Int32(size),
+                                   start: servers[s].gpus[g].started, end: now))
+        for i in 0..<size {
+            let slot = servers[s].gpus[g].members[i]
+            requests[slot].batchEnd = now
+            outstanding[s] -= 1
+            finish(slot, outcome: .cancelled, at: now)
+        }
+        servers[s].gpus[g].busy = false
+        servers[s].gpus[g].finishEvent = nil
+        if servers[s].notices.contains(.batches) {
+            var effects = PolicyEffects()
+            servers[s].policy.batchFinished(batchNotice(server: s, gpu: g, actual: now - servers[s].gpus[g].started), effects: &effects)
+            if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
         }
         dispatch(server: s, scheduler: &scheduler)
     }
