@@ -29,7 +29,7 @@ public enum ScenarioFormat {
     public static let poolKeys = ["name", "gpus", "mps", "mps_shares", "precision", "policy", "variability", "queue_capacity",
                                   "drop_expired", "models", "p99_margin", "interference"]
     public static let interconnectKeys = ["kind", "gbps"]
-    public static let variabilityKeys = ["kind", "cv"]
+    public static let variabilityKeys = ["kind", "cv", "shift", "shape", "file"]
     public static let clientKeys = ["name", "count", "site", "server", "model", "tasks", "arrivals", "fps", "jitter_ms", "phase_ms",
                                     "deadline_ms", "frame_bytes", "frame", "result_bytes", "network", "policy",
                                     "max_offloads_in_flight", "device", "motion", "mobility", "migration", "session", "imu"]

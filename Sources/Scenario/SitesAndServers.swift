@@ -3,6 +3,7 @@ import Foundation
 import JSONConfig
 import Policies
 import Profiles
+import Traces
 import SimKernel
 
 extension ScenarioReader {
@@ -229,23 +230,51 @@ extension ScenarioReader {
     static func gigabytes(_ bytes: Int) -> String { String(format: "%.2f", Double(bytes) / 1e9) }
 
     func variability(_ node: ConfigNode) throws(ConfigError) -> ServiceVariability {
-        let kinds = ["deterministic", "exponential", "lognormal", "measured"]
+        let kinds = ["deterministic", "exponential", "lognormal", "measured", "shifted_exponential", "pareto", "empirical"]
+        let parameter = ["lognormal": "cv", "shifted_exponential": "shift", "pareto": "shape", "empirical": "file"]
         if case .string = node.value.kind {
-            switch try node.choice(kinds) {
+            let kind = try node.choice(kinds)
+            switch kind {
             case "deterministic": return .deterministic
             case "exponential": return .exponential
             case "measured": return .measured
-            default: throw node.error("lognormal needs a coefficient of variation: {\"kind\": \"lognormal\", \"cv\": 0.1}")
+            default: throw node.error("\(kind) needs \"\(parameter[kind]!)\": {\"kind\": \"\(kind)\", \"\(parameter[kind]!)\": …}")
             }
         }
         let o = try node.object(keys: ScenarioFormat.variabilityKeys)
         let kind = try o.required("kind").choice(kinds)
-        if kind != "lognormal", let cv = o.optional("cv") { throw cv.error("only the lognormal kind takes a cv") }
+        for (other, key) in parameter.sorted(by: { $0.key < $1.key }) where other != kind {
+            if let n = o.optional(key) { throw n.error("only the \(other) kind takes \(key)") }
+        }
         switch kind {
         case "deterministic": return .deterministic
         case "exponential": return .exponential
         case "measured": return .measured
+        case "shifted_exponential": return .shiftedExponential(shift: try o.required("shift").double(in: 0...0.999))
+        case "pareto": return .pareto(shape: try o.required("shape").double(in: 1.01...100))
+        case "empirical": return .empirical(factors: try empiricalFactors(o.required("file")))
         default: return .lognormal(cv: try o.required("cv").double(in: 1e-9...Bounds.maxCV))
         }
+    }
+
+    /// Measured service times, one per line (any unit, '#' comments), as factors of mean 1.
+    func empiricalFactors(_ fileNode: ConfigNode) throws(ConfigError) -> [Double] {
+        let path = resolve(try fileNode.string())
+        let text: String
+        do { text = try InputFile.text(path, what: "the service times") } catch { throw fileNode.error("in \(error.description)") }
+        inputs.note(path, text: text)
+        var values: [Double] = []
+        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let v = Double(line), v.isFinite, v > 0 else {
+                throw fileNode.error("in \(path):\(i + 1):1: expected a positive service time, got \"\(Suggestion.shorten(line))\"")
+            }
+            values.append(v)
+            if values.count > NetworkTraces.maxSegments { throw fileNode.error("in \(path): more than \(NetworkTraces.maxSegments) values") }
+        }
+        guard !values.isEmpty else { throw fileNode.error("in \(path): no service times") }
+        let mean = values.reduce(0, +) / Double(values.count)
+        return values.map { $0 / mean }
     }
 }

@@ -11,6 +11,8 @@ public struct Distribution: Sendable, Equatable {
         case constant(Double)
         case uniform(low: Double, high: Double)
         case exponential(mean: Double)
+        /// shift + an exponential of the given mean (Joshi et al.'s ShiftedExp(Δ, μ)).
+        case shiftedExponential(shift: Double, mean: Double)
         case normal(mean: Double, standardDeviation: Double)
         /// Parameterised by the mean and coefficient of variation of the samples themselves.
         case lognormal(mean: Double, cv: Double)
@@ -44,6 +46,11 @@ public struct Distribution: Sendable, Equatable {
         return .init(kind: .exponential(mean: mean))
     }
 
+    public static func shiftedExponential(shift: Double, mean: Double) -> Distribution {
+        precondition(shift >= 0 && mean > 0, "shifted exponential: shift must not be negative, mean must be positive")
+        return .init(kind: .shiftedExponential(shift: shift, mean: mean))
+    }
+
     public static func normal(mean: Double, standardDeviation: Double) -> Distribution {
         precondition(standardDeviation >= 0, "normal: standard deviation must not be negative")
         return .init(kind: .normal(mean: mean, standardDeviation: standardDeviation))
@@ -71,6 +78,7 @@ public struct Distribution: Sendable, Equatable {
         case .constant(let v): return v
         case .uniform(let lo, let hi): return (lo + hi) / 2
         case .exponential(let m): return m
+        case .shiftedExponential(let d, let m): return d + m
         case .normal(let m, _): return m
         case .lognormal(let m, _): return m
         case .pareto(let xm, let a): return a > 1 ? a * xm / (a - 1) : nil
@@ -92,6 +100,8 @@ public struct Distribution: Sendable, Equatable {
             return lo + (hi - lo) * rng.nextUnit()
         case .exponential(let m):
             return -m * log(rng.nextUnitOpenAtZero())
+        case .shiftedExponential(let d, let m):
+            return d - m * log(rng.nextUnitOpenAtZero())
         case .normal(let m, let sd):
             return m + sd * Distribution.standardNormal(&rng)
         case .lognormal:

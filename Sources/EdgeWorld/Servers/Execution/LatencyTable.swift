@@ -113,6 +113,15 @@ public enum ServiceVariability: Sendable, Equatable {
     case lognormal(cv: Double)
     /// Lognormal with the coefficient of variation the profile measured at that batch size.
     case measured
+    /// A fixed part and an exponential part (Joshi, Soljanin and Wornell's shifted exponential):
+    /// `shift` of the mean is fixed, the rest exponential. Log-concave: redundancy costs more than
+    /// it saves once the shift is large.
+    case shiftedExponential(shift: Double)
+    /// Pareto with the table's latency as mean and the given shape (> 1): heavy-tailed and
+    /// log-convex, where redundancy pays.
+    case pareto(shape: Double)
+    /// Resampled from measured service times, scaled to the table's latency as mean.
+    case empirical(factors: [Double])
 
     /// A distribution with mean 1 that multiplies the table's latency; for `measured`, the one of
     /// a batch whose measured coefficient of variation is `cv`.
@@ -122,6 +131,9 @@ public enum ServiceVariability: Sendable, Equatable {
         case .exponential: return .exponential(mean: 1)
         case .lognormal(let cv): return .lognormal(mean: 1, cv: cv)
         case .measured: return cv.map { $0 > 0 ? .lognormal(mean: 1, cv: $0) : .constant(1) } ?? .constant(1)
+        case .shiftedExponential(let shift): return .shiftedExponential(shift: shift, mean: 1 - shift)
+        case .pareto(let shape): return .pareto(scale: (shape - 1) / shape, shape: shape)
+        case .empirical(let factors): return .empirical(factors)
         }
     }
 }
