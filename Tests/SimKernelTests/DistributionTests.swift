@@ -34,6 +34,15 @@ final class DistributionTests: XCTestCase {
         assertKS(x) { min(max(($0 - 2) / 3, 0), 1) }
     }
 
+    /// 2 + Exp(mean 3): mean 5, variance 9, and nothing below the shift.
+    func testShiftedExponential() {
+        let x = draw(.shiftedExponential(shift: 2, mean: 3), "shifted")
+        XCTAssertTrue(x.allSatisfy { $0 >= 2 })
+        assertMean(x, 5, variance: 9)
+        assertKS(x) { $0 < 2 ? 0 : 1 - exp(-($0 - 2) / 3) }
+        XCTAssertEqual(Distribution.shiftedExponential(shift: 2, mean: 3).mean, 5)
+    }
+
     func testExponential() {
         let x = draw(.exponential(mean: 3), "exponential")
         assertMean(x, 3, variance: 9)
