@@ -15,6 +15,9 @@ public enum WorldEvent: Sendable {
     /// A client's session starts (it asks to be admitted) or ends.
     case sessionStart(client: Int32)
     case sessionEnd(client: Int32)
+    /// A redundant request's delayed copies are due; `group` is the low 32 bits of its group id,
+    /// so that a slot reused since is not mistaken for it.
+    case copiesDue(request: Int32, group: UInt32)
 }
 
 /// Link indices of a site's access point and wide-area link.
@@ -147,6 +150,7 @@ public struct World: EventHandler, Sendable {
         case .policyTimer(let slot): policyTimer(slot: slot, scheduler: &scheduler)
         case .sessionStart(let c): sessionStart(client: c, scheduler: &scheduler)
         case .sessionEnd(let c): sessionEnd(client: c, scheduler: &scheduler)
+        case .copiesDue(let slot, let group): copiesDue(request: slot, group: group, scheduler: &scheduler)
         }
     }
 

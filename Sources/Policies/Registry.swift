@@ -162,12 +162,20 @@ public enum ClusterPolicies {
             PolicyEntry(name: "redundant",
                         summary: "each request to the `copies` least-loaded servers at once; the first to finish (or, with cancel on_start, to start) wins and the other copies are cancelled, running ones aborted",
                         parameters: [("copies", "how many servers get a copy (at least 1, at most the site's servers)"),
-                                     ("cancel", "\"on_finish\" (default): when the first copy finishes; \"on_start\": when the first starts service")],
+                                     ("cancel", "\"on_finish\" (default): when the first copy finishes; \"on_start\": when the first starts service"),
+                                     ("needed", "k of r: the request is done when this many copies have finished (default 1)"),
+                                     ("delay_ms", "send the copies beyond the first only if the first has not finished after this long (default 0: all at once)")],
                         make: { object, _ throws(ConfigError) in
                             let rule = try object.optional("cancel").map { n throws(ConfigError) in
                                 CopyCancellation(rawValue: try n.choice(CopyCancellation.allCases.map(\.rawValue)))!
                             } ?? .onFinish
-                            return RedundantDispatch(copies: try object.required("copies").int(in: 1...1024), cancellation: rule)
+                            let copies = try object.required("copies").int(in: 1...1024)
+                            let needed = try object.optional("needed")?.int(in: 1...copies, what: " (at most copies)") ?? 1
+                            if needed > 1, rule == .onStart, let n = object.optional("needed") {
+                                throw n.error("k of r needs k copies to finish: it cannot cancel on start")
+                            }
+                            let delay = try object.optional("delay_ms")?.time(.milliseconds) ?? 0
+                            return RedundantDispatch(copies: copies, cancellation: rule, needed: needed, delay: delay)
                         }),
         ],
         defaultName: "round_robin")

@@ -205,6 +205,41 @@ final class ARWorldTests: XCTestCase {
         XCTAssertEqual(result.summary.gpus.map(\.busySeconds), [0.010, 0.004])
     }
 
+    /// Two of three (10, 4 and 6 ms): one request at t = 0 has its first result from b at 4 ms and
+    /// its second from c at 6 ms, when it is done and a's copy is aborted. b's result is one of
+    /// the two, counted as a cancelled copy with a's.
+    func testKOfRWaitsForKResults() {
+        let model = ModelSpec(name: "m", latency: nil)
+        let servers = [("a", 10.0), ("b", 4.0), ("c", 6.0)].map { ServerSpec(name: $0.0, gpus: 1, policy: FIFOPolicy(), profiled: [table([$0.1])]) }
+        let spec = world(clients: [client("c", fps: 1, tasks: [task()])], servers: servers, models: [model],
+                         sites: [SiteSpec(name: "edge", dispatch: RedundantDispatch(copies: 3, needed: 2))], durationMs: 500)
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.filter { $0.outcome == .completed }.map { $0.request.completed }, [ms(6)])
+        XCTAssertEqual(result.summary.run.requests, 1)
+        XCTAssertEqual(result.summary.run.cancelled, 2)
+        XCTAssertEqual(result.summary.gpus.map(\.busySeconds), [0.006, 0.004, 0.006])
+    }
+
+    /// A copy delayed 3 ms (a 10 ms, b 4 ms): the original runs on a; the copy leaves at 3 ms,
+    /// finishes on b at 7 ms and wins, and a's original is aborted then. With a 12 ms delay the
+    /// original is done at 10 ms and no copy is ever made.
+    func testDelayedCopiesGoOutOnlyIfStillNeeded() {
+        let model = ModelSpec(name: "m", latency: nil)
+        let servers = [("a", 10.0), ("b", 4.0)].map { ServerSpec(name: $0.0, gpus: 1, policy: FIFOPolicy(), profiled: [table([$0.1])]) }
+        func run(delayMs: Double) -> TestWorld.Result {
+            TestWorld.run(world(clients: [client("c", fps: 1, tasks: [task()])], servers: servers, models: [model],
+                                sites: [SiteSpec(name: "edge", dispatch: RedundantDispatch(copies: 2, delay: ms(delayMs)))], durationMs: 500))
+        }
+        var result = run(delayMs: 3)
+        XCTAssertEqual(result.requests.filter { $0.outcome == .completed }.map { $0.request.completed }, [ms(7)])
+        XCTAssertEqual(result.summary.gpus.map(\.busySeconds), [0.007, 0.004])
+        XCTAssertEqual(result.summary.redundantCopies, 1)
+        result = run(delayMs: 12)
+        XCTAssertEqual(result.requests.map { $0.request.completed }, [ms(10)])
+        XCTAssertEqual(result.summary.redundantCopies, 0)
+        XCTAssertEqual(result.summary.gpus.map(\.busySeconds), [0.010, 0])
+    }
+
     func testLeastLoadedPicksTheServerWithFewestOutstanding() {
         let policy = LeastLoadedDispatch()
         XCTAssertEqual(policy.choose(from: [0, 1, 2], view: FrontEndView(outstanding: [3, 1, 1])), [1])

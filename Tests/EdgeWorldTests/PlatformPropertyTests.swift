@@ -32,9 +32,11 @@ final class PlatformPropertyTests: XCTestCase {
                      propagationDelay: ms(rng.nextUnit() * 15), jitter: ms(rng.nextUnit() * 3),
                      lossRate: rng.nextIndex(below: 3) == 0 ? rng.nextUnit() * 0.05 : 0, retransmitDelay: ms(10))
         }
-        let dispatch: [any ClusterPolicy] = [RoundRobinDispatch(), LeastLoadedDispatch(), RedundantDispatch(copies: 2)]
+        let dispatch: [any ClusterPolicy] = [RoundRobinDispatch(), LeastLoadedDispatch(), RedundantDispatch(copies: 2),
+                                             RedundantDispatch(copies: 2, cancellation: .onStart),
+                                             RedundantDispatch(copies: 2, needed: 2), RedundantDispatch(copies: 2, delay: ms(3))]
         var sites = (0..<2).map { x in
-            SiteSpec(name: "site\(x)", dispatch: dispatch[rng.nextIndex(below: 3)], wanUp: link("wan_up"), wanDown: link("wan_down"))
+            SiteSpec(name: "site\(x)", dispatch: dispatch[rng.nextIndex(below: dispatch.count)], wanUp: link("wan_up"), wanDown: link("wan_down"))
         }
         for x in sites.indices where rng.nextIndex(below: 2) == 0 { sites[x].admission = MaxSessionsAdmission(limit: rng.nextIndex(below: 5)) }
         let servers = (0..<(2 + rng.nextIndex(below: 3))).map { s -> ServerSpec in

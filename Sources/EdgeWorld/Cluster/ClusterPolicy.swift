@@ -39,6 +39,9 @@ public protocol ClusterPolicy: Sendable {
     mutating func choose(from candidates: [Int], view: FrontEndView) -> [Int]
     /// When copies of one request are cancelled (`onFinish` unless the policy says otherwise).
     var cancellation: CopyCancellation { get }
+    /// How copies are issued: how many must finish (k of r), and after what delay the copies
+    /// beyond the first go out if the first has not finished (0: all at once).
+    var copyIssue: CopyIssue { get }
     /// `choose`, seeing the request and able to set timers; the world calls this one.
     mutating func choose(for request: DispatchRequest, from candidates: [Int], view: FrontEndView,
                          effects: inout PolicyEffects) -> [Int]
@@ -46,9 +49,23 @@ public protocol ClusterPolicy: Sendable {
     mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects)
 }
 
+/// How a redundant request's copies are issued and when it is done.
+public struct CopyIssue: Sendable, Equatable {
+    /// The request is done when this many copies have finished (k of r; 1: the first wins).
+    public var needed: Int
+    /// The copies beyond the first leave this long after it, unless the request is done by then.
+    public var delay: SimTime
+
+    public init(needed: Int = 1, delay: SimTime = 0) {
+        self.needed = needed
+        self.delay = delay
+    }
+}
+
 extension ClusterPolicy {
     /// For policies that send copies: when the losers are cancelled.
     public var cancellation: CopyCancellation { .onFinish }
+    public var copyIssue: CopyIssue { CopyIssue() }
 
     public mutating func choose(for request: DispatchRequest, from candidates: [Int], view: FrontEndView,
                                 effects: inout PolicyEffects) -> [Int] {

@@ -6,6 +6,13 @@ struct CopyGroup: Sendable {
     var alive: Int
     /// A copy has won (finished, or started under `onStart`): the others are cancelled.
     var done = false
+    /// Copies that must finish (k of r), and how many have.
+    var needed = 1
+    var finished = 0
+    /// Servers the delayed copies go to when they are due, and the request as it was dispatched
+    /// (the original may have moved on by then).
+    var pending: [Int32] = []
+    var template: Request?
     /// The copy that won, once `done`.
     var winner: Int32 = -1
     var cancelOnStart = false
@@ -100,20 +107,51 @@ extension World {
         }
         var targets: [(Int32, Int)] = [(slot, chosen[0])]
         if chosen.count > 1 {
-            var members = [slot]
-            for (k, v) in chosen.dropFirst().enumerated() {
-                var copy = requests[slot]
-                copy.id = nextRequestID
-                nextRequestID += 1
-                copy.copy = Int16(k + 1)
-                let s = requests.insert(copy)
-                members.append(s)
-                targets.append((s, v))
+            let issue = frontEnds[x].copyIssue
+            var group = CopyGroup(members: [slot], alive: 1, cancelOnStart: frontEnds[x].cancellation == .onStart)
+            group.needed = min(max(issue.needed, 1), chosen.count)
+            if issue.delay > 0 {
+                group.pending = chosen.dropFirst().map { Int32($0) }
+                group.template = requests[slot]
+                scheduler.schedule(.copiesDue(request: slot, group: UInt32(truncatingIfNeeded: requests[slot].group)), after: issue.delay)
+            } else {
+                targets += makeCopies(of: slot, group: &group, servers: chosen.dropFirst().map { Int32($0) })
             }
-            groups[requests[slot].group] = CopyGroup(members: members, alive: members.count,
-                                                     cancelOnStart: frontEnds[x].cancellation == .onStart)
-            recorder.copies(chosen.count - 1)
+            groups[requests[slot].group] = group
         }
+        for (s, v) in targets {
+            requests[s].server = Int32(v)
+            send(.dispatched(s), bytes: requests[s].inputBytes, path: pathIntoServer(v), now: now, scheduler: &scheduler)
+        }
+    }
+
+    /// Copies of `slot` for `servers`, added to its group.
+    private mutating func makeCopies(of slot: Int32, group: inout CopyGroup, servers: [Int32]) -> [(Int32, Int)] {
+        var targets: [(Int32, Int)] = []
+        for v in servers {
+            var copy = group.template ?? requests[slot]
+            copy.id = nextRequestID
+            nextRequestID += 1
+            copy.copy = Int16(group.members.count)
+            let s = requests.insert(copy)
+            group.members.append(s)
+            group.alive += 1
+            targets.append((s, Int(v)))
+        }
+        recorder.copies(servers.count)
+        return targets
+    }
+
+    /// The delayed copies of a request are due: they go out unless it is done (or gone).
+    mutating func copiesDue(request slot: Int32, group id: UInt32, scheduler: inout Scheduler<WorldEvent>) {
+        guard requests.contains(slot), UInt32(truncatingIfNeeded: requests[slot].group) == id,
+              var group = groups[requests[slot].group], !group.done, !group.pending.isEmpty else { return }
+        let servers = group.pending
+        group.pending = []
+        let targets = makeCopies(of: slot, group: &group, servers: servers)
+        group.template = nil
+        groups[requests[slot].group] = group
+        let now = scheduler.now
         for (s, v) in targets {
             requests[s].server = Int32(v)
             send(.dispatched(s), bytes: requests[s].inputBytes, path: pathIntoServer(v), now: now, scheduler: &scheduler)
@@ -173,8 +211,17 @@ extension World {
     mutating func isLosingCopy(_ slot: Int32, now: SimTime, scheduler: inout Scheduler<WorldEvent>) -> Bool {
         if groups.isEmpty { return false }
         let group = requests[slot].group
-        guard let g = groups[group] else { return false }
+        guard var g = groups[group] else { return false }
         if g.done { return g.winner != slot }
+        g.finished += 1
+        // Waiting for more results only makes sense while other copies can still give them; the
+        // last copy standing delivers what there is.
+        if g.finished < g.needed && g.alive > 1 {
+            // One of the k results the request waits for: its work is done, it delivers nothing alone.
+            groups[group] = g
+            return true
+        }
+        groups[group] = g
         win(slot, now: now, scheduler: &scheduler)
         return false
     }
