@@ -53,6 +53,9 @@ struct Run: ParsableCommand {
     var sweepTag: String?
 
     func run() throws {
+        // From the first moment: a Ctrl-C while reading or setting up ends the command with 130
+        // before anything is written, instead of killing it mid-way.
+        Interrupt.install()
         var loaded: Scenario
         do {
             let parsed = try overrides.map { text throws(ConfigError) in try Override(text) }
@@ -71,6 +74,10 @@ struct Run: ParsableCommand {
             guard let t = SweepTag(text: text) else { throw fail("--sweep-tag must be sweep:point:replication", code: 2) }
             return t
         }
+        if Interrupt.requested {
+            note("arsim: interrupted before the run started; nothing was written")
+            throw ExitCode(130)
+        }
         let path = db ?? "Results/\(fileSafe(loaded.name)).sqlite"
         let store: ResultsStore
         do {
@@ -81,7 +88,6 @@ struct Run: ParsableCommand {
         } catch {
             throw fail("cannot open the results database \(path): \(error)", code: 1)
         }
-        Interrupt.install()
         let outcome: RunOutcome
         do {
             var runner = Runner(scenario: loaded)
