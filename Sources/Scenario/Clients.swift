@@ -78,23 +78,19 @@ extension ScenarioReader {
             let clientName = count == 1 ? name : "\(name)-\(i)"
             let (up, down) = try linkPair(networkNode, name: "client/\(clientName)", kinds: ("client_up", "client_down"))
             var motion = motionFile
+            var generated: GeneratedMotion?
             if let mo = motionNode {
-                var rng = RandomStream(seed: seed, name: "client/\(clientName)/motion")
                 let mean = try mo.required("mean_deg_s").double(in: 0...1e5)
                 let cv = try mo.optional("cv")?.cv() ?? 0
                 let step = try mo.optional("step_ms")?.time(.milliseconds, positive: true) ?? 100_000_000
-                // Motion is drawn up front, per client: refuse what would not fit in memory.
-                let steps = (Double(duration) / Double(step) + 1) * Double(count)
-                if steps > Double(Self.maxTraceSteps) * 10 {
-                    throw (mo.optional("step_ms") ?? mo.node).error(
-                        "generated motion for \(count) clients over the run needs \(Suggestion.format(steps.rounded(.up))) steps "
-                        + "(about \(Suggestion.format((steps * 16 / 1e9).rounded(.up))) GB); at most \(Self.maxTraceSteps * 10): lengthen step_ms")
-                }
-                motion = MotionTrace.generated(meanSpeed: mean, cv: cv, step: step, length: duration + step, rng: &rng)
+                // Drawn as the run goes, block by block, from the client's own streams.
+                generated = GeneratedMotion(meanSpeed: mean, cv: cv, step: step, seed: seed,
+                                            streamKey: StableHash.fnv1a64("client/\(clientName)/motion"))
             }
             clients.append(ClientSpec(name: clientName, group: index, arrivals: arrivals, frameBytes: frameBytes, tasks: tasks,
                                       uplink: up, downlink: down, site: site, mobility: mobility, migration: migration,
                                       maxOffloadsInFlight: maxInFlight, policy: policy, motion: motion))
+            clients[clients.count - 1].generatedMotion = generated
             clients[clients.count - 1].session = sessions?[i]
             clients[clients.count - 1].imu = imu
         }

@@ -71,8 +71,9 @@ final class MalformedInputTests: XCTestCase {
                       && message.contains("no error"), "1 s in 1 µs steps is a million steps: allowed; \(message)")
         message = try error(scenario(network: #""uplink_trace": {"mean_mbps": 10, "step_ms": 0.001, "length_s": 100}, "downlink_mbps": 100"#), files: [])
         XCTAssertTrue(message.contains("uplink_trace.step_ms: a generated trace of 100000000 steps (length / step_ms) would need about 2 GB"), message)
-        message = try error(scenario(client: #""count": 100000, "motion": {"mean_deg_s": 30, "step_ms": 1},"#), files: [])
-        XCTAssertTrue(message.contains("clients[0].motion.step_ms: generated motion for 100000 clients"), message)
+        // Generated motion is drawn as the run goes: many clients and fine steps need no memory up front.
+        message = try error(scenario(client: #""count": 1000, "motion": {"mean_deg_s": 30, "step_ms": 0.001},"#), files: [])
+        XCTAssertEqual(message, "no error")
         message = try error(scenario().replacingOccurrences(of: #""name": "c","#, with: #""name": "c", "count": 4294967296,"#), files: [])
         XCTAssertTrue(message.contains("clients[0].count: must be between 1 and 10000000, got 4294967296"), message)
     }

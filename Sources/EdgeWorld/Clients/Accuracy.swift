@@ -57,7 +57,7 @@ struct TaskResults: Sendable {
     }
 
     /// Accuracy at `frame` captured at `now`: the best of the results available.
-    func accuracy(model: AccuracyModel, frame: Int64, now: SimTime, motion: MotionTrace?) -> (Double, Int64, ResultSource) {
+    func accuracy(model: AccuracyModel, frame: Int64, now: SimTime, motion: inout MotionState?) -> (Double, Int64, ResultSource) {
         var best: (Double, Int64, ResultSource) = (model.floor, -1, .none)
         if serverFrame >= 0 {
             let a = model.accuracy(base: model.server - serverLoss, staleness: frame - serverFrame,

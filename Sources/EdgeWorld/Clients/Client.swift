@@ -87,6 +87,8 @@ public struct ClientSpec: Sendable {
     public var maxOffloadsInFlight: Int?
     public var policy: any ClientPolicy
     public var motion: MotionTrace?
+    /// Motion drawn as the run goes, instead of `motion` (which, if set, wins).
+    public var generatedMotion: GeneratedMotion?
     /// When the client is present; nil: the whole run, with no admission.
     public var session: SessionSpec?
     /// The device's IMU, read on every frame for the policy (nil: none).
@@ -163,7 +165,7 @@ struct ClientState: Sendable {
     let tasks: [TaskRuntime]
     let hasFallback: [Bool]
     let maxOffloadsInFlight: Int?
-    let motion: MotionTrace?
+    var motion: MotionState?
     /// Route id of each task's request from each serving site (-1 until first needed).
     var routeCache: [[Int32]]
     /// Per task: the route the control plane set (-1: none, the task's split policy decides);
@@ -227,7 +229,7 @@ struct ClientState: Sendable {
         }
         hasFallback = tasks.map { $0.fallbackLatency != nil }
         maxOffloadsInFlight = spec.maxOffloadsInFlight
-        motion = spec.motion
+        motion = spec.motion.map { MotionState(trace: $0) } ?? spec.generatedMotion.map { MotionState(generated: $0) }
         routeCache = Array(repeating: Array(repeating: -1, count: sites), count: spec.tasks.count)
         routeOverride = Array(repeating: -1, count: spec.tasks.count)
         adaptiveSplits = spec.tasks.map { $0.split.perRequest ? $0.split : nil }
@@ -274,8 +276,9 @@ extension World {
         let frame = clients[ci].nextFrame
         let taskCount = clients[ci].tasks.count
         for t in 0..<taskCount {
-            let (accuracy, staleness, source) = clients[ci].results[t].accuracy(model: clients[ci].tasks[t].accuracy, frame: frame,
-                                                                               now: now, motion: clients[ci].motion)
+            // Copied out: the motion cache is written while the results are read.
+            let results = clients[ci].results[t], model = clients[ci].tasks[t].accuracy
+            let (accuracy, staleness, source) = results.accuracy(model: model, frame: frame, now: now, motion: &clients[ci].motion)
             recorder.frame(FrameRecord(client: c, task: Int32(t), frame: frame, time: now, staleness: staleness,
                                        accuracy: accuracy, source: source))
         }

@@ -57,3 +57,95 @@ public struct MotionTrace: Sendable, Equatable {
         return MotionTrace(times: times, degrees: degrees)
     }
 }
+
+/// Generated camera motion, drawn as simulated time advances rather than up front: angular speed
+/// (deg/s) redrawn every `step` from a lognormal with the given mean and coefficient of
+/// variation. Steps come in blocks of `blockSteps`, block b drawn from its own stream
+/// (`stream` + b), so any block can be drawn again on demand and a client keeps only two blocks
+/// and one checkpoint per block: memory no longer grows with the run's length.
+public struct GeneratedMotion: Sendable, Equatable {
+    public var meanSpeed: Double
+    public var cv: Double
+    public var step: SimTime
+    /// The seed and stream key of block 0 (block b uses key + b).
+    public var seed: UInt64
+    public var streamKey: UInt64
+
+    static let blockSteps = 64
+
+    public init(meanSpeed: Double, cv: Double, step: SimTime, seed: UInt64, streamKey: UInt64) {
+        precondition(meanSpeed >= 0 && cv >= 0 && step > 0)
+        self.meanSpeed = meanSpeed
+        self.cv = cv
+        self.step = step
+        self.seed = seed
+        self.streamKey = streamKey
+    }
+}
+
+/// A client's motion during the run: a trajectory read from a file, or generated motion with its
+/// cache of recent blocks.
+public struct MotionState: Sendable {
+    private enum Source: Sendable {
+        case trace(MotionTrace)
+        case generated(GeneratedMotion, Distribution)
+    }
+    private let source: Source
+    /// Cumulative degrees at the start of each block drawn so far (generated motion).
+    private var checkpoints: [Double] = [0]
+    /// Two cached blocks: their indices and cumulative degrees at each step boundary (relative to
+    /// the block's checkpoint); the older one is replaced next. Flat, one allocation each.
+    private var cachedBlock = (-1, -1)
+    private var cache: ([Double], [Double]) = ([], [])
+    private var replaceSecond = false
+
+    public init(trace: MotionTrace) { source = .trace(trace) }
+
+    public init(generated g: GeneratedMotion) {
+        source = .generated(g, Distribution.lognormal(mean: max(g.meanSpeed, 1e-300), cv: g.cv))
+    }
+
+    /// Degrees turned between two times.
+    public mutating func rotation(from a: SimTime, to b: SimTime) -> Double {
+        guard b > a else { return 0 }
+        switch source {
+        case .trace(let t): return t.rotation(from: a, to: b)
+        case .generated: return cumulative(at: b) - cumulative(at: a)
+        }
+    }
+
+    private mutating func cumulative(at t: SimTime) -> Double {
+        guard case .generated(let g, _) = source else { return 0 }
+        let i = Int(t / g.step)
+        let fraction = Double(t - SimTime(i) * g.step) / Double(g.step)
+        let b = i / GeneratedMotion.blockSteps, j = i % GeneratedMotion.blockSteps
+        while checkpoints.count <= b {
+            let k = checkpoints.count - 1
+            checkpoints.append(checkpoints[k] + draw(block: k).last!)
+        }
+        let steps: [Double]
+        if cachedBlock.0 == b {
+            steps = cache.0
+        } else if cachedBlock.1 == b {
+            steps = cache.1
+        } else {
+            steps = draw(block: b)
+            if replaceSecond { cachedBlock.1 = b; cache.1 = steps } else { cachedBlock.0 = b; cache.0 = steps }
+            replaceSecond.toggle()
+        }
+        return checkpoints[b] + steps[j] + fraction * (steps[j + 1] - steps[j])
+    }
+
+    /// Cumulative degrees at each step boundary of block b, from 0.
+    private func draw(block b: Int) -> [Double] {
+        guard case .generated(let g, let speed) = source else { return [0] }
+        var rng = RandomStream(seed: g.seed, key: g.streamKey &+ UInt64(b))
+        var out = [Double](repeating: 0, count: GeneratedMotion.blockSteps + 1)
+        let seconds = Time.toSeconds(g.step)
+        for k in 0..<GeneratedMotion.blockSteps {
+            let s = g.meanSpeed > 0 ? speed.sample(&rng) : 0
+            out[k + 1] = out[k] + s * seconds
+        }
+        return out
+    }
+}
