@@ -21,6 +21,8 @@ public struct Scenario: Sendable {
     /// The other files it read (profiles, catalogue, traces, trajectories) with their digests.
     public var inputFiles: [(path: String, digest: String)] = []
     public var spec: WorldSpec
+    /// Things the reader left out or assumed that a person should know (no GPU catalogue found, …).
+    public var notes: [String] = []
 
     /// Reads and validates a scenario file. Every mistake is a `ConfigError` naming the file,
     /// line, JSON path and what was expected (or the `--set` that put a bad value there).
@@ -46,9 +48,11 @@ public struct Scenario: Sendable {
         var reader = ScenarioReader(defaultProfileRoots: profileRoots)
         let spec = try reader.world(root)
         let canonical = root.value.canonicalText()
-        return Scenario(name: spec.name, description: reader.description, file: file,
-                        text: all.isEmpty ? text : canonical, overrides: overrides, canonicalText: canonical,
-                        inputFiles: reader.inputs.files, spec: spec)
+        var scenario = Scenario(name: spec.name, description: reader.description, file: file,
+                                text: all.isEmpty ? text : canonical, overrides: overrides, canonicalText: canonical,
+                                inputFiles: reader.inputs.files, spec: spec)
+        scenario.notes = reader.notes
+        return scenario
     }
 
     /// Names this scenario as it will run with its seed and detail level, and the contents of

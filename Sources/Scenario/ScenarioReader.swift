@@ -90,6 +90,9 @@ struct ScenarioReader {
     var servers: [ServerSpec] = []
     var serverNames: [String] = []
     var latencySources: [LatencySource] = []
+    /// What the reader filled in or left out that a person should know (printed by run and validate).
+    var notes: [String] = []
+    var catalogPath: String?
     /// Profiles already read and fitted, by key: a cluster of many servers of one GPU type reads
     /// each profile file once (looked up by key, never iterated).
     var fitted: [ProfileLibrary.Key: (LatencyTable, Profile, String, Double?)] = [:]
@@ -136,6 +139,7 @@ struct ScenarioReader {
         library = ProfileLibrary(roots: roots + defaultProfileRoots)
         if let (found, path) = try Self.loadCatalog(near: roots + defaultProfileRoots) {
             catalog = found
+            catalogPath = path
             inputs.note(path)
         }
 

@@ -129,6 +129,12 @@ extension ScenarioReader {
         let shares = try opt("mps_shares").map { n throws(ConfigError) in try mpsShares(n, mps: opt("mps")) }
         let copies = shares?.count ?? mps
         let spec = catalog?.gpu(named: gpu)
+        if gpu != "generic", spec == nil, unit.pool == nil || unit.machine == nil {
+            notes.append(catalog == nil
+                ? "no GPU catalogue (gpus.json beside a profile folder) was found: server \"\(name)\" has no cost and no GPU memory check "
+                  + "unless the scenario gives cost_per_gpu_hour and memory_gb"
+                : "GPU type \"\(gpu)\" of server \"\(name)\" is not in \(catalogPath ?? "the GPU catalogue"): no cost or memory check unless the scenario gives them")
+        }
 
         var hosted = served
         if let list = opt("models") {

@@ -74,6 +74,7 @@ struct Run: ParsableCommand {
             guard let t = SweepTag(text: text) else { throw fail("--sweep-tag must be sweep:point:replication", code: 2) }
             return t
         }
+        for n in loaded.notes { note("arsim: note: \(n)") }
         if Interrupt.requested {
             note("arsim: interrupted before the run started; nothing was written")
             throw ExitCode(130)

@@ -26,6 +26,7 @@ struct Validate: ParsableCommand {
                 let gpus = s.spec.servers.map(\.gpus).reduce(0, +)
                 print("\(path): ok: \"\(s.name)\": \(s.spec.clients.count) clients in \(s.spec.clientGroups.count) groups, "
                       + "\(s.spec.servers.count) servers with \(gpus) GPUs, \(s.spec.models.count) models")
+                for n in s.notes { note("\(path): note: \(n)") }
             } catch {
                 throw badInput(error)
             }
