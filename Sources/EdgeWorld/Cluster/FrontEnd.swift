@@ -247,7 +247,7 @@ extension World {
             } else if requests[other].batchEnd < 0 {
                 let gpu = Int(requests[other].gpu)
                 if servers[v].gpus[gpu].busy && servers[v].gpus[gpu].members.count == 1 && servers[v].gpus[gpu].members[0] == other {
-                    abortBatch(server: v, gpu: gpu, now: now, scheduler: &scheduler)
+                    abortBatch(server: v, gpu: gpu, scheduler: &scheduler)
                 }
             }
         }

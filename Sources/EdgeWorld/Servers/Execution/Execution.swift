@@ -87,18 +87,30 @@ extension World {
     /// A batch completes: each request goes on to its next stage (or its result goes back to its
     /// client), and the GPU is offered new work.
     mutating func batchFinished(server s32: Int32, gpu g32: Int32, scheduler: inout Scheduler<WorldEvent>) {
+        endBatch(server: Int(s32), gpu: Int(g32), aborted: false, scheduler: &scheduler)
+    }
+
+    /// Stops a GPU's batch now (a redundant copy running alone that lost): its GPU time until now
+    /// is recorded, its copy is cancelled, and the GPU is offered new work.
+    mutating func abortBatch(server s: Int, gpu g: Int, scheduler: inout Scheduler<WorldEvent>) {
+        if let event = servers[s].gpus[g].finishEvent { scheduler.cancel(event) }
+        endBatch(server: s, gpu: g, aborted: true, scheduler: &scheduler)
+    }
+
+    /// The batch on an executor ends now, finished or aborted: recorded, its requests moved on (or
+    /// cancelled), its policy told, and the executor offered new work.
+    private mutating func endBatch(server s: Int, gpu g: Int, aborted: Bool, scheduler: inout Scheduler<WorldEvent>) {
         let now = scheduler.now
-        let s = Int(s32), g = Int(g32)
         let size = servers[s].gpus[g].members.count
         let queue = servers[s].gpus[g].queue
-        recorder.batch(BatchRecord(id: servers[s].gpus[g].batch, server: s32, gpu: g32,
+        recorder.batch(BatchRecord(id: servers[s].gpus[g].batch, server: Int32(s), gpu: Int32(g),
                                    model: Int32(servers[s].queues.model(ofQueue: queue)), size: Int32(size),
                                    start: servers[s].gpus[g].started, end: now))
         for i in 0..<size {
             let slot = servers[s].gpus[g].members[i]
             requests[slot].batchEnd = now
             outstanding[s] -= 1
-            if isLosingCopy(slot, now: now, scheduler: &scheduler) {
+            if aborted || isLosingCopy(slot, now: now, scheduler: &scheduler) {
                 finish(slot, outcome: .cancelled, at: now)
             } else {
                 advance(request: slot, from: .server(s), now: now, scheduler: &scheduler)
@@ -110,31 +122,6 @@ extension World {
             var effects = PolicyEffects()
             let notice = batchNotice(server: s, gpu: g, actual: now - servers[s].gpus[g].started)
             servers[s].policy.batchFinished(notice, effects: &effects)
-            if !effects.isEmpty { apply(effects, owner: .server(s32), scheduler: &scheduler) }
-        }
-        dispatch(server: s, scheduler: &scheduler)
-    }
-
-    /// Stops a GPU's batch now (a redundant copy running alone that lost): its GPU time until now
-    /// is recorded, its copy is cancelled, and the GPU is offered new work.
-    mutating func abortBatch(server s: Int, gpu g: Int, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
-        if let event = servers[s].gpus[g].finishEvent { scheduler.cancel(event) }
-        let queue = servers[s].gpus[g].queue
-        let size = servers[s].gpus[g].members.count
-        recorder.batch(BatchRecord(id: servers[s].gpus[g].batch, server: Int32(s), gpu: Int32(g),
-                                   model: Int32(servers[s].queues.model(ofQueue: queue)), size: Int32(size),
-                                   start: servers[s].gpus[g].started, end: now))
-        for i in 0..<size {
-            let slot = servers[s].gpus[g].members[i]
-            requests[slot].batchEnd = now
-            outstanding[s] -= 1
-            finish(slot, outcome: .cancelled, at: now)
-        }
-        servers[s].gpus[g].busy = false
-        servers[s].gpus[g].finishEvent = nil
-        if servers[s].notices.contains(.batches) {
-            var effects = PolicyEffects()
-            servers[s].policy.batchFinished(batchNotice(server: s, gpu: g, actual: now - servers[s].gpus[g].started), effects: &effects)
             if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
         }
         dispatch(server: s, scheduler: &scheduler)
