@@ -95,6 +95,14 @@ extension ScenarioReader {
                 "a generated trace of \(Suggestion.format((steps).rounded(.up))) steps (length / step_ms) would need about "
                 + "\(Suggestion.format((steps * 16 / 1e9).rounded(.up))) GB; at most \(Self.maxTraceSteps) steps: lengthen step_ms or shorten length_s")
         }
+        // Each client's links draw their own trace: the total must fit too.
+        inputs.generatedTraceSteps += steps.rounded(.up)
+        if inputs.generatedTraceSteps > Double(Self.maxTraceSteps) * 3 {
+            throw (o.optional("step_ms") ?? o.node).error(
+                "the generated traces of all links together would need \(Suggestion.format(inputs.generatedTraceSteps)) steps or more "
+                + "(about \(Suggestion.format((inputs.generatedTraceSteps * 16 / 1e9).rounded(.up))) GB); at most \(Self.maxTraceSteps * 3): "
+                + "lengthen step_ms, shorten length_s or use fewer clients")
+        }
         return NetworkTraces.generated(meanMbps: mean, cv: cv, step: step, length: max(length, step), seed: seed, name: name)
     }
 }

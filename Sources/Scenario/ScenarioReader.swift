@@ -64,6 +64,8 @@ public enum ScenarioFormat {
 /// so that readers that do not otherwise mutate can note what they read.
 final class InputLog: @unchecked Sendable {
     private(set) var files: [(path: String, digest: String)] = []
+    /// Steps of every generated capacity trace so far (each client's links have their own).
+    var generatedTraceSteps = 0.0
 
     func note(_ path: String, text: String? = nil) {
         guard !files.contains(where: { $0.path == path }) else { return }

@@ -71,6 +71,8 @@ final class MalformedInputTests: XCTestCase {
                       && message.contains("no error"), "1 s in 1 µs steps is a million steps: allowed; \(message)")
         message = try error(scenario(network: #""uplink_trace": {"mean_mbps": 10, "step_ms": 0.001, "length_s": 100}, "downlink_mbps": 100"#), files: [])
         XCTAssertTrue(message.contains("uplink_trace.step_ms: a generated trace of 100000000 steps (length / step_ms) would need about 2 GB"), message)
+        message = try error(scenario(network: #""uplink_trace": {"mean_mbps": 10, "step_ms": 0.05}, "downlink_mbps": 100"#, client: #""count": 2000,"#), files: [])
+        XCTAssertTrue(message.contains("uplink_trace.step_ms: the generated traces of all links together would need"), message)
         // Generated motion is drawn as the run goes: many clients and fine steps need no memory up front.
         message = try error(scenario(client: #""count": 1000, "motion": {"mean_deg_s": 30, "step_ms": 0.001},"#), files: [])
         XCTAssertEqual(message, "no error")

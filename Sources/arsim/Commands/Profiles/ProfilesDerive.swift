@@ -8,20 +8,25 @@ struct ProfilesDerive: ParsableCommand {
         commandName: "derive",
         abstract: "Derive profiles for GPUs without measurements, from layer tables and the cost model.",
         discussion: """
-            With --reference the cost model is fitted afresh (and written to --cost-model); \
-            without, the one in --cost-model is used, so you can derive profiles of your own model \
-            (a layer table from tools/profile_model.py --layers-only) with no reference data. \
-            Derived profiles are marked derived and carry the model's measured error.
+            With --reference the cost model is fitted afresh, and written to --write-cost-model if \
+            given (never over the bundled one by default); without, the one in --cost-model is \
+            used, so you can derive profiles of your own model (a layer table from \
+            tools/profile_model.py --layers-only) with no reference data. Derived profiles are marked \
+            derived and carry the model's measured error.
 
-              arsim profiles derive --reference ../shared/reference-data      (the bundled set)
+              arsim profiles derive --reference ../shared/reference-data \\
+                --write-cost-model Workloads/costmodel.json --out Workloads/profiles/derived   (the bundled set)
               arsim profiles derive --model mynet --gpu A10 --layers my/tables --out my/profiles
             """)
 
     @Option(help: "Reference data to fit the cost model on (gpu/, ppipe/).")
     var reference: String?
 
-    @Option(help: "Cost model file: written with --reference, read without.")
+    @Option(help: "Cost model file to read (without --reference).")
     var costModel = "Workloads/costmodel.json"
+
+    @Option(help: "With --reference: where to write the fitted cost model (default: not written).")
+    var writeCostModel: String?
 
     @Option(help: "Folder of layer tables (*.layers.json).")
     var layers = "Workloads/models"
@@ -51,9 +56,13 @@ struct ProfilesDerive: ParsableCommand {
                 let report = try fitter.validate()
                 error = report.derivationError
                 sources = fitter.sources
-                try model.json(validation: report.json, sources: sources).text().write(toFile: costModel, atomically: true, encoding: .utf8)
                 print(report.text)
-                print("\nwrote \(costModel)")
+                if let writeCostModel {
+                    try model.json(validation: report.json, sources: sources).text().write(toFile: writeCostModel, atomically: true, encoding: .utf8)
+                    print("\nwrote \(writeCostModel)")
+                } else {
+                    print("\nthe fitted cost model was not written (give --write-cost-model to keep it)")
+                }
             } else {
                 let (loaded, validation) = try CostModel.load(path: costModel)
                 model = loaded
