@@ -107,6 +107,7 @@ struct ScenarioReader {
     }
 
     mutating func world(_ root: ConfigNode) throws(ConfigError) -> WorldSpec {
+        try Self.rejectNull(root)
         let o = try root.object(keys: ScenarioFormat.rootKeys)
         scenarioFile = root.file
         let name = try nonEmptyName(o.required("name"))
@@ -283,6 +284,17 @@ struct ScenarioReader {
     }
 
     // MARK: Helpers
+
+    /// A scenario has no use for null: a key left out takes its default, and a null that silently
+    /// did the same would read as a value (the JSON Schema says so too).
+    static func rejectNull(_ node: ConfigNode) throws(ConfigError) {
+        if node.isNull { throw node.error("null is not a value in a scenario; leave the key out to take its default") }
+        switch node.value.kind {
+        case .object: for item in try node.map() { try rejectNull(item.node) }
+        case .array: for item in try node.array() { try rejectNull(item) }
+        default: break
+        }
+    }
 
     func nonEmpty(_ node: ConfigNode) throws(ConfigError) -> [ConfigNode] {
         let items = try node.array()

@@ -35,6 +35,40 @@ final class SchemaTests: XCTestCase {
             + SplitPolicies.registry.entries.map { ($0.name, $0.parameters.map(\.key)) }
     }
 
+    /// The schema's ranges are the reader's (`Bounds`): a time, rate, size or count the reader
+    /// refuses, the schema refuses too, so an editor flags it before a run does.
+    func testSchemaRangesAreTheReadersBounds() throws {
+        var checked = 0
+        func walk(_ value: JSONValue) {
+            switch value.kind {
+            case .object(let o):
+                if case .object(let props)? = o["properties"]?.kind {
+                    for key in props.keys {
+                        guard case .object(let p)? = props[key]?.kind, case .number(let max)? = p["maximum"]?.kind else { continue }
+                        let expected: Double? = key == "mean_deg_s" ? 1e5
+                            : key.hasSuffix("_ms") ? Bounds.maxSeconds * 1e3
+                            : key.hasSuffix("_s") ? Bounds.maxSeconds
+                            : key.hasSuffix("_mbps") ? Bounds.maxBitsPerSecond / 1e6
+                            : key.hasSuffix("_bytes") ? Double(Bounds.maxBytes)
+                            : key == "count" || key == "queue_capacity" ? Double(Bounds.maxCount)
+                            : key == "fps" || key == "arrival_rate_per_s" ? Bounds.maxRate
+                            : key == "cv" ? Bounds.maxCV : nil
+                        if let expected {
+                            XCTAssertEqual(max.double, expected, "maximum of \(key)")
+                            checked += 1
+                        }
+                    }
+                }
+                for key in o.keys { if let v = o[key] { walk(v) } }
+            case .array(let items): items.forEach(walk)
+            default: break
+            }
+        }
+        let text = try String(contentsOfFile: Repo.path("docs/scenario.schema.json"), encoding: .utf8)
+        walk(try JSONParser.parse(text))
+        XCTAssertGreaterThan(checked, 30, "every time, rate, size and count in the schema has its range")
+    }
+
     func testSchemaHasEveryPolicyWithItsParameters() throws {
         let defs = try definitions()
         for (name, keys) in policies {
