@@ -49,6 +49,15 @@ public final class ResultsStore {
     private var insertRequest: SQLiteStatement?
     private var insertBatch: SQLiteStatement?
     private var insertFrame: SQLiteStatement?
+    private var text: TextColumns?
+
+    /// The text columns of `run`, made at its first detail rows.
+    private func textColumns(run: Int64, spec: WorldSpec) -> TextColumns {
+        if let t = text, t.run == run { return t }
+        let t = TextColumns(run: run, spec: spec)
+        text = t
+        return t
+    }
 
     public let readOnly: Bool
 
@@ -229,20 +238,21 @@ public final class ResultsStore {
                 """)
         }
         let s = insertRequest!
+        let text = textColumns(run: run, spec: spec)
         func stamp(_ i: Int32, _ t: Int64) { if t >= 0 { s.bind(i, t) } else { s.bindNull(i) } }
         for row in rows {
             let r = row.request
-            let client = spec.clients[Int(r.client)]
+            let c = Int(r.client)
             s.bind(1, run)
             s.bind(2, Int64(r.id))
-            s.bind(3, client.name)
-            s.bind(4, spec.clientGroups[client.group])
-            s.bind(5, client.tasks[Int(r.task)].name)
-            s.bind(6, spec.models[Int(r.model)].name)
+            s.bind(3, static: text.clients[c])
+            s.bind(4, static: text.groups[spec.clients[c].group])
+            s.bind(5, static: text.tasks[c][Int(r.task)])
+            s.bind(6, static: text.models[Int(r.model)])
             s.bind(7, r.frame)
             s.bind(8, Int64(r.copy))
-            s.bind(9, row.route.map { Self.describe($0, spec: spec) })
-            s.bind(10, r.server >= 0 ? spec.servers[Int(r.server)].name : nil)
+            if let route = row.route { s.bind(9, static: text.route(route, spec: spec)) } else { s.bindNull(9) }
+            if r.server >= 0 { s.bind(10, static: text.servers[Int(r.server)]) } else { s.bindNull(10) }
             s.bind(11, r.created)
             stamp(12, r.deviceStart)
             stamp(13, r.deviceEnd)
@@ -257,10 +267,10 @@ public final class ResultsStore {
             s.bind(23, r.deadline)
             if row.outcome == .completed { s.bind(24, r.completed - r.created) } else { s.bindNull(24) }
             switch row.outcome {
-            case .completed: s.bind(25, "completed"); s.bindNull(26)
-            case .dropped(let reason): s.bind(25, "dropped"); s.bind(26, reason.rawValue)
-            case .cancelled: s.bind(25, "cancelled"); s.bindNull(26)
-            case .unfinished: s.bind(25, "unfinished"); s.bindNull(26)
+            case .completed: s.bind(25, static: text.text("completed")); s.bindNull(26)
+            case .dropped(let reason): s.bind(25, static: text.text("dropped")); s.bind(26, static: text.text(reason.rawValue))
+            case .cancelled: s.bind(25, static: text.text("cancelled")); s.bindNull(26)
+            case .unfinished: s.bind(25, static: text.text("unfinished")); s.bindNull(26)
             }
             s.bind(27, row.metDeadline ? 1 : 0)
             s.bind(28, r.created >= spec.warmup && r.created < spec.duration ? 1 : 0)
@@ -290,16 +300,16 @@ public final class ResultsStore {
                 """)
         }
         let s = insertFrame!
+        let text = textColumns(run: run, spec: spec)
         for f in rows {
-            let client = spec.clients[Int(f.client)]
             s.bind(1, run)
-            s.bind(2, client.name)
-            s.bind(3, client.tasks[Int(f.task)].name)
+            s.bind(2, static: text.clients[Int(f.client)])
+            s.bind(3, static: text.tasks[Int(f.client)][Int(f.task)])
             s.bind(4, f.frame)
             s.bind(5, f.time)
             if f.staleness >= 0 { s.bind(6, f.staleness) } else { s.bindNull(6) }
             s.bind(7, f.accuracy)
-            s.bind(8, f.source.rawValue)
+            s.bind(8, static: text.text(f.source.rawValue))
             s.bind(9, f.time >= spec.warmup && f.time < spec.duration ? 1 : 0)
             try s.run()
         }
@@ -327,12 +337,13 @@ public final class ResultsStore {
                 """)
         }
         let s = insertBatch!
+        let text = textColumns(run: run, spec: spec)
         for b in rows {
             s.bind(1, run)
             s.bind(2, b.id)
-            s.bind(3, spec.servers[Int(b.server)].name)
+            s.bind(3, static: text.servers[Int(b.server)])
             s.bind(4, Int64(b.gpu))
-            s.bind(5, spec.models[Int(b.model)].name)
+            s.bind(5, static: text.models[Int(b.model)])
             s.bind(6, Int64(b.size))
             s.bind(7, b.start)
             s.bind(8, b.end)

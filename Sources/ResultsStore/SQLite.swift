@@ -19,6 +19,7 @@ public final class SQLiteDatabase {
     /// `immutable` (read-only only) tells SQLite the file cannot change, so that it needs no
     /// `-shm` or `-wal` beside it: for a results file archived on read-only storage.
     public init(path: String, readOnly: Bool = false, immutable: Bool = false) throws(SQLiteError) {
+        _ = SQLiteDatabase.configured
         var db: OpaquePointer?
         var flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         var name = path
@@ -39,6 +40,9 @@ public final class SQLiteDatabase {
     }
 
     deinit { sqlite3_close_v2(handle) }
+
+    /// Process-wide settings made before the first connection (SQLite takes them only then).
+    private static let configured: Void = { _ = arsim_sqlite_disable_memstatus() }()
 
     var lastError: SQLiteError {
         SQLiteError(code: sqlite3_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
@@ -102,6 +106,8 @@ public final class SQLiteStatement {
     public func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(handle, index, value) }
     public func bind(_ index: Int32, _ value: String) { sqlite3_bind_text(handle, index, value, -1, transient) }
     public func bindNull(_ index: Int32) { sqlite3_bind_null(handle, index) }
+    /// Text that outlives the statement's next step (`TextColumns`): bound without a copy.
+    func bind(_ index: Int32, static text: UnsafePointer<CChar>) { sqlite3_bind_text(handle, index, text, -1, nil) }
     public func bind(_ index: Int32, _ value: Double?) {
         if let value { bind(index, value) } else { bindNull(index) }
     }
