@@ -49,6 +49,8 @@ public final class ResultsStore {
     private var insertRequest: SQLiteStatement?
     private var insertBatch: SQLiteStatement?
     private var insertFrame: SQLiteStatement?
+    private var insertRequests: SQLiteStatement?
+    private var insertFrames: SQLiteStatement?
     private var text: TextColumns?
 
     /// The text columns of `run`, made at its first detail rows.
@@ -226,55 +228,80 @@ public final class ResultsStore {
 
     // MARK: Rows
 
+    /// Rows per multi-row INSERT: one statement step writes this many rows, which halves the
+    /// per-row cost of SQLite's statement machinery for detail tables.
+    static let rowsPerInsert = 32
+
+    /// An INSERT of `rows` rows into `table`'s `columns`.
+    static func insertSQL(_ table: String, _ columns: [String], rows: Int) -> String {
+        let one = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+        return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " + Array(repeating: one, count: rows).joined(separator: ",")
+    }
+
+    /// Writes `rows` through a single-row and a multi-row statement of `table`, `bindRow`
+    /// binding one row's columns from a parameter offset.
+    private func insertRows<Row>(_ rows: [Row], table: String, columns: [String], single: inout SQLiteStatement?,
+                                 multi: inout SQLiteStatement?,
+                                 bindRow: (SQLiteStatement, Int32, Row) -> Void) throws(SQLiteError) {
+        if single == nil { single = try db.prepare(Self.insertSQL(table, columns, rows: 1)) }
+        if multi == nil { multi = try db.prepare(Self.insertSQL(table, columns, rows: Self.rowsPerInsert)) }
+        let width = Int32(columns.count)
+        var i = 0
+        while rows.count - i >= Self.rowsPerInsert {
+            for k in 0..<Self.rowsPerInsert { bindRow(multi!, Int32(k) * width, rows[i + k]) }
+            try multi!.run()
+            i += Self.rowsPerInsert
+        }
+        while i < rows.count {
+            bindRow(single!, 0, rows[i])
+            try single!.run()
+            i += 1
+        }
+    }
+
+    static let requestColumns = ["run_id", "request_id", "client", "client_group", "task", "model", "frame", "copy", "route", "server",
+                                 "created_ns", "device_start_ns", "device_end_ns", "sent_ns", "arrived_ns", "queued_ns", "batch_id",
+                                 "batch_size", "gpu", "batch_start_ns", "batch_end_ns", "completed_ns", "deadline_ns", "latency_ns",
+                                 "status", "drop_reason", "met_deadline", "in_window"]
+
     private func writeRequests(_ rows: [RequestRecord], run: Int64, spec: WorldSpec) throws(SQLiteError) {
         guard !rows.isEmpty else { return }
-        if insertRequest == nil {
-            insertRequest = try db.prepare("""
-                INSERT INTO requests (run_id, request_id, client, client_group, task, model, frame, copy, route, server,
-                    created_ns, device_start_ns, device_end_ns, sent_ns, arrived_ns, queued_ns, batch_id, batch_size, gpu,
-                    batch_start_ns, batch_end_ns, completed_ns, deadline_ns, latency_ns, status, drop_reason, met_deadline,
-                    in_window)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                """)
-        }
-        let s = insertRequest!
         let text = textColumns(run: run, spec: spec)
-        func stamp(_ i: Int32, _ t: Int64) { if t >= 0 { s.bind(i, t) } else { s.bindNull(i) } }
-        for row in rows {
+        try insertRows(rows, table: "requests", columns: Self.requestColumns, single: &insertRequest, multi: &insertRequests) { s, o, row in
+            func stamp(_ i: Int32, _ t: Int64) { if t >= 0 { s.bind(o + i, t) } else { s.bindNull(o + i) } }
             let r = row.request
             let c = Int(r.client)
-            s.bind(1, run)
-            s.bind(2, Int64(r.id))
-            s.bind(3, static: text.clients[c])
-            s.bind(4, static: text.groups[spec.clients[c].group])
-            s.bind(5, static: text.tasks[c][Int(r.task)])
-            s.bind(6, static: text.models[Int(r.model)])
-            s.bind(7, r.frame)
-            s.bind(8, Int64(r.copy))
-            if let route = row.route { s.bind(9, static: text.route(route, spec: spec)) } else { s.bindNull(9) }
-            if r.server >= 0 { s.bind(10, static: text.servers[Int(r.server)]) } else { s.bindNull(10) }
-            s.bind(11, r.created)
+            s.bind(o + 1, run)
+            s.bind(o + 2, Int64(r.id))
+            s.bind(o + 3, static: text.clients[c])
+            s.bind(o + 4, static: text.groups[spec.clients[c].group])
+            s.bind(o + 5, static: text.tasks[c][Int(r.task)])
+            s.bind(o + 6, static: text.models[Int(r.model)])
+            s.bind(o + 7, r.frame)
+            s.bind(o + 8, Int64(r.copy))
+            if let route = row.route { s.bind(o + 9, static: text.route(route, spec: spec)) } else { s.bindNull(o + 9) }
+            if r.server >= 0 { s.bind(o + 10, static: text.servers[Int(r.server)]) } else { s.bindNull(o + 10) }
+            s.bind(o + 11, r.created)
             stamp(12, r.deviceStart)
             stamp(13, r.deviceEnd)
             stamp(14, r.sent)
             stamp(15, r.arrived)
             stamp(16, r.queued)
             stamp(17, r.batch)
-            if r.batch >= 0 { s.bind(18, Int64(r.batchSize)); s.bind(19, Int64(r.gpu)) } else { s.bindNull(18); s.bindNull(19) }
+            if r.batch >= 0 { s.bind(o + 18, Int64(r.batchSize)); s.bind(o + 19, Int64(r.gpu)) } else { s.bindNull(o + 18); s.bindNull(o + 19) }
             stamp(20, r.batchStart)
             stamp(21, r.batchEnd)
             stamp(22, r.completed)
-            s.bind(23, r.deadline)
-            if row.outcome == .completed { s.bind(24, r.completed - r.created) } else { s.bindNull(24) }
+            s.bind(o + 23, r.deadline)
+            if row.outcome == .completed { s.bind(o + 24, r.completed - r.created) } else { s.bindNull(o + 24) }
             switch row.outcome {
-            case .completed: s.bind(25, static: text.text("completed")); s.bindNull(26)
-            case .dropped(let reason): s.bind(25, static: text.text("dropped")); s.bind(26, static: text.text(reason.rawValue))
-            case .cancelled: s.bind(25, static: text.text("cancelled")); s.bindNull(26)
-            case .unfinished: s.bind(25, static: text.text("unfinished")); s.bindNull(26)
+            case .completed: s.bind(o + 25, static: text.text("completed")); s.bindNull(o + 26)
+            case .dropped(let reason): s.bind(o + 25, static: text.text("dropped")); s.bind(o + 26, static: text.text(reason.rawValue))
+            case .cancelled: s.bind(o + 25, static: text.text("cancelled")); s.bindNull(o + 26)
+            case .unfinished: s.bind(o + 25, static: text.text("unfinished")); s.bindNull(o + 26)
             }
-            s.bind(27, row.metDeadline ? 1 : 0)
-            s.bind(28, r.created >= spec.warmup && r.created < spec.duration ? 1 : 0)
-            try s.run()
+            s.bind(o + 27, row.metDeadline ? 1 : 0)
+            s.bind(o + 28, r.created >= spec.warmup && r.created < spec.duration ? 1 : 0)
         }
     }
 
@@ -291,27 +318,21 @@ public final class ResultsStore {
         }.joined(separator: " > ")
     }
 
+    static let frameColumns = ["run_id", "client", "task", "frame", "time_ns", "staleness_frames", "accuracy", "source", "in_window"]
+
     private func writeFrames(_ rows: [FrameRecord], run: Int64, spec: WorldSpec) throws(SQLiteError) {
         guard !rows.isEmpty else { return }
-        if insertFrame == nil {
-            insertFrame = try db.prepare("""
-                INSERT INTO frames (run_id, client, task, frame, time_ns, staleness_frames, accuracy, source, in_window)
-                VALUES (?,?,?,?,?,?,?,?,?)
-                """)
-        }
-        let s = insertFrame!
         let text = textColumns(run: run, spec: spec)
-        for f in rows {
-            s.bind(1, run)
-            s.bind(2, static: text.clients[Int(f.client)])
-            s.bind(3, static: text.tasks[Int(f.client)][Int(f.task)])
-            s.bind(4, f.frame)
-            s.bind(5, f.time)
-            if f.staleness >= 0 { s.bind(6, f.staleness) } else { s.bindNull(6) }
-            s.bind(7, f.accuracy)
-            s.bind(8, static: text.text(f.source.rawValue))
-            s.bind(9, f.time >= spec.warmup && f.time < spec.duration ? 1 : 0)
-            try s.run()
+        try insertRows(rows, table: "frames", columns: Self.frameColumns, single: &insertFrame, multi: &insertFrames) { s, o, f in
+            s.bind(o + 1, run)
+            s.bind(o + 2, static: text.clients[Int(f.client)])
+            s.bind(o + 3, static: text.tasks[Int(f.client)][Int(f.task)])
+            s.bind(o + 4, f.frame)
+            s.bind(o + 5, f.time)
+            if f.staleness >= 0 { s.bind(o + 6, f.staleness) } else { s.bindNull(o + 6) }
+            s.bind(o + 7, f.accuracy)
+            s.bind(o + 8, static: text.text(f.source.rawValue))
+            s.bind(o + 9, f.time >= spec.warmup && f.time < spec.duration ? 1 : 0)
         }
     }
 
