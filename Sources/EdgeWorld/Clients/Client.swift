@@ -283,7 +283,9 @@ extension World {
                                        accuracy: accuracy, source: source))
         }
 
-        let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].offloadsInFlight,
+        // The stored deque's count, not the computed `offloadsInFlight`: a computed property read
+        // through the array copied the whole client state on every frame.
+        let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].framesInFlight.count,
                               maxOffloadsInFlight: clients[ci].maxOffloadsInFlight,
                               hasFallback: clients[ci].hasFallback, results: clients[ci].results,
                               imuRotation: clients[ci].imu == nil ? nil : readIMU(client: ci, now: now, scheduler: &scheduler))

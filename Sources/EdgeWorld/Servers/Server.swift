@@ -189,7 +189,9 @@ extension World {
             return
         }
         outstanding[s] += 1
-        guard servers[s].hosts(Int(requests[slot].model)) else {
+        // Fields read through the array: calling a method on servers[s] copied the whole server.
+        let model = Int(requests[slot].model)
+        guard servers[s].readyAt[model] != .max && servers[s].tables[model] != nil else {
             outstanding[s] -= 1
             drop(slot, reason: .noServer, at: now)
             return
