@@ -70,7 +70,7 @@ extension World {
     mutating func stageLayers(_ slot: Int32, stage: Int, server: Int? = nil) -> Range<Int> {
         let r = requests[slot]
         if let layers = routes[Int(r.route)].stages[stage].layers { return layers }
-        if let s = server { return 0..<(servers[s].tables[Int(r.model)]?.layerCount ?? 0) }
+        if let s = server { return 0..<servers[s].layerCounts[Int(r.model)] }
         return 0..<(spec.clients[Int(r.client)].tasks[Int(r.task)].deviceLatency?.layerCount ?? 0)
     }
 

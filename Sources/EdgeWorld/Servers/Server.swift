@@ -133,6 +133,9 @@ struct ServerState: Sendable {
     var serviceFactor: Distribution
     /// The latency table of each model here (nil for models it cannot run).
     var tables: [LatencyTable?]
+    /// Per model, the layers of its table here (0: no table). Kept apart so that the hot path
+    /// asks a flat array instead of copying an optional table (which retains its arrays).
+    let layerCounts: [Int]
     /// When each model's weights are on the GPUs (Int64.max: not hosted here).
     var readyAt: [SimTime]
     /// When the weights being loaded now are all in (loads queue one after another).
@@ -147,6 +150,7 @@ struct ServerState: Sendable {
         var tables = world.models.indices.map { world.table(model: $0, server: index) }
         for m in tables.indices { tables[m]?.worstCaseMargin = spec.p99Margin }
         self.tables = tables
+        layerCounts = tables.map { $0?.layerCount ?? 0 }
         interference = spec.interference
         interferenceFactor = spec.interference.map { Distribution.lognormal(mean: $0.mean, cv: $0.cv) }
         variability = spec.variability
@@ -191,7 +195,7 @@ extension World {
         outstanding[s] += 1
         // Fields read through the array: calling a method on servers[s] copied the whole server.
         let model = Int(requests[slot].model)
-        guard servers[s].readyAt[model] != .max && servers[s].tables[model] != nil else {
+        guard servers[s].readyAt[model] != .max && servers[s].layerCounts[model] > 0 else {
             outstanding[s] -= 1
             drop(slot, reason: .noServer, at: now)
             return
