@@ -43,6 +43,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Bench this scenario file instead of the built-in (c) world.")
     var scenario: String?
 
+    @Option(name: .customLong("set"), help: "With --scenario: override a value, as in arsim run (repeatable).")
+    var overrides: [String] = []
+
     func run() throws {
         let chosen = only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let known = ["mm1", "phold", "world", "sweep"]
@@ -122,7 +125,12 @@ struct Bench: ParsableCommand {
         var spec: WorldSpec
         var label: String
         if let scenario {
-            do { spec = try Scenario.load(path: scenario).spec } catch { throw badInput(error) }
+            do {
+                let parsed = try overrides.map { text throws(ConfigError) in try Override(text) }
+                spec = try Scenario.load(path: scenario, overrides: parsed).spec
+            } catch {
+                throw badInput(error)
+            }
             label = "(c) \(spec.name)"
         } else {
             spec = WorldBenchmark.spec(clients: clients, seconds: seconds)
