@@ -163,9 +163,9 @@ public struct World: EventHandler, Sendable {
     /// earlier.
     public mutating func finish(at now: SimTime, interrupted: Bool = false) -> RunSummary {
         for slot in requests.occupied.sorted(by: { requests[$0].id < requests[$1].id }) {
-            // A copy of a decided group, or one of several copies still out, is not a request of
-            // its own: only the group's last copy counts as unfinished.
-            if !groups.isEmpty, let g = groups[requests[slot].group], (g.done && g.winner != slot) || g.alive > 1 {
+            // Only the copy that stands for its request counts as unfinished: the winner, or, with
+            // no winner, the last copy out.
+            if !groups.isEmpty, let g = groups[requests[slot].group], g.standsAside(slot) {
                 finish(slot, outcome: .cancelled, at: now)
             } else {
                 finish(slot, outcome: .unfinished, at: now)

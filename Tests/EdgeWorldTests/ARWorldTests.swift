@@ -240,6 +240,24 @@ final class ARWorldTests: XCTestCase {
         XCTAssertEqual(result.summary.gpus.map(\.busySeconds), [0.010, 0])
     }
 
+    /// The original wins on a at 4 ms; its result (1,000 bytes at 8 kbit/s: 1 s) is still on its
+    /// way, and the copy to b is still crossing b's 1 kbit/s NIC, when the run ends at 50 ms. The
+    /// request counts once, as unfinished (the winner stands for it); the copy is cancelled.
+    func testTheWinnerStandsForItsRequestWhenTheRunEnds() {
+        let model = ModelSpec(name: "m", latency: nil)
+        var servers = [("a", 4.0), ("b", 4.0)].map { ServerSpec(name: $0.0, gpus: 1, policy: FIFOPolicy(), profiled: [table([$0.1])]) }
+        servers[1].nicIn = LinkSpec(bitsPerSecond: 1_000, propagationDelay: 0)
+        let c = client("c", fps: 1, frameBytes: 1_000, tasks: [task(resultBytes: 1_000)], down: TestWorld.link(mbps: 0.008))
+        var spec = world(clients: [c], servers: servers, models: [model],
+                         sites: [SiteSpec(name: "edge", dispatch: RedundantDispatch(copies: 2))], durationMs: 50)
+        spec.drain = 0
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.summary.run.requests, 1)
+        XCTAssertEqual(result.summary.run.unfinished, 1)
+        XCTAssertEqual(result.summary.run.cancelled, 1)
+        XCTAssertEqual(result.requests.first { $0.request.copy == 0 }?.outcome, .unfinished)
+    }
+
     func testLeastLoadedPicksTheServerWithFewestOutstanding() {
         let policy = LeastLoadedDispatch()
         XCTAssertEqual(policy.choose(from: [0, 1, 2], view: FrontEndView(outstanding: [3, 1, 1])), [1])

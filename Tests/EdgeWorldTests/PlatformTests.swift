@@ -697,6 +697,6 @@ final class MPSShareTests: XCTestCase {
         spec.controlPlane = Reshare(shares: [0.5, 0.75])
         var sim = World.simulation(spec)
         _ = sim.run(until: spec.endTime)
-        XCTAssertEqual(sim.model.failure, "control plane: setMPSShares on a: shares must be above 0 and add up to at most 1, got [0.5, 0.75]")
+        XCTAssertEqual(sim.model.failure, "control plane: setMPSShares on a: shares must be at least 0.01 and add up to at most 1, got [0.5, 0.75]")
     }
 }

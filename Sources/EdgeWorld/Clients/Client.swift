@@ -426,10 +426,10 @@ extension World {
         if outcome == .completed { request.completed = now }
         var endsLogicalRequest = true
         if !groups.isEmpty, var g = groups[request.group] {
-            // The client hears once per logical request: from the copy that completes it, or, if
-            // none does, from the last copy to end. Cancelled copies never.
+            // The client hears once per logical request: from the winning copy whatever becomes of
+            // it, or, with no winner, from the last copy to end.
             g.alive -= 1
-            endsLogicalRequest = !g.ended && (outcome == .completed || g.alive == 0)
+            endsLogicalRequest = !g.ended && ((g.done && g.winner == slot) || outcome == .completed || g.alive == 0)
             if endsLogicalRequest { g.ended = true }
             groups[request.group] = g.alive == 0 ? nil : g
         }

@@ -13,6 +13,12 @@ struct CopyGroup: Sendable {
     /// (the original may have moved on by then).
     var pending: [Int32] = []
     var template: Request?
+
+    /// Whether `slot`, ending without a result now, is not the copy that stands for the logical
+    /// request: another copy won, or, with no winner yet, other copies are still out.
+    func standsAside(_ slot: Int32) -> Bool {
+        done ? winner != slot : alive > 1
+    }
     /// The copy that won, once `done`.
     var winner: Int32 = -1
     var cancelOnStart = false
@@ -107,6 +113,14 @@ extension World {
         }
         var targets: [(Int32, Int)] = [(slot, chosen[0])]
         if chosen.count > 1 {
+            // Copies at a later stage: the request leaves the group of an earlier stage's copies
+            // (whose losers may still be out) for a group of its own.
+            if !groups.isEmpty, var earlier = groups[requests[slot].group] {
+                earlier.alive -= 1
+                groups[requests[slot].group] = earlier.alive == 0 ? nil : earlier
+                requests[slot].group = nextRequestID
+                nextRequestID += 1
+            }
             let issue = frontEnds[x].copyIssue
             var group = CopyGroup(members: [slot], alive: 1, cancelOnStart: frontEnds[x].cancellation == .onStart)
             group.needed = min(max(issue.needed, 1), chosen.count)
@@ -239,29 +253,30 @@ extension World {
         for other in g.members where other != slot && requests.contains(other) && requests[other].group == group {
             let v = Int(requests[other].server)
             guard v >= 0 else { continue }
-            if requests[other].batch < 0 {
-                if servers[v].queues.remove(slot: other) {
-                    outstanding[v] -= 1
-                    finish(other, outcome: .cancelled, at: now)
-                }
-            } else if requests[other].batchEnd < 0 {
+            if servers[v].queues.remove(slot: other) {
+                outstanding[v] -= 1
+                finish(other, outcome: .cancelled, at: now)
+            } else if requests[other].gpu >= 0 {
+                // Running alone on a GPU (its current batch, not one of an earlier stage): abort.
                 let gpu = Int(requests[other].gpu)
-                if servers[v].gpus[gpu].busy && servers[v].gpus[gpu].members.count == 1 && servers[v].gpus[gpu].members[0] == other {
+                if servers[v].gpus[gpu].busy && servers[v].gpus[gpu].batch == requests[other].batch
+                    && servers[v].gpus[gpu].members.count == 1 && servers[v].gpus[gpu].members[0] == other {
                     abortBatch(server: v, gpu: gpu, scheduler: &scheduler)
                 }
             }
         }
     }
 
-    /// Whether a copy that reaches a server belongs to a group that is already decided.
+    /// Whether a copy that reaches a server belongs to a group that another copy has won.
     func isDecidedCopy(_ slot: Int32) -> Bool {
         guard !groups.isEmpty, let g = groups[requests[slot].group] else { return false }
         return g.done && g.winner != slot
     }
 
-    /// Drops a request; a redundant copy whose siblings are still alive is cancelled instead.
+    /// Drops a request; a redundant copy is cancelled instead when it is not the one that stands
+    /// for its request (another copy won, or, undecided, others are still out).
     mutating func drop(_ slot: Int32, reason: DropReason, at now: SimTime) {
-        if !groups.isEmpty, let g = groups[requests[slot].group], g.done || g.alive > 1 {
+        if !groups.isEmpty, let g = groups[requests[slot].group], g.standsAside(slot) {
             finish(slot, outcome: .cancelled, at: now)
         } else {
             finish(slot, outcome: .dropped(reason), at: now)
