@@ -176,6 +176,7 @@ public struct World: EventHandler, Sendable {
                 recorder.busy(server: s, gpu: g, from: servers[s].gpus[g].started, to: now)
             }
         }
+        recorder.rollUp()
         var summary = RunSummary(spec: spec, recorder: recorder, measuredUntil: interrupted ? now : spec.duration)
         summary.sessions = sessionRows()
         return summary

@@ -33,6 +33,18 @@ public struct Recorder: Sendable {
     let serverSite: [Int]
     public var outbox = Outbox()
 
+    /// Requests are tallied once, in the cell of their (server, client group, model, task), the
+    /// finest scope, and rolled up into the run, site, server, group, model and task tallies at
+    /// the end (`rollUp`): one histogram update per request instead of six, on memory that stays
+    /// in cache. Worlds with more possible cells than `maxCellSlots` tally every scope directly.
+    private var cells: [Tally] = []
+    private var cellScopes: [(server: Int, group: Int, model: Int, task: Int)] = []
+    /// Cell of each packed (server + 1, group, model, task), -1 before its first request.
+    private var cellOfKey: [Int32]
+    private let dimensions: (groups: Int, models: Int, tasks: Int)
+    private static let maxCellSlots = 1 << 16
+    private static let maxCells = 512
+
     /// What a client did, counted over the window.
     public struct ClientCounts: Sendable {
         public var offloads = 0
@@ -63,6 +75,9 @@ public struct Recorder: Sendable {
         linkTransfers = Array(repeating: 0, count: links.count)
         clientGroup = spec.clients.map(\.group)
         serverSite = spec.servers.map(\.site)
+        dimensions = (spec.clientGroups.count, spec.models.count, names.count)
+        let slots = (spec.servers.count + 1) * dimensions.groups * dimensions.models * dimensions.tasks
+        cellOfKey = slots <= Self.maxCellSlots ? Array(repeating: -1, count: slots) : []
     }
 
     func inWindow(_ t: SimTime) -> Bool { t >= windowStart && t < windowEnd }
@@ -72,15 +87,48 @@ public struct Recorder: Sendable {
         if detail == .requests { outbox.requests.append(record) }
         guard inWindow(request.created) else { return }
         let c = Int(request.client)
+        byClient[c].add(record)
+        let group = clientGroup[c], model = Int(request.model), task = taskOfClientTask[c][Int(request.task)]
+        if !cellOfKey.isEmpty {
+            let key = ((Int(request.server) + 1) * dimensions.groups + group) * dimensions.models * dimensions.tasks
+                + model * dimensions.tasks + task
+            var cell = Int(cellOfKey[key])
+            if cell < 0 && cells.count < Self.maxCells {
+                cell = cells.count
+                cellOfKey[key] = Int32(cell)
+                cells.append(Tally())
+                cellScopes.append((Int(request.server), group, model, task))
+            }
+            if cell >= 0 {
+                cells[cell].add(record)
+                return
+            }
+        }
         run.add(record)
         if request.server >= 0 {
             byServer[Int(request.server)].add(record)
             bySite[serverSite[Int(request.server)]].add(record)
         }
-        byGroup[clientGroup[c]].add(record)
-        byModel[Int(request.model)].add(record)
-        byTask[taskOfClientTask[c][Int(request.task)]].add(record)
-        byClient[c].add(record)
+        byGroup[group].add(record)
+        byModel[model].add(record)
+        byTask[task].add(record)
+    }
+
+    /// Adds every cell into the scopes it belongs to, once, when the run ends.
+    mutating func rollUp() {
+        for (i, scope) in cellScopes.enumerated() {
+            run.addRequests(of: cells[i])
+            if scope.server >= 0 {
+                byServer[scope.server].addRequests(of: cells[i])
+                bySite[serverSite[scope.server]].addRequests(of: cells[i])
+            }
+            byGroup[scope.group].addRequests(of: cells[i])
+            byModel[scope.model].addRequests(of: cells[i])
+            byTask[scope.task].addRequests(of: cells[i])
+        }
+        cells = []
+        cellScopes = []
+        for i in cellOfKey.indices { cellOfKey[i] = -1 }
     }
 
     mutating func frame(_ record: FrameRecord) {

@@ -63,6 +63,23 @@ public struct Tally: Sendable {
         requests += 1
     }
 
+    /// Adds another tally's requests (not its frames). Counts and the sums, which hold whole
+    /// nanoseconds, add exactly in any order, and merged histograms equal one fed every value,
+    /// so rolling cells up gives the same tally as recording each request into it.
+    mutating func addRequests(of other: Tally) {
+        requests += other.requests
+        completed += other.completed
+        met += other.met
+        unfinished += other.unfinished
+        cancelled += other.cancelled
+        for i in dropped.indices { dropped[i] += other.dropped[i] }
+        latencySum += other.latencySum
+        queueWaitSum += other.queueWaitSum
+        serviceSum += other.serviceSum
+        networkSum += other.networkSum
+        if keepsPercentiles && other.keepsPercentiles { latency.add(other.latency) }
+    }
+
     mutating func add(frame: FrameRecord) {
         frames += 1
         accuracySum += frame.accuracy
