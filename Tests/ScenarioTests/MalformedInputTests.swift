@@ -1,5 +1,7 @@
+import EdgeWorld
 import Foundation
 import JSONConfig
+import Policies
 import Scenario
 import XCTest
 
@@ -92,6 +94,29 @@ final class MalformedInputTests: XCTestCase {
         message = try error(scenario().replacingOccurrences(of: #""model": "m", "fps""#, with: #""tasks": [{"name": "t", "model": "m", "deadline_ms": 99, "accuracy": {"server": 0.7, "floor": 0.8}}], "fps""#)
             .replacingOccurrences(of: #""deadline_ms": 100, "#, with: ""), files: [])
         XCTAssertTrue(message.contains("accuracy.floor: must not be above the server's accuracy (0.7), got 0.8"), message)
+    }
+
+    /// The redundant dispatch policy's keys: read as given, and mistakes named.
+    func testRedundancyKeys() throws {
+        func site(_ dispatch: String) -> String {
+            scenario().replacingOccurrences(of: #""servers": [{"name": "s"}]"#,
+                                            with: #""sites": [{"name": "e", "dispatch": \#(dispatch)}], "servers": [{"name": "s"}, {"name": "t"}, {"name": "u"}]"#)
+                .replacingOccurrences(of: #""model": "m", "fps""#, with: #""tasks": [{"name": "t", "model": "m", "deadline_ms": 99}], "fps""#)
+                .replacingOccurrences(of: #""deadline_ms": 100, "#, with: "")
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-red-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try site(#"{"name": "redundant", "copies": 3, "needed": 2, "delay_ms": 4}"#).write(toFile: dir + "/s.json", atomically: true, encoding: .utf8)
+        let policy = try XCTUnwrap(Scenario.load(path: dir + "/s.json").spec.sites[0].dispatch as? RedundantDispatch)
+        XCTAssertEqual(policy.copies, 3)
+        XCTAssertEqual(policy.copyIssue, CopyIssue(needed: 2, delay: 4_000_000))
+        XCTAssertEqual(policy.cancellation, .onFinish)
+        var message = try error(site(#"{"name": "redundant", "copies": 2, "needed": 3}"#), files: [])
+        XCTAssertTrue(message.contains("dispatch.needed: must be between 1 and 2 (at most copies), got 3"), message)
+        message = try error(site(#"{"name": "redundant", "copies": 2, "needed": 2, "cancel": "on_start"}"#), files: [])
+        XCTAssertTrue(message.contains("k of r needs k copies to finish: it cannot cancel on start"), message)
+        message = try error(site(#"{"name": "redundant", "copies": 2, "cancel": "on_strat"}"#), files: [])
+        XCTAssertTrue(message.contains("did you mean \"on_start\""), message)
     }
 
     /// A name with a newline cannot reach a terminal, file name or table; a huge value is shortened.
