@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmarks
+import CPHOLDReference
 import EdgeWorld
 import Foundation
 import JSONConfig
@@ -13,7 +14,9 @@ struct Bench: ParsableCommand {
         abstract: "Measure simulator speed: events per second and wall time.",
         discussion: """
             (a) mm1: the bare kernel on an M/M/1 queue (rho = 0.9); \
-            (b) phold: the bare kernel on PHOLD, 1,024 entities with 16 pending events each, \
+            (b) phold: the bare kernel on PHOLD, 1,024 entities with 16 pending events each \
+            (--phold-entities, --phold-pending), beside the same load on a plain C++ \
+            std::priority_queue built at -O2 (Sources/CPHOLDReference), \
             exponential delays, uniformly random destinations; \
             (c) world: a 1,000-client scenario of the first world, summary detail, no database. \
             For (c) the resident memory is sampled at a quarter, half, three quarters and the \
@@ -33,6 +36,12 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Events for (b).")
     var pholdEvents: UInt64 = 20_000_000
+
+    @Option(help: "Entities for (b).")
+    var pholdEntities: Int = 1024
+
+    @Option(help: "Pending events per entity for (b) (1,048,576 pending: --phold-entities 65536 --phold-pending 16).")
+    var pholdPending: Int = 16
 
     @Option(help: "Clients for (c).")
     var clients: Int = 1_000
@@ -67,11 +76,18 @@ struct Bench: ParsableCommand {
         }
         if chosen.contains("phold") {
             let clock = ContinuousClock()
-            var sim = PHOLDModel.start(PHOLDModel(entities: 1024, meanDelay: 1_000_000, seed: 1), pendingPerEntity: 16)
+            let label = "\(grouped(UInt64(pholdEntities))) x \(pholdPending) pending"
+            var sim = PHOLDModel.start(PHOLDModel(entities: pholdEntities, meanDelay: 1_000_000, seed: 1), pendingPerEntity: pholdPending)
             let start = clock.now
             _ = sim.run(maxEvents: pholdEvents)
             let wall = seconds(clock.now - start)
-            print(row("(b) phold, 1,024 x 16 pending", sim.eventsProcessed, wall, target: 10))
+            print(row("(b) phold, \(label)", sim.eventsProcessed, wall, target: 10))
+            // The same load on a plain C++ std::priority_queue (Sources/CPHOLDReference), same process.
+            let cxxStart = clock.now
+            let reached = arsim_phold_reference(Int32(pholdEntities), Int32(pholdPending), 1_000_000, pholdEvents, 1)
+            let cxxWall = seconds(clock.now - cxxStart)
+            print(row("    C++ std::priority_queue", pholdEvents, cxxWall, target: nil))
+            print("    arsim / C++ events per second: \(fixed(cxxWall / wall, 3))  (simulated time reached by C++: \(reached) ns)")
         }
         if chosen.contains("world") {
             try benchWorld()
@@ -154,9 +170,9 @@ struct Bench: ParsableCommand {
         print("    resident MiB at 1/4, 1/2, 3/4, end of simulated time: \(samples.joined(separator: ", "))")
     }
 
-    func row(_ name: String, _ events: UInt64, _ wall: Double, target: Double) -> String {
+    func row(_ name: String, _ events: UInt64, _ wall: Double, target: Double?) -> String {
         let rate = Double(events) / wall / 1e6
-        return line([name, grouped(events), fixed(wall, 3), fixed(rate, 2), ">= \(fixed(target, 0))", fixed(Memory.peakMiB(), 1)])
+        return line([name, grouped(events), fixed(wall, 3), fixed(rate, 2), target.map { ">= \(fixed($0, 0))" } ?? "-", fixed(Memory.peakMiB(), 1)])
     }
 
     /// One line of the report, in fixed-width columns so that lines printed as each benchmark
