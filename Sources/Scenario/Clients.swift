@@ -77,7 +77,7 @@ extension ScenarioReader {
         for i in 0..<count {
             let clientName = count == 1 ? name : "\(name)-\(i)"
             let (up, down) = try linkPair(networkNode, name: "client/\(clientName)", kinds: ("client_up", "client_down"))
-            var motion = motionFile
+            let motion = motionFile
             var generated: GeneratedMotion?
             if let mo = motionNode {
                 let mean = try mo.required("mean_deg_s").double(in: 0...1e5)
