@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Workbench", dependencies: ["EdgeWorld", "JSONConfig", "ResultsStore", "Runner", "Scenario"]),
         .target(name: "Benchmarks", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
         // PHOLD on std::priority_queue, compiled at -O2: the yardstick of `arsim bench --only phold`.
-        .target(name: "CPHOLDReference", cxxSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "CPHOLDReference", cxxSettings: [.unsafeFlags(["-O2", "-gdwarf-4"])]),
         .executableTarget(name: "arsim", dependencies: [
             "Benchmarks", "CPHOLDReference", "EdgeWorld", "JSONConfig", "Profiles", "ResultsStore", "Runner", "Scenario", "SimKernel", "Workbench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
