@@ -35,13 +35,14 @@ public struct EventQueue<Event> {
             self.event = event
         }
 
-        /// (time, sequence) order, computed without branches: heap comparisons are unpredictable.
-        @inlinable func precedes(_ other: Entry) -> Bool {
-            let earlier = UInt8(truncatingIfNeeded: (time < other.time) ? 1 : 0)
-            let tie = UInt8(truncatingIfNeeded: (time == other.time) ? 1 : 0)
-            let first = UInt8(truncatingIfNeeded: (sequence < other.sequence) ? 1 : 0)
-            return (earlier | (tie & first)) != 0
+        /// (time, sequence) order as one 128-bit comparison (a compare and a subtract with borrow,
+        /// no branch: heap comparisons are unpredictable). Flipping the sign bit maps signed times
+        /// onto unsigned order.
+        @inlinable var key: UInt128 {
+            UInt128(UInt64(bitPattern: time) ^ (1 << 63)) << 64 | UInt128(sequence)
         }
+
+        @inlinable func precedes(_ other: Entry) -> Bool { key < other.key }
     }
 
     @usableFromInline var heap: ContiguousArray<Entry> = []
