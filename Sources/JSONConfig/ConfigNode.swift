@@ -82,8 +82,12 @@ public struct ConfigNode: Sendable {
 
     public func int() throws(ConfigError) -> Int {
         guard case .number(let n) = value.kind else { throw error("expected an integer, got \(value.typeDescription)") }
-        guard let i = n.int64 else { throw error("expected an integer, got \(n.text)") }
-        return Int(i)
+        if let i = n.int64 { return Int(i) }
+        // A whole number written with a fraction or exponent (30.0, 1e3) is an integer, as JSON
+        // Schema has it and as tools that write every number as a float produce it.
+        let d = n.double
+        guard d.isFinite, d == d.rounded(), abs(d) < 9.2e18 else { throw error("expected an integer, got \(Suggestion.shorten(n.text))") }
+        return Int(d)
     }
 
     public func uint64() throws(ConfigError) -> UInt64 {

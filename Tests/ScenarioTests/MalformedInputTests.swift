@@ -96,6 +96,12 @@ final class MalformedInputTests: XCTestCase {
         XCTAssertTrue(message.contains("accuracy.floor: must not be above the server's accuracy (0.7), got 0.8"), message)
     }
 
+    /// A whole number written as a float is an integer, as JSON Schema has it; a fraction is not.
+    func testWholeNumbersWrittenAsFloatsAreIntegers() throws {
+        XCTAssertEqual(try error(scenario(client: #""count": 3.0,"#), files: []), "no error")
+        XCTAssertTrue(try error(scenario(client: #""count": 2.5,"#), files: []).contains("count: expected an integer, got 2.5"))
+    }
+
     /// The redundant dispatch policy's keys: read as given, and mistakes named.
     func testRedundancyKeys() throws {
         func site(_ dispatch: String) -> String {
