@@ -396,3 +396,36 @@ final class GeneratedMotionTests: XCTestCase {
         XCTAssertEqual(steady.rotation(from: 6_350_000_000, to: 6_450_000_000), 2, accuracy: 1e-9, "0.1 s at 20 deg/s across a block edge")
     }
 }
+
+/// A policy hears that a batch was aborted, so that it can leave its time out of what it learns.
+final class AbortedBatchNoticeTests: XCTestCase {
+    struct NoticeLog: ServerPolicy {
+        final class Log: @unchecked Sendable { var notices: [BatchNotice] = [] }
+        let log: Log
+        var notices: PolicyNotices { [.batches] }
+        func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
+            guard let q = queues.oldestQueue() else { return .idle }
+            return .run(queue: q, size: 1)
+        }
+        mutating func batchFinished(_ batch: BatchNotice, effects: inout PolicyEffects) { log.notices.append(batch) }
+    }
+
+    /// Two copies (a 10 ms, b 4 ms): b finishes at 4 ms; a's copy, running alone, is aborted
+    /// then, after 4 of its 10 ms.
+    func testTheLosersBatchIsMarkedAborted() {
+        let logs = [NoticeLog.Log(), NoticeLog.Log()]
+        let servers = zip([10.0, 4.0], logs).map { latency, log in
+            ServerSpec(name: "s\(latency)", gpus: 1, policy: NoticeLog(log: log),
+                       profiled: [LatencyTable(batchSizes: [1], layerLatencies: [[TestWorld.ms(latency)]], spread: nil)])
+        }
+        let task = TaskSpec(name: "t", model: 0, deadline: TestWorld.ms(100), resultBytes: 0, split: WholeModelAtEdge())
+        let client = ClientSpec(name: "c", group: 0, arrivals: .periodic(fps: 1, jitter: 0, phase: 0), frameBytes: 0, tasks: [task],
+                                uplink: TestWorld.link(), downlink: TestWorld.link())
+        var spec = TestWorld.spec(clients: [client], servers: servers, models: [ModelSpec(name: "m", latency: nil)], durationMs: 500)
+        spec.sites = [SiteSpec(name: "edge", dispatch: RedundantDispatch(copies: 2))]
+        _ = TestWorld.run(spec)
+        XCTAssertEqual(logs[0].notices.map(\.aborted), [true])
+        XCTAssertEqual(logs[0].notices.first?.actual, TestWorld.ms(4))
+        XCTAssertEqual(logs[1].notices.map(\.aborted), [false])
+    }
+}

@@ -26,6 +26,10 @@ public struct BatchNotice: Sendable, Equatable {
     public let worstCase: SimTime
     /// The time it actually took; nil when it has only started.
     public let actual: SimTime?
+    /// The batch was stopped before its end (its only request, a redundant copy, lost): `actual`
+    /// is how long it ran, not how long it would have taken. A policy that learns service times
+    /// should skip it.
+    public var aborted = false
 }
 
 /// The server point of the policy points: queueing and batching (FIFO, fixed-size or

@@ -120,7 +120,8 @@ extension World {
         servers[s].gpus[g].finishEvent = nil
         if servers[s].notices.contains(.batches) {
             var effects = PolicyEffects()
-            let notice = batchNotice(server: s, gpu: g, actual: now - servers[s].gpus[g].started)
+            var notice = batchNotice(server: s, gpu: g, actual: now - servers[s].gpus[g].started)
+            notice.aborted = aborted
             servers[s].policy.batchFinished(notice, effects: &effects)
             if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
         }
