@@ -119,7 +119,7 @@ public struct World: EventHandler, Sendable {
 
     /// The servers of a site that host a model, in index order: its front end's candidates.
     static func candidates(spec: WorldSpec, servers: [ServerState], site x: Int, model m: Int) -> [Int] {
-        spec.servers.indices.filter { spec.servers[$0].site == x && servers[$0].hosts(m) }
+        spec.servers.indices.filter { spec.servers[$0].site == x && World.hosts(servers, server: $0, model: m) }
     }
 
     /// A simulation of `spec` with every client's first frame and first move scheduled.

@@ -116,12 +116,11 @@ struct ScenarioReader {
             seed = try n.uint64()
             if seed > UInt64(Int64.max) { throw n.error("must be at most 2^63-1 (9223372036854775807), got \(seed)") }
         }
-        duration = try o.required("duration_s").time(.seconds, positive: true)
-        let durationSeconds = try o.required("duration_s").double()
-        let warmupNS = try o.optional("warmup_s")?.time(.seconds) ?? 0
-        let warmup = try o.optional("warmup_s")?.double() ?? 0
-        if warmup >= durationSeconds {
-            throw try o.required("warmup_s").error("must be less than duration_s (\(Suggestion.format(durationSeconds)))")
+        let durationNode = try o.required("duration_s")
+        duration = try durationNode.time(.seconds, positive: true)
+        let warmup = try o.optional("warmup_s")?.time(.seconds) ?? 0
+        if warmup >= duration {
+            throw try o.required("warmup_s").error("must be less than duration_s (\(Suggestion.format(try durationNode.double())))")
         }
         let drain = try o.optional("drain_s")?.time(.seconds) ?? 10_000_000_000
         let detail = try o.optional("detail").map { n throws(ConfigError) in
@@ -182,7 +181,7 @@ struct ScenarioReader {
             servers.append(try server(unit, site: serverSites[s], served: served, modelNodes: modelNodes))
         }
 
-        var spec = WorldSpec(name: name, seed: seed, duration: duration, warmup: warmupNS,
+        var spec = WorldSpec(name: name, seed: seed, duration: duration, warmup: warmup,
                              drain: drain, detail: detail, models: models.map(\.spec), sites: sites,
                              servers: servers, clients: clients, clientGroups: groups)
         spec.latencySources = latencySources

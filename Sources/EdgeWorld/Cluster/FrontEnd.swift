@@ -133,6 +133,11 @@ extension World {
             }
             groups[requests[slot].group] = group
         }
+        sendToServers(targets, now: now, scheduler: &scheduler)
+    }
+
+    /// Sends each (request, server) pair on its way into that server.
+    private mutating func sendToServers(_ targets: [(Int32, Int)], now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
         for (s, v) in targets {
             requests[s].server = Int32(v)
             send(.dispatched(s), bytes: requests[s].inputBytes, path: pathIntoServer(v), now: now, scheduler: &scheduler)
@@ -166,10 +171,7 @@ extension World {
         group.template = nil
         groups[requests[slot].group] = group
         let now = scheduler.now
-        for (s, v) in targets {
-            requests[s].server = Int32(v)
-            send(.dispatched(s), bytes: requests[s].inputBytes, path: pathIntoServer(v), now: now, scheduler: &scheduler)
-        }
+        sendToServers(targets, now: now, scheduler: &scheduler)
     }
 
     /// Bytes a request's current stage starts from: the frame, or the previous stage's activations.

@@ -178,10 +178,16 @@ struct ServerState: Sendable {
         loadingUntil = t
     }
 
-    func hosts(_ model: Int) -> Bool { readyAt[model] != .max && tables[model] != nil }
 }
 
 extension World {
+    /// Whether server `s` has model `m`'s weights (loaded or loading) and a table for it. Fields
+    /// are read through the array: calling a method on `servers[s]` copied the whole server state.
+    @inline(__always)
+    static func hosts(_ servers: [ServerState], server s: Int, model m: Int) -> Bool {
+        servers[s].readyAt[m] != .max && servers[s].layerCounts[m] > 0
+    }
+
     /// A request reaches a server: it is admitted to the queue of its model and layers (or
     /// dropped), and idle GPUs are offered work.
     mutating func requestArrived(request slot: Int32, server s: Int, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
@@ -193,9 +199,7 @@ extension World {
             return
         }
         outstanding[s] += 1
-        // Fields read through the array: calling a method on servers[s] copied the whole server.
-        let model = Int(requests[slot].model)
-        guard servers[s].readyAt[model] != .max && servers[s].layerCounts[model] > 0 else {
+        guard World.hosts(servers, server: s, model: Int(requests[slot].model)) else {
             outstanding[s] -= 1
             drop(slot, reason: .noServer, at: now)
             return
