@@ -223,7 +223,7 @@ extension World {
     // MARK: Redundant copies
 
     /// Whether `slot` is a redundant copy whose group already has a winner. If it is the first to
-    /// finish, it wins and its siblings are cancelled (`cancelSiblings`).
+    /// finish (or the k-th of k), it wins and its siblings are cancelled (`win`).
     mutating func isLosingCopy(_ slot: Int32, now: SimTime, scheduler: inout Scheduler<WorldEvent>) -> Bool {
         if groups.isEmpty { return false }
         let group = requests[slot].group
@@ -232,12 +232,9 @@ extension World {
         g.finished += 1
         // Waiting for more results only makes sense while other copies can still give them; the
         // last copy standing delivers what there is.
-        if g.finished < g.needed && g.alive > 1 {
-            // One of the k results the request waits for: its work is done, it delivers nothing alone.
-            groups[group] = g
-            return true
-        }
         groups[group] = g
+        // One of the k results the request waits for: its work is done, it delivers nothing alone.
+        if g.finished < g.needed && g.alive > 1 { return true }
         win(slot, now: now, scheduler: &scheduler)
         return false
     }
@@ -258,8 +255,9 @@ extension World {
             if servers[v].queues.remove(slot: other) {
                 outstanding[v] -= 1
                 finish(other, outcome: .cancelled, at: now)
-            } else if requests[other].gpu >= 0 {
-                // Running alone on a GPU (its current batch, not one of an earlier stage): abort.
+            } else if requests[other].gpu >= 0 && Int(requests[other].gpu) < servers[v].gpus.count {
+                // Running alone on a GPU (its current batch, not one of an earlier stage, whose GPU
+                // index may not even exist here): abort.
                 let gpu = Int(requests[other].gpu)
                 if servers[v].gpus[gpu].busy && servers[v].gpus[gpu].batch == requests[other].batch
                     && servers[v].gpus[gpu].members.count == 1 && servers[v].gpus[gpu].members[0] == other {
