@@ -104,27 +104,27 @@ public struct Recorder: Sendable {
                 return
             }
         }
-        run.add(record)
-        if request.server >= 0 {
-            byServer[Int(request.server)].add(record)
-            bySite[serverSite[Int(request.server)]].add(record)
+        forEachScope(server: Int(request.server), group: group, model: model, task: task) { $0.add(record) }
+    }
+
+    /// The scope tallies a request of (server, group, model, task) counts in: the run, its server
+    /// and site (if it reached one), its client group, model and task.
+    private mutating func forEachScope(server: Int, group: Int, model: Int, task: Int, _ body: (inout Tally) -> Void) {
+        body(&run)
+        if server >= 0 {
+            body(&byServer[server])
+            body(&bySite[serverSite[server]])
         }
-        byGroup[group].add(record)
-        byModel[model].add(record)
-        byTask[task].add(record)
+        body(&byGroup[group])
+        body(&byModel[model])
+        body(&byTask[task])
     }
 
     /// Adds every cell into the scopes it belongs to, once, when the run ends.
     mutating func rollUp() {
         for (i, scope) in cellScopes.enumerated() {
-            run.addRequests(of: cells[i])
-            if scope.server >= 0 {
-                byServer[scope.server].addRequests(of: cells[i])
-                bySite[serverSite[scope.server]].addRequests(of: cells[i])
-            }
-            byGroup[scope.group].addRequests(of: cells[i])
-            byModel[scope.model].addRequests(of: cells[i])
-            byTask[scope.task].addRequests(of: cells[i])
+            let cell = cells[i]
+            forEachScope(server: scope.server, group: scope.group, model: scope.model, task: scope.task) { $0.addRequests(of: cell) }
         }
         cells = []
         cellScopes = []
