@@ -120,20 +120,23 @@ public struct MotionState: Sendable {
         let fraction = Double(t - SimTime(i) * g.step) / Double(g.step)
         let b = i / GeneratedMotion.blockSteps, j = i % GeneratedMotion.blockSteps
         while checkpoints.count <= b {
+            // The block just left is usually still cached: its total needs no second draw.
             let k = checkpoints.count - 1
-            checkpoints.append(checkpoints[k] + draw(block: k).last!)
+            checkpoints.append(checkpoints[k] + (cached(block: k) ?? draw(block: k)).last!)
         }
         let steps: [Double]
-        if cachedBlock.0 == b {
-            steps = cache.0
-        } else if cachedBlock.1 == b {
-            steps = cache.1
+        if let hit = cached(block: b) {
+            steps = hit
         } else {
             steps = draw(block: b)
             if replaceSecond { cachedBlock.1 = b; cache.1 = steps } else { cachedBlock.0 = b; cache.0 = steps }
             replaceSecond.toggle()
         }
         return checkpoints[b] + steps[j] + fraction * (steps[j + 1] - steps[j])
+    }
+
+    private func cached(block b: Int) -> [Double]? {
+        cachedBlock.0 == b ? cache.0 : cachedBlock.1 == b ? cache.1 : nil
     }
 
     /// Cumulative degrees at each step boundary of block b, from 0.
