@@ -226,12 +226,14 @@ extension ScenarioReader {
     func mpsShares(_ node: ConfigNode, mps: ConfigNode?) throws(ConfigError) -> [Double] {
         if let mps { throw mps.error("give either \"mps\" (equal shares) or \"mps_shares\", not both") }
         let shares = try nonEmpty(node).map { n throws(ConfigError) in try n.positiveDouble() }
-        if let tiny = shares.first(where: { $0 < 0.01 }) {
-            throw node.error("each MPS share must be at least 0.01 of the GPU, got \(Suggestion.format(tiny))")
+        if let tiny = shares.first(where: { $0 < ServerSpec.minimumMPSShare }) {
+            throw node.error("each MPS share must be at least \(ServerSpec.minimumMPSShare) of the GPU, got \(Suggestion.format(tiny))")
         }
-        let total = shares.reduce(0, +)
-        if total > 1 + 1e-9 { throw node.error("MPS shares add up to \(Suggestion.format(total)); a GPU has 1") }
-        return shares    }
+        if !ServerSpec.sharesFit(shares) {
+            throw node.error("MPS shares add up to \(Suggestion.format(shares.reduce(0, +))); a GPU has 1")
+        }
+        return shares
+    }
 
     static func gigabytes(_ bytes: Int) -> String { String(format: "%.2f", Double(bytes) / 1e9) }
 

@@ -140,8 +140,8 @@ extension World {
         guard shares.count == configured.count else {
             return "setMPSShares on \(name) gives \(shares.count) shares; each GPU there has \(configured.count) executors"
         }
-        guard shares.allSatisfy({ $0 >= 0.01 && $0.isFinite }), shares.reduce(0, +) <= 1 + 1e-9 else {
-            return "setMPSShares on \(name): shares must be at least 0.01 and add up to at most 1, got \(shares)"
+        guard ServerSpec.sharesFit(shares) else {
+            return "setMPSShares on \(name): shares must be at least \(ServerSpec.minimumMPSShare) and add up to at most 1, got \(shares)"
         }
         for g in servers[s].gpus.indices { servers[s].gpus[g].slowdown = 1 / shares[g % shares.count] }
         return nil

@@ -74,6 +74,15 @@ public struct ServerSpec: Sendable {
     /// Executors per physical GPU (copies of each model's weights per GPU).
     public var sharesPerGPU: Int { mpsShares?.count ?? mps }
 
+    /// The smallest MPS share of a GPU: below it a batch's time would leave any run's range.
+    public static let minimumMPSShare = 0.01
+
+    /// Whether unequal MPS shares can divide one GPU: each at least `minimumMPSShare`, all
+    /// together at most the whole GPU. The scenario reader and the control plane both ask this.
+    public static func sharesFit(_ shares: [Double]) -> Bool {
+        shares.allSatisfy { $0 >= minimumMPSShare && $0.isFinite } && shares.reduce(0, +) <= 1 + 1e-9
+    }
+
     /// The physical GPU an executor is a share of, and the fraction of it the executor has.
     public func physicalGPU(ofExecutor g: Int) -> Int { g / sharesPerGPU }
     /// The machine this server (pool) is on, as a server index: `machine`, else its own index.
