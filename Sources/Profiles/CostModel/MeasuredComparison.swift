@@ -44,12 +44,16 @@ public struct MeasuredComparison: Sendable {
 
     /// |error| over the points of one precision whose batch size lies in `batches`.
     public func summary(precision: String, batches: ClosedRange<Int>) -> ErrorSummary {
-        ErrorSummary(points.filter { $0.precision == precision && batches.contains($0.batch) }.map { abs($0.error) })
+        ErrorSummary(errors(precision: precision, batches: batches).map(abs))
+    }
+
+    private func errors(precision: String, batches: ClosedRange<Int>) -> [Double] {
+        points.filter { $0.precision == precision && batches.contains($0.batch) }.map(\.error)
     }
 
     /// Median signed error (derived over measured, minus one) of one precision in a batch range:
     /// says whether the model is too fast or too slow, which |error| hides.
     public func medianSignedError(precision: String, batches: ClosedRange<Int>) -> Double {
-        ErrorSummary.quantile(points.filter { $0.precision == precision && batches.contains($0.batch) }.map(\.error).sorted(), 0.5)
+        ErrorSummary.quantile(errors(precision: precision, batches: batches).sorted(), 0.5)
     }
 }
