@@ -79,17 +79,18 @@ public final class ResultsStore {
     public init(readingFrom path: String) throws(SQLiteError) {
         self.path = path
         readOnly = true
+        func hasRunsTable(_ db: SQLiteDatabase) throws(SQLiteError) -> Bool {
+            try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").step()
+        }
         var opened = try SQLiteDatabase(path: path, readOnly: true)
         var found: Bool
         do {
-            let s = try opened.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'")
-            found = try s.step()
+            found = try hasRunsTable(opened)
         } catch let e where e.code == SQLITE_CANTOPEN || e.code == SQLITE_READONLY {
             // A WAL file whose folder cannot take its -shm (an archive on read-only storage):
             // read it as immutable, which needs nothing beside it.
             opened = try SQLiteDatabase(path: path, readOnly: true, immutable: true)
-            let s = try opened.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'")
-            found = try s.step()
+            found = try hasRunsTable(opened)
         }
         db = opened
         guard found else { throw SQLiteError(code: 0, message: "\(path) is not an arsim results database (it has no runs table)") }
