@@ -113,7 +113,7 @@ public struct ConfigNode: Sendable {
                                    message: Suggestion.unknownKey(member.key, valid: keys))
             throw here
         }
-        return ConfigObject(node: self, object: object)
+        return ConfigObject(node: self, object: object, format: nil)
     }
 
     /// Reads an object with arbitrary keys (a map such as a latency table).
@@ -131,8 +131,8 @@ public struct ConfigNode: Sendable {
 
     /// An object with no members at this node's place: lets a bare name stand for an object
     /// of parameters that all have defaults.
-    public func emptyObject() -> ConfigObject {
-        ConfigObject(node: self, object: JSONObject(members: []))
+    public func emptyObject(_ format: ObjectFormat? = nil) -> ConfigObject {
+        ConfigObject(node: self, object: JSONObject(members: []), format: format)
     }
 
     func anyObject() throws(ConfigError) -> JSONObject {
@@ -150,6 +150,8 @@ public struct ConfigNode: Sendable {
 public struct ConfigObject: Sendable {
     public let node: ConfigNode
     let object: JSONObject
+    /// The declarations it was read against, through which its numbers are read.
+    public internal(set) var format: ObjectFormat?
 
     public var path: String { node.path }
 

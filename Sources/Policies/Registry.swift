@@ -6,9 +6,22 @@ import SimKernel
 public struct PolicyEntry<Policy, Context>: Sendable {
     public let name: String
     public let summary: String
-    /// Parameter keys besides "name", with a one-line description each.
-    public let parameters: [(key: String, help: String)]
+    /// Parameter keys besides "name": what each holds, its range and a one-line description.
+    public let parameters: [Field]
     public let make: @Sendable (ConfigObject, Context) throws(ConfigError) -> Policy
+
+    public init(name: String, summary: String, parameters: [Field],
+                make: @escaping @Sendable (ConfigObject, Context) throws(ConfigError) -> Policy) {
+        self.name = name
+        self.summary = summary
+        self.parameters = parameters
+        self.make = make
+    }
+
+    /// The object a scenario writes for this policy: its name and its parameters.
+    public var format: ObjectFormat {
+        ObjectFormat("policy_\(name)", [Field("name", .schema(JSONOutput.object([("const", .string(name))]).compactText()), required: true)] + parameters)
+    }
 }
 
 /// The policies of one of the four points (client, server, cluster, split), by the name a
@@ -41,8 +54,8 @@ public struct PolicyRegistry<Policy, Context>: Sendable {
             throw nameNode.error(Suggestion.unknownName(name, kind: kind, valid: names))
         }
         let parameters = nameNode.path == node.path
-            ? node.emptyObject()
-            : try node.object(keys: ["name"] + entry.parameters.map(\.key))
+            ? node.emptyObject(entry.format)
+            : try node.object(entry.format)
         return try entry.make(parameters, context)
     }
 
@@ -106,24 +119,27 @@ public enum ServerPolicies {
             PolicyEntry(
                 name: "fixed_batch",
                 summary: "batches of exactly batch_size requests of one model; a GPU waits until that many are queued",
-                parameters: [("batch_size", "requests per batch (the model's latency table must have it)")],
+                parameters: [Field("batch_size", .number(.positiveInteger), required: true,
+                                          help: "requests per batch (the model's latency table must have it)")],
                 make: { object, context throws(ConfigError) in
                     let node = try object.required("batch_size")
-                    let size = try node.positiveInt()
+                    let size = try object.requiredInt("batch_size")
                     try context.requireBatchSize(size, at: node)
                     return FixedBatchPolicy(batchSize: size)
                 }),
             PolicyEntry(
                 name: "dynamic_batch",
                 summary: "Triton-style dynamic batching: run at max_batch, or when the oldest request has waited max_queue_delay_ms",
-                parameters: [("max_batch", "largest batch (must be in the latency table, as must 1)"),
-                             ("max_queue_delay_ms", "longest a request waits for a batch to fill")],
+                parameters: [Field("max_batch", .number(.positiveInteger), required: true,
+                                   help: "largest batch (must be in the latency table, as must 1)"),
+                             Field("max_queue_delay_ms", .number(.time(.milliseconds, positive: false)), required: true,
+                                   help: "longest a request waits for a batch to fill")],
                 make: { object, context throws(ConfigError) in
                     let maxNode = try object.required("max_batch")
-                    let maxBatch = try maxNode.positiveInt()
+                    let maxBatch = try object.requiredInt("max_batch")
                     try context.requireBatchSize(maxBatch, at: maxNode)
                     try context.requireBatchSize(1, at: maxNode)
-                    let delay = try object.required("max_queue_delay_ms").time(.milliseconds)
+                    let delay = try object.requiredTime("max_queue_delay_ms")
                     return DynamicBatchPolicy(maxBatch: maxBatch, maxQueueDelay: delay, tables: context.tables)
                 }),
         ],
@@ -141,9 +157,10 @@ public enum ClientPolicies {
                         parameters: [], make: { _, _ in OffloadEveryFrame() }),
             PolicyEntry(name: "fixed_interval",
                         summary: "offload every interval_frames-th frame; the local fallback on the frames between",
-                        parameters: [("interval_frames", "offload one frame in this many")],
+                        parameters: [Field("interval_frames", .number(.positiveInteger), required: true,
+                                           help: "offload one frame in this many")],
                         make: { object, _ throws(ConfigError) in
-                            FixedIntervalOffload(interval: try object.required("interval_frames").positiveInt())
+                            FixedIntervalOffload(interval: try object.requiredInt("interval_frames"))
                         }),
         ],
         defaultName: "offload_every_frame")
@@ -161,20 +178,26 @@ public enum ClusterPolicies {
                         parameters: [], make: { _, _ in LeastLoadedDispatch() }),
             PolicyEntry(name: "redundant",
                         summary: "each request to the `copies` least-loaded servers at once; the first to finish (or, with cancel on_start, to start) wins and the other copies are cancelled, running ones aborted",
-                        parameters: [("copies", "how many servers get a copy (at least 1, at most the site's servers)"),
-                                     ("cancel", "\"on_finish\" (default): when the first copy finishes; \"on_start\": when the first starts service"),
-                                     ("needed", "k of r: the request is done when this many copies have finished (default 1)"),
-                                     ("delay_ms", "send the copies beyond the first only if the first has not finished after this long (default 0: all at once)")],
+                        parameters: [Field("copies", .number(.integer(1...1024)), required: true,
+                                           help: "how many servers get a copy (at least 1, at most the site's servers)"),
+                                     Field("cancel", .choice(CopyCancellation.allCases.map(\.rawValue)),
+                                           help: "\"on_finish\" (default): when the first copy finishes; \"on_start\": when the first starts service",
+                                           default: #""on_finish""#),
+                                     Field("needed", .number(.integer(1...1024)),
+                                           help: "k of r: the request is done when this many copies have finished (at most copies)", default: "1"),
+                                     Field("delay_ms", .number(.time(.milliseconds, positive: false)),
+                                           help: "send the copies beyond the first only if the first has not finished after this long (0: all at once)",
+                                           default: "0")],
                         make: { object, _ throws(ConfigError) in
                             let rule = try object.optional("cancel").map { n throws(ConfigError) in
                                 CopyCancellation(rawValue: try n.choice(CopyCancellation.allCases.map(\.rawValue)))!
                             } ?? .onFinish
-                            let copies = try object.required("copies").int(in: 1...1024)
+                            let copies = try object.requiredInt("copies")
                             let needed = try object.optional("needed")?.int(in: 1...copies, what: " (at most copies)") ?? 1
                             if needed > 1, rule == .onStart, let n = object.optional("needed") {
                                 throw n.error("k of r needs k copies to finish: it cannot cancel on start")
                             }
-                            let delay = try object.optional("delay_ms")?.time(.milliseconds) ?? 0
+                            let delay = try object.time("delay_ms") ?? 0
                             return RedundantDispatch(copies: copies, cancellation: rule, needed: needed, delay: delay)
                         }),
         ],
@@ -191,9 +214,9 @@ public enum AdmissionPolicies {
                         parameters: [], make: { _, _ in AdmitAll() }),
             PolicyEntry(name: "max_sessions",
                         summary: "admit while fewer than `limit` admitted sessions have not ended; reject the rest",
-                        parameters: [("limit", "most sessions admitted at once (at least 0)")],
+                        parameters: [Field("limit", .number(.nonNegativeInteger), required: true, help: "most sessions admitted at once")],
                         make: { object, _ throws(ConfigError) in
-                            MaxSessionsAdmission(limit: try object.required("limit").nonNegativeInt())
+                            MaxSessionsAdmission(limit: try object.requiredInt("limit"))
                         }),
         ],
         defaultName: "admit_all")
@@ -260,12 +283,13 @@ public enum SplitPolicies {
                         }),
             PolicyEntry(name: "split",
                         summary: "layers [0, layer) on the device, the rest at the edge (or in the cloud with \"remote\": \"cloud\")",
-                        parameters: [("layer", "the first layer that runs remotely"), ("remote", "edge (default) or cloud")],
+                        parameters: [Field("layer", .number(.positiveInteger), required: true, help: "the first layer that runs remotely"),
+                                     Field("remote", .choice(["edge", "cloud"]), help: "where the layers from `layer` on run", default: #""edge""#)],
                         make: { object, context throws(ConfigError) in
                             try context.requireDevice(object.node)
                             let layerNode = try object.required("layer")
                             let n = try context.requireLayers(layerNode)
-                            let k = try layerNode.positiveInt()
+                            let k = try object.requiredInt("layer")
                             if k >= n { throw layerNode.error("must be between 1 and \(n - 1) (the model has \(n) layers)") }
                             let remote = try object.optional("remote")?.choice(["edge", "cloud"]) ?? "edge"
                             return SplitAtLayer(layer: k, layerCount: n,
@@ -273,14 +297,15 @@ public enum SplitPolicies {
                         }),
             PolicyEntry(name: "pipeline",
                         summary: "contiguous layer ranges on named servers, in order: [{\"server\": …, \"layers\": [a, b]}, …]",
-                        parameters: [("stages", "the stages, covering the model's layers from 0 to the last, in order")],
+                        parameters: [Field("stages", .array(.schema(PipelineStages.stageSchema), minItems: 1), required: true,
+                                           help: "the stages, covering the model's layers from 0 to the last, in order")],
                         make: { object, context throws(ConfigError) in
                             let stagesNode = try object.required("stages")
                             let n = try context.requireLayers(stagesNode)
                             var stages: [(Int, Range<Int>)] = []
                             var next = 0
                             for item in try stagesNode.array() {
-                                let o = try item.object(keys: ["server", "layers"])
+                                let o = try item.object(keys: PipelineStages.stageKeys)
                                 let serverNode = try o.required("server")
                                 let name = try serverNode.string()
                                 guard let v = context.serverNames.firstIndex(of: name) else {

@@ -13,9 +13,9 @@ extension ScenarioReader {
     }
 
     mutating func clientGroup(_ node: ConfigNode, index: Int, serverNames: [String], serverSites: [Int]) throws(ConfigError) -> ClientGroup {
-        let o = try node.object(keys: ScenarioFormat.clientKeys)
+        let o = try node.object(ScenarioFormat.client)
         let name = try nonEmptyName(o.required("name"))
-        let count = try o.optional("count")?.count() ?? 1
+        let count = try o.int("count") ?? 1
 
         // Where the clients attach, and the server a first-world client names.
         var namedServer: Int?
@@ -42,12 +42,11 @@ extension ScenarioReader {
         let device = try o.optional("device").map { n throws(ConfigError) in try nonEmptyName(n) }
         let tasks = try self.tasks(o, namedServer: namedServer, device: device, deviceNode: o.optional("device"))
 
-        let fpsNode = try o.required("fps")
-        let fps = try fpsNode.rate()
+        let fps = try o.requiredNumber("fps")
         let arrivals = try self.arrivals(o, fps: fps)
         let frameBytes = try self.frameBytes(o)
         let policy = try ClientPolicies.registry.make(o.optional("policy"), orDefaultAt: node, key: "policy", context: ())
-        let maxInFlight = try o.optional("max_offloads_in_flight")?.positiveInt()
+        let maxInFlight = try o.int("max_offloads_in_flight")
         let mobility = try self.mobility(o.optional("mobility"), start: site)
         let migration = try self.migration(o.optional("migration"))
         let networkNode = try o.required("network")
@@ -55,7 +54,7 @@ extension ScenarioReader {
         var motionFile: MotionTrace?
         var motionNode: ConfigObject?
         if let m = o.optional("motion") {
-            let mo = try m.object(keys: ScenarioFormat.motionKeys)
+            let mo = try m.object(ScenarioFormat.motion)
             if let fileNode = mo.optional("file") {
                 do {
                     motionFile = try motionTrace(fromFile: mo, fps: fps)
@@ -69,9 +68,9 @@ extension ScenarioReader {
 
         let sessions = try self.sessions(o.optional("session"), count: count, group: name)
         let imu = try o.optional("imu").map { n throws(ConfigError) -> IMUSpec in
-            let io = try n.object(keys: ScenarioFormat.imuKeys)
-            return IMUSpec(noiseDegrees: try io.optional("noise_deg")?.double(in: 0...360) ?? 0,
-                           cost: try io.optional("cost_ms")?.time(.milliseconds) ?? 0)
+            let io = try n.object(ScenarioFormat.imu)
+            return IMUSpec(noiseDegrees: try io.number("noise_deg") ?? 0,
+                           cost: try io.time("cost_ms") ?? 0)
         }
         var clients: [ClientSpec] = []
         for i in 0..<count {
@@ -80,9 +79,9 @@ extension ScenarioReader {
             let motion = motionFile
             var generated: GeneratedMotion?
             if let mo = motionNode {
-                let mean = try mo.required("mean_deg_s").double(in: 0...1e5)
-                let cv = try mo.optional("cv")?.cv() ?? 0
-                let step = try mo.optional("step_ms")?.time(.milliseconds, positive: true) ?? 100_000_000
+                let mean = try mo.requiredNumber("mean_deg_s")
+                let cv = try mo.number("cv") ?? 0
+                let step = try mo.time("step_ms") ?? 100_000_000
                 // Drawn as the run goes, block by block, from the client's own streams.
                 generated = GeneratedMotion(meanSpeed: mean, cv: cv, step: step, seed: seed,
                                             streamKey: StableHash.fnv1a64("client/\(clientName)/motion"))
@@ -103,14 +102,14 @@ extension ScenarioReader {
     /// stream `client-group/<name>/sessions` of the run's seed.
     func sessions(_ node: ConfigNode?, count: Int, group: String) throws(ConfigError) -> [SessionSpec]? {
         guard let node else { return nil }
-        let o = try node.object(keys: ScenarioFormat.sessionKeys)
-        let start = Double(try o.optional("start_s")?.time(.seconds) ?? 0) / 1e9
-        let end = try o.optional("end_s").map { n throws(ConfigError) in Double(try n.time(.seconds, positive: true)) / 1e9 }
+        let o = try node.object(ScenarioFormat.session)
+        let start = Double(try o.time("start_s") ?? 0) / 1e9
+        let end = try o.time("end_s").map { Double($0) / 1e9 }
         if let end, end <= start { throw try o.required("end_s").error("must be after start_s (\(Suggestion.format(start)))") }
-        let rate = try o.optional("arrival_rate_per_s")?.rate()
-        let stay = try o.optional("duration_s").map { n throws(ConfigError) in Double(try n.time(.seconds, positive: true)) / 1e9 }
+        let rate = try o.number("arrival_rate_per_s")
+        let stay = try o.time("duration_s").map { Double($0) / 1e9 }
         if stay != nil, end != nil { throw try o.required("duration_s").error("give either end_s or duration_s, not both") }
-        let bytes = try o.optional("request_bytes")?.bytes() ?? 200
+        let bytes = try o.int("request_bytes") ?? 200
         var rng = RandomStream(seed: seed, name: "client-group/\(group)/sessions")
         var t = start
         return (0..<count).map { _ in
@@ -129,11 +128,11 @@ extension ScenarioReader {
         guard let tasksNode = o.optional("tasks") else {
             // The first world's client: one task, named after its model.
             let model = try lookup(o.required("model"), in: modelNames, kind: "model")
-            let deadline = try o.required("deadline_ms").time(.milliseconds, positive: true)
+            let deadline = try o.requiredTime("deadline_ms")
             let context = try splitContext(model: model, device: device, deviceNode: deviceNode, namedServer: namedServer)
             let split = try SplitPolicies.registry.make(nil, orDefaultAt: o.node, key: "split", context: context)
             return [TaskSpec(name: modelNames[model], model: model, deadline: deadline,
-                             resultBytes: try o.optional("result_bytes")?.bytes() ?? 0, split: split,
+                             resultBytes: try o.int("result_bytes") ?? 0, split: split,
                              deviceLatency: try deviceTable(model: model, device: device, at: deviceNode, required: false))]
         }
         for key in ["model", "deadline_ms", "result_bytes"] {
@@ -141,15 +140,15 @@ extension ScenarioReader {
         }
         var tasks: [TaskSpec] = []
         for item in try nonEmpty(tasksNode) {
-            let t = try item.object(keys: ScenarioFormat.taskKeys)
+            let t = try item.object(ScenarioFormat.task)
             let name = try nonEmptyName(t.required("name"))
             if tasks.contains(where: { $0.name == name }) { throw try t.required("name").error("duplicate task name \"\(name)\"") }
             let model = try lookup(t.required("model"), in: modelNames, kind: "model")
             let context = try splitContext(model: model, device: device, deviceNode: deviceNode, namedServer: namedServer)
             let split = try SplitPolicies.registry.make(t.optional("split"), orDefaultAt: item, key: "split", context: context)
             tasks.append(TaskSpec(
-                name: name, model: model, deadline: try t.required("deadline_ms").time(.milliseconds, positive: true),
-                resultBytes: try t.optional("result_bytes")?.bytes() ?? 0, split: split,
+                name: name, model: model, deadline: try t.requiredTime("deadline_ms"),
+                resultBytes: try t.int("result_bytes") ?? 0, split: split,
                 fallback: try t.optional("fallback").map { n throws(ConfigError) in try fallback(n, device: device, deviceNode: deviceNode) },
                 accuracy: try t.optional("accuracy").map { n throws(ConfigError) in try accuracy(n) } ?? AccuracyModel(),
                 deviceLatency: try deviceTable(model: model, device: device, at: deviceNode, required: false)))
@@ -193,10 +192,10 @@ extension ScenarioReader {
     }
 
     mutating func fallback(_ node: ConfigNode, device: String?, deviceNode: ConfigNode?) throws(ConfigError) -> LocalFallback {
-        let o = try node.object(keys: ScenarioFormat.fallbackKeys)
+        let o = try node.object(ScenarioFormat.fallback)
         switch (o.optional("model"), o.optional("latency_ms")) {
-        case (nil, let l?):
-            return LocalFallback(name: "local", latency: LatencyTable([(1, try l.time(.milliseconds, positive: true))]))
+        case (nil, .some):
+            return LocalFallback(name: "local", latency: LatencyTable([(1, try o.requiredTime("latency_ms"))]))
         case (let m?, nil):
             let name = try m.string()
             guard let device else { throw m.error("a fallback model runs on the client's device: give the client a \"device\" GPU type") }
@@ -219,7 +218,7 @@ extension ScenarioReader {
     }
 
     func accuracy(_ node: ConfigNode) throws(ConfigError) -> AccuracyModel {
-        let o = try node.object(keys: ScenarioFormat.accuracyKeys)
+        let o = try node.object(ScenarioFormat.accuracy)
         func share(_ key: String, _ value: Double) throws(ConfigError) -> Double {
             guard let n = o.optional(key) else { return value }
             let v = try n.nonNegativeDouble()
@@ -231,8 +230,8 @@ extension ScenarioReader {
             throw try o.required(key).error("must not be above the server's accuracy (\(Suggestion.format(server))), got \(Suggestion.format(try share(key, 0)))")
         }
         return AccuracyModel(server: server, local: try share("local", 0),
-                             perFrame: try o.optional("per_frame")?.double(in: 0...1) ?? 0,
-                             perDegree: try o.optional("per_degree")?.double(in: 0...1) ?? 0,
+                             perFrame: try o.number("per_frame") ?? 0,
+                             perDegree: try o.number("per_degree") ?? 0,
                              floor: try share("floor", 0))
     }
 
@@ -247,14 +246,14 @@ extension ScenarioReader {
             }
             return .poisson(rate: fps)
         }
-        let jitterNS = try o.optional("jitter_ms")?.time(.milliseconds) ?? 0
+        let jitterNS = try o.time("jitter_ms") ?? 0
         let jitter = Double(jitterNS) / 1e6
         if jitter >= period {
             throw try o.required("jitter_ms").error("must be less than the frame interval (\(Suggestion.format(period)) ms at \(Suggestion.format(fps)) fps), so frames stay in order")
         }
         var phase: SimTime?
         if let n = o.optional("phase_ms") {
-            let p = try n.time(.milliseconds)
+            let p = try o.requiredTime("phase_ms")
             if Double(p) / 1e6 >= period { throw n.error("must be less than the frame interval (\(Suggestion.format(period)) ms)") }
             phase = p
         }
@@ -264,11 +263,11 @@ extension ScenarioReader {
     /// `frame_bytes`, or `frame`: width × height × bits per pixel of the encoding.
     func frameBytes(_ o: ConfigObject) throws(ConfigError) -> Int {
         switch (o.optional("frame_bytes"), o.optional("frame")) {
-        case (let b?, nil): return try b.bytes()
+        case (.some, nil): return try o.requiredInt("frame_bytes")
         case (nil, let f?):
-            let fo = try f.object(keys: ScenarioFormat.frameKeys)
-            let w = try fo.required("width").int(in: 1...100_000), h = try fo.required("height").int(in: 1...100_000)
-            let bpp = try fo.required("bits_per_pixel").double(in: 0.001...128)
+            let fo = try f.object(ScenarioFormat.frame)
+            let w = try fo.requiredInt("width"), h = try fo.requiredInt("height")
+            let bpp = try fo.requiredNumber("bits_per_pixel")
             let bytes = (Double(w) * Double(h) * bpp / 8).rounded(.up)
             if bytes > Double(Bounds.maxBytes) { throw f.error("a frame of \(Suggestion.format(bytes)) bytes is more than \(Bounds.maxBytes)") }
             return Int(bytes)
@@ -308,9 +307,9 @@ extension ScenarioReader {
         guard let node else { return [] }
         var steps: [Handover] = []
         for item in try node.array() {
-            let o = try item.object(keys: ScenarioFormat.mobilityKeys)
+            let o = try item.object(ScenarioFormat.mobilityStep)
             let atNode = try o.required("at_s")
-            let at = try atNode.time(.seconds)
+            let at = try o.requiredTime("at_s")
             if let last = steps.last, at <= last.time { throw atNode.error("moves must be in time order") }
             let siteNode = try o.required("site")
             let site = try lookup(siteNode, in: siteNames, kind: "site")
@@ -326,7 +325,7 @@ extension ScenarioReader {
             _ = try node.choice(["stay"])
             return .stay
         }
-        let o = try node.object(keys: ScenarioFormat.migrationKeys)
-        return .migrate(stateBytes: try o.required("state_bytes").bytes())
+        let o = try node.object(ScenarioFormat.migration)
+        return .migrate(stateBytes: try o.requiredInt("state_bytes"))
     }
 }

@@ -11,18 +11,16 @@ extension ScenarioReader {
     /// The two directions of a network hop: `uplink_mbps` or `uplink_trace`, the same for the
     /// downlink, and the delay, jitter and loss they share.
     func linkPair(_ node: ConfigNode, name: String, kinds: (String, String)) throws(ConfigError) -> (LinkSpec, LinkSpec) {
-        let o = try node.object(keys: ScenarioFormat.networkKeys)
-        let delay = try o.optional("delay_ms")?.time(.milliseconds) ?? 0
-        let jitter = try o.optional("jitter_ms")?.time(.milliseconds) ?? 0
-        let lossNode = o.optional("loss")
-        let loss = try lossNode?.nonNegativeDouble() ?? 0
-        if loss >= 1, let lossNode { throw lossNode.error("a loss rate is a probability below 1, got \(Suggestion.format(loss))") }
+        let o = try node.object(ScenarioFormat.network)
+        let delay = try o.time("delay_ms") ?? 0
+        let jitter = try o.time("jitter_ms") ?? 0
+        let loss = try o.number("loss") ?? 0
         // Without a given retransmission delay, a lost packet is resent after one round trip.
-        let retransmit = try o.optional("retransmit_ms")?.time(.milliseconds) ?? 2 * delay
+        let retransmit = try o.time("retransmit_ms") ?? 2 * delay
         func capacity(_ direction: String) throws(ConfigError) -> CapacityTrace {
             let mbps = o.optional("\(direction)_mbps"), trace = o.optional("\(direction)_trace")
             switch (mbps, trace) {
-            case (let m?, nil): return .constant(bitsPerSecond: try m.megabitsPerSecond())
+            case (.some, nil): return .constant(bitsPerSecond: try o.requiredNumber("\(direction)_mbps"))
             case (nil, let t?): return try self.trace(t, name: "\(name)/\(direction)")
             case (.some, .some): throw try o.required("\(direction)_trace").error("give \(direction)_mbps or \(direction)_trace, not both")
             case (nil, nil): throw o.error("missing required key \"\(direction)_mbps\" (or \"\(direction)_trace\")")
@@ -37,7 +35,7 @@ extension ScenarioReader {
 
     /// A capacity trace: from a file (Mahimahi or time,Mbps CSV) or generated (lognormal steps).
     func trace(_ node: ConfigNode, name: String) throws(ConfigError) -> CapacityTrace {
-        let o = try node.object(keys: ScenarioFormat.traceKeys)
+        let o = try node.object(ScenarioFormat.trace)
         if let fileNode = o.optional("file") {
             do {
                 return try traceFile(o, fileNode: fileNode)
@@ -66,7 +64,7 @@ extension ScenarioReader {
         }
         switch format {
         case "mahimahi":
-            let bin = try o.optional("bin_ms")?.time(.milliseconds, positive: true) ?? 100_000_000
+            let bin = try o.time("bin_ms") ?? 100_000_000
             return try NetworkTraces.mahimahi(text: text, file: path, bin: bin)
         case "csv":
             return try NetworkTraces.csv(text: text, file: path)
@@ -84,10 +82,10 @@ extension ScenarioReader {
         for key in ["format", "bin_ms", "time_column", "value_column", "time_unit", "value_unit", "where"] {
             if let n = o.optional(key) { throw n.error("\(key) belongs to a trace file; a generated trace has mean_mbps, cv, step_ms, length_s") }
         }
-        let mean = try o.required("mean_mbps").megabitsPerSecond() / 1e6
-        let cv = try o.optional("cv")?.cv() ?? 0
-        let step = try o.optional("step_ms")?.time(.milliseconds, positive: true) ?? 100_000_000
-        let length = try o.optional("length_s")?.time(.seconds, positive: true) ?? duration
+        let mean = try o.requiredNumber("mean_mbps") / 1e6
+        let cv = try o.number("cv") ?? 0
+        let step = try o.time("step_ms") ?? 100_000_000
+        let length = try o.time("length_s") ?? duration
         // The steps are drawn up front: refuse a trace that would not fit in memory.
         let steps = Double(max(length, step)) / Double(step)
         if steps > Double(Self.maxTraceSteps) {

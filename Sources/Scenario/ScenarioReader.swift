@@ -5,8 +5,6 @@ import Policies
 import Profiles
 import SimKernel
 
-/// The keys of each object in a scenario file. docs/scenario.md describes them and
-/// docs/scenario.schema.json mirrors them; a test keeps the three in step.
 /// One server of the world as the scenario gives it: a server object, or one pool of one.
 struct ServerUnit {
     var node: ConfigNode
@@ -15,47 +13,6 @@ struct ServerUnit {
     var name: String
     /// The server index of the machine's first pool, for the pools after it.
     var machine: Int?
-}
-
-public enum ScenarioFormat {
-    public static let rootKeys = ["$schema", "name", "description", "seed", "duration_s", "warmup_s", "drain_s", "detail",
-                                  "profiles", "models", "sites", "servers", "clients"]
-    public static let modelKeys = ["name", "latency_ms", "profile", "source"]
-    public static let siteKeys = ["name", "kind", "dispatch", "admission", "access_point", "wan"]
-    public static let serverKeys = ["name", "site", "gpu", "gpus", "mps", "precision", "policy", "variability", "queue_capacity",
-                                    "drop_expired", "models", "memory_gb", "load_gbps", "nic_gbps", "interconnect", "cost_per_gpu_hour",
-                                    "p99_margin", "interference", "pools", "mps_shares"]
-    /// A pool of a server's GPUs with its own queues and policy; unset keys are the server's.
-    public static let poolKeys = ["name", "gpus", "mps", "mps_shares", "precision", "policy", "variability", "queue_capacity",
-                                  "drop_expired", "models", "p99_margin", "interference"]
-    public static let interconnectKeys = ["kind", "gbps"]
-    public static let variabilityKeys = ["kind", "cv", "shift", "shape", "file"]
-    public static let clientKeys = ["name", "count", "site", "server", "model", "tasks", "arrivals", "fps", "jitter_ms", "phase_ms",
-                                    "deadline_ms", "frame_bytes", "frame", "result_bytes", "network", "policy",
-                                    "max_offloads_in_flight", "device", "motion", "mobility", "migration", "session", "imu"]
-    public static let frameKeys = ["width", "height", "bits_per_pixel"]
-    public static let taskKeys = ["name", "model", "deadline_ms", "result_bytes", "split", "fallback", "accuracy"]
-    public static let fallbackKeys = ["model", "latency_ms"]
-    public static let accuracyKeys = ["server", "local", "per_frame", "per_degree", "floor"]
-    public static let networkKeys = ["uplink_mbps", "downlink_mbps", "uplink_trace", "downlink_trace", "delay_ms", "jitter_ms",
-                                     "loss", "retransmit_ms"]
-    public static let traceKeys = ["file", "format", "bin_ms", "time_column", "value_column", "time_unit", "value_unit", "where",
-                                   "mean_mbps", "cv", "step_ms", "length_s"]
-    public static let motionKeys = ["file", "format", "times_file", "mean_deg_s", "cv", "step_ms"]
-    public static let mobilityKeys = ["at_s", "site"]
-    public static let migrationKeys = ["state_bytes"]
-    public static let interferenceKeys = ["mean", "cv", "step_ms"]
-    public static let imuKeys = ["noise_deg", "cost_ms"]
-    public static let sessionKeys = ["start_s", "end_s", "arrival_rate_per_s", "duration_s", "request_bytes"]
-
-    /// Each object type by the name of its definition in the JSON Schema.
-    public static let objects: [(definition: String, keys: [String])] = [
-        ("scenario", rootKeys), ("model", modelKeys), ("site", siteKeys), ("server", serverKeys), ("pool", poolKeys),
-        ("interconnect", interconnectKeys), ("variability", variabilityKeys), ("client", clientKeys), ("frame", frameKeys),
-        ("task", taskKeys), ("fallback", fallbackKeys), ("accuracy", accuracyKeys), ("network", networkKeys),
-        ("trace", traceKeys), ("motion", motionKeys), ("mobility_step", mobilityKeys), ("migration", migrationKeys),
-        ("session", sessionKeys), ("interference", interferenceKeys), ("imu", imuKeys),
-    ]
 }
 
 /// The files a scenario read besides itself (profiles, the GPU catalogue, traces, trajectories),
@@ -108,7 +65,7 @@ struct ScenarioReader {
 
     mutating func world(_ root: ConfigNode) throws(ConfigError) -> WorldSpec {
         try Self.rejectNull(root)
-        let o = try root.object(keys: ScenarioFormat.rootKeys)
+        let o = try root.object(ScenarioFormat.scenario)
         scenarioFile = root.file
         let name = try nonEmptyName(o.required("name"))
         description = try o.optional("description")?.string()
@@ -117,12 +74,12 @@ struct ScenarioReader {
             if seed > UInt64(Int64.max) { throw n.error("must be at most 2^63-1 (9223372036854775807), got \(seed)") }
         }
         let durationNode = try o.required("duration_s")
-        duration = try durationNode.time(.seconds, positive: true)
-        let warmup = try o.optional("warmup_s")?.time(.seconds) ?? 0
+        duration = try o.requiredTime("duration_s")
+        let warmup = try o.time("warmup_s") ?? 0
         if warmup >= duration {
             throw try o.required("warmup_s").error("must be less than duration_s (\(Suggestion.format(try durationNode.double())))")
         }
-        let drain = try o.optional("drain_s")?.time(.seconds) ?? 10_000_000_000
+        let drain = try o.time("drain_s") ?? 10_000_000_000
         let detail = try o.optional("detail").map { n throws(ConfigError) in
             DetailLevel(rawValue: try n.choice(DetailLevel.allCases.map(\.rawValue)))!
         } ?? .summary
@@ -160,7 +117,7 @@ struct ScenarioReader {
             for (x, item) in try siteNodes.array().enumerated() {
                 guard let r = sites[x].dispatch as? RedundantDispatch else { continue }
                 let count = serverSites.filter { $0 == x }.count
-                if r.copies > count, let n = try item.object(keys: ScenarioFormat.siteKeys).optional("dispatch") {
+                if r.copies > count, let n = try item.object(ScenarioFormat.site).optional("dispatch") {
                     throw (n.peek("copies") ?? n).error("\(r.copies) copies, but site \"\(sites[x].name)\" has \(count) server\(count == 1 ? "" : "s")")
                 }
             }
@@ -213,7 +170,7 @@ struct ScenarioReader {
     }
 
     func model(_ node: ConfigNode) throws(ConfigError) -> Model {
-        let o = try node.object(keys: ScenarioFormat.modelKeys)
+        let o = try node.object(ScenarioFormat.model)
         let name = try nonEmptyName(o.required("name"))
         let source = try o.optional("source")?.string()
         let profileName = try o.optional("profile").map { n throws(ConfigError) in try nonEmptyName(n) } ?? name

@@ -15,11 +15,11 @@ extension ScenarioReader {
             return [SiteSpec(name: "edge")]
         }
         let items = try nonEmpty(node)
-        siteNames = try items.map { n throws(ConfigError) in try nonEmptyName(n.object(keys: ScenarioFormat.siteKeys).required("name")) }
+        siteNames = try items.map { n throws(ConfigError) in try nonEmptyName(n.object(ScenarioFormat.site).required("name")) }
         try unique(siteNames, in: node)
         var sites: [SiteSpec] = []
         for (x, item) in items.enumerated() {
-            let o = try item.object(keys: ScenarioFormat.siteKeys)
+            let o = try item.object(ScenarioFormat.site)
             let name = siteNames[x]
             let isCloud = try o.optional("kind")?.choice(["edge", "cloud"]) == "cloud"
             if isCloud {
@@ -53,7 +53,7 @@ extension ScenarioReader {
     func serverUnits(_ nodes: [ConfigNode]) throws(ConfigError) -> [ServerUnit] {
         var units: [ServerUnit] = []
         for node in nodes {
-            let o = try node.object(keys: ScenarioFormat.serverKeys)
+            let o = try node.object(ScenarioFormat.server)
             let name = try nonEmptyName(o.required("name"))
             guard let poolsNode = o.optional("pools") else {
                 units.append(ServerUnit(node: node, pool: nil, name: name, machine: nil))
@@ -63,7 +63,7 @@ extension ScenarioReader {
             let first = units.count
             var names: [String] = []
             for (i, pool) in pools.enumerated() {
-                let poolName = try nonEmptyName(pool.object(keys: ScenarioFormat.poolKeys).required("name"))
+                let poolName = try nonEmptyName(pool.object(ScenarioFormat.pool).required("name"))
                 names.append(poolName)
                 units.append(ServerUnit(node: node, pool: pool, name: "\(name)/\(poolName)", machine: i == 0 ? nil : first))
             }
@@ -73,7 +73,7 @@ extension ScenarioReader {
     }
 
     func siteOf(server node: ConfigNode) throws(ConfigError) -> Int {
-        let o = try node.object(keys: ScenarioFormat.serverKeys)
+        let o = try node.object(ScenarioFormat.server)
         if let n = o.optional("site") { return try lookup(n, in: siteNames, kind: "site") }
         if siteNames.count == 1 { return 0 }
         throw o.error("missing required key \"site\": the scenario has \(siteNames.count) sites (\(siteNames.joined(separator: ", ")))")
@@ -108,10 +108,19 @@ extension ScenarioReader {
 
     mutating func server(_ unit: ServerUnit, site: Int, served: [Int], modelNodes: [ConfigNode]) throws(ConfigError) -> ServerSpec {
         let node = unit.pool ?? unit.node
-        let o = try unit.node.object(keys: ScenarioFormat.serverKeys)
-        let p = try unit.pool?.object(keys: ScenarioFormat.poolKeys)
+        let o = try unit.node.object(ScenarioFormat.server)
+        let p = try unit.pool?.object(ScenarioFormat.pool)
         /// A pool's own value, else the server's (which pools inherit).
         func opt(_ key: String) -> ConfigNode? { p?.optional(key) ?? o.optional(key) }
+        /// The pool's number at `key` if it gives one, else the server's, each as declared.
+        func number(_ key: String) throws(ConfigError) -> Double? {
+            if let p, p.has(key) { return try p.number(key) }
+            return try o.number(key)
+        }
+        func int(_ key: String) throws(ConfigError) -> Int? {
+            if let p, p.has(key) { return try p.int(key) }
+            return try o.int(key)
+        }
         let name = unit.name
         let machineName = try o.required("name").string()
         let gpuNode = o.optional("gpu")
@@ -124,8 +133,8 @@ extension ScenarioReader {
             }
         }
         let precision = try opt("precision").map { n throws(ConfigError) in try nonEmptyName(n) } ?? "fp32"
-        let gpus = try opt("gpus")?.int(in: 1...65_536) ?? 1
-        let mps = try opt("mps")?.int(in: 1...64) ?? 1
+        let gpus = try int("gpus") ?? 1
+        let mps = try int("mps") ?? 1
         let shares = try opt("mps_shares").map { n throws(ConfigError) in try mpsShares(n, mps: opt("mps")) }
         let copies = shares?.count ?? mps
         let spec = catalog?.gpu(named: gpu)
@@ -161,7 +170,7 @@ extension ScenarioReader {
                                                 kind: profile.provenance.kind, source: path, reference: profile.provenance.summary,
                                                 batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: residual))
         }
-        let margin = try opt("p99_margin")?.double(in: 0...100) ?? 0.1
+        let margin = try number("p99_margin") ?? 0.1
         var tables = models.indices.map { models[$0].spec.latency ?? profiled[$0] }
         for m in tables.indices { tables[m]?.worstCaseMargin = margin }
         // Record, per model served here, where the worst case that policies see comes from.
@@ -172,7 +181,7 @@ extension ScenarioReader {
         }
 
         // The weights of every hosted model must fit on each GPU (each MPS share holds its own copy).
-        let memory = try o.optional("memory_gb").map { n throws(ConfigError) in try n.double(in: 0.001...1e6) * 1e9 } ?? spec?.memoryBytes
+        let memory = try o.number("memory_gb").map { $0 * 1e9 } ?? spec?.memoryBytes
         let weights = hosted.reduce(0) { $0 + models[$1].spec.weightBytes } * copies
         if let memory, Double(weights) > memory {
             throw (opt("models") ?? gpuNode ?? o.node).error(
@@ -189,34 +198,33 @@ extension ScenarioReader {
             }
         }
         var server = ServerSpec(name: name, site: site, gpuType: gpu, gpus: gpus, mps: mps, policy: policy, variability: variability,
-                                queueCapacity: try opt("queue_capacity")?.count(),
+                                queueCapacity: try int("queue_capacity"),
                                 dropExpired: try opt("drop_expired")?.bool() ?? false,
                                 profiled: profiled, hosted: hosted)
         server.mpsShares = shares
         server.machine = unit.machine
-        server.loadBytesPerSecond = try o.optional("load_gbps").map { n throws(ConfigError) in try n.gigabitsPerSecond() / 8 }
-        if unit.machine == nil, let nic = o.optional("nic_gbps") {
-            let bps = try nic.gigabitsPerSecond()
+        server.loadBytesPerSecond = try o.number("load_gbps").map { $0 / 8 }
+        if unit.machine == nil, let bps = try o.number("nic_gbps") {
             server.nicIn = LinkSpec(name: "nic/\(machineName)/in", kind: "nic_in", capacity: .constant(bitsPerSecond: bps), propagationDelay: 0)
             server.nicOut = LinkSpec(name: "nic/\(machineName)/out", kind: "nic_out", capacity: .constant(bitsPerSecond: bps), propagationDelay: 0)
         }
         if unit.machine == nil, let n = o.optional("interconnect") {
-            let ic = try n.object(keys: ScenarioFormat.interconnectKeys)
+            let ic = try n.object(ScenarioFormat.interconnect)
             let kind = try ic.required("kind").choice(["pcie", "nvlink"])
-            let gbps = try ic.required("gbps").gigabitsPerSecond() / 1e9
+            let gbps = try ic.requiredNumber("gbps") / 1e9
             server.interconnect = LinkSpec(name: "\(kind)/\(machineName)", kind: "interconnect", capacity: .constant(bitsPerSecond: gbps * 1e9),
                                            propagationDelay: 0)
         }
-        server.costPerGPUHour = try o.optional("cost_per_gpu_hour").map { n throws(ConfigError) in try n.double(in: 0...1e6) } ?? spec?.costPerHour
+        server.costPerGPUHour = try o.number("cost_per_gpu_hour") ?? spec?.costPerHour
         server.p99Margin = margin
         server.memoryBytes = memory.map { Int($0) }
         if let n = opt("interference") {
-            let io = try n.object(keys: ScenarioFormat.interferenceKeys)
+            let io = try n.object(ScenarioFormat.interference)
             let stepNode = io.optional("step_ms")
-            let step = try stepNode?.time(.milliseconds, positive: true) ?? 100_000_000
+            let step = try io.time("step_ms") ?? 100_000_000
             if step < 1_000, let stepNode { throw stepNode.error("must be at least 0.001 (1 µs), got \(Suggestion.format(try stepNode.double()))") }
-            server.interference = Interference(mean: try io.required("mean").double(in: 0.001...1000),
-                                               cv: try io.optional("cv")?.cv() ?? 0,
+            server.interference = Interference(mean: try io.requiredNumber("mean"),
+                                               cv: try io.number("cv") ?? 0,
                                                step: step)
         }
         return server
@@ -249,7 +257,7 @@ extension ScenarioReader {
             default: throw node.error("\(kind) needs \"\(parameter[kind]!)\": {\"kind\": \"\(kind)\", \"\(parameter[kind]!)\": …}")
             }
         }
-        let o = try node.object(keys: ScenarioFormat.variabilityKeys)
+        let o = try node.object(ScenarioFormat.variability)
         let kind = try o.required("kind").choice(kinds)
         for (other, key) in parameter.sorted(by: { $0.key < $1.key }) where other != kind {
             if let n = o.optional(key) { throw n.error("only the \(other) kind takes \(key)") }
@@ -258,10 +266,10 @@ extension ScenarioReader {
         case "deterministic": return .deterministic
         case "exponential": return .exponential
         case "measured": return .measured
-        case "shifted_exponential": return .shiftedExponential(shift: try o.required("shift").double(in: 0...0.999))
-        case "pareto": return .pareto(shape: try o.required("shape").double(in: 1.01...100))
+        case "shifted_exponential": return .shiftedExponential(shift: try o.requiredNumber("shift"))
+        case "pareto": return .pareto(shape: try o.requiredNumber("shape"))
         case "empirical": return .empirical(factors: try empiricalFactors(o.required("file")))
-        default: return .lognormal(cv: try o.required("cv").double(in: 1e-9...Bounds.maxCV))
+        default: return .lognormal(cv: try o.requiredNumber("cv"))
         }
     }
 

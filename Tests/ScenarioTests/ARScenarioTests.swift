@@ -111,7 +111,7 @@ final class ARScenarioTests: XCTestCase {
 
     func testNetworkMistakes() {
         var e = error("\"loss\": 0.01", "\"loss\": 1")
-        XCTAssertEqual(e?.message, "a loss rate is a probability below 1, got 1")
+        XCTAssertEqual(e?.message, "must be below 1 (a probability), got 1")
         e = error("\"uplink_mbps\": 40,", "\"uplink_mbps\": 40, \"uplink_trace\": {\"mean_mbps\": 40},")
         XCTAssertEqual(e?.message, "give uplink_mbps or uplink_trace, not both")
         e = error("\"uplink_mbps\": 40,", "\"uplink_trace\": {\"file\": \"nowhere.csv\", \"format\": \"csv\"},")

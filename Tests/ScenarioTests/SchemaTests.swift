@@ -21,18 +21,86 @@ final class SchemaTests: XCTestCase {
 
     func testSchemaObjectsHaveExactlyTheReaderKeys() throws {
         let defs = try definitions()
-        for (definition, keys) in ScenarioFormat.objects {
-            XCTAssertEqual(properties(defs, definition).map(Set.init), Set(keys), "$defs/\(definition)")
+        for format in ScenarioFormat.objects {
+            XCTAssertEqual(properties(defs, format.definition).map(Set.init), Set(format.keys), "$defs/\(format.definition)")
+        }
+    }
+
+    /// docs/scenario.schema.json is what `arsim schema` writes from the reader's declarations.
+    func testCommittedSchemaIsGenerated() throws {
+        let committed = try String(contentsOfFile: Repo.path("docs/scenario.schema.json"), encoding: .utf8)
+        XCTAssertTrue(committed == ScenarioFormat.schema(),
+                      "docs/scenario.schema.json is stale: run `.build/release/arsim schema > docs/scenario.schema.json`")
+        // A policy name alone stands only for a policy whose parameters all have defaults.
+        guard case .oneOf(let shapes)? = ScenarioFormat.site.field("dispatch")?.shape, case .choice(let bare)? = shapes.first else {
+            return XCTFail("site.dispatch is not a policy")
+        }
+        XCTAssertEqual(bare, ["round_robin", "least_loaded"], "\"redundant\" needs copies, so it is never a bare name")
+    }
+
+    /// Every number a bundled scenario gives is read through its declaration: a value just
+    /// outside the declared range, set by override, fails the load at that key's path.
+    func testReaderRefusesValuesOutsideEveryDeclaredRange() throws {
+        let file = Repo.path("Workloads/scenarios/ar-campus.json")
+        var probes: [(path: String, value: Double)] = []
+        Self.collect(try JSONParser.parse(String(contentsOfFile: file, encoding: .utf8)), .object("scenario"), "", into: &probes)
+        XCTAssertGreaterThan(probes.count, 20)
+        for probe in probes {
+            let set = "\(probe.path)=\(probe.value)"
+            do {
+                _ = try Scenario.load(path: file, overrides: [try Override(set)])
+                XCTFail("--set \(set) was accepted")
+            } catch let error as ConfigError {
+                XCTAssertEqual(error.path, probe.path, "--set \(set): \(error.description)")
+            }
+        }
+    }
+
+    static let formats = Dictionary(uniqueKeysWithValues: (ScenarioFormat.objects + ScenarioFormat.policies).map { ($0.definition, $0) })
+
+    /// Values just below and above a quantity's declared range.
+    static func outside(_ q: Quantity) -> [Double] {
+        switch q {
+        case .time(let unit, let positive):
+            let max = Bounds.maxSeconds * (unit == .seconds ? 1 : unit == .milliseconds ? 1e3 : 1e6)
+            return [positive ? 0 : -1, max * 2]
+        case .real(let lower, let upper, let exclusive, _, _):
+            return [exclusive ? lower : lower > 0 ? lower / 2 : lower - 1] + (upper.map { [$0 * 2 + 1] } ?? [])
+        case .integer(let range, _):
+            return [Double(range.lowerBound - 1)] + (range.upperBound == Int.max ? [] : [Double(range.upperBound) * 2])
+        case .probability: return [-0.1, 1]
+        }
+    }
+
+    /// The out-of-range probes of every declared number in `value`, found by walking the
+    /// declarations from `shape` down.
+    static func collect(_ value: JSONValue, _ shape: Shape, _ path: String, into probes: inout [(path: String, value: Double)]) {
+        switch (shape, value.kind) {
+        case (.number(let q), .number):
+            for v in outside(q) { probes.append((path, v)) }
+        case (.object(let definition), .object(let o)):
+            guard let format = formats[definition] else { return }
+            for m in o.members {
+                guard let field = format.field(m.key) else { continue }
+                collect(m.value, field.shape, path.isEmpty ? m.key : "\(path).\(m.key)", into: &probes)
+            }
+        case (.array(let item, _), .array(let items)):
+            for (i, v) in items.enumerated() { collect(v, item, "\(path)[\(i)]", into: &probes) }
+        case (.oneOf, .object(let o)):
+            if case .string(let name)? = o["name"]?.kind, formats["policy_\(name)"] != nil {
+                collect(value, .object("policy_\(name)"), path, into: &probes)
+            } else if case .oneOf(let shapes) = shape {
+                for case .object(let definition) in shapes where !definition.hasPrefix("policy_") {
+                    collect(value, .object(definition), path, into: &probes)
+                }
+            }
+        default: break
         }
     }
 
     /// Every policy of the four points, as "name" and its parameters.
     var policies: [(name: String, keys: [String])] {
-        ServerPolicies.registry.entries.map { ($0.name, $0.parameters.map(\.key)) }
-            + ClientPolicies.registry.entries.map { ($0.name, $0.parameters.map(\.key)) }
-            + ClusterPolicies.registry.entries.map { ($0.name, $0.parameters.map(\.key)) }
-            + AdmissionPolicies.registry.entries.map { ($0.name, $0.parameters.map(\.key)) }
-            + SplitPolicies.registry.entries.map { ($0.name, $0.parameters.map(\.key)) }
+        ScenarioFormat.policies.map { (String($0.definition.dropFirst("policy_".count)), $0.keys.filter { $0 != "name" }) }
     }
 
     /// The schema's ranges are the reader's (`Bounds`): a time, rate, size or count the reader
@@ -46,12 +114,12 @@ final class SchemaTests: XCTestCase {
                     for key in props.keys {
                         guard case .object(let p)? = props[key]?.kind, case .number(let max)? = p["maximum"]?.kind else { continue }
                         let expected: Double? = key == "mean_deg_s" ? 1e5
+                            : key == "fps" || key == "arrival_rate_per_s" ? Bounds.maxRate
                             : key.hasSuffix("_ms") ? Bounds.maxSeconds * 1e3
                             : key.hasSuffix("_s") ? Bounds.maxSeconds
                             : key.hasSuffix("_mbps") ? Bounds.maxBitsPerSecond / 1e6
                             : key.hasSuffix("_bytes") ? Double(Bounds.maxBytes)
                             : key == "count" || key == "queue_capacity" ? Double(Bounds.maxCount)
-                            : key == "fps" || key == "arrival_rate_per_s" ? Bounds.maxRate
                             : key == "cv" ? Bounds.maxCV : nil
                         if let expected {
                             XCTAssertEqual(max.double, expected, "maximum of \(key)")
@@ -78,8 +146,8 @@ final class SchemaTests: XCTestCase {
 
     func testReferenceDocumentsEveryKeyAndPolicy() throws {
         let doc = try String(contentsOfFile: Repo.path("docs/scenario.md"), encoding: .utf8)
-        for (definition, keys) in ScenarioFormat.objects {
-            for key in keys { XCTAssertTrue(doc.contains("`\(key)`"), "docs/scenario.md lacks `\(key)` of \(definition)") }
+        for format in ScenarioFormat.objects {
+            for key in format.keys { XCTAssertTrue(doc.contains("`\(key)`"), "docs/scenario.md lacks `\(key)` of \(format.definition)") }
         }
         for (name, keys) in policies {
             XCTAssertTrue(doc.contains("`\(name)`"), "docs/scenario.md lacks policy `\(name)`")

@@ -36,6 +36,9 @@ public struct SplitAtLayer: SplitPolicy {
 /// Contiguous layer ranges on given servers, one after another: a pipeline across GPUs whose
 /// activations cross the servers' interconnect or NICs.
 public struct PipelineStages: SplitPolicy {
+    /// One stage as a scenario writes it: {"server": "edge-a", "layers": [0, 40]}.
+    static let stageKeys = ["server", "layers"]
+    static let stageSchema = #"{"type": "object", "additionalProperties": false, "required": ["server", "layers"], "properties": {"server": {"type": "string"}, "layers": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}}}"#
     public let stages: [Stage]
 
     public init(stages: [(server: Int, layers: Range<Int>)]) {
