@@ -142,6 +142,45 @@ public enum ServerPolicies {
                     let delay = try object.requiredTime("max_queue_delay_ms")
                     return DynamicBatchPolicy(maxBatch: maxBatch, maxQueueDelay: delay, tables: context.tables)
                 }),
+            PolicyEntry(
+                name: "edf",
+                summary: "earliest deadline first, one request per batch: the queue whose head is due first",
+                parameters: [],
+                make: { object, context throws(ConfigError) in
+                    try context.requireBatchSize(1, at: object.node)
+                    return EDFPolicy()
+                }),
+            PolicyEntry(
+                name: "aimd_batch",
+                summary: "Clipper's adaptive batching: per model, the batch limit grows by step after a batch within the objective and shrinks by 10 % after one past it",
+                parameters: [Field("step", .number(.integer(1...1024)), help: "additive increase of the batch limit", default: "1"),
+                             Field("slo_ms", .number(.time(.milliseconds, positive: true)),
+                                   help: "the latency objective of a batch (default: the least time a request has left on arrival, per model)")],
+                make: { object, context throws(ConfigError) in
+                    try context.requireBatchSize(1, at: object.node)
+                    return AIMDBatchPolicy(tables: context.tables, step: try object.int("step") ?? 1, slo: try object.time("slo_ms"))
+                }),
+            PolicyEntry(
+                name: "slo_batch",
+                summary: "Nexus's batch size: per model the largest batch whose latency, doubled, fits the objective; run at once",
+                parameters: [Field("slo_ms", .number(.time(.milliseconds, positive: true)),
+                                   help: "the latency objective (default: the least time a request has left on arrival, per model)")],
+                make: { object, context throws(ConfigError) in
+                    try context.requireBatchSize(1, at: object.node)
+                    return SLOBatchPolicy(tables: context.tables, slo: try object.time("slo_ms"))
+                }),
+            PolicyEntry(
+                name: "deeprt",
+                summary: "DeepRT's DisBatcher: per model, frames of one window form one batch, run non-preemptively EDF; overruns shed frames (needs admission deeprt)",
+                parameters: [Field("early_flush", .boolean, help: "batch collected frames early when the GPU would idle (the paper's optimisation; voids the admission guarantee)",
+                                   default: "false"),
+                             Field("adapt", .boolean, help: "the Adaptation Module: after an overrun, shed frames of that model until the excess is paid back",
+                                   default: "true")],
+                make: { object, context throws(ConfigError) in
+                    try context.requireBatchSize(1, at: object.node)
+                    return DisBatcher(tables: context.tables, earlyFlush: try object.optional("early_flush")?.bool() ?? false,
+                                      adapt: try object.optional("adapt")?.bool() ?? true)
+                }),
         ],
         defaultName: "fifo")
 }
@@ -206,8 +245,36 @@ public enum ClusterPolicies {
 
 // MARK: Admission
 
+/// What an admission policy's factory may look at: its site's servers and what they can run.
+public struct AdmissionPolicyContext: Sendable {
+    public struct SiteServer: Sendable {
+        public let index: Int
+        public let name: String
+        public let gpus: Int
+        public let executors: Int
+        /// Its latency table per model (nil: not served there), with its worst-case margin.
+        public let tables: [LatencyTable?]
+        public init(index: Int, name: String, gpus: Int, executors: Int, tables: [LatencyTable?]) {
+            self.index = index
+            self.name = name
+            self.gpus = gpus
+            self.executors = executors
+            self.tables = tables
+        }
+    }
+    public let site: Int
+    public let models: [ModelSpec]
+    public let servers: [SiteServer]
+
+    public init(site: Int, models: [ModelSpec], servers: [SiteServer]) {
+        self.site = site
+        self.models = models
+        self.servers = servers
+    }
+}
+
 public enum AdmissionPolicies {
-    public static let registry = PolicyRegistry<any AdmissionPolicy, Void>(
+    public static let registry = PolicyRegistry<any AdmissionPolicy, AdmissionPolicyContext>(
         kind: "admission policy",
         entries: [
             PolicyEntry(name: "admit_all", summary: "every session is admitted",
@@ -217,6 +284,22 @@ public enum AdmissionPolicies {
                         parameters: [Field("limit", .number(.nonNegativeInteger), required: true, help: "most sessions admitted at once")],
                         make: { object, _ throws(ConfigError) in
                             MaxSessionsAdmission(limit: try object.requiredInt("limit"))
+                        }),
+            PolicyEntry(name: "deeprt",
+                        summary: "DeepRT's admission control: admit a session's streams only if the site's one GPU can still meet every admitted deadline (non-preemptive EDF test of the DisBatcher windows)",
+                        parameters: [Field("network_ms", .number(.time(.milliseconds, positive: false)),
+                                           help: "part of every deadline kept for the network (upload and result)", default: "0"),
+                                     Field("jitter_ms", .number(.time(.milliseconds, positive: false)),
+                                           help: "how much a frame's arrival at the server may vary from periodic", default: "0"),
+                                     Field("enforce", .boolean, help: "false: admit every session, still planning its windows", default: "true")],
+                        make: { object, context throws(ConfigError) in
+                            guard context.servers.count == 1, context.servers[0].executors == 1 else {
+                                let n = context.servers.reduce(0) { $0 + $1.executors }
+                                throw object.node.error("DeepRT schedules one GPU: the site needs exactly one server with one GPU (it has \(context.servers.count) servers, \(n) GPUs or shares)")
+                            }
+                            return DeepRTAdmission(server: context.servers[0].index, tables: context.servers[0].tables,
+                                                   networkBudget: try object.time("network_ms") ?? 0, jitter: try object.time("jitter_ms") ?? 0,
+                                                   enforce: try object.optional("enforce")?.bool() ?? true)
                         }),
         ],
         defaultName: "admit_all")

@@ -49,6 +49,8 @@ struct ScenarioReader {
     var servers: [ServerSpec] = []
     var serverNames: [String] = []
     var latencySources: [LatencySource] = []
+    /// Each server's latency table per model, with its worst-case margin (what its policy sees).
+    var serverTables: [[LatencyTable?]] = []
     /// What the reader filled in or left out that a person should know (printed by run and validate).
     var notes: [String] = []
     var catalogPath: String?
@@ -106,7 +108,7 @@ struct ScenarioReader {
         models = try modelNodes.map { n throws(ConfigError) in try model(n) }
         try unique(models.map(\.spec.name), in: o.required("models"))
 
-        let sites = try self.sites(o.optional("sites"))
+        var sites = try self.sites(o.optional("sites"))
         let units = try serverUnits(nonEmpty(o.required("servers")))
         let serverNames = units.map(\.name)
         try unique(serverNames, in: o.required("servers"))
@@ -136,6 +138,24 @@ struct ScenarioReader {
         for (s, unit) in units.enumerated() {
             let served = modelsServed(by: s, site: serverSites[s], clients: clients)
             servers.append(try server(unit, site: serverSites[s], served: served, modelNodes: modelNodes))
+        }
+
+        // Admission control is made last: a policy such as DeepRT's tests schedulability
+        // against the latency tables of the servers it admits for.
+        let siteItems = try o.optional("sites")?.array()
+        for x in sites.indices {
+            let context = AdmissionPolicyContext(
+                site: x, models: models.map(\.spec),
+                servers: servers.indices.filter { servers[$0].site == x }.map { v in
+                    AdmissionPolicyContext.SiteServer(index: v, name: servers[v].name, gpus: servers[v].gpus,
+                                                      executors: servers[v].executors, tables: serverTables[v])
+                })
+            guard let item = siteItems?[x] else {
+                sites[x].admission = try AdmissionPolicies.registry.makeDefault(at: root, path: "sites[\(x)].admission", context: context)
+                continue
+            }
+            let so = try item.object(ScenarioFormat.site)
+            sites[x].admission = try AdmissionPolicies.registry.make(so.optional("admission"), orDefaultAt: item, key: "admission", context: context)
         }
 
         var spec = WorldSpec(name: name, seed: seed, duration: duration, warmup: warmup,

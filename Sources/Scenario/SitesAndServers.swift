@@ -28,7 +28,6 @@ extension ScenarioReader {
             }
             let dispatch = try ClusterPolicies.registry.make(o.optional("dispatch"), orDefaultAt: item, key: "dispatch", context: ())
             var site = SiteSpec(name: name, isCloud: isCloud, dispatch: dispatch)
-            site.admission = try AdmissionPolicies.registry.make(o.optional("admission"), orDefaultAt: item, key: "admission", context: ())
             if let ap = o.optional("access_point") {
                 if isCloud { throw ap.error("the cloud has no access point; clients attach at edge sites") }
                 (site.accessPointUp, site.accessPointDown) = try linkPair(ap, name: "ap/\(name)", kinds: ("ap_up", "ap_down"))
@@ -189,6 +188,7 @@ extension ScenarioReader {
                 + (copies > 1 ? " (\(copies) MPS shares, a copy each)" : "") + " but a \(gpu) has \(Self.gigabytes(Int(memory))) GB")
         }
         let context = ServerPolicyContext(models: models.map(\.spec), tables: tables, modelsServed: hosted)
+        serverTables.append(tables)
         let policy = try ServerPolicies.registry.make(opt("policy"), orDefaultAt: node, key: "policy", context: context)
         let variability = try opt("variability").map { n throws(ConfigError) in try self.variability(n) } ?? .deterministic
         if variability == .measured {

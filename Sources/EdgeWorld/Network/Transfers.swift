@@ -143,7 +143,7 @@ extension World {
         case .sessionReply(let c, let accepted):
             sessionReplyArrived(client: c, accepted: accepted, scheduler: &scheduler)
         case .sessionLeave(let c):
-            sessionLeaveArrived(client: c, now: now)
+            sessionLeaveArrived(client: c, scheduler: &scheduler)
         }
     }
 

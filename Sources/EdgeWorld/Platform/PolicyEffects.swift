@@ -162,6 +162,7 @@ extension World {
         case .frontEnd(let x):
             owner = .frontEnd(Int32(x))
             frontEnds[x].messageArrived(message, now: now, effects: &effects)
+            admission[x].messageArrived(message, now: now, effects: &effects)
         case .controlPlane:
             return controlMessage(message, scheduler: &scheduler)
         }

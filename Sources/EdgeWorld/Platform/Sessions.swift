@@ -26,6 +26,14 @@ public struct SessionRequest: Sendable, Equatable {
     public let models: [Int]
     public let deadlines: [SimTime]
     public let now: SimTime
+
+    public init(client: Int, fps: Double?, models: [Int], deadlines: [SimTime], now: SimTime) {
+        self.client = client
+        self.fps = fps
+        self.models = models
+        self.deadlines = deadlines
+        self.now = now
+    }
 }
 
 public enum AdmissionDecision: Sendable, Equatable {
@@ -34,14 +42,23 @@ public enum AdmissionDecision: Sendable, Equatable {
 }
 
 /// Admission control at a site's front end: accept or reject a session that asks to start; hear
-/// when an admitted one ends.
+/// when an admitted one ends. The forms with `effects` let it send control messages (a plan to
+/// the servers it admits for) from the front end; messages sent to the front end reach it too.
 public protocol AdmissionPolicy: Sendable {
     mutating func admit(_ request: SessionRequest) -> AdmissionDecision
     mutating func sessionEnded(client: Int, now: SimTime)
+    /// `admit`, with the means to send messages; the world calls this one.
+    mutating func admit(_ request: SessionRequest, effects: inout PolicyEffects) -> AdmissionDecision
+    mutating func sessionEnded(client: Int, now: SimTime, effects: inout PolicyEffects)
+    /// A control message for its site's front end arrived (a server's overrun report).
+    mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects)
 }
 
 extension AdmissionPolicy {
     public mutating func sessionEnded(client: Int, now: SimTime) {}
+    public mutating func admit(_ request: SessionRequest, effects: inout PolicyEffects) -> AdmissionDecision { admit(request) }
+    public mutating func sessionEnded(client: Int, now: SimTime, effects: inout PolicyEffects) { sessionEnded(client: client, now: now) }
+    public mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects) {}
 }
 
 /// Every session is admitted (the default).
@@ -105,8 +122,11 @@ extension World {
         let client = spec.clients[c]
         var fps: Double?
         if case .periodic(let f, _, _) = client.arrivals { fps = f }
+        var effects = PolicyEffects()
         let decision = admission[x].admit(SessionRequest(client: c, fps: fps, models: client.tasks.map(\.model),
-                                                         deadlines: client.tasks.map(\.deadline), now: scheduler.now))
+                                                         deadlines: client.tasks.map(\.deadline), now: scheduler.now),
+                                          effects: &effects)
+        if !effects.isEmpty { apply(effects, owner: .frontEnd(Int32(x)), scheduler: &scheduler) }
         let accepted = decision == .accept
         if case .reject(let reason) = decision { sessions[c].reason = reason }
         guard let path = controlPath(from: .frontEnd(site: x), to: .client(c)) else { return }
@@ -144,8 +164,11 @@ extension World {
              path: pathFromClient(c, to: .site(sessions[c].site)), now: scheduler.now, scheduler: &scheduler)
     }
 
-    mutating func sessionLeaveArrived(client c32: Int32, now: SimTime) {
-        admission[sessions[Int(c32)].site].sessionEnded(client: Int(c32), now: now)
+    mutating func sessionLeaveArrived(client c32: Int32, scheduler: inout Scheduler<WorldEvent>) {
+        let x = sessions[Int(c32)].site
+        var effects = PolicyEffects()
+        admission[x].sessionEnded(client: Int(c32), now: scheduler.now, effects: &effects)
+        if !effects.isEmpty { apply(effects, owner: .frontEnd(Int32(x)), scheduler: &scheduler) }
     }
 
     /// The rows of the `sessions` table.

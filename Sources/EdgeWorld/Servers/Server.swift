@@ -229,7 +229,7 @@ extension World {
         servers[s].queues.append(entry, queue: q)
         if servers[s].notices.contains(.arrivals) {
             var effects = PolicyEffects()
-            servers[s].policy.requestArrived(entry, queue: q, now: now, effects: &effects)
+            servers[s].policy.requestArrived(entry, queue: q, queues: servers[s].queues, now: now, effects: &effects)
             if !effects.isEmpty { apply(effects, owner: .server(Int32(s)), scheduler: &scheduler) }
         }
         dispatch(server: s, scheduler: &scheduler)

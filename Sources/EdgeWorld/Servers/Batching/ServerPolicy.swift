@@ -44,6 +44,8 @@ public protocol ServerPolicy: Sendable {
     mutating func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime, effects: inout PolicyEffects) -> BatchDecision
     /// A request joined queue `queue` (every GPU may be busy).
     mutating func requestArrived(_ request: QueuedRequest, queue: Int, now: SimTime, effects: inout PolicyEffects)
+    /// `requestArrived`, with the queues it joined (to see the queue's model); the world calls this one.
+    mutating func requestArrived(_ request: QueuedRequest, queue: Int, queues: RequestQueues, now: SimTime, effects: inout PolicyEffects)
     mutating func batchStarted(_ batch: BatchNotice, effects: inout PolicyEffects)
     mutating func batchFinished(_ batch: BatchNotice, effects: inout PolicyEffects)
     /// A timer this policy set fired; idle GPUs are offered work right after.
@@ -63,6 +65,9 @@ extension ServerPolicy {
         nextBatch(queues: queues, gpu: gpu, now: now)
     }
     public mutating func requestArrived(_ request: QueuedRequest, queue: Int, now: SimTime, effects: inout PolicyEffects) {}
+    public mutating func requestArrived(_ request: QueuedRequest, queue: Int, queues: RequestQueues, now: SimTime, effects: inout PolicyEffects) {
+        requestArrived(request, queue: queue, now: now, effects: &effects)
+    }
     public mutating func batchStarted(_ batch: BatchNotice, effects: inout PolicyEffects) {}
     public mutating func batchFinished(_ batch: BatchNotice, effects: inout PolicyEffects) {}
     public mutating func timerFired(token: Int, queues: RequestQueues, now: SimTime, effects: inout PolicyEffects) {}

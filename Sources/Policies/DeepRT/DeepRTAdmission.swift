@@ -1,0 +1,125 @@
+import EdgeWorld
+import SimKernel
+
+/// The DisBatcher plan the admission controller sends its GPU server whenever the admitted set
+/// changes: each category's window (0: none admitted) and its worst-case job cost.
+public struct DeepRTPlan: Sendable, Equatable {
+    /// By model index.
+    public var windows: [SimTime]
+    public var costs: [SimTime]
+}
+
+/// A DeepRT server's report that a batch ran past its worst case (the Adaptation Module's
+/// overrun), sent to its site's admission controller.
+public struct DeepRTOverrun: Sendable, Equatable {
+    public var model: Int
+    /// Actual over worst case (> 1).
+    public var ratio: Double
+}
+
+/// DeepRT's Admission Control Module at a site's front end, for the site's one GPU (Yang et al.,
+/// SEC 2021; docs/policies/deeprt.md). A session is a set of camera streams (one per task):
+/// period 1/fps, relative deadline, model. The category of a stream is its model; each category's
+/// window is half the smallest server-side deadline among its admitted streams (the paper's
+/// Eq. 2), so a frame always sees two window ends before its deadline. A new session is admitted
+/// only if the categories, as sporadic tasks (period = deadline = window, cost = the worst case of
+/// the largest batch a window can collect), pass the non-preemptive EDF test (`NonPreemptiveEDF`).
+public struct DeepRTAdmission: AdmissionPolicy {
+    struct Stream: Sendable, Equatable {
+        var client: Int
+        var model: Int
+        var period: SimTime
+        /// The deadline left for the server: the task's deadline less the network budget.
+        var deadline: SimTime
+    }
+
+    let server: Int
+    let tables: [LatencyTable?]
+    /// Part of every deadline kept for the network (the frame's upload and its result's return).
+    let networkBudget: SimTime
+    /// How much a frame's arrival at the server may vary from strictly periodic.
+    let jitter: SimTime
+    /// False: admit every session but still plan windows for them (to see what admission prevents).
+    let enforce: Bool
+    var streams: [Stream] = []
+
+    /// The admitted set as the test sees it: one task per category.
+    public var admittedTasks: [WindowTask] { Self.tasks(streams, tables: tables, jitter: jitter, inflation: inflation) }
+    /// Per model, the largest actual / worst-case ratio servers have reported (1: none).
+    var inflation: [Double]
+    /// The plan last sent, so an unchanged one is not sent again.
+    var sent: DeepRTPlan?
+
+    public init(server: Int, tables: [LatencyTable?], networkBudget: SimTime, jitter: SimTime, enforce: Bool) {
+        self.server = server
+        self.tables = tables
+        self.networkBudget = networkBudget
+        self.jitter = jitter
+        self.enforce = enforce
+        inflation = Array(repeating: 1, count: tables.count)
+    }
+
+    public mutating func admit(_ request: SessionRequest) -> AdmissionDecision {
+        var effects = PolicyEffects()
+        return admit(request, effects: &effects)
+    }
+
+    public mutating func admit(_ request: SessionRequest, effects: inout PolicyEffects) -> AdmissionDecision {
+        guard let fps = request.fps else { return .reject(reason: "DeepRT admits periodic streams; this client's frames are not periodic") }
+        let period = SimTime((1e9 / fps).rounded())
+        var candidate = streams
+        for (model, deadline) in zip(request.models, request.deadlines) {
+            guard tables.indices.contains(model), tables[model] != nil else {
+                return .reject(reason: "the GPU server does not serve model \(model)")
+            }
+            let left = deadline - networkBudget
+            guard left >= 2 else { return .reject(reason: "the deadline leaves no time at the server after the network budget") }
+            candidate.append(Stream(client: request.client, model: model, period: period, deadline: left))
+        }
+        let tasks = Self.tasks(candidate, tables: tables, jitter: jitter, inflation: inflation)
+        if case .unschedulable(let why) = NonPreemptiveEDF.test(tasks), enforce {
+            return .reject(reason: "not schedulable: \(why)")
+        }
+        streams = candidate
+        sendPlan(effects: &effects)
+        return .accept
+    }
+
+    public mutating func sessionEnded(client: Int, now: SimTime, effects: inout PolicyEffects) {
+        streams.removeAll { $0.client == client }
+        sendPlan(effects: &effects)
+    }
+
+    public mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects) {
+        guard let overrun = message.payload as? DeepRTOverrun, inflation.indices.contains(overrun.model) else { return }
+        inflation[overrun.model] = max(inflation[overrun.model], overrun.ratio)
+    }
+
+    /// The categories of a set of streams: per model, window = ½ min deadline, frames = Σ ⌈(W + J) / T⌉.
+    /// The utilisation of the admitted set is `NonPreemptiveEDF.test(tasks(…))`'s.
+    static func tasks(_ streams: [Stream], tables: [LatencyTable?], jitter: SimTime, inflation: [Double]) -> [WindowTask] {
+        var tasks: [WindowTask] = []
+        for model in tables.indices {
+            let mine = streams.filter { $0.model == model }
+            guard let shortest = mine.map(\.deadline).min(), let table = tables[model] else { continue }
+            let window = shortest / 2
+            // Frame times are rounded to whole nanoseconds, so two may come a nanosecond closer than
+            // the period: 2 ns of jitter beyond the stated one keeps the count an upper bound.
+            let frames = mine.reduce(0) { $0 + Int((window + jitter + 2 + $1.period - 1) / $1.period) }
+            let cost = SimTime((Double(worstCaseCost(frames: frames, table: table) ?? .max / 4) * inflation[model]).rounded(.up))
+            tasks.append(WindowTask(model: model, window: window, cost: cost, frames: frames))
+        }
+        return tasks
+    }
+
+    mutating func sendPlan(effects: inout PolicyEffects) {
+        var plan = DeepRTPlan(windows: Array(repeating: 0, count: tables.count), costs: Array(repeating: 0, count: tables.count))
+        for task in Self.tasks(streams, tables: tables, jitter: jitter, inflation: inflation) {
+            plan.windows[task.model] = task.window
+            plan.costs[task.model] = task.cost
+        }
+        guard plan != sent else { return }
+        sent = plan
+        effects.send(to: .server(server), bytes: 64 + 16 * tables.count, payload: plan)
+    }
+}

@@ -1,0 +1,42 @@
+import EdgeWorld
+import SimKernel
+
+/// Nexus's batch size against the latency objective (Shen et al., SOSP 2019): per model, the
+/// largest batch b whose profiled latency, doubled, fits the objective (a request may wait one
+/// batch's time for its batch to form and one to run), so 2·ℓ(b) ≤ SLO. An idle GPU runs the
+/// oldest queue's waiting requests up to that size at once. The objective is `slo_ms`, or else the
+/// time a request has left when it reaches the server, the smallest seen per model. A DeepRT
+/// baseline (docs/policies/deeprt.md).
+public struct SLOBatchPolicy: ServerPolicy {
+    let tables: [LatencyTable?]
+    let slo: SimTime?
+    var learnedSLO: [SimTime]
+
+    public init(tables: [LatencyTable?], slo: SimTime?) {
+        self.tables = tables
+        self.slo = slo
+        learnedSLO = Array(repeating: .max, count: tables.count)
+    }
+
+    public var notices: PolicyNotices { slo == nil ? [.arrivals] : [] }
+
+    public mutating func requestArrived(_ request: QueuedRequest, queue: Int, queues: RequestQueues, now: SimTime,
+                                        effects: inout PolicyEffects) {
+        let m = queues.model(ofQueue: queue)
+        learnedSLO[m] = min(learnedSLO[m], request.deadline - now)
+    }
+
+    /// The largest batch of model `m` with 2·ℓ(b) ≤ the objective (1 if none fits).
+    func batchLimit(model m: Int) -> Int {
+        guard let table = tables[m] else { return 1 }
+        let objective = slo ?? learnedSLO[m]
+        return table.batchSizes.last { b in (table.latency(batchSize: b) ?? .max) <= objective / 2 } ?? table.batchSizes[0]
+    }
+
+    public func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
+        guard let q = queues.oldestQueue() else { return .idle }
+        let m = queues.model(ofQueue: q)
+        let size = tables[m]?.largestBatch(notAbove: min(queues.count(queue: q), batchLimit(model: m))) ?? 1
+        return .run(queue: q, size: size)
+    }
+}
