@@ -62,8 +62,9 @@ final class DeepRTTests: XCTestCase {
 
     /// The paper's claim: over random request sets, every frame admission accepted meets its
     /// deadline when no batch runs past its profiled worst case. 1,000 worlds of 1–8 streams of
-    /// three models with random rates (5–60 fps), deadlines (20–250 ms), phases and arrival
-    /// times, costs at the mean or with a 10 % margin.
+    /// three models with random rates (5–60 fps), deadlines (20–250 ms), phases, arrival and
+    /// leaving times (so categories open, shrink, grow and close), costs at the mean or with a
+    /// 10 % margin.
     func testAdmittedFramesNeverMissTheirDeadlines() throws {
         var rng = RandomStream(seed: 11, name: "deeprt-property")
         var admittedStreams = 0, frames = 0, rejected = 0, fullest = 0.0
@@ -74,9 +75,10 @@ final class DeepRTTests: XCTestCase {
                 let fps = 5 + rng.nextUnit() * 55
                 let deadline = 20 + rng.nextUnit() * 230
                 let model = ["a", "b", "c"][Int(rng.nextUnit() * 3)]
+                let start = rng.nextUnit() * 1.2
                 clients.append("""
                     {"name": "cam\(k)", "site": "edge", "fps": \(fps), "phase_ms": \(rng.nextUnit() * 1000 / fps), "frame_bytes": 1000,
-                     "session": {"start_s": \(rng.nextUnit() * 0.5)},
+                     "session": {"start_s": \(start), "end_s": \(start + 0.2 + rng.nextUnit() * 1.8)},
                      "network": {"uplink_mbps": 1000, "downlink_mbps": 1000},
                      "tasks": [{"name": "t", "model": "\(model)", "deadline_ms": \(deadline), "result_bytes": 100}]}
                     """)

@@ -64,6 +64,14 @@ public struct DisBatcher: ServerPolicy {
         guard let plan = message.payload as? DeepRTPlan, plan.windows.count == windows.count else { return }
         frontEnd = message.from
         for m in windows.indices {
+            // A category whose last stream left: what its open window collected goes now.
+            if windows[m] > 0 && plan.windows[m] == 0 {
+                for q in open.indices where queueModel(q) == m && open[q] > 0 {
+                    release(queue: q, model: m, count: open[q], now: now, deadline: now + windows[m], queues: queues)
+                    open[q] = 0
+                }
+                effects.cancelTimer(token: m)
+            }
             let starting = windows[m] == 0 && plan.windows[m] > 0
             windows[m] = plan.windows[m]
             // A new category's first window starts now. An open window ends no later than one
