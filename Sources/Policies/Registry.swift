@@ -291,7 +291,12 @@ public enum AdmissionPolicies {
                                            help: "part of every deadline kept for the network (upload and result)", default: "0"),
                                      Field("jitter_ms", .number(.time(.milliseconds, positive: false)),
                                            help: "how much a frame's arrival at the server may vary from periodic", default: "0"),
-                                     Field("enforce", .boolean, help: "false: admit every session, still planning its windows", default: "true")],
+                                     Field("enforce", .boolean, help: "false: admit every session, still planning its windows", default: "true"),
+                                     Field("test", .choice(DeepRTAdmission.Test.allCases.map(\.rawValue)),
+                                           help: "imitator: the paper's utilisation check and EDF imitator; demand: the non-preemptive EDF demand test, a guarantee whatever the phases",
+                                           default: #""imitator""#),
+                                     Field("horizon_ms", .number(.time(.milliseconds, positive: true)),
+                                           help: "how far ahead the imitator plays the schedule", default: "2000")],
                         make: { object, context throws(ConfigError) in
                             guard context.servers.count == 1, context.servers[0].executors == 1 else {
                                 let n = context.servers.reduce(0) { $0 + $1.executors }
@@ -299,7 +304,11 @@ public enum AdmissionPolicies {
                             }
                             return DeepRTAdmission(server: context.servers[0].index, tables: context.servers[0].tables,
                                                    networkBudget: try object.time("network_ms") ?? 0, jitter: try object.time("jitter_ms") ?? 0,
-                                                   enforce: try object.optional("enforce")?.bool() ?? true)
+                                                   enforce: try object.optional("enforce")?.bool() ?? true,
+                                                   test: try object.optional("test").map { n throws(ConfigError) in
+                                                       DeepRTAdmission.Test(rawValue: try n.choice(DeepRTAdmission.Test.allCases.map(\.rawValue)))!
+                                                   } ?? .imitator,
+                                                   horizon: try object.time("horizon_ms") ?? 2_000_000_000)
                         }),
         ],
         defaultName: "admit_all")

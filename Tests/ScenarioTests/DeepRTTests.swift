@@ -34,7 +34,7 @@ final class DeepRTTests: XCTestCase {
     /// (mean × 1.1) a window of n frames costs 1.1 × (25 per 4 frames + the rest's batch):
     /// 7 frames 49.5 ms fit in 50 ms, 8 frames 55 ms do not, so the first 7 are admitted.
     func testAdmissionByHand() throws {
-        let s = try Scenario.parse(Self.cameras(count: 12, margin: 0.1, enforce: true), file: "deeprt.json")
+        let s = try Scenario.parse(Self.cameras(count: 12, margin: 0.1, enforce: true, test: "demand"), file: "deeprt.json")
         let r = Self.run(s.spec)
         XCTAssertEqual(r.sessions.filter(\.admitted).count, 7)
         XCTAssertEqual(r.sessions.filter { !$0.admitted }.map(\.reason), Array(repeating: "not schedulable: utilisation 1.1 > 1", count: 5))
@@ -48,11 +48,11 @@ final class DeepRTTests: XCTestCase {
     /// ninth is rejected, and forced in (enforce false), its window's job takes 60 ms against a
     /// 50 ms window and frames miss.
     func testRejectedSetMissesWhenForcedIn() throws {
-        let admitted = Self.run(try Scenario.parse(Self.cameras(count: 9, margin: 0, enforce: true), file: "d.json").spec)
+        let admitted = Self.run(try Scenario.parse(Self.cameras(count: 9, margin: 0, enforce: true, test: "demand"), file: "d.json").spec)
         XCTAssertEqual(admitted.sessions.filter(\.admitted).count, 8)
         XCTAssertEqual(admitted.misses, 0)
         XCTAssertGreaterThan(admitted.completed, 8 * 40)
-        let forced = Self.run(try Scenario.parse(Self.cameras(count: 9, margin: 0, enforce: false), file: "d.json").spec)
+        let forced = Self.run(try Scenario.parse(Self.cameras(count: 9, margin: 0, enforce: false, test: "demand"), file: "d.json").spec)
         XCTAssertEqual(forced.sessions.filter(\.admitted).count, 9)
         // Each 100 ms the nine frames run as batches of 4, 4 and 1 from the window's end: the
         // last one finishes 110 ms after its capture, past its 101 ms deadline.
@@ -66,9 +66,23 @@ final class DeepRTTests: XCTestCase {
     /// leaving times (so categories open, shrink, grow and close), costs at the mean or with a
     /// 10 % margin.
     func testAdmittedFramesNeverMissTheirDeadlines() throws {
+        try property(test: "demand", randomPhases: true, worlds: 1000)
+    }
+
+    /// The paper's imitator is exact only for the arrivals it assumes (each camera's frames from
+    /// its admission on, no backlog). Cameras with no phase still reach the server a few
+    /// microseconds after that (the reply and the upload), which can move a frame into the next
+    /// window: late frames are rare, not absent.
+    func testImitatorAdmittedFramesMeetDeadlinesWhenItsAssumptionsHold() throws {
+        try property(test: "imitator", randomPhases: false, worlds: 300, exact: false)
+    }
+
+    /// `exact`: the test's verdict is a guarantee, so no admitted frame may be late; else the
+    /// late ones are counted and must stay rare.
+    func property(test: String, randomPhases: Bool, worlds: Int, exact: Bool = true) throws {
         var rng = RandomStream(seed: 11, name: "deeprt-property")
-        var admittedStreams = 0, frames = 0, rejected = 0, fullest = 0.0
-        for world in 0..<1000 {
+        var admittedStreams = 0, frames = 0, rejected = 0, misses = 0, fullest = 0.0
+        for world in 0..<worlds {
             let streams = 1 + Int(rng.nextUnit() * 8)
             var clients: [String] = []
             for k in 0..<streams {
@@ -77,7 +91,7 @@ final class DeepRTTests: XCTestCase {
                 let model = ["a", "b", "c"][Int(rng.nextUnit() * 3)]
                 let start = rng.nextUnit() * 1.2
                 clients.append("""
-                    {"name": "cam\(k)", "site": "edge", "fps": \(fps), "phase_ms": \(rng.nextUnit() * 1000 / fps), "frame_bytes": 1000,
+                    {"name": "cam\(k)", "site": "edge", "fps": \(fps), "phase_ms": \(randomPhases ? rng.nextUnit() * 1000 / fps : 0), "frame_bytes": 1000,
                      "session": {"start_s": \(start), "end_s": \(start + 0.2 + rng.nextUnit() * 1.8)},
                      "network": {"uplink_mbps": 1000, "downlink_mbps": 1000},
                      "tasks": [{"name": "t", "model": "\(model)", "deadline_ms": \(deadline), "result_bytes": 100}]}
@@ -89,35 +103,39 @@ final class DeepRTTests: XCTestCase {
                  "models": [{"name": "a", "latency_ms": {"1": 2, "2": 3, "3": 3.5, "4": 4, "8": 6}},
                             {"name": "b", "latency_ms": {"1": 5, "2": 8, "4": 12, "8": 20}},
                             {"name": "c", "latency_ms": {"1": 12, "2": 20, "4": 35}}],
-                 "sites": [{"name": "edge", "admission": {"name": "deeprt", "network_ms": 1}}],
+                 "sites": [{"name": "edge", "admission": {"name": "deeprt", "network_ms": 1, "test": "\(test)"}}],
                  "servers": [{"name": "gpu", "site": "edge", "p99_margin": \(margin), "policy": "deeprt"}],
                  "clients": [\(clients.joined(separator: ",\n"))]}
                 """
             let s = try Scenario.parse(text, file: "p\(world).json")
             let r = Self.run(s.spec)
-            XCTAssertEqual(r.misses, 0, "world \(world): \(r.misses) admitted frames missed\n\(text)")
-            XCTAssertEqual(r.unserved, 0, "world \(world)")
+            if exact {
+                XCTAssertEqual(r.misses, 0, "world \(world): \(r.misses) admitted frames missed\n\(text)")
+                XCTAssertEqual(r.unserved, 0, "world \(world)")
+            }
+            misses += r.misses + r.unserved
             admittedStreams += r.sessions.filter(\.admitted).count
             rejected += r.sessions.filter { !$0.admitted }.count
             frames += r.completed
             fullest = max(fullest, r.utilisation)
-            if r.misses > 0 { break }
+            if exact && r.misses > 0 { break }
         }
-        print("deeprt property: 1000 worlds, \(admittedStreams) streams admitted, \(rejected) rejected, \(frames) frames on time, fullest admitted utilisation \(fullest)")
+        print("deeprt property (\(test)): \(worlds) worlds, \(admittedStreams) streams admitted, \(rejected) rejected, \(frames) frames served, \(misses) late or lost, fullest admitted utilisation \(fullest)")
+        XCTAssertLessThanOrEqual(misses, frames / 1000)
         // Not vacuous: many streams admitted, many rejected, some admitted sets close to the bound.
-        XCTAssertGreaterThan(admittedStreams, 2000)
-        XCTAssertGreaterThan(rejected, 300)
-        XCTAssertGreaterThan(frames, 100_000)
+        XCTAssertGreaterThan(admittedStreams, worlds * 2)
+        XCTAssertGreaterThan(rejected, worlds / 4)
+        XCTAssertGreaterThan(frames, worlds * 50)
         XCTAssertGreaterThan(fullest, 0.9)
     }
 
     // MARK: Support
 
-    static func cameras(count: Int, margin: Double, enforce: Bool) -> String {
+    static func cameras(count: Int, margin: Double, enforce: Bool, test: String) -> String {
         """
         {"name": "cams", "seed": 1, "duration_s": 5, "drain_s": 1,
          "models": [{"name": "m", "latency_ms": {"1": 10, "2": 15, "3": 20, "4": 25}}],
-         "sites": [{"name": "edge", "admission": {"name": "deeprt", "network_ms": 1, "enforce": \(enforce)}}],
+         "sites": [{"name": "edge", "admission": {"name": "deeprt", "network_ms": 1, "enforce": \(enforce), "test": "\(test)"}}],
          "servers": [{"name": "gpu", "site": "edge", "p99_margin": \(margin), "policy": "deeprt"}],
          "clients": [{"name": "cam", "count": \(count), "site": "edge", "fps": 10, "phase_ms": 0, "frame_bytes": 1000,
                       "session": {"start_s": 0},

@@ -31,9 +31,23 @@ public struct DeepRTAdmission: AdmissionPolicy {
         var period: SimTime
         /// The deadline left for the server: the task's deadline less the network budget.
         var deadline: SimTime
+        /// When it was admitted: the imitator takes its frames to come from then on.
+        var admitted: SimTime
+    }
+
+    /// Which schedulability test decides.
+    public enum Test: String, Sendable, CaseIterable {
+        /// The paper's: utilisation with average batches, then the EDF imitator (`DeepRTImitator`).
+        case imitator
+        /// Jeffay, Stanat and Martel's non-preemptive EDF test (`NonPreemptiveEDF`): a guarantee
+        /// whatever the cameras' phases.
+        case demand
     }
 
     let server: Int
+    let test: Test
+    /// How far ahead the imitator plays the schedule.
+    let horizon: SimTime
     let tables: [LatencyTable?]
     /// Part of every deadline kept for the network (the frame's upload and its result's return).
     let networkBudget: SimTime
@@ -49,9 +63,16 @@ public struct DeepRTAdmission: AdmissionPolicy {
     var inflation: [Double]
     /// The plan last sent, so an unchanged one is not sent again.
     var sent: DeepRTPlan?
+    /// Per model, the end of a window as the server's timers have it (its windows follow one
+    /// another from there), for the imitator.
+    var windowEnd: [SimTime]
 
-    public init(server: Int, tables: [LatencyTable?], networkBudget: SimTime, jitter: SimTime, enforce: Bool) {
+    public init(server: Int, tables: [LatencyTable?], networkBudget: SimTime, jitter: SimTime, enforce: Bool,
+                test: Test = .imitator, horizon: SimTime = 2_000_000_000) {
         self.server = server
+        self.test = test
+        self.horizon = horizon
+        windowEnd = Array(repeating: 0, count: tables.count)
         self.tables = tables
         self.networkBudget = networkBudget
         self.jitter = jitter
@@ -74,20 +95,51 @@ public struct DeepRTAdmission: AdmissionPolicy {
             }
             let left = deadline - networkBudget
             guard left >= 2 else { return .reject(reason: "the deadline leaves no time at the server after the network budget") }
-            candidate.append(Stream(client: request.client, model: model, period: period, deadline: left))
+            candidate.append(Stream(client: request.client, model: model, period: period, deadline: left, admitted: request.now))
         }
-        let tasks = Self.tasks(candidate, tables: tables, jitter: jitter, inflation: inflation)
-        if case .unschedulable(let why) = NonPreemptiveEDF.test(tasks), enforce {
-            return .reject(reason: "not schedulable: \(why)")
-        }
+        if enforce, let why = unschedulable(candidate, now: request.now) { return .reject(reason: "not schedulable: \(why)") }
         streams = candidate
-        sendPlan(effects: &effects)
+        sendPlan(now: request.now, effects: &effects)
         return .accept
+    }
+
+    func unschedulable(_ candidate: [Stream], now: SimTime) -> String? {
+        let tasks = Self.tasks(candidate, tables: tables, jitter: jitter, inflation: inflation)
+        switch test {
+        case .demand:
+            if case .unschedulable(let why) = NonPreemptiveEDF.test(tasks) { return why }
+            return nil
+        case .imitator:
+            let categories = tasks.map { t in
+                DeepRTImitator.Category(model: t.model, window: t.window, end: nextWindowEnd(model: t.model, window: t.window, now: now),
+                                        cost: { n in self.cost(frames: n, model: t.model) })
+            }
+            let times = candidate.map { DeepRTImitator.StreamTimes(model: $0.model, first: $0.admitted, period: $0.period) }
+            let u = DeepRTImitator.utilisation(categories, streams: times)
+            if u > 1 { return "utilisation \(NonPreemptiveEDF.format(u)) > 1 with average batches" }
+            return DeepRTImitator.firstMiss(categories, streams: times, now: now, horizon: horizon)
+        }
+    }
+
+    func cost(frames: Int, model: Int) -> SimTime {
+        guard let table = tables[model], let c = worstCaseCost(frames: frames, table: table) else { return .max / 4 }
+        return SimTime((Double(c) * inflation[model]).rounded(.up))
+    }
+
+    /// The end of model `model`'s window open at `now` once the plan gives it windows of `window`,
+    /// by the server's rule: a new category starts its first window now; an open window ends no
+    /// later than one new window from now.
+    func nextWindowEnd(model m: Int, window: SimTime, now: SimTime) -> SimTime {
+        let old = sent.map { $0.windows[m] } ?? 0
+        guard old > 0 else { return now + window }
+        var end = windowEnd[m]
+        if end < now { end += ((now - end + old - 1) / old) * old }
+        return min(end, now + window)
     }
 
     public mutating func sessionEnded(client: Int, now: SimTime, effects: inout PolicyEffects) {
         streams.removeAll { $0.client == client }
-        sendPlan(effects: &effects)
+        sendPlan(now: now, effects: &effects)
     }
 
     public mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects) {
@@ -112,13 +164,16 @@ public struct DeepRTAdmission: AdmissionPolicy {
         return tasks
     }
 
-    mutating func sendPlan(effects: inout PolicyEffects) {
+    mutating func sendPlan(now: SimTime, effects: inout PolicyEffects) {
         var plan = DeepRTPlan(windows: Array(repeating: 0, count: tables.count), costs: Array(repeating: 0, count: tables.count))
         for task in Self.tasks(streams, tables: tables, jitter: jitter, inflation: inflation) {
             plan.windows[task.model] = task.window
             plan.costs[task.model] = task.cost
         }
         guard plan != sent else { return }
+        for m in plan.windows.indices where plan.windows[m] > 0 {
+            windowEnd[m] = nextWindowEnd(model: m, window: plan.windows[m], now: now)
+        }
         sent = plan
         effects.send(to: .server(server), bytes: 64 + 16 * tables.count, payload: plan)
     }
