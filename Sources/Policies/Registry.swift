@@ -18,9 +18,10 @@ public struct PolicyEntry<Policy, Context>: Sendable {
         self.make = make
     }
 
-    /// The object a scenario writes for this policy: its name and its parameters.
-    public var format: ObjectFormat {
-        ObjectFormat("policy_\(name)", [Field("name", .schema(JSONOutput.object([("const", .string(name))]).compactText()), required: true)] + parameters)
+    /// The object a scenario writes for this policy: its name and its parameters. `point`
+    /// ("server_policy", …) keeps the definitions of policies of one name at two points apart.
+    public func format(point: String) -> ObjectFormat {
+        ObjectFormat("\(point)_\(name)", [Field("name", .schema(JSONOutput.object([("const", .string(name))]).compactText()), required: true)] + parameters)
     }
 }
 
@@ -33,6 +34,13 @@ public struct PolicyRegistry<Policy, Context>: Sendable {
     public let defaultName: String
 
     public var names: [String] { entries.map(\.name) }
+
+    /// Each policy's parameters, as a definition named "<kind>_<name>" ("server_policy_fifo").
+    public var formats: [ObjectFormat] { entries.map(format) }
+
+    public func format(_ entry: PolicyEntry<Policy, Context>) -> ObjectFormat {
+        entry.format(point: kind.replacingOccurrences(of: " ", with: "_"))
+    }
 
     /// Builds the policy a scenario names, either as a bare string ("fifo") or as an object
     /// {"name": "fixed_batch", "batch_size": 4} whose other keys are that policy's parameters.
@@ -54,8 +62,8 @@ public struct PolicyRegistry<Policy, Context>: Sendable {
             throw nameNode.error(Suggestion.unknownName(name, kind: kind, valid: names))
         }
         let parameters = nameNode.path == node.path
-            ? node.emptyObject(entry.format)
-            : try node.object(entry.format)
+            ? node.emptyObject(format(entry))
+            : try node.object(format(entry))
         return try entry.make(parameters, context)
     }
 
@@ -296,7 +304,10 @@ public enum AdmissionPolicies {
                                            help: "imitator: the paper's utilisation check and EDF imitator; demand: the non-preemptive EDF demand test, a guarantee whatever the phases",
                                            default: #""imitator""#),
                                      Field("horizon_ms", .number(.time(.milliseconds, positive: true)),
-                                           help: "how far ahead the imitator plays the schedule", default: "2000")],
+                                           help: "how far ahead the imitator plays the schedule", default: "2000"),
+                                     Field("learn_overruns", .boolean,
+                                           help: "test later sessions with the worst actual/worst-case ratio the server reported per model (not in the paper)",
+                                           default: "false")],
                         make: { object, context throws(ConfigError) in
                             guard context.servers.count == 1, context.servers[0].executors == 1 else {
                                 let n = context.servers.reduce(0) { $0 + $1.executors }
@@ -308,7 +319,8 @@ public enum AdmissionPolicies {
                                                    test: try object.optional("test").map { n throws(ConfigError) in
                                                        DeepRTAdmission.Test(rawValue: try n.choice(DeepRTAdmission.Test.allCases.map(\.rawValue)))!
                                                    } ?? .imitator,
-                                                   horizon: try object.time("horizon_ms") ?? 2_000_000_000)
+                                                   horizon: try object.time("horizon_ms") ?? 2_000_000_000,
+                                                   learn: try object.optional("learn_overruns")?.bool() ?? false)
                         }),
         ],
         defaultName: "admit_all")

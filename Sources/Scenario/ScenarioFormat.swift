@@ -191,14 +191,13 @@ public enum ScenarioFormat {
     /// an object with "name" and the policy's parameters.
     static func policy<P, C>(_ registry: PolicyRegistry<P, C>) -> Shape {
         let bare = registry.entries.filter { !$0.parameters.contains(where: \.required) }.map(\.name)
-        return .oneOf([.choice(bare)] + registry.entries.map { .object($0.format.definition) })
+        return .oneOf([.choice(bare)] + registry.formats.map { .object($0.definition) })
     }
 
     /// The parameters of every policy, one definition each.
     public static var policies: [ObjectFormat] {
-        ServerPolicies.registry.entries.map(\.format) + ClientPolicies.registry.entries.map(\.format)
-            + ClusterPolicies.registry.entries.map(\.format) + AdmissionPolicies.registry.entries.map(\.format)
-            + SplitPolicies.registry.entries.map(\.format)
+        ServerPolicies.registry.formats + ClientPolicies.registry.formats + ClusterPolicies.registry.formats
+            + AdmissionPolicies.registry.formats + SplitPolicies.registry.formats
     }
 
     /// docs/scenario.schema.json, generated.

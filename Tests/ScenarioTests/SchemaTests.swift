@@ -31,6 +31,8 @@ final class SchemaTests: XCTestCase {
         let committed = try String(contentsOfFile: Repo.path("docs/scenario.schema.json"), encoding: .utf8)
         XCTAssertTrue(committed == ScenarioFormat.schema(),
                       "docs/scenario.schema.json is stale: run `.build/release/arsim schema > docs/scenario.schema.json`")
+        let names = (ScenarioFormat.objects + ScenarioFormat.policies).map(\.definition)
+        XCTAssertEqual(Set(names).count, names.count, "two definitions of one name: \(names)")
         // A policy name alone stands only for a policy whose parameters all have defaults.
         guard case .oneOf(let shapes)? = ScenarioFormat.site.field("dispatch")?.shape, case .choice(let bare)? = shapes.first else {
             return XCTFail("site.dispatch is not a policy")
@@ -87,10 +89,12 @@ final class SchemaTests: XCTestCase {
         case (.array(let item, _), .array(let items)):
             for (i, v) in items.enumerated() { collect(v, item, "\(path)[\(i)]", into: &probes) }
         case (.oneOf, .object(let o)):
-            if case .string(let name)? = o["name"]?.kind, formats["policy_\(name)"] != nil {
-                collect(value, .object("policy_\(name)"), path, into: &probes)
-            } else if case .oneOf(let shapes) = shape {
-                for case .object(let definition) in shapes where !definition.hasPrefix("policy_") {
+            guard case .oneOf(let shapes) = shape else { return }
+            if case .string(let name)? = o["name"]?.kind,
+               let policy = shapes.lazy.compactMap({ s -> String? in if case .object(let d) = s, d.hasSuffix("_policy_\(name)") { d } else { nil } }).first {
+                collect(value, .object(policy), path, into: &probes)
+            } else {
+                for case .object(let definition) in shapes where !definition.contains("_policy_") {
                     collect(value, .object(definition), path, into: &probes)
                 }
             }
@@ -98,9 +102,13 @@ final class SchemaTests: XCTestCase {
         }
     }
 
-    /// Every policy of the four points, as "name" and its parameters.
-    var policies: [(name: String, keys: [String])] {
-        ScenarioFormat.policies.map { (String($0.definition.dropFirst("policy_".count)), $0.keys.filter { $0 != "name" }) }
+    /// Every policy of the five points: its definition in the schema, its name and parameters.
+    var policies: [(definition: String, name: String, keys: [String])] {
+        func list<P, C>(_ r: PolicyRegistry<P, C>) -> [(definition: String, name: String, keys: [String])] {
+            r.entries.map { (r.format($0).definition, $0.name, $0.parameters.map(\.key)) }
+        }
+        return list(ServerPolicies.registry) + list(ClientPolicies.registry) + list(ClusterPolicies.registry)
+            + list(AdmissionPolicies.registry) + list(SplitPolicies.registry)
     }
 
     /// The schema's ranges are the reader's (`Bounds`): a time, rate, size or count the reader
@@ -139,8 +147,8 @@ final class SchemaTests: XCTestCase {
 
     func testSchemaHasEveryPolicyWithItsParameters() throws {
         let defs = try definitions()
-        for (name, keys) in policies {
-            XCTAssertEqual(properties(defs, "policy_\(name)").map(Set.init), Set(["name"] + keys), "$defs/policy_\(name)")
+        for (definition, _, keys) in policies {
+            XCTAssertEqual(properties(defs, definition).map(Set.init), Set(["name"] + keys), "$defs/\(definition)")
         }
     }
 
@@ -149,7 +157,7 @@ final class SchemaTests: XCTestCase {
         for format in ScenarioFormat.objects {
             for key in format.keys { XCTAssertTrue(doc.contains("`\(key)`"), "docs/scenario.md lacks `\(key)` of \(format.definition)") }
         }
-        for (name, keys) in policies {
+        for (_, name, keys) in policies {
             XCTAssertTrue(doc.contains("`\(name)`"), "docs/scenario.md lacks policy `\(name)`")
             for key in keys { XCTAssertTrue(doc.contains("`\(key)`"), "docs/scenario.md lacks `\(key)`") }
         }

@@ -46,6 +46,9 @@ public struct DeepRTAdmission: AdmissionPolicy {
 
     let server: Int
     let test: Test
+    /// Test later sessions with the worst overrun ratio a server reported per model (not in the
+    /// paper, which leaves admission to the profiled costs).
+    let learn: Bool
     /// How far ahead the imitator plays the schedule.
     let horizon: SimTime
     let tables: [LatencyTable?]
@@ -68,8 +71,9 @@ public struct DeepRTAdmission: AdmissionPolicy {
     var windowEnd: [SimTime]
 
     public init(server: Int, tables: [LatencyTable?], networkBudget: SimTime, jitter: SimTime, enforce: Bool,
-                test: Test = .imitator, horizon: SimTime = 2_000_000_000) {
+                test: Test = .imitator, horizon: SimTime = 2_000_000_000, learn: Bool = false) {
         self.server = server
+        self.learn = learn
         self.test = test
         self.horizon = horizon
         windowEnd = Array(repeating: 0, count: tables.count)
@@ -143,7 +147,7 @@ public struct DeepRTAdmission: AdmissionPolicy {
     }
 
     public mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects) {
-        guard let overrun = message.payload as? DeepRTOverrun, inflation.indices.contains(overrun.model) else { return }
+        guard learn, let overrun = message.payload as? DeepRTOverrun, inflation.indices.contains(overrun.model) else { return }
         inflation[overrun.model] = max(inflation[overrun.model], overrun.ratio)
     }
 

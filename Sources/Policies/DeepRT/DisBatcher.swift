@@ -10,9 +10,10 @@ import SimKernel
 /// released. A job larger than the largest profiled batch runs as consecutive batches.
 ///
 /// Adaptation: a batch that runs past its worst case is an overrun; its category's penalty grows
-/// by the excess, and until the penalty is paid back the category's next jobs shed half their
-/// frames (the oldest), each paying back the worst-case time it saved. The overrun is reported to
-/// the admission controller, which tests later sessions with the cost it observed.
+/// by the excess, and the category's next jobs shed their oldest frames, as few as pay the
+/// penalty back in worst-case time saved, until it is paid (the paper lowers the input
+/// resolution instead; arsim has no profile per resolution). The overrun is also reported to
+/// the admission controller (`DeepRTOverrun`).
 public struct DisBatcher: ServerPolicy {
     struct Job: Sendable {
         var queue: Int
@@ -33,7 +34,8 @@ public struct DisBatcher: ServerPolicy {
     var open: [Int] = []
     var released: [Job] = []
     var penalty: [SimTime]
-    var shedding: [Int32] = []
+    /// Frames to drop at the next decision, by queue.
+    var shedding: [(queue: Int, slot: Int32)] = []
     var frontEnd: Endpoint?
 
     public init(tables: [LatencyTable?], earlyFlush: Bool, adapt: Bool) {
@@ -102,14 +104,22 @@ public struct DisBatcher: ServerPolicy {
     mutating func release(queue q: Int, model m: Int, count: Int, now: SimTime, deadline: SimTime, queues: RequestQueues) {
         var count = count
         if adapt, penalty[m] > 0, let table = tables[m] {
-            let shed = (count + 1) / 2
-            let saved = (worstCaseCost(frames: count, table: table) ?? 0) - (worstCaseCost(frames: count - shed, table: table) ?? 0)
+            // The fewest frames whose worst-case time pays the penalty back (all, if none do).
+            let full = worstCaseCost(frames: count, table: table) ?? 0
+            var shed = 1, saved: SimTime = 0
+            while true {
+                saved = full - (worstCaseCost(frames: count - shed, table: table) ?? 0)
+                if saved >= penalty[m] || shed == count { break }
+                shed += 1
+            }
             penalty[m] = max(0, penalty[m] - max(saved, 1))
-            // The job's frames follow those of the jobs of this queue still waiting.
-            let before = released.filter { $0.queue == q }.reduce(0) { $0 + $1.count }
+            // The job's frames follow those of this queue's released jobs and those already marked
+            // to shed (which wait at the head until the next decision drops them).
+            let before = released.filter { $0.queue == q }.reduce(0) { $0 + $1.count } + shedding.filter { $0.queue == q }.count
             let waiting = queues.queues[q]
             let from = min(before, waiting.count), to = min(before + shed, waiting.count)
-            shedding += waiting[waiting.index(waiting.startIndex, offsetBy: from)..<waiting.index(waiting.startIndex, offsetBy: to)].map(\.slot)
+            shedding += waiting[waiting.index(waiting.startIndex, offsetBy: from)..<waiting.index(waiting.startIndex, offsetBy: to)]
+                .map { (queue: q, slot: $0.slot) }
             count -= shed
         }
         if count > 0 { released.append(Job(queue: q, count: count, release: now, deadline: deadline)) }
@@ -118,7 +128,7 @@ public struct DisBatcher: ServerPolicy {
     public mutating func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
         if !shedding.isEmpty {
             defer { shedding.removeAll() }
-            return .drop(requests: shedding, reason: .shed)
+            return .drop(requests: shedding.map(\.slot), reason: .shed)
         }
         if released.isEmpty, earlyFlush { flush(now: now) }
         // Earliest deadline first among the first job of each queue (a queue's jobs run in order).
