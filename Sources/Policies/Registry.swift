@@ -178,6 +178,14 @@ public enum ServerPolicies {
                     return SLOBatchPolicy(tables: context.tables, slo: try object.time("slo_ms"))
                 }),
             PolicyEntry(
+                name: "arise",
+                summary: "ARISE's server: at each planned launch, run every model's waiting requests as one batch each (needs admission arise)",
+                parameters: [],
+                make: { object, context throws(ConfigError) in
+                    try context.requireBatchSize(1, at: object.node)
+                    return ARISEServer(tables: context.tables)
+                }),
+            PolicyEntry(
                 name: "deeprt",
                 summary: "DeepRT's DisBatcher: per model, frames of one window form one batch, run non-preemptively EDF; overruns shed frames (needs admission deeprt)",
                 parameters: [Field("early_flush", .boolean, help: "batch collected frames early when the GPU would idle (the paper's optimisation; voids the admission guarantee)",
@@ -195,8 +203,23 @@ public enum ServerPolicies {
 
 // MARK: Client
 
+/// What a client policy's factory may look at: the client's frame rate and its tasks.
+public struct ClientPolicyContext: Sendable {
+    /// Frames per second (the mean rate for Poisson arrivals).
+    public let fps: Double
+    /// Per task: its deadline and how its accuracy decays with staleness.
+    public let deadlines: [SimTime]
+    public let accuracy: [AccuracyModel]
+
+    public init(fps: Double, deadlines: [SimTime], accuracy: [AccuracyModel]) {
+        self.fps = fps
+        self.deadlines = deadlines
+        self.accuracy = accuracy
+    }
+}
+
 public enum ClientPolicies {
-    public static let registry = PolicyRegistry<any ClientPolicy, Void>(
+    public static let registry = PolicyRegistry<any ClientPolicy, ClientPolicyContext>(
         kind: "client policy",
         entries: [
             PolicyEntry(name: "offload_every_frame",
@@ -209,6 +232,17 @@ public enum ClientPolicies {
                         make: { object, _ throws(ConfigError) in
                             FixedIntervalOffload(interval: try object.requiredInt("interval_frames"))
                         }),
+            PolicyEntry(name: "sla_interval",
+                        summary: "offload every k-th frame, k the longest interval whose predicted accuracy meets sla at the latency the client measures",
+                        parameters: [Field("sla", .number(.real(0...1)), required: true, help: "the mean accuracy each task must keep"),
+                                     Field("max_interval", .number(.integer(1...10_000)), help: "the longest interval in frames", default: "30")],
+                        make: { object, context throws(ConfigError) in
+                            SLAIntervalOffload(sla: try object.requiredNumber("sla"), maxInterval: try object.int("max_interval") ?? 30,
+                                               fps: context.fps, deadlines: context.deadlines, accuracy: context.accuracy)
+                        }),
+            PolicyEntry(name: "arise",
+                        summary: "ARISE's client: offload the frames the edge server's schedule names (needs admission arise)",
+                        parameters: [], make: { _, _ in ARISEClient() }),
         ],
         defaultName: "offload_every_frame")
 }
@@ -292,6 +326,26 @@ public enum AdmissionPolicies {
                         parameters: [Field("limit", .number(.nonNegativeInteger), required: true, help: "most sessions admitted at once")],
                         make: { object, _ throws(ConfigError) in
                             MaxSessionsAdmission(limit: try object.requiredInt("limit"))
+                        }),
+            PolicyEntry(name: "arise",
+                        summary: "ARISE's planner: admit a client only while a plan of offloading intervals, phases and batch launches keeps every client within the accuracy SLA",
+                        parameters: [Field("sla", .number(.real(0...1)), required: true, help: "the mean accuracy every task of every client must keep"),
+                                     Field("fps", .number(.rate), help: "the clients' frame rate (all the same)", default: "30"),
+                                     Field("cycle_frames", .number(.integer(1...240)), help: "the plan's cycle; intervals divide it", default: "12"),
+                                     Field("upload_ms", .number(.time(.milliseconds, positive: false)), help: "time kept for a frame's upload before each launch", default: "10"),
+                                     Field("download_ms", .number(.time(.milliseconds, positive: false)), help: "time kept for a result's return", default: "5"),
+                                     Field("slack_ms", .number(.time(.milliseconds, positive: false)), help: "time each tick leaves for jitter and variable service", default: "3"),
+                                     Field("motion_deg_s", .number(.real(0...1e5)), help: "the camera rotation the plan assumes, for tasks whose accuracy depends on it", default: "0")],
+                        make: { object, context throws(ConfigError) in
+                            guard context.servers.count == 1, context.servers[0].executors == 1 else {
+                                throw object.node.error("ARISE plans one GPU: the site needs exactly one server with one GPU (it has \(context.servers.count) servers)")
+                            }
+                            let fps = try object.number("fps") ?? 30
+                            let planner = ARISEPlanner(tables: context.servers[0].tables, frameTime: SimTime((1e9 / fps).rounded()),
+                                                       cycle: try object.int("cycle_frames") ?? 12, sla: try object.requiredNumber("sla"),
+                                                       upload: try object.time("upload_ms") ?? 10_000_000, download: try object.time("download_ms") ?? 5_000_000,
+                                                       slack: try object.time("slack_ms") ?? 3_000_000, degreesPerSecond: try object.number("motion_deg_s") ?? 0)
+                            return ARISEAdmission(server: context.servers[0].index, planner: planner, fps: fps)
                         }),
             PolicyEntry(name: "deeprt",
                         summary: "DeepRT's admission control: admit a session's streams only if the site's one GPU can still meet every admitted deadline (non-preemptive EDF test of the DisBatcher windows)",

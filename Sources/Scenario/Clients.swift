@@ -45,7 +45,9 @@ extension ScenarioReader {
         let fps = try o.requiredNumber("fps")
         let arrivals = try self.arrivals(o, fps: fps)
         let frameBytes = try self.frameBytes(o)
-        let policy = try ClientPolicies.registry.make(o.optional("policy"), orDefaultAt: node, key: "policy", context: ())
+        let policy = try ClientPolicies.registry.make(o.optional("policy"), orDefaultAt: node, key: "policy",
+                                                      context: ClientPolicyContext(fps: fps, deadlines: tasks.map(\.deadline),
+                                                                                   accuracy: tasks.map(\.accuracy)))
         let maxInFlight = try o.int("max_offloads_in_flight")
         let mobility = try self.mobility(o.optional("mobility"), start: site)
         let migration = try self.migration(o.optional("migration"))

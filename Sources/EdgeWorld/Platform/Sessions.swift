@@ -26,13 +26,17 @@ public struct SessionRequest: Sendable, Equatable {
     public let models: [Int]
     public let deadlines: [SimTime]
     public let now: SimTime
+    /// How each task's accuracy decays with staleness, as the client's app profiled it (an
+    /// accuracy-aware server such as ARISE's plans with it).
+    public let accuracy: [AccuracyModel]
 
-    public init(client: Int, fps: Double?, models: [Int], deadlines: [SimTime], now: SimTime) {
+    public init(client: Int, fps: Double?, models: [Int], deadlines: [SimTime], now: SimTime, accuracy: [AccuracyModel] = []) {
         self.client = client
         self.fps = fps
         self.models = models
         self.deadlines = deadlines
         self.now = now
+        self.accuracy = accuracy
     }
 }
 
@@ -124,7 +128,8 @@ extension World {
         if case .periodic(let f, _, _) = client.arrivals { fps = f }
         var effects = PolicyEffects()
         let decision = admission[x].admit(SessionRequest(client: c, fps: fps, models: client.tasks.map(\.model),
-                                                         deadlines: client.tasks.map(\.deadline), now: scheduler.now),
+                                                         deadlines: client.tasks.map(\.deadline), now: scheduler.now,
+                                                         accuracy: client.tasks.map(\.accuracy)),
                                           effects: &effects)
         if !effects.isEmpty { apply(effects, owner: .frontEnd(Int32(x)), scheduler: &scheduler) }
         let accepted = decision == .accept

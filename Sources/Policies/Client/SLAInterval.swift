@@ -1,0 +1,43 @@
+import EdgeWorld
+import SimKernel
+
+/// A client that picks its own offloading interval: the longest (up to `maxInterval` frames)
+/// whose predicted mean accuracy meets `sla` at the latency it measures (an exponentially
+/// weighted mean of its results' latencies, starting at the task's deadline), offloading the
+/// frames whose number is a multiple of it. Its phase is its own frame clock's, so clients that
+/// start at different times are out of step. An ARISE baseline (docs/policies/arise.md).
+public struct SLAIntervalOffload: ClientPolicy {
+    let sla: Double
+    let maxInterval: Int
+    let frameTime: SimTime
+    let accuracy: [AccuracyModel]
+    var latency: [Double]
+
+    public init(sla: Double, maxInterval: Int, fps: Double, deadlines: [SimTime], accuracy: [AccuracyModel]) {
+        self.sla = sla
+        self.maxInterval = maxInterval
+        frameTime = SimTime((1e9 / fps).rounded())
+        self.accuracy = accuracy
+        latency = deadlines.map(Double.init)
+    }
+
+    public var notices: PolicyNotices { [.results] }
+
+    public mutating func resultArrived(_ result: ResultNotice, effects: inout PolicyEffects) {
+        guard latency.indices.contains(result.task) else { return }
+        latency[result.task] = 0.8 * latency[result.task] + 0.2 * Double(result.latency)
+    }
+
+    /// The interval task `t` uses now.
+    func interval(task t: Int) -> Int {
+        let d = Int((latency[t] / Double(frameTime)).rounded(.up))
+        return (1...maxInterval).last { planAccuracy(accuracy[t], interval: $0, delayFrames: d, frameTime: frameTime, degreesPerSecond: 0) >= sla } ?? 1
+    }
+
+    public func decide(_ view: ClientView) -> [TaskAction] {
+        view.hasFallback.indices.map { t in
+            if t < accuracy.count, view.frame % Int64(interval(task: t)) == 0, view.mayOffload { return .offload }
+            return view.hasFallback[t] ? .local : .skip
+        }
+    }
+}
