@@ -235,10 +235,13 @@ public enum ClientPolicies {
             PolicyEntry(name: "sla_interval",
                         summary: "offload every k-th frame, k the longest interval whose predicted accuracy meets sla at the latency the client measures",
                         parameters: [Field("sla", .number(.real(0...1)), required: true, help: "the mean accuracy each task must keep"),
-                                     Field("max_interval", .number(.integer(1...10_000)), help: "the longest interval in frames", default: "30")],
+                                     Field("max_interval", .number(.integer(1...10_000)), help: "the longest interval in frames", default: "30"),
+                                     Field("motion_deg_s", .number(.real(0...1e5)), help: "the camera rotation the prediction assumes", default: "0"),
+                                     Field("margin", .number(.real(0...1)), help: "accuracy the prediction keeps above sla", default: "0")],
                         make: { object, context throws(ConfigError) in
                             SLAIntervalOffload(sla: try object.requiredNumber("sla"), maxInterval: try object.int("max_interval") ?? 30,
-                                               fps: context.fps, deadlines: context.deadlines, accuracy: context.accuracy)
+                                               fps: context.fps, deadlines: context.deadlines, accuracy: context.accuracy,
+                                               degreesPerSecond: try object.number("motion_deg_s") ?? 0, margin: try object.number("margin") ?? 0)
                         }),
             PolicyEntry(name: "arise",
                         summary: "ARISE's client: offload the frames the edge server's schedule names (needs admission arise)",
@@ -335,7 +338,8 @@ public enum AdmissionPolicies {
                                      Field("upload_ms", .number(.time(.milliseconds, positive: false)), help: "time kept for a frame's upload before each launch", default: "10"),
                                      Field("download_ms", .number(.time(.milliseconds, positive: false)), help: "time kept for a result's return", default: "5"),
                                      Field("slack_ms", .number(.time(.milliseconds, positive: false)), help: "time each tick leaves for jitter and variable service", default: "3"),
-                                     Field("motion_deg_s", .number(.real(0...1e5)), help: "the camera rotation the plan assumes, for tasks whose accuracy depends on it", default: "0")],
+                                     Field("motion_deg_s", .number(.real(0...1e5)), help: "the camera rotation the plan assumes, for tasks whose accuracy depends on it", default: "0"),
+                                     Field("margin", .number(.real(0...1)), help: "accuracy the prediction keeps above sla", default: "0")],
                         make: { object, context throws(ConfigError) in
                             guard context.servers.count == 1, context.servers[0].executors == 1 else {
                                 throw object.node.error("ARISE plans one GPU: the site needs exactly one server with one GPU (it has \(context.servers.count) servers)")
@@ -344,7 +348,8 @@ public enum AdmissionPolicies {
                             let planner = ARISEPlanner(tables: context.servers[0].tables, frameTime: SimTime((1e9 / fps).rounded()),
                                                        cycle: try object.int("cycle_frames") ?? 12, sla: try object.requiredNumber("sla"),
                                                        upload: try object.time("upload_ms") ?? 10_000_000, download: try object.time("download_ms") ?? 5_000_000,
-                                                       slack: try object.time("slack_ms") ?? 3_000_000, degreesPerSecond: try object.number("motion_deg_s") ?? 0)
+                                                       slack: try object.time("slack_ms") ?? 3_000_000, degreesPerSecond: try object.number("motion_deg_s") ?? 0,
+                                                       margin: try object.number("margin") ?? 0)
                             return ARISEAdmission(server: context.servers[0].index, planner: planner, fps: fps)
                         }),
             PolicyEntry(name: "deeprt",

@@ -19,8 +19,10 @@ public struct SummaryMetric: Sendable, Equatable, CustomStringConvertible {
     ]
     /// Figures computed from a summary row or the clients table (docs/workbench.md):
     /// `attainment` = (1 − dropped/requests)(1 − late/completed), where late = completed − met;
-    /// `accuracy_min_client` = the lowest per-client mean accuracy of the scope's clients.
-    public static let derivedColumns = ["attainment", "accuracy_min_client"]
+    /// `accuracy_min_client` = the lowest per-client mean accuracy of the scope's clients;
+    /// `sessions_rejected` = how many of the scope's clients' sessions admission rejected (so
+    /// that "every client offered is served" is `sessions_rejected == 0 and accuracy_min_client >= …`).
+    public static let derivedColumns = ["attainment", "accuracy_min_client", "sessions_rejected"]
     public static var columns: [String] { summaryColumns + derivedColumns }
     public static let scopes = ["run", "site", "server", "client_group", "model", "task"]
 
@@ -70,6 +72,7 @@ extension ResultsStore {
     public func value(of metric: SummaryMetric, run: Int64) throws -> Double? {
         let where_ = metric.scope == "run" ? "scope = 'run'" : "scope = ? AND name = ?"
         if metric.column == "accuracy_min_client" { return try minimumClientAccuracy(metric, run: run) }
+        if metric.column == "sessions_rejected" { return try rejectedSessions(metric, run: run) }
         let columns = metric.column == "attainment" ? "requests, completed, met_deadline, dropped" : metric.column
         let s = try db.prepare("SELECT \(columns) FROM summary WHERE run_id = ? AND \(where_)")
         s.bind(1, run)
@@ -106,6 +109,18 @@ extension ResultsStore {
         if metric.scope == "client_group" { s.bind(2, metric.name ?? "") }
         guard try s.step(), s.int64(1) > 0 else { return nil }
         return s.double(0)
+    }
+
+    private func rejectedSessions(_ metric: SummaryMetric, run: Int64) throws -> Double? {
+        guard metric.scope == "run" || metric.scope == "client_group" else {
+            throw MetricError(message: "sessions_rejected is defined for the run and client_group scopes, not \(metric.scope)")
+        }
+        let filter = metric.scope == "client_group" ? " AND client_group = ?" : ""
+        let s = try db.prepare("SELECT COUNT(*) FROM sessions WHERE run_id = ? AND admitted = 0\(filter)")
+        s.bind(1, run)
+        if metric.scope == "client_group" { s.bind(2, metric.name ?? "") }
+        guard try s.step() else { return 0 }
+        return Double(s.int64(0))
     }
 
     private func missingRow(_ metric: SummaryMetric, run: Int64) throws -> MetricError {

@@ -6,9 +6,6 @@ import SimKernel
 public struct ARISESchedule: Sendable, Equatable {
     public var start: SimTime
     public var frameTime: SimTime
-    /// A frame belongs to the first tick at or after its capture less this (the slack), so that
-    /// it reaches the server in the tick before its launch.
-    public var lead: SimTime
     public var intervals: [Int]
     public var phases: [Int]
 }
@@ -93,7 +90,7 @@ public struct ARISEAdmission: AdmissionPolicy {
         var out: [(Int, ARISESchedule)] = []
         for (i, s) in streams.enumerated() {
             if out.last?.0 != s.client {
-                out.append((s.client, ARISESchedule(start: start ?? 0, frameTime: planner.frameTime, lead: planner.slack,
+                out.append((s.client, ARISESchedule(start: start ?? 0, frameTime: planner.frameTime,
                                                     intervals: [], phases: [])))
             }
             while out[out.count - 1].1.intervals.count < s.task {

@@ -2,10 +2,10 @@ import EdgeWorld
 import SimKernel
 
 /// An ARISE client: it offloads what the server's schedule says, nothing before it has one.
-/// Launch j is at start + j·τ + upload + slack; the frame captured in (start + j·τ + slack − τ,
-/// start + j·τ + slack] belongs to tick j, so with an upload within its budget it reaches the
-/// server after launch j − 1 and before launch j. The task offloads it when tick j is one of its
-/// own (j mod interval = phase), tagged with j, so the server runs it at launch j and not earlier.
+/// Tick j is at start + j·τ and its launch `upload + slack` later; the frame captured in
+/// (tick j − τ, tick j] belongs to tick j, so with an upload within budget and slack it reaches
+/// the server before launch j. The task offloads it when tick j is one of its own (j mod interval
+/// = phase), tagged with j, so that the server runs it at launch j and not at an earlier one.
 public struct ARISEClient: ClientPolicy {
     var schedule: ARISESchedule?
     var tick = 0
@@ -19,10 +19,10 @@ public struct ARISEClient: ClientPolicy {
     }
 
     public mutating func decide(_ view: ClientView) -> [TaskAction] {
-        guard let s = schedule, view.now - s.lead > s.start - s.frameTime else {
+        guard let s = schedule, view.now > s.start - s.frameTime else {
             return view.hasFallback.map { $0 ? .local : .skip }
         }
-        tick = Int((view.now - s.lead - s.start + s.frameTime - 1) / s.frameTime)
+        tick = Int((view.now - s.start + s.frameTime - 1) / s.frameTime)
         return view.hasFallback.indices.map { t in
             let k = t < s.intervals.count ? s.intervals[t] : 0
             if k > 0, tick % k == s.phases[t], view.mayOffload { return .offload }

@@ -1,15 +1,15 @@
 import EdgeWorld
 import SimKernel
 
-/// The accuracy a client's task keeps when it offloads every k-th frame and each result is back
-/// d frames after its frame was captured: the result of frame f is shown on frames f + d …
-/// f + d + k − 1, so the mean staleness is d + (k − 1)/2 and, with the task's linear decay
-/// (docs/scenario.md, "accuracy") and the camera turning `degreesPerSecond` on average,
-/// the mean accuracy is max(floor, server − (per_frame + per_degree · ω · τ) · (d + (k − 1)/2)).
-public func planAccuracy(_ model: AccuracyModel, interval k: Int, delayFrames d: Int, frameTime: SimTime,
+/// The mean accuracy a client's task keeps when it offloads every k-th frame and each result is
+/// first shown d frames after its frame (d may be a mean, so fractional): the result of frame f
+/// is shown on frames f + d … f + d + k − 1, so the mean staleness is d + (k − 1)/2 and, with the
+/// task's linear decay (docs/scenario.md, "accuracy") and the camera turning `degreesPerSecond`
+/// on average, the mean accuracy is max(floor, server − (per_frame + per_degree · ω · τ) · (d + (k − 1)/2)).
+public func planAccuracy(_ model: AccuracyModel, interval k: Int, delayFrames d: Double, frameTime: SimTime,
                          degreesPerSecond: Double) -> Double {
     let perFrame = model.perFrame + model.perDegree * degreesPerSecond * Double(frameTime) / 1e9
-    return max(model.floor, model.server - perFrame * (Double(d) + Double(k - 1) / 2))
+    return max(model.floor, model.server - perFrame * (d + Double(k - 1) / 2))
 }
 
 /// ARISE's plan, as reconstructed (docs/policies/arise.md): a cycle of K frame ticks; every
@@ -47,9 +47,12 @@ public struct ARISEPlanner: Sendable {
     public let download: SimTime
     public let slack: SimTime
     public let degreesPerSecond: Double
+    /// Accuracy the prediction keeps above the SLA, for what a mean hides (motion varies).
+    public let margin: Double
 
     public init(tables: [LatencyTable?], frameTime: SimTime, cycle: Int, sla: Double, upload: SimTime, download: SimTime,
-                slack: SimTime, degreesPerSecond: Double) {
+                slack: SimTime, degreesPerSecond: Double, margin: Double = 0) {
+        self.margin = margin
         self.tables = tables
         self.frameTime = frameTime
         self.cycle = cycle
@@ -68,12 +71,15 @@ public struct ARISEPlanner: Sendable {
         return worstCaseCost(frames: frames, table: table) ?? .max / 8
     }
 
-    /// Frames from capture to result: a frame is captured up to one tick before the tick that
-    /// sends it, then waits `upload + slack` for the launch, `finish` for its batch, and `download`.
-    func delayFrames(finish: SimTime) -> Int {
-        let l = frameTime + upload + slack + finish + download
-        return Int((l + frameTime - 1) / frameTime)
+    /// The mean number of frames from a frame to the first frame that shows its result. A frame
+    /// is captured x before the tick that sends it, x uniform in [0, τ) (the client's camera
+    /// clock is its own); its result is back c = x + upload + slack + finish + download after
+    /// capture and first shown on frame ⌈c/τ⌉ after it, whose mean over x is (c − x)/τ + 1.
+    func delayFrames(finish: SimTime) -> Double {
+        Double(upload + slack + finish + download) / Double(frameTime) + 1
     }
+
+    func meets(_ accuracy: Double) -> Bool { accuracy >= sla + margin }
 
     /// The plan for `streams`, or why none keeps every stream within the SLA.
     public func plan(_ streams: [Stream]) -> Result<[Assignment], PlanError> {
@@ -81,8 +87,8 @@ public struct ARISEPlanner: Sendable {
         var intervals: [Int] = []
         for s in streams {
             let d = delayFrames(finish: cost(model: s.model, frames: 1))
-            guard let k = divisors.last(where: { planAccuracy(s.accuracy, interval: $0, delayFrames: d, frameTime: frameTime,
-                                                                degreesPerSecond: degreesPerSecond) >= sla }) else {
+            guard let k = divisors.last(where: { meets(planAccuracy(s.accuracy, interval: $0, delayFrames: d, frameTime: frameTime,
+                                                                      degreesPerSecond: degreesPerSecond)) }) else {
                 return .failure(PlanError("a task of model \(s.model) cannot meet accuracy \(sla) even offloading every frame alone"))
             }
             intervals.append(k)
@@ -111,7 +117,7 @@ public struct ARISEPlanner: Sendable {
                 }
                 let a = planAccuracy(s.accuracy, interval: intervals[i], delayFrames: delayFrames(finish: worst), frameTime: frameTime,
                                      degreesPerSecond: degreesPerSecond)
-                if a < sla {
+                if !meets(a) {
                     guard let shorter = divisors.last(where: { $0 < intervals[i] }) else {
                         return .failure(PlanError("a task of model \(s.model) misses accuracy \(sla) even offloading every frame (predicted \(NonPreemptiveEDF.format(a)))"))
                     }

@@ -11,10 +11,17 @@ public struct SLAIntervalOffload: ClientPolicy {
     let maxInterval: Int
     let frameTime: SimTime
     let accuracy: [AccuracyModel]
+    /// The camera rotation assumed, as ARISE's planner assumes it.
+    let degreesPerSecond: Double
+    /// Accuracy kept above the SLA in the prediction, for what the mean hides (motion varies).
+    let margin: Double
     var latency: [Double]
 
-    public init(sla: Double, maxInterval: Int, fps: Double, deadlines: [SimTime], accuracy: [AccuracyModel]) {
+    public init(sla: Double, maxInterval: Int, fps: Double, deadlines: [SimTime], accuracy: [AccuracyModel], degreesPerSecond: Double = 0,
+                margin: Double = 0) {
         self.sla = sla
+        self.margin = margin
+        self.degreesPerSecond = degreesPerSecond
         self.maxInterval = maxInterval
         frameTime = SimTime((1e9 / fps).rounded())
         self.accuracy = accuracy
@@ -30,8 +37,8 @@ public struct SLAIntervalOffload: ClientPolicy {
 
     /// The interval task `t` uses now.
     func interval(task t: Int) -> Int {
-        let d = Int((latency[t] / Double(frameTime)).rounded(.up))
-        return (1...maxInterval).last { planAccuracy(accuracy[t], interval: $0, delayFrames: d, frameTime: frameTime, degreesPerSecond: 0) >= sla } ?? 1
+        let d = (latency[t] / Double(frameTime)).rounded(.up)
+        return (1...maxInterval).last { planAccuracy(accuracy[t], interval: $0, delayFrames: d, frameTime: frameTime, degreesPerSecond: degreesPerSecond) >= sla + margin } ?? 1
     }
 
     public func decide(_ view: ClientView) -> [TaskAction] {

@@ -17,7 +17,7 @@ struct Capacity: ParsableCommand {
 
             The SLO is <metric> <op> <number> clauses joined with `and`; a metric is a summary \
             column with an optional @scope=name (docs/results.md, docs/workbench.md), plus \
-            attainment and accuracy_min_client:
+            attainment, accuracy_min_client and sessions_rejected:
 
               arsim capacity t4.json --vary 'clients[0].count' \\
                   --slo 'deadline_miss_rate <= 0.01' --between 1 400 --replications 3
