@@ -223,6 +223,26 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         return out
     }
 
+    /// `sessions_rejected`: ARISE's planner admits twenty of these clients and no more
+    /// (ARISETests.testPlanByHand works it out), so "every client offered is served" holds up to 20.
+    func testCapacityOfClientsServedCountsRejectedSessions() throws {
+        let world = try write("arise.json", """
+            {"name": "arise", "seed": 1, "duration_s": 3, "warmup_s": 1, "drain_s": 1,
+             "models": [{"name": "m", "latency_ms": {"1": 5, "2": 7, "3": 9, "4": 11, "6": 14}}],
+             "sites": [{"name": "edge", "admission": {"name": "arise", "sla": 0.869}}],
+             "servers": [{"name": "gpu", "site": "edge", "policy": "arise"}],
+             "clients": [{"name": "ar", "count": 4, "site": "edge", "fps": 30, "frame_bytes": 10000, "policy": "arise",
+                          "session": {"start_s": 0},
+                          "network": {"uplink_mbps": 100, "downlink_mbps": 100, "delay_ms": 1},
+                          "tasks": [{"name": "detect", "model": "m", "deadline_ms": 200, "result_bytes": 1000,
+                                     "accuracy": {"server": 0.9, "per_frame": 0.01}}]}]}
+            """)
+        let r = try Arsim.run(["capacity", world, "--vary", "clients[0].count", "--between", "1", "30", "--db", file("a.sqlite"),
+                               "--slo", "sessions_rejected == 0 and accuracy_min_client >= 0.869", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("capacity: clients[0].count = 20 (holds at 20, fails at 21)"), r.stdout)
+    }
+
     func testCapacitySearchFindsTheHandComputedCapacity() throws {
         let world = try write("w.json", fixedWorld)
         let db = file("c.sqlite")

@@ -93,7 +93,7 @@ final class ScenarioValidationTests: XCTestCase {
     func testUnknownPolicyListsKnownOnes() {
         let e = error(Fixture.replacing("\"name\": \"fixed_batch\"", with: "\"name\": \"fixed_bacth\""))
         XCTAssertEqual(e?.path, "servers[0].policy.name")
-        XCTAssertEqual(e?.message, "unknown server policy \"fixed_bacth\"; did you mean \"fixed_batch\"? (known: \"fifo\", \"fixed_batch\", \"dynamic_batch\", \"edf\", \"aimd_batch\", \"slo_batch\", \"deeprt\")")
+        XCTAssertEqual(e?.message, "unknown server policy \"fixed_bacth\"; did you mean \"fixed_batch\"? (known: \"fifo\", \"fixed_batch\", \"dynamic_batch\", \"edf\", \"aimd_batch\", \"slo_batch\", \"arise\", \"deeprt\")")
     }
 
     func testParameterOfAnotherPolicyIsAnError() {

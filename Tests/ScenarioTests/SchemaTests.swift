@@ -121,7 +121,7 @@ final class SchemaTests: XCTestCase {
                 if case .object(let props)? = o["properties"]?.kind {
                     for key in props.keys {
                         guard case .object(let p)? = props[key]?.kind, case .number(let max)? = p["maximum"]?.kind else { continue }
-                        let expected: Double? = key == "mean_deg_s" ? 1e5
+                        let expected: Double? = key.hasSuffix("_deg_s") ? 1e5
                             : key == "fps" || key == "arrival_rate_per_s" ? Bounds.maxRate
                             : key.hasSuffix("_ms") ? Bounds.maxSeconds * 1e3
                             : key.hasSuffix("_s") ? Bounds.maxSeconds

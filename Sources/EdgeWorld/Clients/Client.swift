@@ -190,6 +190,8 @@ struct ClientState: Sendable {
     let captureUntil: SimTime
     let imu: IMUSpec?
     var imuRNG: RandomStream
+    /// Drawn once from the client's own stream, for its policy's random choices.
+    var policyDraw: UInt64
     let hasSession: Bool
     var uplink: Int32
     var downlink: Int32
@@ -245,6 +247,8 @@ struct ClientState: Sendable {
         hasSession = spec.session != nil
         imu = spec.imu
         imuRNG = RandomStream(seed: seed, name: "client/\(spec.name)/imu")
+        var draws = RandomStream(seed: seed, name: "client/\(spec.name)/policy")
+        policyDraw = draws.next()
         captureUntil = min(duration, spec.session?.end ?? .max)
         if case .periodic(let fps, _, let phase) = spec.arrivals {
             self.phase = phase ?? SimTime(rng.nextUnit() * 1e9 / fps)
@@ -287,7 +291,7 @@ extension World {
         // through the array copied the whole client state on every frame.
         let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].framesInFlight.count,
                               maxOffloadsInFlight: clients[ci].maxOffloadsInFlight,
-                              hasFallback: clients[ci].hasFallback, results: clients[ci].results,
+                              hasFallback: clients[ci].hasFallback, draw: clients[ci].policyDraw, results: clients[ci].results,
                               imuRotation: clients[ci].imu == nil ? nil : readIMU(client: ci, now: now, scheduler: &scheduler))
         let actions: [TaskAction]
         if clients[ci].notices.contains(.decisionEffects) {

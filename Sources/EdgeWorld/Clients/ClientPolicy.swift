@@ -9,6 +9,9 @@ public struct ClientView: Sendable {
     public let maxOffloadsInFlight: Int?
     /// Per task: whether it has a local fallback.
     public let hasFallback: [Bool]
+    /// A number drawn once for this client from its own seeded stream ("client/<name>/policy"),
+    /// for a policy's random choices, such as a phase.
+    public let draw: UInt64
     /// The client's results per task; shared, not copied, on every frame.
     let results: [TaskResults]
     /// Per task, what the device's IMU says the camera turned (degrees) since the capture of the

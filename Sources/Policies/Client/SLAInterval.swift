@@ -4,8 +4,9 @@ import SimKernel
 /// A client that picks its own offloading interval: the longest (up to `maxInterval` frames)
 /// whose predicted mean accuracy meets `sla` at the latency it measures (an exponentially
 /// weighted mean of its results' latencies, starting at the task's deadline), offloading the
-/// frames whose number is a multiple of it. Its phase is its own frame clock's, so clients that
-/// start at different times are out of step. An ARISE baseline (docs/policies/arise.md).
+/// frames f with (f + φ) mod k = 0, φ drawn for the client from its own stream (a random phase,
+/// so clients are out of step even when they start together). An ARISE baseline
+/// (docs/policies/arise.md).
 public struct SLAIntervalOffload: ClientPolicy {
     let sla: Double
     let maxInterval: Int
@@ -43,7 +44,8 @@ public struct SLAIntervalOffload: ClientPolicy {
 
     public func decide(_ view: ClientView) -> [TaskAction] {
         view.hasFallback.indices.map { t in
-            if t < accuracy.count, view.frame % Int64(interval(task: t)) == 0, view.mayOffload { return .offload }
+            let k = UInt64(interval(task: t))
+            if t < accuracy.count, (UInt64(view.frame) &+ view.draw % k) % k == 0, view.mayOffload { return .offload }
             return view.hasFallback[t] ? .local : .skip
         }
     }
