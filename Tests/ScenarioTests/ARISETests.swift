@@ -73,6 +73,32 @@ final class ARISETests: XCTestCase {
         }
     }
 
+    /// Drift: uploads take 11 ms (10 KB at 8 Mbit/s, 1 ms delay) against a 1 ms budget and 3 ms
+    /// of slack. The cameras (phase 29 ms after the admission reply, which takes 1.016 ms) capture
+    /// 3.317 ms before their tick, so frames arrive 7.683 ms after it, past the launch at 4 ms.
+    /// Each cycle with more than 2 % late, the server reports it and the planner adds the slack
+    /// (3 ms) to the upload budget and moves the launches: 7 ms is still early, 10 ms is not, so
+    /// the launches end 6 ms later than they began.
+    func testLateUploadsMoveTheLaunches() throws {
+        let text = Self.world(clients: 6, sla: 0.85)
+            .replacingOccurrences(of: #""sla": 0.85}"#, with: #""sla": 0.85, "upload_ms": 1}"#)
+            .replacingOccurrences(of: #""uplink_mbps": 100"#, with: #""uplink_mbps": 8"#)
+            .replacingOccurrences(of: #""fps": 30,"#, with: #""fps": 30, "phase_ms": 29,"#)
+        var spec = try Scenario.parse(text, file: "drift.json").spec
+        spec.detail = .requests
+        var sim = World.simulation(spec)
+        var batches: [BatchRecord] = []
+        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget { batches += sim.model.takeOutbox().batches }
+        _ = sim.model.finish(at: sim.now)
+        batches += sim.model.takeOutbox().batches
+        let tau: SimTime = 33_333_333
+        let first = batches.min { $0.start < $1.start }!.start % tau
+        let settled = Set(batches.filter { $0.start > 2_000_000_000 }.map { $0.start % tau })
+        print("arise drift: first launch at \(first) ns into the tick, settled at \(settled)")
+        XCTAssertEqual(settled.count, 1, "\(settled)")
+        XCTAssertEqual(settled.first! - first, 6_000_000)
+    }
+
     // MARK: Support
 
     static let accuracy = AccuracyModel(server: 0.9, perFrame: 0.01)

@@ -10,6 +10,14 @@ public struct ARISESchedule: Sendable, Equatable {
     public var phases: [Int]
 }
 
+/// The server's report that its plan drifted: the share of requests that reached it after their
+/// launch (uploads longer than the budget and slack), and its longest batch over the profiled
+/// worst case, over the last cycle.
+public struct ARISEDrift: Sendable, Equatable {
+    public var lateShare: Double
+    public var overrun: Double
+}
+
 /// What it tells the server: the tick clock and how long after each tick to launch.
 public struct ARISELaunches: Sendable, Equatable {
     public var start: SimTime
@@ -24,7 +32,9 @@ public struct ARISELaunches: Sendable, Equatable {
 /// when a client leaves.
 public struct ARISEAdmission: AdmissionPolicy {
     let server: Int
-    let planner: ARISEPlanner
+    var planner: ARISEPlanner
+    /// The upload budget may grow with drift up to this (half a frame beyond the first budget).
+    let maxUpload: SimTime
     let fps: Double
     var streams: [ARISEPlanner.Stream] = []
     var assignments: [ARISEPlanner.Assignment] = []
@@ -33,6 +43,7 @@ public struct ARISEAdmission: AdmissionPolicy {
     public init(server: Int, planner: ARISEPlanner, fps: Double) {
         self.server = server
         self.planner = planner
+        maxUpload = planner.upload + planner.frameTime / 2
         self.fps = fps
     }
 
@@ -72,6 +83,26 @@ public struct ARISEAdmission: AdmissionPolicy {
         // Fewer clients always have a plan (the old one without them, at worst); re-planning
         // may lengthen intervals and level the ticks again.
         if case .success(let plan) = planner.plan(remaining) { adopt(remaining, plan, effects: &effects) }
+    }
+
+    /// Drift: late uploads lengthen the upload budget by the slack (up to half a frame more than
+    /// configured) and move the server's launches; slow batches scale the batch costs. Then the
+    /// admitted clients are re-planned; if no plan fits them any more the old one stays (clients
+    /// are never evicted) and new clients are tested against the new figures.
+    public mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects) {
+        guard let drift = message.payload as? ARISEDrift, let start else { return }
+        var changed = false
+        if drift.lateShare > 0.02, planner.upload < maxUpload {
+            planner.upload = min(maxUpload, planner.upload + max(planner.slack, 1_000_000))
+            effects.send(to: .server(server), bytes: 64,
+                         payload: ARISELaunches(start: start, frameTime: planner.frameTime, offset: planner.upload + planner.slack))
+            changed = true
+        }
+        if drift.overrun > planner.costScale {
+            planner.costScale = drift.overrun
+            changed = true
+        }
+        if changed, case .success(let plan) = planner.plan(streams) { adopt(streams, plan, effects: &effects) }
     }
 
     /// Takes `plan` and sends every client whose schedule changed its new one.

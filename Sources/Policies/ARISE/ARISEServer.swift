@@ -10,14 +10,53 @@ public struct ARISEServer: ServerPolicy {
     var launches: ARISELaunches?
     var open = true
     var tick = Int.max
+    /// Where the plan's figures came from and, over the current cycle of ticks, how it drifted.
+    var planner: Endpoint?
+    var arrivals = 0, late = 0, overrun = 1.0, ticksSinceReport = 0
+    var counting = false
 
     public init(tables: [LatencyTable?]) { self.tables = tables }
 
+    /// Drift is measured from every arrival (was it after its launch?) and every batch (did it
+    /// run past its worst case?), and reported once a cycle (12 ticks) when it is there.
+    public var notices: PolicyNotices { [.arrivals, .batches] }
+
     public mutating func messageArrived(_ message: ControlMessage, queues: RequestQueues, now: SimTime, effects: inout PolicyEffects) {
         guard let l = message.payload as? ARISELaunches else { return }
+        let first = launches == nil
         launches = l
-        open = false
+        planner = message.from
+        if first { open = false }
+        // Drift is measured afresh from the first launch at the new offset (a request arriving
+        // between the old launch and the new one is not late).
+        (arrivals, late, overrun, ticksSinceReport) = (0, 0, 1, 0)
+        counting = false
         effects.setTimer(token: 0, at: launch(next(after: now, l), l))
+    }
+
+    public mutating func requestArrived(_ request: QueuedRequest, queue: Int, queues: RequestQueues, now: SimTime,
+                                        effects: inout PolicyEffects) {
+        guard launches != nil, counting else { return }
+        arrivals += 1
+        if Int(request.tag) <= tick && !open { late += 1 }
+    }
+
+    public mutating func batchFinished(_ batch: BatchNotice, effects: inout PolicyEffects) {
+        guard let actual = batch.actual, !batch.aborted, batch.worstCase > 0 else { return }
+        overrun = max(overrun, Double(actual) / Double(batch.worstCase))
+    }
+
+    mutating func reportDrift(effects: inout PolicyEffects) {
+        ticksSinceReport += 1
+        guard ticksSinceReport >= 12 else { return }
+        let share = arrivals > 0 ? Double(late) / Double(arrivals) : 0
+        if let planner, share > 0.02 || overrun > 1 {
+            effects.send(to: planner, bytes: 64, payload: ARISEDrift(lateShare: share, overrun: overrun))
+        }
+        ticksSinceReport = 0
+        arrivals = 0
+        late = 0
+        overrun = 1
     }
 
     /// The first tick whose launch is after `now`.
@@ -34,6 +73,8 @@ public struct ARISEServer: ServerPolicy {
         open = true
         tick = Int(((now - l.start - l.offset) + l.frameTime / 2) / l.frameTime)
         effects.setTimer(token: 0, at: launch(tick + 1, l))
+        if counting { reportDrift(effects: &effects) }
+        counting = true
     }
 
     public mutating func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {

@@ -43,7 +43,10 @@ public struct ARISEPlanner: Sendable {
     public let sla: Double
     /// Time kept before each launch for the frame to arrive (upload), and after it for the result
     /// to return (download), and the slack each launch leaves for jitter and variable service.
-    public let upload: SimTime
+    public internal(set) var upload: SimTime
+    /// Measured batch time over profiled worst case, where the server reported more than 1
+    /// (drift): plans cost batches this much more.
+    public internal(set) var costScale = 1.0
     public let download: SimTime
     public let slack: SimTime
     public let degreesPerSecond: Double
@@ -67,8 +70,8 @@ public struct ARISEPlanner: Sendable {
 
     func cost(model: Int, frames: Int) -> SimTime {
         guard frames > 0 else { return 0 }
-        guard let table = tables[model] else { return .max / 8 }
-        return worstCaseCost(frames: frames, table: table) ?? .max / 8
+        guard let table = tables[model], let c = worstCaseCost(frames: frames, table: table) else { return .max / 8 }
+        return costScale == 1 ? c : SimTime((Double(c) * costScale).rounded(.up))
     }
 
     /// The mean number of frames from a frame to the first frame that shows its result. A frame
