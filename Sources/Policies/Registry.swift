@@ -288,6 +288,21 @@ public enum ClusterPolicies {
         defaultName: "round_robin")
 }
 
+// MARK: Control plane
+
+public enum ControlPlanes {
+    public static let registry = PolicyRegistry<any ControlPlane, Void>(
+        kind: "control plane",
+        entries: [
+            PolicyEntry(name: "balance",
+                        summary: "route each client's tasks to the server of its site with the least load per executor (frame rates routed there), at time 0 and every period_ms",
+                        parameters: [Field("period_ms", .number(.time(.milliseconds, positive: true)),
+                                           help: "re-plan this often, starting from each server's outstanding requests (default: plan once)")],
+                        make: { object, _ throws(ConfigError) in BalancePlane(period: try object.time("period_ms")) }),
+        ],
+        defaultName: "balance")
+}
+
 // MARK: Admission
 
 /// What an admission policy's factory may look at: its site's servers and what they can run.

@@ -74,6 +74,11 @@ extension ScenarioReader {
             return IMUSpec(noiseDegrees: try io.number("noise_deg") ?? 0,
                            cost: try io.time("cost_ms") ?? 0)
         }
+        let estimate = try o.optional("content_estimate").map { n throws(ConfigError) -> ContentEstimateSpec in
+            let eo = try n.object(ScenarioFormat.contentEstimate)
+            return ContentEstimateSpec(noise: try eo.number("noise") ?? 0, cost: try eo.time("cost_ms") ?? 0,
+                                       everyFrames: try eo.int("every_frames") ?? 1)
+        }
         var clients: [ClientSpec] = []
         for i in 0..<count {
             let clientName = count == 1 ? name : "\(name)-\(i)"
@@ -94,6 +99,7 @@ extension ScenarioReader {
             clients[clients.count - 1].generatedMotion = generated
             clients[clients.count - 1].session = sessions?[i]
             clients[clients.count - 1].imu = imu
+            clients[clients.count - 1].contentEstimate = estimate
         }
         return ClientGroup(name: name, clients: clients)
     }

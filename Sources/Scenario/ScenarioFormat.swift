@@ -21,6 +21,9 @@ public enum ScenarioFormat {
         Field("sites", .array(.object("site"), minItems: 1), help: "Edge sites and at most one cloud; default: one edge site."),
         Field("servers", .array(.object("server"), minItems: 1), required: true),
         Field("clients", .array(.object("client"), minItems: 1), required: true),
+        Field("control_plane", policy(ControlPlanes.registry),
+              help: "A cluster-wide planner, called at time 0 and on its own timers (default: none)."),
+        Field("control_site", .name, help: "The site the control plane sits at (default: the first)."),
     ])
     public static let model = ObjectFormat("model", [
         Field("name", .name, required: true),
@@ -97,6 +100,8 @@ public enum ScenarioFormat {
         Field("migration", .oneOf([.choice(["stay"]), .object("migration")]), default: #""stay""#),
         Field("session", .object("session")),
         Field("imu", .object("imu")),
+        Field("content_estimate", .object("content_estimate"),
+              help: "An on-device estimate of how much each task's last server result has aged (AccuMO's optical-flow error): noisy, computed every few frames at a cost."),
     ], rules: #"{"not": {"required": ["tasks", "model"], "description": "a client gives either model (one task) or tasks"}}"#)
     public static let frame = ObjectFormat("frame", [
         Field("width", .number(.integer(1...100_000)), required: true),
@@ -178,13 +183,18 @@ public enum ScenarioFormat {
         Field("noise_deg", .number(.real(0...360))),
         Field("cost_ms", .number(.time(.milliseconds, positive: false))),
     ])
+    public static let contentEstimate = ObjectFormat("content_estimate", [
+        Field("noise", .number(.real(0...10)), help: "Relative standard deviation of the reading (multiplicative Gaussian).", default: "0"),
+        Field("cost_ms", .number(.time(.milliseconds, positive: false)), help: "Device time per reading.", default: "0"),
+        Field("every_frames", .number(.integer(1...100_000)), help: "A reading every this many frames.", default: "1"),
+    ])
     public static let pool = ObjectFormat("pool", help: "A pool of the server's GPUs with its own queues and policy; keys it leaves out are the server's.",
                                           [Field("name", .name, required: true)] + gpuFields)
 
     /// Every object type, in the order the schema lists them.
     public static let objects: [ObjectFormat] = [
         scenario, model, site, server, pool, interconnect, variability, client, frame, task, fallback, accuracy,
-        network, trace, motion, mobilityStep, migration, session, interference, imu,
+        network, trace, motion, mobilityStep, migration, session, interference, imu, contentEstimate,
     ]
 
     /// A key that names a policy of `registry`: its bare name where it needs no parameters, or
@@ -197,7 +207,7 @@ public enum ScenarioFormat {
     /// The parameters of every policy, one definition each.
     public static var policies: [ObjectFormat] {
         ServerPolicies.registry.formats + ClientPolicies.registry.formats + ClusterPolicies.registry.formats
-            + AdmissionPolicies.registry.formats + SplitPolicies.registry.formats
+            + AdmissionPolicies.registry.formats + SplitPolicies.registry.formats + ControlPlanes.registry.formats
     }
 
     /// docs/scenario.schema.json, generated.

@@ -162,6 +162,8 @@ struct ScenarioReader {
                              drain: drain, detail: detail, models: models.map(\.spec), sites: sites,
                              servers: servers, clients: clients, clientGroups: groups)
         spec.latencySources = latencySources
+        if let n = o.optional("control_plane") { spec.controlPlane = try ControlPlanes.registry.make(from: n, context: ()) }
+        if let n = o.optional("control_site") { spec.controlSite = try lookup(n, in: siteNames, kind: "site") }
         return spec
     }
 

@@ -700,3 +700,40 @@ final class MPSShareTests: XCTestCase {
         XCTAssertEqual(sim.model.failure, "control plane: setMPSShares on a: shares must be at least 0.01 and add up to at most 1, got [0.5, 0.75]")
     }
 }
+
+/// The content-change estimate (`ContentEstimateSpec`): what the device reads is the aged result's
+/// accuracy loss, every few frames, with noise, at a cost.
+final class ContentEstimateTests: XCTestCase {
+    /// Offloads when the reading says the last result lost at least 0.05 (or there is none yet).
+    struct OffloadWhenStale: ClientPolicy {
+        func decide(_ view: ClientView) -> [TaskAction] {
+            guard let reading = view.contentChange?[0] else { return [.offload] }
+            return [reading >= 0.05 - 1e-12 && view.mayOffload ? .offload : .skip]
+        }
+    }
+
+    /// 100 fps, a 1 ms server, accuracy −0.01 per frame of staleness, one offload in flight. A
+    /// result is back before the next frame, so at frame f the freshest result is frame r and the
+    /// true loss 0.01 (f − r). Read every frame: offload at 0, 5, 10, …. Read every 3rd frame, a
+    /// reading stands until the next: none before frame 3 (offload 0, 1, 2); at 3 result 2 is one
+    /// frame old (0.01), at 6 0.04, at 9 0.07 (offload 9, 10, 11), at 12 0.01 … at 18 0.07 (18, 19).
+    /// Noise moves the frames, the same for the same seed.
+    func world(every: Int, noise: Double = 0) -> TestWorld.Result {
+        var c = TestWorld.client("c", arrivals: .periodic(fps: 100, jitter: 0, phase: 0))
+        c.tasks[0].accuracy = AccuracyModel(server: 1, perFrame: 0.01)
+        c.policy = OffloadWhenStale()
+        c.maxOffloadsInFlight = 1
+        c.contentEstimate = ContentEstimateSpec(noise: noise, cost: 0, everyFrames: every)
+        let spec = TestWorld.spec(clients: [c], servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 1])], durationMs: 200)
+        return TestWorld.run(spec)
+    }
+
+    func testReadingsFollowTheAgeOfTheLastResult() {
+        XCTAssertEqual(world(every: 1).requests.map(\.request.frame), stride(from: 0, to: 20, by: 5).map(Int64.init))
+        XCTAssertEqual(world(every: 3).requests.map(\.request.frame), [0, 1, 2, 9, 10, 11, 18, 19])
+        let noisy = world(every: 1, noise: 0.5).requests.map(\.request.frame)
+        XCTAssertNotEqual(noisy, stride(from: 0, to: 20, by: 5).map(Int64.init))
+        XCTAssertEqual(noisy, world(every: 1, noise: 0.5).requests.map(\.request.frame))
+    }
+}

@@ -93,6 +93,8 @@ public struct ClientSpec: Sendable {
     public var session: SessionSpec?
     /// The device's IMU, read on every frame for the policy (nil: none).
     public var imu: IMUSpec?
+    /// The content-change estimate, if the app computes one.
+    public var contentEstimate: ContentEstimateSpec?
 
     public init(name: String, group: Int, arrivals: ArrivalProcess, frameBytes: Int, tasks: [TaskSpec],
                 uplink: LinkSpec, downlink: LinkSpec, site: Int = 0, mobility: [Handover] = [], migration: MigrationPolicy = .stay,
@@ -131,6 +133,24 @@ public struct IMUSpec: Sendable, Equatable {
     public init(noiseDegrees: Double, cost: SimTime) {
         self.noiseDegrees = noiseDegrees
         self.cost = cost
+    }
+}
+
+/// An on-device estimate of how much each task's freshest server result has aged: the accuracy it
+/// lost since its frame, as an app measures it by warping the last result to the current frame
+/// and comparing (AccuMO's optical-flow AbsRel). Every `everyFrames` frames the device computes
+/// it for every task, at `cost` of device time; the reading is the true loss (the task's accuracy
+/// model: per frame of staleness and per degree turned) times (1 + N(0, `noise`²)), at least 0.
+/// A policy sees the latest reading, never the ground truth itself.
+public struct ContentEstimateSpec: Sendable, Equatable {
+    public var noise: Double
+    public var cost: SimTime
+    public var everyFrames: Int
+
+    public init(noise: Double, cost: SimTime, everyFrames: Int) {
+        self.noise = noise
+        self.cost = cost
+        self.everyFrames = everyFrames
     }
 }
 
@@ -190,6 +210,10 @@ struct ClientState: Sendable {
     let captureUntil: SimTime
     let imu: IMUSpec?
     var imuRNG: RandomStream
+    let contentEstimate: ContentEstimateSpec?
+    var estimateRNG: RandomStream
+    /// Per task, the latest content-change reading (nil: none yet, or no server result then).
+    var estimates: [Double?]
     /// Drawn once from the client's own stream, for its policy's random choices.
     var policyDraw: UInt64
     let hasSession: Bool
@@ -247,6 +271,9 @@ struct ClientState: Sendable {
         hasSession = spec.session != nil
         imu = spec.imu
         imuRNG = RandomStream(seed: seed, name: "client/\(spec.name)/imu")
+        contentEstimate = spec.contentEstimate
+        estimateRNG = RandomStream(seed: seed, name: "client/\(spec.name)/content-estimate")
+        estimates = Array(repeating: nil, count: spec.tasks.count)
         var draws = RandomStream(seed: seed, name: "client/\(spec.name)/policy")
         policyDraw = draws.next()
         captureUntil = min(duration, spec.session?.end ?? .max)
@@ -289,10 +316,14 @@ extension World {
 
         // The stored deque's count, not the computed `offloadsInFlight`: a computed property read
         // through the array copied the whole client state on every frame.
+        if let spec = clients[ci].contentEstimate, frame % Int64(spec.everyFrames) == 0 {
+            estimateContent(client: ci, spec, frame: frame, now: now, scheduler: &scheduler)
+        }
         let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].framesInFlight.count,
                               maxOffloadsInFlight: clients[ci].maxOffloadsInFlight,
                               hasFallback: clients[ci].hasFallback, draw: clients[ci].policyDraw, results: clients[ci].results,
-                              imuRotation: clients[ci].imu == nil ? nil : readIMU(client: ci, now: now, scheduler: &scheduler))
+                              imuRotation: clients[ci].imu == nil ? nil : readIMU(client: ci, now: now, scheduler: &scheduler),
+                              contentChange: clients[ci].contentEstimate == nil ? nil : clients[ci].estimates)
         let actions: [TaskAction]
         if clients[ci].notices.contains(.decisionEffects) {
             var effects = PolicyEffects()
@@ -367,6 +398,21 @@ extension World {
         }
         if imu.cost > 0 { enqueueOnDevice(client: c, DeviceJob(kind: .observation, duration: imu.cost), scheduler: &scheduler) }
         return readings
+    }
+
+    /// The content-change reading of every task (`ContentEstimateSpec`), paid for in device time.
+    mutating func estimateContent(client c: Int, _ spec: ContentEstimateSpec, frame: Int64, now: SimTime,
+                                  scheduler: inout Scheduler<WorldEvent>) {
+        let noise = Distribution.normal(mean: 0, standardDeviation: spec.noise)
+        for t in clients[c].results.indices {
+            let r = clients[c].results[t]
+            guard r.serverFrame >= 0 else { clients[c].estimates[t] = nil; continue }
+            let model = clients[c].tasks[t].accuracy
+            let turned = clients[c].motion?.rotation(from: r.serverTime, to: now) ?? 0
+            let lost = model.perFrame * Double(frame - r.serverFrame) + model.perDegree * turned
+            clients[c].estimates[t] = max(0, lost * (1 + noise.sample(&clients[c].estimateRNG)))
+        }
+        if spec.cost > 0 { enqueueOnDevice(client: c, DeviceJob(kind: .observation, duration: spec.cost), scheduler: &scheduler) }
     }
 
     // MARK: The device

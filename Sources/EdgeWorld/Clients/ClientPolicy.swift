@@ -18,6 +18,10 @@ public struct ClientView: Sendable {
     /// task's freshest result, with the sensor's noise; nil without an IMU or before any result.
     /// Never the simulator's ground truth: a noisy reading, paid for in device time.
     public let imuRotation: [Double?]?
+    /// Per task, the device's latest estimate of the accuracy its freshest server result has
+    /// lost since its frame (`ContentEstimateSpec`: noisy, computed every few frames at a cost);
+    /// nil where the client has no such estimator.
+    public let contentChange: [Double?]?
 
     /// The frame of the freshest result the app has for `task` (server or local), if any.
     public func latestResultFrame(task: Int) -> Int64? { results[task].latest }
