@@ -8,7 +8,7 @@
 set -e
 A=${1:-arsim}
 D=$(dirname "$0")
-for case in "detect-v100.json 0.785 0.78 0.77" "segment-h200.json 0.71 0.70 0.68" "segment-h200-5g.json 0.70"; do
+for case in "detect-t4.json 0.77" "detect-v100.json 0.785 0.78 0.77" "segment-h200.json 0.71 0.70 0.68" "segment-h200-5g.json 0.70"; do
   set -- $case
   S=$D/$1; shift
   for SLA in "$@"; do
