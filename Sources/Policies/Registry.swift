@@ -243,6 +243,37 @@ public enum ClientPolicies {
                                                fps: context.fps, deadlines: context.deadlines, accuracy: context.accuracy,
                                                degreesPerSecond: try object.number("motion_deg_s") ?? 0, margin: try object.number("margin") ?? 0)
                         }),
+            PolicyEntry(name: "accumo",
+                        summary: "AccuMO for a depth task (first) and a visual-odometry task (second): one offload in flight; mpc picks the task, round_robin and parallel are the paper's baselines; depth falls back to its on-device model when its predicted drop passes the cap",
+                        parameters: [Field("mode", .choice(AccuMOClient.Mode.allCases.map(\.rawValue)), help: "mpc (AccuMO), round_robin or parallel", default: #""mpc""#),
+                                     Field("pattern", .array(.number(.integer(0...1)), minItems: 1),
+                                           help: "round_robin: the tasks in turn, 0 depth and 1 VO ([0, 0, 0, 1] is 3:1)", default: "[0, 1]"),
+                                     Field("fallback", .boolean, help: "use depth's local fallback when its predicted loss passes C_depth", default: "true"),
+                                     Field("weight", .number(.real(0...1000)), help: "w: the VO drop rate's weight against depth's", default: "2.5"),
+                                     Field("turnaround_frames", .array(.number(.integer(1...1000)), minItems: 2),
+                                           help: "depth's and VO's turnaround before the first results are measured", default: "[5, 4]"),
+                                     Field("stride_limit_frames", .array(.number(.integer(1...10_000)), minItems: 2),
+                                           help: "the most frames a task may go without a fresh result (S)", default: "[25, 26]"),
+                                     Field("horizon_frames", .number(.integer(1...120)), help: "the MPC's horizon", default: "30")],
+                        make: { object, context throws(ConfigError) in
+                            guard context.accuracy.count == 2 else {
+                                throw object.node.error("AccuMO schedules two tasks, depth then visual odometry; this client has \(context.accuracy.count)")
+                            }
+                            func ints(_ key: String, _ range: ClosedRange<Int>, count: Int?) throws(ConfigError) -> [Int]? {
+                                guard let n = object.optional(key) else { return nil }
+                                let values = try n.array().map { v throws(ConfigError) in try v.int(in: range) }
+                                if let count, values.count != count { throw n.error("expected \(count) values (depth, VO), got \(values.count)") }
+                                return values
+                            }
+                            let mode = try object.optional("mode").map { n throws(ConfigError) in
+                                AccuMOClient.Mode(rawValue: try n.choice(AccuMOClient.Mode.allCases.map(\.rawValue)))!
+                            } ?? .mpc
+                            return AccuMOClient(mode: mode, pattern: try ints("pattern", 0...1, count: nil) ?? [0, 1],
+                                                fallback: try object.optional("fallback")?.bool() ?? true, weight: try object.number("weight") ?? 2.5,
+                                                turnaround: try ints("turnaround_frames", 1...1000, count: 2) ?? [5, 4],
+                                                strideLimit: try ints("stride_limit_frames", 1...10_000, count: 2) ?? [25, 26],
+                                                horizon: try object.int("horizon_frames") ?? 30, fps: context.fps, accuracy: context.accuracy)
+                        }),
             PolicyEntry(name: "arise",
                         summary: "ARISE's client: offload the frames the edge server's schedule names (needs admission arise)",
                         parameters: [], make: { _, _ in ARISEClient() }),
