@@ -197,8 +197,21 @@ public final class ResultsStore {
         guard try exists.step() else { return }
         let s = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
         guard try s.step(), let text = s.text(0), let found = Int(text) else { return }
+        // Schema 4 lacks only the summary's staleness and fallback columns: opened to append, it
+        // gains them (NULL for its earlier runs) and becomes schema 5, nothing else changed.
+        if found == 4 && Schema.version == 5 && !readOnly {
+            try db.execute("""
+                BEGIN IMMEDIATE;
+                ALTER TABLE summary ADD COLUMN staleness_mean_frames REAL;
+                ALTER TABLE summary ADD COLUMN fallback_share REAL;
+                UPDATE meta SET value = '5' WHERE key = 'schema_version';
+                COMMIT;
+                """)
+            return
+        }
         if found != Schema.version {
-            throw SQLiteError(code: 0, message: "\(path) holds results in schema \(found); this arsim writes schema \(Schema.version). "
+            let upgrade = found == 4 ? "; appending a run to it (arsim run --db) upgrades it, adding two summary columns" : ""
+            throw SQLiteError(code: 0, message: "\(path) holds results in schema \(found); this arsim writes schema \(Schema.version)\(upgrade). "
                               + "Use another --db; the file is left as it is")
         }
     }
@@ -379,8 +392,9 @@ public final class ResultsStore {
             INSERT INTO summary (run_id, scope, name, requests, completed, met_deadline, dropped, unfinished, cancelled_copies,
                 throughput_rps, goodput_rps, latency_mean_ms, latency_p50_ms, latency_p95_ms, latency_p99_ms,
                 latency_p999_ms, latency_max_ms, queue_wait_mean_ms, service_mean_ms, network_mean_ms,
-                deadline_miss_rate, gpu_utilization, frames, accuracy_mean, accuracy_p5, accuracy_p50, cost_usd, window_s)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                deadline_miss_rate, gpu_utilization, frames, accuracy_mean, accuracy_p5, accuracy_p50, cost_usd, window_s,
+                staleness_mean_frames, fallback_share)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """)
         for r in summary.rows {
             s.bind(1, run)
@@ -411,6 +425,8 @@ public final class ResultsStore {
             s.bind(26, r.accuracyP50)
             s.bind(27, r.costUSD)
             s.bind(28, summary.windowSeconds)
+            s.bind(29, r.stalenessMeanFrames)
+            s.bind(30, r.fallbackShare)
             try s.run()
         }
         let g = try db.prepare("""

@@ -3,7 +3,7 @@
 /// Times inside the simulation are integer nanoseconds (`_ns`), exactly as simulated; summary
 /// figures are in milliseconds (`_ms`), seconds (`_s`) or per second (`_rps`).
 enum Schema {
-    static let version = 4
+    static let version = 5
 
     /// Tables that `arsim export` offers, with the columns that order their rows.
     static let exportable: [(table: String, orderBy: String)] = [
@@ -219,6 +219,8 @@ enum Schema {
             accuracy_mean      REAL,
             accuracy_p5        REAL,
             accuracy_p50       REAL,
+            staleness_mean_frames REAL,
+            fallback_share     REAL,
             cost_usd           REAL,
             window_s           REAL NOT NULL
         );

@@ -15,7 +15,7 @@ public struct SummaryMetric: Sendable, Equatable, CustomStringConvertible {
         "requests", "completed", "met_deadline", "dropped", "unfinished", "cancelled_copies", "throughput_rps",
         "goodput_rps", "latency_mean_ms", "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_p999_ms",
         "latency_max_ms", "queue_wait_mean_ms", "service_mean_ms", "network_mean_ms", "deadline_miss_rate",
-        "gpu_utilization", "frames", "accuracy_mean", "accuracy_p5", "accuracy_p50", "cost_usd",
+        "gpu_utilization", "frames", "accuracy_mean", "accuracy_p5", "accuracy_p50", "staleness_mean_frames", "fallback_share", "cost_usd",
     ]
     /// Figures computed from a summary row or the clients table (docs/workbench.md):
     /// `attainment` = (1 − dropped/requests)(1 − late/completed), where late = completed − met;

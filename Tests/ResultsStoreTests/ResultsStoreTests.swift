@@ -77,6 +77,30 @@ final class ResultsStoreTests: XCTestCase {
                           before.split(separator: "\n").dropFirst().map { $0.dropFirst(2) }, "another seed, other rows")
     }
 
+    /// A schema-4 file (no staleness or fallback columns) is refused for reading and upgraded,
+    /// its runs kept, when a run is appended to it.
+    func testSchemaFourIsUpgradedWhenARunIsAppended() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
+            throw XCTSkip("the sqlite3 command line tool is not installed; cannot make a schema-4 file")
+        }
+        let path = directory.appendingPathComponent("old.sqlite").path
+        let first = try Runner(scenario: scenario()).run(store: ResultsStore(path: path))
+        let before = try csv(ResultsStore(path: path), "requests", run: first.runID)
+        let downgrade = Process()
+        downgrade.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        downgrade.arguments = [path, "ALTER TABLE summary DROP COLUMN staleness_mean_frames; ALTER TABLE summary DROP COLUMN fallback_share; "
+                                     + "UPDATE meta SET value = '4' WHERE key = 'schema_version';"]
+        try downgrade.run()
+        downgrade.waitUntilExit()
+        XCTAssertEqual(downgrade.terminationStatus, 0)
+        XCTAssertThrowsError(try ResultsStore(readingFrom: path)) { XCTAssertTrue("\($0)".contains("upgrades it"), "\($0)") }
+        _ = try Runner(scenario: scenario()).run(store: ResultsStore(path: path))
+        let store = try ResultsStore(readingFrom: path)
+        XCTAssertEqual(try store.runs().map(\.id), [1, 2])
+        XCTAssertEqual(try csv(store, "requests", run: 1), before)
+        XCTAssertTrue(try csv(store, "summary", run: 2).split(separator: "\n")[0].contains("staleness_mean_frames"))
+    }
+
     func testSummaryDetailWritesNoPerRequestRows() throws {
         let store = try ResultsStore(path: directory.appendingPathComponent("r.sqlite").path)
         let outcome = try Runner(scenario: scenario(detail: "summary")).run(store: store)

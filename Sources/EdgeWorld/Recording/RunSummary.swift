@@ -35,6 +35,10 @@ public struct SummaryRow: Sendable, Equatable {
     public var accuracyMean: Double?
     public var accuracyP5: Double?
     public var accuracyP50: Double?
+    /// Mean frames between a shown result's frame and the frame it is shown on (frames with a
+    /// result), and the share of frames that showed the local fallback's result.
+    public var stalenessMeanFrames: Double?
+    public var fallbackShare: Double?
     /// Operating cost of the GPUs over the scenario's duration (up to the interruption, for an
     /// interrupted run), for the run, site and server scopes.
     public var costUSD: Double?
@@ -58,7 +62,9 @@ public struct SummaryRow: Sendable, Equatable {
             accuracyMean = t.accuracySum / Double(t.frames)
             accuracyP5 = t.accuracyQuantile(0.05)
             accuracyP50 = t.accuracyQuantile(0.5)
+            fallbackShare = Double(t.fallbackFrames) / Double(t.frames)
         }
+        if t.framesWithResult > 0 { stalenessMeanFrames = Double(t.stalenessSum) / Double(t.framesWithResult) }
         guard t.completed > 0 else { return }
         let n = Double(t.completed)
         func ms(_ ns: Double) -> Double { ns / 1e6 }

@@ -20,6 +20,11 @@ public struct Tally: Sendable {
     /// Percentiles are kept only where asked for: a full histogram per client would cost megabytes.
     public let keepsPercentiles: Bool
     public private(set) var frames = 0
+    /// Frames with a result shown, the sum of those results' staleness in frames, and frames
+    /// whose result came from the local fallback.
+    public private(set) var framesWithResult = 0
+    public private(set) var stalenessSum = 0
+    public private(set) var fallbackFrames = 0
     public private(set) var accuracySum: Double = 0
     private var accuracyBins: [Int] = []
 
@@ -83,6 +88,11 @@ public struct Tally: Sendable {
     mutating func add(frame: FrameRecord) {
         frames += 1
         accuracySum += frame.accuracy
+        if frame.staleness >= 0 {
+            framesWithResult += 1
+            stalenessSum += Int(frame.staleness)
+        }
+        if frame.source == .local { fallbackFrames += 1 }
         guard keepsPercentiles else { return }
         accuracyBins[Int((min(max(frame.accuracy, 0), 1) * 1000).rounded())] += 1
     }
