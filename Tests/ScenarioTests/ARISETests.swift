@@ -53,13 +53,8 @@ final class ARISETests: XCTestCase {
     /// after the warm-up every launch runs the ten requests of its tick as batches of 6 and 4 (the
     /// largest sizes the table has), one tick apart, and every admitted client keeps its SLA.
     func testClientsFollowTheScheduleAndBatchesFormAsPlanned() throws {
-        var spec = try Scenario.parse(Self.world(clients: 22, sla: 0.869), file: "arise.json").spec
-        spec.detail = .requests
-        var sim = World.simulation(spec)
-        var batches: [BatchRecord] = []
-        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget { batches += sim.model.takeOutbox().batches }
-        let summary = sim.model.finish(at: sim.now)
-        batches += sim.model.takeOutbox().batches
+        let run = try WorldRun(scenario: Self.world(clients: 22, sla: 0.869))
+        let (batches, summary) = (run.batches, run.summary)
         XCTAssertEqual(summary.sessions.filter(\.admitted).count, 20)
         XCTAssertTrue(summary.sessions.filter { !$0.admitted }.allSatisfy { $0.reason?.hasPrefix("no plan keeps every client within accuracy 0.869") == true })
         let late = batches.filter { $0.start > 1_000_000_000 }.sorted { $0.start < $1.start }
@@ -84,13 +79,7 @@ final class ARISETests: XCTestCase {
             .replacingOccurrences(of: #""sla": 0.85}"#, with: #""sla": 0.85, "upload_ms": 1}"#)
             .replacingOccurrences(of: #""uplink_mbps": 100"#, with: #""uplink_mbps": 8"#)
             .replacingOccurrences(of: #""fps": 30,"#, with: #""fps": 30, "phase_ms": 29,"#)
-        var spec = try Scenario.parse(text, file: "drift.json").spec
-        spec.detail = .requests
-        var sim = World.simulation(spec)
-        var batches: [BatchRecord] = []
-        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget { batches += sim.model.takeOutbox().batches }
-        _ = sim.model.finish(at: sim.now)
-        batches += sim.model.takeOutbox().batches
+        let batches = try WorldRun(scenario: text).batches
         let tau: SimTime = 33_333_333
         let first = batches.min { $0.start < $1.start }!.start % tau
         let settled = Set(batches.filter { $0.start > 2_000_000_000 }.map { $0.start % tau })

@@ -47,7 +47,7 @@ final class AccuMOTests: XCTestCase {
     /// sends depth, depth, depth, VO, …; AccuMO runs.
     func testModesInAWorld() throws {
         func offloads(_ policy: String) throws -> [(frame: Int64, task: Int32)] {
-            var spec = try Scenario.parse("""
+            let spec = try Scenario.parse("""
                 {"name": "a", "duration_s": 1, "drain_s": 1,
                  "models": [{"name": "depth", "latency_ms": {"1": 20}}, {"name": "vo", "latency_ms": {"1": 15}}],
                  "sites": [{"name": "edge"}],
@@ -62,13 +62,7 @@ final class AccuMOTests: XCTestCase {
                                         {"name": "vo", "model": "vo", "deadline_ms": 500,
                                          "accuracy": {"server": 0.95, "per_degree": 0.004, "floor": 0.2}}]}]}
                 """, file: "a.json").spec
-            spec.detail = .requests
-            var sim = World.simulation(spec)
-            var requests: [RequestRecord] = []
-            while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget { requests += sim.model.takeOutbox().requests }
-            _ = sim.model.finish(at: sim.now)
-            requests += sim.model.takeOutbox().requests
-            return requests.sorted { ($0.request.frame, $0.request.task) < ($1.request.frame, $1.request.task) }
+            return WorldRun(spec).requests.sorted { ($0.request.frame, $0.request.task) < ($1.request.frame, $1.request.task) }
                 .map { ($0.request.frame, $0.request.task) }
         }
         let parallel = try offloads(#"{"name": "accumo", "mode": "parallel"}"#)

@@ -9,14 +9,7 @@ import XCTest
 final class DeepRTBaselineTests: XCTestCase {
     /// Batches in the order they started: (model index, size).
     static func batches(_ text: String) throws -> [(model: Int, size: Int)] {
-        var spec = try Scenario.parse(text, file: "b.json").spec
-        spec.detail = .requests
-        var sim = World.simulation(spec)
-        var all: [BatchRecord] = []
-        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget { all += sim.model.takeOutbox().batches }
-        _ = sim.model.finish(at: sim.now)
-        all += sim.model.takeOutbox().batches
-        return all.sorted { ($0.start, $0.id) < ($1.start, $1.id) }.map { (Int($0.model), Int($0.size)) }
+        try WorldRun(scenario: text).batches.sorted { ($0.start, $0.id) < ($1.start, $1.id) }.map { (Int($0.model), Int($0.size)) }
     }
 
     static func world(policy: String, latency: String, clients: String) -> String {

@@ -1,3 +1,5 @@
+import EdgeWorld
+import Scenario
 import Foundation
 
 /// The repository root, found from this file's place in it.
@@ -33,5 +35,36 @@ enum Fixture {
     static func replacing(_ old: String, with new: String) -> String {
         precondition(valid.contains(old), "fixture has no \(old)")
         return valid.replacingOccurrences(of: old, with: new)
+    }
+}
+
+/// A world run to its end with every row kept (for small worlds whose outcome a test works out).
+struct WorldRun {
+    var requests: [RequestRecord] = []
+    var batches: [BatchRecord] = []
+    var plans: [PlanRecord] = []
+    var summary: RunSummary
+
+    init(_ spec: WorldSpec) {
+        var spec = spec
+        spec.detail = .requests
+        var sim = World.simulation(spec)
+        var requests: [RequestRecord] = [], batches: [BatchRecord] = [], plans: [PlanRecord] = []
+        func take(_ o: Outbox) {
+            requests += o.requests
+            batches += o.batches
+            plans += o.plans
+        }
+        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget { take(sim.model.takeOutbox()) }
+        summary = sim.model.finish(at: sim.now)
+        take(sim.model.takeOutbox())
+        self.requests = requests
+        self.batches = batches
+        self.plans = plans
+    }
+
+    /// Parses `text` as a scenario and runs it.
+    init(scenario text: String) throws {
+        self.init(try Scenario.parse(text, file: "test.json").spec)
     }
 }

@@ -53,26 +53,15 @@ final class ControlPlaneScenarioTests: XCTestCase {
     /// with the least load per GPU after taking 10 fps: c0 → b (10/3 < 10), c1 → b (20/3 < 10),
     /// c2 → a (10 = 30/3, the lower index), c3 → b (30/3 < 20). Objective: max(10/1, 30/3) = 10.
     func testBalanceRoutesByLoadPerExecutorAndRecordsThePlan() throws {
-        var spec = try Scenario.parse("""
+        let run = try WorldRun(scenario: """
             {"name": "p", "duration_s": 1, "control_plane": "balance",
              "models": [{"name": "m", "latency_ms": {"1": 1}}],
              "sites": [{"name": "edge"}],
              "servers": [{"name": "a", "site": "edge", "gpus": 1}, {"name": "b", "site": "edge", "gpus": 3}],
              "clients": [{"name": "c", "count": 4, "site": "edge", "fps": 10, "network": {"uplink_mbps": 100, "downlink_mbps": 100},
                           "tasks": [{"name": "t", "model": "m", "deadline_ms": 100}]}]}
-            """, file: "p.json").spec
-        spec.detail = .requests
-        var sim = World.simulation(spec)
-        var out = Outbox()
-        while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget {
-            let o = sim.model.takeOutbox()
-            out.requests += o.requests
-            out.plans += o.plans
-        }
-        _ = sim.model.finish(at: sim.now)
-        let last = sim.model.takeOutbox()
-        out.requests += last.requests
-        out.plans += last.plans
+            """)
+        let out = run
         for c in 0..<4 {
             let servers = Set(out.requests.filter { $0.request.client == Int32(c) }.map(\.request.server))
             XCTAssertEqual(servers, [c == 2 ? 0 : 1], "client \(c)")

@@ -52,7 +52,7 @@ final class SchemaTests: XCTestCase {
             do {
                 _ = try Scenario.load(path: file, overrides: [try Override(set)])
                 XCTFail("--set \(set) was accepted")
-            } catch let error as ConfigError {
+            } catch {
                 XCTAssertEqual(error.path, probe.path, "--set \(set): \(error.description)")
             }
         }
