@@ -6,7 +6,7 @@ final class ProfilesCLITests: TemporaryDirectoryTestCase {
         let r = try Arsim.run(["profiles", "list", "--model", "fastdepth"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let rows = r.stdout.split(separator: "\n").filter { $0.contains("fastdepth") && $0.contains("derived") }
-        XCTAssertEqual(rows.count, 7, r.stdout)
+        XCTAssertEqual(rows.count, 8, r.stdout)
     }
 
     func testShowPrintsProvenanceAndLatency() throws {
