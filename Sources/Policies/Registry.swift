@@ -254,7 +254,8 @@ public enum ClientPolicies {
                                            help: "depth's and VO's turnaround before the first results are measured", default: "[5, 4]"),
                                      Field("stride_limit_frames", .array(.number(.integer(1...10_000)), minItems: 2),
                                            help: "the most frames a task may go without a fresh result (S)", default: "[25, 26]"),
-                                     Field("horizon_frames", .number(.integer(1...120)), help: "the MPC's horizon", default: "30")],
+                                     Field("horizon_frames", .number(.integer(1...120)), help: "the MPC's horizon", default: "30"),
+                                     Field("fallback_margin", .number(.real(0...1)), help: "C_depth is the fallback's gap to the server less this (the code's 0.04)", default: "0.04")],
                         make: { object, context throws(ConfigError) in
                             guard context.accuracy.count == 2 else {
                                 throw object.node.error("AccuMO schedules two tasks, depth then visual odometry; this client has \(context.accuracy.count)")
@@ -272,7 +273,8 @@ public enum ClientPolicies {
                                                 fallback: try object.optional("fallback")?.bool() ?? true, weight: try object.number("weight") ?? 2.5,
                                                 turnaround: try ints("turnaround_frames", 1...1000, count: 2) ?? [5, 4],
                                                 strideLimit: try ints("stride_limit_frames", 1...10_000, count: 2) ?? [25, 26],
-                                                horizon: try object.int("horizon_frames") ?? 30, fps: context.fps, accuracy: context.accuracy)
+                                                horizon: try object.int("horizon_frames") ?? 30, fps: context.fps, accuracy: context.accuracy,
+                                                fallbackMargin: try object.number("fallback_margin") ?? 0.04)
                         }),
             PolicyEntry(name: "arise",
                         summary: "ARISE's client: offload the frames the edge server's schedule names (needs admission arise)",

@@ -237,10 +237,12 @@ extension ScenarioReader {
         for key in ["local", "floor"] where try share(key, 0) > server {
             throw try o.required(key).error("must not be above the server's accuracy (\(Suggestion.format(server))), got \(Suggestion.format(try share(key, 0)))")
         }
-        return AccuracyModel(server: server, local: try share("local", 0),
-                             perFrame: try o.number("per_frame") ?? 0,
-                             perDegree: try o.number("per_degree") ?? 0,
-                             floor: try share("floor", 0))
+        var model = AccuracyModel(server: server, local: try share("local", 0),
+                                  perFrame: try o.number("per_frame") ?? 0,
+                                  perDegree: try o.number("per_degree") ?? 0,
+                                  floor: try share("floor", 0))
+        model.showNewest = try o.optional("show")?.choice(["best", "newest"]) == "newest"
+        return model
     }
 
     // MARK: Frames and arrivals

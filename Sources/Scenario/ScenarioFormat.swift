@@ -127,6 +127,9 @@ public enum ScenarioFormat {
         Field("per_frame", .number(.real(0...1))),
         Field("per_degree", .number(.real(0...1))),
         Field("floor", .number(.real(0...1))),
+        Field("show", .choice(["best", "newest"]),
+              help: "Which result the app shows: the better of its server and local results, or the newer (an app that switches to its fallback by its own rule, as AccuMO's).",
+              default: #""best""#),
     ])
     public static let network = ObjectFormat("network", [
         Field("uplink_mbps", .number(.megabitsPerSecond)),

@@ -737,3 +737,34 @@ final class ContentEstimateTests: XCTestCase {
         XCTAssertEqual(noisy, world(every: 1, noise: 0.5).requests.map(\.request.frame))
     }
 }
+
+/// `AccuracyModel.showNewest`: the app shows the newer of its server and local results.
+final class ShowNewestTests: XCTestCase {
+    /// Offload frame 0; run the fallback on frame 5. At frame 7 the server result (frame 0) is
+    /// worth 0.9 − 0.07 = 0.83 and the fallback's (frame 5) 0.5 − 0.02 = 0.48: the better is
+    /// shown by default, the newer with `showNewest`.
+    struct OffloadThenLocal: ClientPolicy {
+        func decide(_ view: ClientView) -> [TaskAction] {
+            [view.frame == 0 ? .offload : view.frame == 5 ? .local : .skip]
+        }
+    }
+
+    func shown(newest: Bool) -> FrameRecord {
+        var c = TestWorld.client("c", arrivals: .periodic(fps: 100, jitter: 0, phase: 0))
+        c.tasks[0].accuracy = AccuracyModel(server: 0.9, local: 0.5, perFrame: 0.01)
+        c.tasks[0].accuracy.showNewest = newest
+        c.tasks[0].fallback = LocalFallback(name: "local", latency: LatencyTable([(1, TestWorld.ms(1))]))
+        c.policy = OffloadThenLocal()
+        let spec = TestWorld.spec(clients: [c], servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 1])], durationMs: 100)
+        return TestWorld.run(spec).frames.first { $0.frame == 7 }!
+    }
+
+    func testTheNewerResultIsShownWhenAsked() {
+        let best = shown(newest: false), newest = shown(newest: true)
+        XCTAssertEqual(best.source, .server)
+        XCTAssertEqual(best.accuracy, 0.83, accuracy: 1e-12)
+        XCTAssertEqual(newest.source, .local)
+        XCTAssertEqual(newest.accuracy, 0.48, accuracy: 1e-12)
+    }
+}

@@ -16,6 +16,10 @@ public struct AccuracyModel: Sendable, Equatable {
     public var perFrame: Double
     public var perDegree: Double
     public var floor: Double
+    /// Show the newer of the server and local results rather than the better one: an app that
+    /// switches to its local fallback by its own rule (AccuMO's) shows the fallback's output on
+    /// the frames it runs it, whatever the aged server result would have been worth.
+    public var showNewest = false
 
     public init(server: Double = 1, local: Double = 0, perFrame: Double = 0, perDegree: Double = 0, floor: Double = 0) {
         self.server = server
@@ -67,7 +71,8 @@ struct TaskResults: Sendable {
         if localFrame >= 0 {
             let a = model.accuracy(base: model.local, staleness: frame - localFrame,
                                    rotation: motion?.rotation(from: localTime, to: now) ?? 0)
-            if a > best.0 || best.2 == .none { best = (a, frame - localFrame, .local) }
+            let take = model.showNewest ? (best.2 == .none || localFrame > serverFrame) : (a > best.0 || best.2 == .none)
+            if take { best = (a, frame - localFrame, .local) }
         }
         return best
     }

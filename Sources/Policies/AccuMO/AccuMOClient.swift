@@ -14,7 +14,7 @@ import SimKernel
 ///   VO's from the IMU, w · (0.10127043 / 4) · 2θ with θ the rotation in radians over the last 32
 ///   frames (estimated from the IMU's reading since the last VO result);
 /// - depth's local fallback: run FastDepth on the device on frames where r_depth · s ≥ C_depth,
-///   C_depth = (server − local accuracy) − 0.04; VO has none (C = ∞).
+///   C_depth = (server − local accuracy) − margin (the code's 0.04); VO has none (C = ∞).
 public struct AccuMOClient: ClientPolicy {
     public enum Mode: String, Sendable, CaseIterable { case mpc, roundRobin = "round_robin", parallel }
 
@@ -36,7 +36,7 @@ public struct AccuMOClient: ClientPolicy {
     var next = 0
 
     public init(mode: Mode, pattern: [Int], fallback: Bool, weight: Double, turnaround: [Int], strideLimit: [Int], horizon: Int,
-                fps: Double, accuracy: [AccuracyModel]) {
+                fps: Double, accuracy: [AccuracyModel], fallbackMargin: Double = 0.04) {
         self.mode = mode
         self.pattern = pattern
         self.fallback = fallback
@@ -46,7 +46,7 @@ public struct AccuMOClient: ClientPolicy {
         frameTime = SimTime((1e9 / fps).rounded())
         self.strideLimit = strideLimit
         self.horizon = horizon
-        depthCap = accuracy.isEmpty ? .infinity : max(0, accuracy[0].server - accuracy[0].local - 0.04)
+        depthCap = accuracy.isEmpty ? .infinity : max(0, accuracy[0].server - accuracy[0].local - fallbackMargin)
         self.turnaround = turnaround.map(Double.init)
         scheduler = AccuMOScheduler(horizon: horizon, turnaround: turnaround, strideLimit: strideLimit)
         latest = [nil, nil]
