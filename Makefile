@@ -2,7 +2,7 @@
 # Both install missing system packages first (Debian: apt-get install -y).
 
 SWIFT         ?= swift
-APT_PACKAGES  := libsqlite3-dev libopenblas-dev liblapacke-dev
+APT_PACKAGES  := libsqlite3-dev libopenblas-dev liblapacke-dev libglpk-dev
 ARSIM         := .build/release/arsim
 
 .PHONY: run test deps build bench clean fuzz

@@ -20,6 +20,8 @@ let package = Package(
         // System libraries, installed by `make` through apt (libsqlite3-dev).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLapack", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        // GLPK, for IPIPE's MILPs only: no other module links it.
+        .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"])]),
 
         .target(name: "SimKernel"),
         .target(name: "JSONConfig"),
@@ -29,7 +31,10 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .target(name: "Profiles", dependencies: ["CLapack", "EdgeWorld", "JSONConfig", "SimKernel"]),
-        .target(name: "Policies", dependencies: ["EdgeWorld", "JSONConfig", "SimKernel"]),
+        .target(name: "Policies", dependencies: ["EdgeWorld", "JSONConfig", "SimKernel"], exclude: ["IPIPE"]),
+        // IPIPE (issue 14) is a folder of Sources/Policies like the other seed systems, but its own
+        // module: it is the one that links a MILP solver.
+        .target(name: "IPIPE", dependencies: ["CGLPK", "EdgeWorld", "JSONConfig", "Profiles", "SimKernel"], path: "Sources/Policies/IPIPE"),
         .target(name: "Traces", dependencies: ["EdgeWorld", "JSONConfig", "SimKernel"]),
         .target(name: "Scenario", dependencies: ["EdgeWorld", "JSONConfig", "Policies", "Profiles", "SimKernel", "Traces"]),
         .target(name: "ResultsStore", dependencies: ["CSQLite", "EdgeWorld", "JSONConfig"]),
@@ -44,6 +49,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "IPIPETests", dependencies: ["IPIPE", "Profiles", "JSONConfig", "SimKernel"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "EdgeWorld", "JSONConfig", "SimKernel"]),
         .testTarget(name: "EdgeWorldTests", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "JSONConfig", "EdgeWorld", "Policies"]),

@@ -1,0 +1,2 @@
+// GLPK's C API (Debian: libglpk-dev), used only by IPIPE's control plane for its MILPs.
+#include <glpk.h>
