@@ -91,6 +91,10 @@ final class PrepartitionTests: XCTestCase {
             let block = Dictionary(uniqueKeysWithValues: rows.map { ($0[0], Int($0[1])!) })
             var theirs = 0.0
             for i in 0..<(nodes[0].count - 1) where block[nodes[0][i].node] != block[nodes[0][i + 1].node] { theirs += sizes[i] }
+            let imported = try XCTUnwrap(Prepartition.artifactMapping(root: root, model: model, nodes: nodes[0].map(\.node), cutBytes: sizes))
+            XCTAssertEqual(imported.bytes, theirs, model)
+            XCTAssertEqual(imported.blockStarts.count, 10, model)
+            XCTAssertEqual("\(imported.lb)-\(imported.ub)", tag, model)
             print("prepartition \(model): ours \(result.bytes) bytes across the cuts at (\(result.lb), \(result.ub)), the artifact's \(theirs)")
             XCTAssertLessThanOrEqual(result.bytes, theirs + 1e-6, model)
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// IPIPE's pre-partitioning (the PPipe artifact's milp_solver/prepartition_ilp.py, as an open
 /// MILP; docs/policies/ipipe.md): cut a model's n layers into K contiguous blocks so that the bytes
 /// crossing the cuts are least, while on every GPU type each block takes between lb/K and ub/K of
@@ -84,5 +86,33 @@ public enum Prepartition {
         }
         let bytes = starts.dropFirst().map { cutBytes[$0 - 1] }.reduce(0, +)
         return Result(blockStarts: starts, bytes: bytes, lb: lb, ub: ub)
+    }
+}
+
+extension Prepartition {
+    /// The artifact's own pre-partition of `model` (prepartition_mappings/<model>/
+    /// contraction_mapping_ilpprepart10-<lb>-<ub>.csv: node name, block), as block starts over
+    /// `nodes` (the model's nodes in order), for models too large to pre-partition here. Nil if
+    /// the artifact has no mapping for it, or its nodes are not `nodes`.
+    public static func artifactMapping(root: String, model: String, nodes: [String], cutBytes: [Double]) -> Result? {
+        let dir = (root as NSString).appendingPathComponent("prepartition_mappings/\(model)")
+        let prefix = "contraction_mapping_ilpprepart10-"
+        guard let file = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.sorted().first(where: { $0.hasPrefix(prefix) }),
+              let text = try? String(contentsOfFile: (dir as NSString).appendingPathComponent(file), encoding: .utf8) else { return nil }
+        let bounds = file.dropFirst(prefix.count).replacingOccurrences(of: ".csv", with: "").split(separator: "-").compactMap { Double($0) }
+        guard bounds.count == 2 else { return nil }
+        var block: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            let cells = line.split(separator: ",")
+            guard cells.count == 2, let b = Int(cells[1].trimmingCharacters(in: .whitespaces)) else { return nil }
+            block[String(cells[0])] = b
+        }
+        guard nodes.count == cutBytes.count + 1, nodes.allSatisfy({ block[$0] != nil }) else { return nil }
+        var starts = [0], bytes = 0.0
+        for i in 1..<nodes.count where block[nodes[i]] != block[nodes[i - 1]] {
+            starts.append(i)
+            bytes += cutBytes[i - 1]
+        }
+        return Result(blockStarts: starts, bytes: bytes, lb: bounds[0], ub: bounds[1])
     }
 }
