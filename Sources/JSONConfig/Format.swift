@@ -55,7 +55,9 @@ public enum Quantity: Sendable, Equatable {
             }
             if exclusive && lower == 0 { return try node.positiveDouble() * scale }
             if lower == 0 { return try node.nonNegativeDouble() * scale }
-            return try node.double(in: lower...Double.greatestFiniteMagnitude, what: what) * scale
+            let d = try node.double(in: lower...Double.greatestFiniteMagnitude, what: what)
+            if exclusive && d == lower { throw node.error("must be greater than \(Suggestion.format(lower))\(what), got \(Suggestion.format(d))") }
+            return d * scale
         }
     }
 

@@ -264,6 +264,7 @@ public enum ClientPolicies {
                                 guard let n = object.optional(key) else { return nil }
                                 let values = try n.array().map { v throws(ConfigError) in try v.int(in: range) }
                                 if let count, values.count != count { throw n.error("expected \(count) values (depth, VO), got \(values.count)") }
+                                if values.isEmpty { throw n.error("expected at least one value") }
                                 return values
                             }
                             let mode = try object.optional("mode").map { n throws(ConfigError) in

@@ -18,6 +18,13 @@ final class PrepartitionTests: XCTestCase {
         XCTAssertEqual(s.status, .optimal)
         XCTAssertEqual(s.objective, 23, accuracy: 1e-9)
         XCTAssertEqual(s.values.map { Int($0.rounded()) }, [1, 1, 0, 0])
+        // A variable named twice in one constraint counts once with the summed coefficient.
+        var twice = LinearProgram(maximize: true)
+        let a = twice.add(.integer, upper: 10, objective: 1)
+        twice.constrain([(a, 1), (a, 2)], upper: 9)
+        XCTAssertEqual(GLPKSolver.solve(twice).objective, 3, accuracy: 1e-9)
+        // Fewer layers than blocks: every layer a block of its own.
+        XCTAssertEqual(Prepartition.solve(latencies: [[1, 1, 1]], cutBytes: [100, 100], blocks: 10)?.blockStarts, [0, 1, 2])
         var infeasible = LinearProgram()
         let y = infeasible.add(.binary)
         infeasible.constrain([(y, 1)], lower: 2)

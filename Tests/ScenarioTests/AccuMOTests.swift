@@ -12,6 +12,10 @@ final class AccuMOTests: XCTestCase {
     func testTrailsAreEveryOffloadSequenceOfTheHorizon() {
         XCTAssertEqual(AccuMOScheduler(horizon: 30, turnaround: [4, 4], strideLimit: [30, 30]).trails.count, 256)
         XCTAssertEqual(AccuMOScheduler(horizon: 30, turnaround: [5, 4], strideLimit: [25, 26]).trails.count, 135)
+        // Turnarounds of one frame would make 2^30 trails: the horizon shortens to keep them few.
+        let fast = AccuMOScheduler(horizon: 30, turnaround: [1, 1], strideLimit: [30, 30])
+        XCTAssertEqual(fast.horizon, 14)
+        XCTAssertEqual(fast.trails.count, 1 << 14)
         let short = AccuMOScheduler(horizon: 4, turnaround: [2, 2], strideLimit: [100, 100])
         XCTAssertEqual(short.trails, [[0, -1, 0, -1], [0, -1, 1, -1], [1, -1, 0, -1], [1, -1, 1, -1]])
     }

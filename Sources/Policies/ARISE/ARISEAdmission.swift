@@ -80,9 +80,15 @@ public struct ARISEAdmission: AdmissionPolicy {
 
     public mutating func sessionEnded(client: Int, now: SimTime, effects: inout PolicyEffects) {
         let remaining = streams.filter { $0.client != client }
-        // Fewer clients always have a plan (the old one without them, at worst); re-planning
-        // may lengthen intervals and level the ticks again.
-        if case .success(let plan) = planner.plan(remaining) { adopt(remaining, plan, effects: &effects) }
+        // Re-planning may lengthen intervals and level the ticks again. Where no plan fits (drift
+        // raised the costs), the others keep their schedules; the client's streams go either way.
+        if case .success(let plan) = planner.plan(remaining) {
+            adopt(remaining, plan, effects: &effects)
+        } else {
+            let kept = streams.indices.filter { streams[$0].client != client }
+            assignments = kept.map { assignments[$0] }
+            streams = remaining
+        }
     }
 
     /// Drift: late uploads lengthen the upload budget by the slack (up to half a frame more than

@@ -17,8 +17,9 @@ public struct ARISEServer: ServerPolicy {
 
     public init(tables: [LatencyTable?]) { self.tables = tables }
 
-    /// Drift is measured from every arrival (was it after its launch?) and every batch (did it
-    /// run past its worst case?), and reported once a cycle (12 ticks) when it is there.
+    /// Drift is measured from every arrival (did it come after its tick's launch?) and every batch
+    /// (did it run past its worst case?), and reported every 12 ticks (whatever the plan's cycle)
+    /// when it is there.
     public var notices: PolicyNotices { [.arrivals, .batches] }
 
     public mutating func messageArrived(_ message: ControlMessage, queues: RequestQueues, now: SimTime, effects: inout PolicyEffects) {
@@ -36,9 +37,9 @@ public struct ARISEServer: ServerPolicy {
 
     public mutating func requestArrived(_ request: QueuedRequest, queue: Int, queues: RequestQueues, now: SimTime,
                                         effects: inout PolicyEffects) {
-        guard launches != nil, counting else { return }
+        guard let l = launches, counting else { return }
         arrivals += 1
-        if Int(request.tag) <= tick && !open { late += 1 }
+        if now > launch(Int(request.tag), l) { late += 1 }
     }
 
     public mutating func batchFinished(_ batch: BatchNotice, effects: inout PolicyEffects) {

@@ -94,7 +94,7 @@ public struct AccuMOClient: ClientPolicy {
             next += 1
         case .mpc:
             let planned = turnaround.map { max(1, Int($0.rounded(.up))) }
-            if planned != scheduler.turnaround {
+            if !scheduler.planned(turnaround: planned) {
                 scheduler = AccuMOScheduler(horizon: horizon, turnaround: planned, strideLimit: strideLimit)
             }
             let caps = [fallback && view.hasFallback[depth] ? depthCap : .infinity, .infinity]

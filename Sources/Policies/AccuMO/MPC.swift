@@ -17,20 +17,37 @@ public struct AccuMOScheduler: Sendable {
     /// Every trail of the horizon, each a task (or -1: waiting) per frame.
     public let trails: [[Int]]
 
-    public init(horizon: Int, turnaround: [Int], strideLimit: [Int]) {
+    /// The most trails enumerated: with turnarounds shorter than the code's presets (a result
+    /// back within a frame or two) the trails of 30 frames would number up to 2^30, so the
+    /// horizon is shortened until they fit (a departure only for such fast turnarounds).
+    public static let maxTrails = 20_000
+
+    public init(horizon requested: Int, turnaround: [Int], strideLimit: [Int]) {
+        let turnaround = turnaround.map { max(1, $0) }
+        // count[h]: trails of h frames (a trail longer than h is cut, so every step counts).
+        var horizon = max(1, requested)
+        while horizon > 1 {
+            var count = [Double](repeating: 1, count: horizon + 1)
+            for h in 1...horizon { count[h] = turnaround.reduce(0.0) { $0 + count[max(0, h - $1)] } }
+            if count[horizon] <= Double(Self.maxTrails) { break }
+            horizon -= 1
+        }
         self.horizon = horizon
-        self.turnaround = turnaround.map { max(1, $0) }
+        self.turnaround = turnaround
         self.strideLimit = strideLimit
         var out: [[Int]] = []
         func extend(_ trail: [Int]) {
             if trail.count >= horizon { out.append(Array(trail.prefix(horizon))); return }
             for j in turnaround.indices {
-                extend(trail + [j] + Array(repeating: -1, count: max(1, turnaround[j]) - 1))
+                extend(trail + [j] + Array(repeating: -1, count: turnaround[j] - 1))
             }
         }
         extend([])
         trails = out
     }
+
+    /// Whether this scheduler was built for these turnarounds.
+    public func planned(turnaround t: [Int]) -> Bool { t.map { max(1, $0) } == turnaround }
 
     /// The task to offload now, at frame `now`: `latest[j]` is the capture frame of task j's
     /// latest result (nil: none yet), `rates` the predicted accuracy drop per frame of staleness,

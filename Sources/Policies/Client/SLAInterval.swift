@@ -44,8 +44,9 @@ public struct SLAIntervalOffload: ClientPolicy {
 
     public func decide(_ view: ClientView) -> [TaskAction] {
         view.hasFallback.indices.map { t in
+            guard t < accuracy.count else { return view.hasFallback[t] ? .local : .skip }
             let k = UInt64(interval(task: t))
-            if t < accuracy.count, (UInt64(view.frame) &+ view.draw % k) % k == 0, view.mayOffload { return .offload }
+            if (UInt64(view.frame) &+ view.draw % k) % k == 0, view.mayOffload { return .offload }
             return view.hasFallback[t] ? .local : .skip
         }
     }

@@ -85,7 +85,13 @@ public enum GLPKSolver {
         for (i, c) in program.constraints.enumerated() {
             let (type, l, u) = bounds(c.lower, c.upper)
             glp_set_row_bnds(lp, Int32(i + 1), type, l, u)
-            for t in c.terms where t.coefficient != 0 {
+            // GLPK aborts on a variable named twice in a row: merge them, in order of first use.
+            var merged: [(variable: Int, coefficient: Double)] = []
+            for t in c.terms {
+                precondition(program.variables.indices.contains(t.variable), "constraint \(i) names variable \(t.variable), which does not exist")
+                if let k = merged.firstIndex(where: { $0.variable == t.variable }) { merged[k].coefficient += t.coefficient } else { merged.append(t) }
+            }
+            for t in merged where t.coefficient != 0 {
                 ia.append(Int32(i + 1))
                 ja.append(Int32(t.variable + 1))
                 ar.append(t.coefficient)

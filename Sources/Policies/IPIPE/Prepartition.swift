@@ -37,7 +37,9 @@ public enum Prepartition {
 
     public static func solve(latencies: [[Double]], cutBytes: [Double], blocks requested: Int, lb: Double, ub: Double) -> Result? {
         let n = cutBytes.count + 1
-        let k = min(requested, n)
+        // No more blocks than layers: then every layer is a block of its own.
+        if n <= requested { return Result(blockStarts: Array(0..<n), bytes: cutBytes.reduce(0, +), lb: lb, ub: ub) }
+        let k = requested
         guard k > 1 else { return Result(blockStarts: [0], bytes: 0, lb: lb, ub: ub) }
         var p = LinearProgram()
         // z[i][c] for c in 0..<k-1.
@@ -51,8 +53,12 @@ public enum Prepartition {
         }
         p.constrain([(z[0][0], 1)], lower: 1, upper: 1)
         p.constrain([(z[n - 1][k - 2], 1)], lower: 0, upper: 0)
-        // Block c's share of the model's latency on each GPU type, when the layers are many.
-        if n > requested {
+        // Every block has a layer (the latency bounds would say so too, unless latencies are 0).
+        for c in 1..<(k - 1) {
+            p.constrain((0..<n).flatMap { i in [(z[i][c], 1.0), (z[i][c - 1], -1.0)] }, lower: 1)
+        }
+        // Block c's share of the model's latency on each GPU type.
+        do {
             for row in latencies {
                 let total = row.reduce(0, +)
                 guard total > 0 else { continue }

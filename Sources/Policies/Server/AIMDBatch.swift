@@ -27,7 +27,8 @@ public struct AIMDBatchPolicy: ServerPolicy {
     public mutating func requestArrived(_ request: QueuedRequest, queue: Int, queues: RequestQueues, now: SimTime,
                                         effects: inout PolicyEffects) {
         let m = queues.model(ofQueue: queue)
-        learnedSLO[m] = min(learnedSLO[m], request.deadline - now)
+        // A request already late on arrival (a network spike) says nothing of the objective.
+        if request.deadline > now { learnedSLO[m] = min(learnedSLO[m], request.deadline - now) }
     }
 
     public func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {

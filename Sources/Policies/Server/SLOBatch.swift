@@ -23,7 +23,8 @@ public struct SLOBatchPolicy: ServerPolicy {
     public mutating func requestArrived(_ request: QueuedRequest, queue: Int, queues: RequestQueues, now: SimTime,
                                         effects: inout PolicyEffects) {
         let m = queues.model(ofQueue: queue)
-        learnedSLO[m] = min(learnedSLO[m], request.deadline - now)
+        // A request already late on arrival (a network spike) says nothing of the objective.
+        if request.deadline > now { learnedSLO[m] = min(learnedSLO[m], request.deadline - now) }
     }
 
     /// The largest batch of model `m` with 2·ℓ(b) ≤ the objective (1 if none fits).
