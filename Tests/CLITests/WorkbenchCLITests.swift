@@ -223,6 +223,30 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         return out
     }
 
+    /// `arsim compare`: metrics by run with the change against the first; bad run lists and
+    /// metrics are one line, exit 2.
+    func testCompareShowsMetricsByRunWithTheChange() throws {
+        let world = try write("w.json", fixedWorld)
+        let db = file("c.sqlite")
+        for (label, count) in [("three", 3), ("six", 6)] {
+            let r = try Arsim.run(["run", world, "--db", db, "--label", label, "--set", "clients[0].count=\(count)", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let r = try Arsim.run(["compare", "--db", db, "--runs", "1-2", "--metric", "requests", "--metric", "throughput_rps"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines[0].contains("run 1 (three)") && lines[0].contains("run 2 (six)"), r.stdout)
+        XCTAssertTrue(lines[1].hasPrefix("requests") && lines[1].contains("(+100.0 %)"), r.stdout)
+        for (runs, expected) in [("1,x", "expected run ids and ranges"), ("1,9", "has no run 9")] {
+            let bad = try Arsim.run(["compare", "--db", db, "--runs", runs])
+            XCTAssertEqual(bad.status, 2, bad.stderr)
+            XCTAssertTrue(bad.stderr.contains(expected), bad.stderr)
+        }
+        let misspelt = try Arsim.run(["compare", "--db", db, "--runs", "1,2", "--metric", "troughput_rps"])
+        XCTAssertEqual(misspelt.status, 2)
+        XCTAssertTrue(misspelt.stderr.contains("did you mean \"throughput_rps\""), misspelt.stderr)
+    }
+
     /// `sessions_rejected`: ARISE's planner admits twenty of these clients and no more
     /// (ARISETests.testPlanByHand works it out), so "every client offered is served" holds up to 20.
     func testCapacityOfClientsServedCountsRejectedSessions() throws {
