@@ -176,6 +176,25 @@ extension ResultsStore {
         }
     }
 
+    /// The per-point rows of one sweep, in point order (nil: the database has no such sweep).
+    public func sweepPoints(_ sweep: Int64) throws -> [SweepPointRow]? {
+        let exists = try db.prepare("SELECT 1 FROM sweeps WHERE sweep_id = ?")
+        exists.bind(1, sweep)
+        guard try exists.step() else { return nil }
+        let s = try db.prepare("""
+            SELECT point, label, overrides, metric, n, mean, stddev, ci_low, ci_high FROM sweep_points
+            WHERE sweep_id = ? ORDER BY point, rowid
+            """)
+        s.bind(1, sweep)
+        func real(_ i: Int32) -> Double? { if case .null = s.value(i) { return nil } else { return s.double(i) } }
+        var rows: [SweepPointRow] = []
+        while try s.step() {
+            rows.append(SweepPointRow(point: Int(s.int64(0)), label: s.text(1) ?? "", overrides: s.text(2) ?? "", metric: s.text(3) ?? "",
+                                      n: Int(s.int64(4)), mean: real(5), stddev: real(6), ciLow: real(7), ciHigh: real(8)))
+        }
+        return rows
+    }
+
     /// Replaces the probe table of one capacity search (a resumed search re-derives every probe).
     public func replaceProbes(_ sweep: Int64, rows: [ProbeRow]) throws {
         try db.transaction {

@@ -247,6 +247,24 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         XCTAssertTrue(misspelt.stderr.contains("did you mean \"throughput_rps\""), misspelt.stderr)
     }
 
+    /// `arsim compare --sweep`: one column per point, mean ± half-width, the change of the mean;
+    /// the sweep's requests grow 2.5 times from 2 clients to 5 (+150 %).
+    func testCompareShowsASweepsPointsWithIntervals() throws {
+        _ = try write("w.json", fixedWorld)
+        let db = file("s.sqlite")
+        let r = try Arsim.run(["sweep", sweepFile("w.json"), "--db", db, "--quiet", "--jobs", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let c = try Arsim.run(["compare", "--db", db, "--sweep", "1", "--metric", "requests"])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let lines = c.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 2, c.stdout)
+        XCTAssertTrue(lines[1].hasPrefix("requests") && lines[1].contains(" ± ") && lines[1].contains("(+150.0 %)"), c.stdout)
+        let bad = try Arsim.run(["compare", "--db", db, "--sweep", "1", "--metric", "requets"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("did you mean \"requests\""), bad.stderr)
+        XCTAssertEqual(try Arsim.run(["compare", "--db", db, "--sweep", "9"]).status, 2)
+    }
+
     /// `sessions_rejected`: ARISE's planner admits twenty of these clients and no more
     /// (ARISETests.testPlanByHand works it out), so "every client offered is served" holds up to 20.
     func testCapacityOfClientsServedCountsRejectedSessions() throws {
