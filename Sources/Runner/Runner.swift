@@ -34,6 +34,8 @@ public struct Runner {
     /// Recorded in the runs table: a name for the run, and the sweep point it belongs to.
     public var label: String?
     public var sweep: SweepTag?
+    /// Where the run's rows also go as a Perfetto trace (`arsim run --trace`).
+    public var trace: TraceWriter?
 
     public init(scenario: Scenario) {
         self.scenario = scenario
@@ -61,6 +63,7 @@ public struct Runner {
                 let reason = sim.run(until: spec.endTime, maxEvents: sliceEvents)
                 if let failure = sim.model.failure { throw PolicyFailure(message: failure) }
                 let rows = sim.model.takeOutbox()
+                trace?.write(rows)
                 if let store, let runID { try store.write(rows, run: runID, spec: spec) }
                 switch reason {
                 case .queueEmpty, .reachedEndTime: break loop
@@ -69,6 +72,8 @@ public struct Runner {
             }
             let summary = sim.model.finish(at: sim.now, interrupted: status == .interrupted)
             let rows = sim.model.takeOutbox()
+            trace?.write(rows)
+            trace?.close()
             let wall = seconds(clock.now - started)
             if let store, let runID {
                 try store.write(rows, run: runID, spec: spec)

@@ -247,6 +247,44 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         XCTAssertTrue(misspelt.stderr.contains("did you mean \"throughput_rps\""), misspelt.stderr)
     }
 
+    /// `arsim run --trace`: one camera at 10 fps, frames of 0 bytes on an instant network, a 10 ms
+    /// model. Each frame's batch starts at its capture (0, 100, … 900 ms) and lasts 10 ms; each
+    /// request is a slice of 10 ms on the client's track; each upload has its arrow to the batch.
+    /// A window of 0.25–0.55 s keeps the batches at 300, 400 and 500 ms.
+    func testTraceHasTheHandComputedSlices() throws {
+        let world = try write("t.json", """
+            {"name": "t", "duration_s": 1, "drain_s": 1,
+             "models": [{"name": "m", "latency_ms": {"1": 10}}],
+             "servers": [{"name": "gpu", "policy": "fifo"}],
+             "clients": [{"name": "cam", "model": "m", "fps": 10, "phase_ms": 0, "deadline_ms": 100, "frame_bytes": 0,
+                          "network": {"uplink_mbps": 1000, "downlink_mbps": 1000}}]}
+            """)
+        func events(_ extra: [String]) throws -> [[String: Any]] {
+            let path = file("trace-\(extra.count).json")
+            let r = try Arsim.run(["run", world, "--db", file("t.sqlite"), "--quiet", "--trace", path] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [[String: Any]])
+        }
+        let all = try events([])
+        let batches = all.filter { $0["cat"] as? String == "batch" }
+        XCTAssertEqual(batches.map { $0["ts"] as? Double }, stride(from: 0.0, to: 1_000_000, by: 100_000).map { $0 })
+        XCTAssertEqual(Set(batches.map { $0["dur"] as? Double }), [10_000])
+        let requests = all.filter { $0["cat"] as? String == "request" }
+        XCTAssertEqual(requests.count, 10)
+        XCTAssertTrue(requests.allSatisfy { ($0["dur"] as? Double) == 10_000 && ($0["ph"] as? String) == "X" })
+        let starts = all.filter { $0["ph"] as? String == "s" }.compactMap { $0["id"] as? Int }
+        let finishes = all.filter { $0["ph"] as? String == "f" }.compactMap { $0["id"] as? Int }
+        XCTAssertEqual(starts.count, 10)
+        XCTAssertEqual(Set(starts), Set(finishes))
+        let names = all.filter { $0["name"] as? String == "thread_name" }.compactMap { ($0["args"] as? [String: Any])?["name"] as? String }
+        XCTAssertEqual(Set(names), ["gpu gpu 0", "cam"])
+        let windowed = try events(["--trace-window", "0.25:0.55"]).filter { $0["cat"] as? String == "batch" }
+        XCTAssertEqual(windowed.map { $0["ts"] as? Double }, [300_000, 400_000, 500_000])
+        let bad = try Arsim.run(["run", world, "--db", file("t.sqlite"), "--trace", file("x.json"), "--trace-window", "5:2"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--trace-window"), bad.stderr)
+    }
+
     /// `arsim compare --sweep`: one column per point, mean ± half-width, the change of the mean;
     /// the sweep's requests grow 2.5 times from 2 clients to 5 (+150 %).
     func testCompareShowsASweepsPointsWithIntervals() throws {

@@ -5,6 +5,7 @@ import JSONConfig
 import ResultsStore
 import Runner
 import Scenario
+import SimKernel
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,6 +49,15 @@ struct Run: ParsableCommand {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Also write a Perfetto / Chrome trace of the run (open it in ui.perfetto.dev): batches per GPU, requests per client, drops, upload-to-batch arrows. Implies --detail requests.", valueName: "trace.json"))
+    var trace: String?
+
+    @Option(name: .customLong("trace-window"), help: ArgumentHelp("Keep in the trace only what starts in this window of simulated seconds.", valueName: "from:to"))
+    var traceWindow: String?
+
+    @Option(name: .customLong("trace-clients"), help: "Keep in the trace only the first this many clients.")
+    var traceClients: Int?
+
     /// Set by `arsim sweep` and `arsim capacity` on their workers: sweep:point:replication.
     @Option(name: .customLong("sweep-tag"), help: .hidden)
     var sweepTag: String?
@@ -70,6 +80,16 @@ struct Run: ParsableCommand {
             }
             loaded.spec.detail = level
         }
+        var traceWindowNS: Range<SimTime>?
+        if let w = traceWindow {
+            let parts = w.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
+            guard parts.count == 2, let a = parts[0], let b = parts[1], a.isFinite, b.isFinite, a >= 0, b > a, b <= 1e8 else {
+                throw fail("--trace-window: expected from:to in seconds, as 10:20, got \"\(Suggestion.shorten(w))\"", code: 2)
+            }
+            traceWindowNS = SimTime((a * 1e9).rounded())..<SimTime((b * 1e9).rounded())
+        }
+        if let n = traceClients, n < 1 { throw fail("--trace-clients: must be at least 1, got \(n)", code: 2) }
+        if trace != nil { loaded.spec.detail = .requests }
         let tag = try sweepTag.map { text in
             guard let t = SweepTag(text: text) else { throw fail("--sweep-tag must be sweep:point:replication", code: 2) }
             return t
@@ -94,6 +114,13 @@ struct Run: ParsableCommand {
             var runner = Runner(scenario: loaded)
             runner.label = label
             runner.sweep = tag
+            if let trace {
+                do {
+                    runner.trace = try TraceWriter(path: trace, spec: loaded.spec, window: traceWindowNS, clients: traceClients)
+                } catch {
+                    throw fail("--trace: \(error)", code: 2)
+                }
+            }
             outcome = try runner.run(store: store, shouldStop: { Interrupt.requested })
         } catch {
             throw fail("the run failed and is marked failed in \(path): \(error)", code: 1)

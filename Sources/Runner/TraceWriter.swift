@@ -1,0 +1,108 @@
+import EdgeWorld
+import Foundation
+import JSONConfig
+import SimKernel
+
+/// A run as a Chrome / Perfetto trace (the JSON trace-event format that ui.perfetto.dev and
+/// chrome://tracing open), written as the run goes, so memory stays flat:
+///
+/// - process "GPUs": a track per GPU (or MPS share) of every server, with each batch as a slice
+///   (model, size, layer range, the requests in it);
+/// - process "clients": a track per client with each request as a slice from its frame's capture
+///   to its result (task, server, outcome), drops as instant events with their reason;
+/// - a flow arrow from each request's upload to the batch that ran it.
+///
+/// `window` keeps only what starts inside it, and `clients` only the first so many clients, so
+/// that a big run stays openable. Times are microseconds of simulated time.
+public final class TraceWriter {
+    let handle: FileHandle
+    let spec: WorldSpec
+    let window: Range<SimTime>
+    let clientLimit: Int
+    /// The track of each server's first executor; executors follow.
+    let gpuBase: [Int]
+    var first = true
+
+    public init(path: String, spec: WorldSpec, window: Range<SimTime>? = nil, clients: Int? = nil) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+            throw ConfigError(file: path, position: nil, path: "", message: "cannot write a trace there")
+        }
+        handle = h
+        self.spec = spec
+        self.window = window ?? 0..<SimTime.max
+        clientLimit = clients ?? Int.max
+        var base: [Int] = [], next = 1
+        for s in spec.servers { base.append(next); next += s.executors }
+        gpuBase = base
+        handle.write(Data("[\n".utf8))
+        emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(1)), ("args", .object([("name", .string("GPUs"))]))]))
+        emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(2)), ("args", .object([("name", .string("clients"))]))]))
+        for (s, server) in spec.servers.enumerated() {
+            for g in 0..<server.executors {
+                emit(thread(pid: 1, tid: gpuBase[s] + g, name: "\(server.name) gpu \(g)"))
+            }
+        }
+        for (c, client) in spec.clients.enumerated() where c < clientLimit {
+            emit(thread(pid: 2, tid: c + 1, name: client.name))
+        }
+    }
+
+    func thread(pid: Int, tid: Int, name: String) -> JSONOutput {
+        .object([("name", .string("thread_name")), ("ph", .string("M")), ("pid", .int(pid)), ("tid", .int(tid)),
+                 ("args", .object([("name", .string(name))]))])
+    }
+
+    func emit(_ event: JSONOutput) {
+        handle.write(Data(((first ? "" : ",\n") + event.compactText()).utf8))
+        first = false
+    }
+
+    static func us(_ t: SimTime) -> JSONOutput { .double(Double(t) / 1000) }
+
+    /// Writes the rows of one slice of the run.
+    public func write(_ rows: Outbox) {
+        for b in rows.batches where window.contains(b.start) {
+            let s = Int(b.server)
+            guard spec.servers.indices.contains(s) else { continue }
+            let model = spec.models.indices.contains(Int(b.model)) ? spec.models[Int(b.model)].name : "model \(b.model)"
+            emit(.object([("name", .string(model)), ("cat", .string("batch")), ("ph", .string("X")), ("pid", .int(1)),
+                          ("tid", .int(gpuBase[s] + Int(b.gpu))), ("ts", Self.us(b.start)), ("dur", Self.us(b.end - b.start)),
+                          ("args", .object([("batch", .int(Int(b.id))), ("size", .int(Int(b.size)))]))]))
+        }
+        for r in rows.requests {
+            let q = r.request
+            let c = Int(q.client)
+            guard c < clientLimit, window.contains(q.created), spec.clients.indices.contains(c) else { continue }
+            let task = spec.clients[c].tasks.indices.contains(Int(q.task)) ? spec.clients[c].tasks[Int(q.task)].name : "task \(q.task)"
+            let server = spec.servers.indices.contains(Int(q.server)) ? spec.servers[Int(q.server)].name : "-"
+            switch r.outcome {
+            case .completed:
+                emit(.object([("name", .string(task)), ("cat", .string("request")), ("ph", .string("X")), ("pid", .int(2)),
+                              ("tid", .int(c + 1)), ("ts", Self.us(q.created)), ("dur", Self.us(q.completed - q.created)),
+                              ("args", .object([("frame", .int(Int(q.frame))), ("server", .string(server)),
+                                                ("met_deadline", .bool(r.metDeadline)), ("batch", .int(Int(q.batch)))]))]))
+            case .dropped(let reason):
+                emit(.object([("name", .string("drop: \(reason.rawValue)")), ("cat", .string("request")), ("ph", .string("i")),
+                              ("s", .string("t")), ("pid", .int(2)), ("tid", .int(c + 1)), ("ts", Self.us(q.created)),
+                              ("args", .object([("task", .string(task)), ("frame", .int(Int(q.frame)))]))]))
+            case .cancelled, .unfinished:
+                continue
+            }
+            // The arrow from the upload to the batch that ran the request.
+            let s = Int(q.server)
+            if q.sent >= 0, q.batchStart >= 0, q.gpu >= 0, spec.servers.indices.contains(s) {
+                let id = JSONOutput.int(Int(q.id))
+                emit(.object([("name", .string("upload")), ("cat", .string("flow")), ("ph", .string("s")), ("id", id), ("pid", .int(2)),
+                              ("tid", .int(c + 1)), ("ts", Self.us(q.sent))]))
+                emit(.object([("name", .string("upload")), ("cat", .string("flow")), ("ph", .string("f")), ("bp", .string("e")), ("id", id),
+                              ("pid", .int(1)), ("tid", .int(gpuBase[s] + Int(q.gpu))), ("ts", Self.us(q.batchStart))]))
+            }
+        }
+    }
+
+    /// Ends the JSON array and closes the file.
+    public func close() {
+        handle.write(Data("\n]\n".utf8))
+        try? handle.close()
+    }
+}
