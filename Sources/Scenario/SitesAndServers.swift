@@ -168,6 +168,11 @@ extension ScenarioReader {
             latencySources.append(LatencySource(server: name, model: model.spec.name, gpu: gpu, precision: precision,
                                                 kind: profile.provenance.kind, source: path, reference: profile.provenance.summary,
                                                 batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: residual))
+            if case .derived(let d) = profile.provenance {
+                latencySources[latencySources.count - 1].derivedError = d.error.map {
+                    String(format: "whole model median %.1f %%, p90 %.1f %%", 100 * $0.wholeModelMedian, 100 * $0.wholeModelP90)
+                } ?? "not stated"
+            }
         }
         let margin = try number("p99_margin") ?? 0.1
         var tables = models.indices.map { models[$0].spec.latency ?? profiled[$0] }

@@ -20,7 +20,8 @@ struct SummaryReport {
                      + "\(grouped(outcome.eventsProcessed)) events (\(fixed(rate / 1e6, 2)) M events/s) · \(outcome.status.rawValue)")
         lines.append("measured window: \(fixed(outcome.summary.windowSeconds, 3)) s after a \(fixed(Time.toSeconds(spec.warmup), 3)) s warm-up; latency is capture to result back")
         for source in spec.latencySources {
-            let what = source.kind == "scenario" ? "latency_ms table in the scenario" : "\(source.kind) profile \(source.source)"
+            var what = source.kind == "scenario" ? "latency_ms table in the scenario" : "\(source.kind) profile \(source.source)"
+            if let error = source.derivedError { what = "DERIVED, not measured (error \(error)): profile \(source.source)" }
             lines.append("latencies of \(source.model) on \(source.server) (\(source.gpu)): \(what)")
         }
         lines.append("")
