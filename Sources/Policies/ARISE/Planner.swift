@@ -102,7 +102,7 @@ public struct ARISEPlanner: Sendable {
             let phases = assignPhases(streams, intervals: intervals)
             let slots = slotLoads(streams, intervals: intervals, phases: phases)
             for (s, load) in slots.enumerated() {
-                let duration = finishTimes(load).values.max() ?? 0
+                let duration = tickDuration(load)
                 if duration + slack > frameTime {
                     return .failure(PlanError("tick \(s) of the cycle needs \(NonPreemptiveEDF.ms(duration)) ms of GPU time "
                                               + "plus \(NonPreemptiveEDF.ms(slack)) ms slack, more than a frame (\(NonPreemptiveEDF.ms(frameTime)) ms)"))
@@ -115,7 +115,7 @@ public struct ARISEPlanner: Sendable {
                 var worst: SimTime = 0
                 var j = phases[i]
                 while j < cycle {
-                    worst = max(worst, finishTimes(slots[j])[s.model] ?? 0)
+                    worst = max(worst, tickDuration(slots[j]))
                     j += intervals[i]
                 }
                 let a = planAccuracy(s.accuracy, interval: intervals[i], delayFrames: delayFrames(finish: worst), frameTime: frameTime,
@@ -148,7 +148,7 @@ public struct ARISEPlanner: Sendable {
                 while j < cycle {
                     var l = load[j]
                     l[m, default: 0] += 1
-                    worst = max(worst, finishTimes(l).values.max() ?? 0)
+                    worst = max(worst, tickDuration(l))
                     j += k
                 }
                 if worst < bestCost { best = phi; bestCost = worst }
@@ -175,20 +175,11 @@ public struct ARISEPlanner: Sendable {
         return load
     }
 
-    /// When each model's batch of one tick finishes after the launch: batches run one after
-    /// another in model order (the server runs the oldest queue first; at one launch the
-    /// models' requests arrived together, so the order is the plan's assumption, and the last
-    /// batch's end bounds every model's).
-    func finishTimes(_ load: [Int: Int]) -> [Int: SimTime] {
-        var t: SimTime = 0
-        var out: [Int: SimTime] = [:]
-        for m in load.keys.sorted() {
-            t += cost(model: m, frames: load[m]!)
-            out[m] = t
-        }
-        // Arrival order at a launch is not the plan's to choose: every model may finish last.
-        for m in out.keys { out[m] = t }
-        return out
+    /// How long one tick's batches take after its launch: one batch per model, back to back.
+    /// Arrival order at a launch is not the plan's to choose, so any model's batch may be the
+    /// last: every stream of the tick is planned to finish when all of them have.
+    func tickDuration(_ load: [Int: Int]) -> SimTime {
+        load.keys.sorted().reduce(0) { $0 + cost(model: $1, frames: load[$1]!) }
     }
 }
 

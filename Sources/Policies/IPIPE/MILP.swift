@@ -68,7 +68,6 @@ public enum GLPKSolver {
             case (let l?, let u?): return (l == u ? GLP_FX : GLP_DB, l, u)
             }
         }
-        var integral = false
         for (j, v) in program.variables.enumerated() {
             let col = Int32(j + 1)
             let (type, l, u) = bounds(v.lower, v.upper)
@@ -76,8 +75,8 @@ public enum GLPKSolver {
             glp_set_obj_coef(lp, col, v.objective)
             switch v.kind {
             case .continuous: glp_set_col_kind(lp, col, GLP_CV)
-            case .integer: glp_set_col_kind(lp, col, GLP_IV); integral = true
-            case .binary: glp_set_col_kind(lp, col, GLP_BV); integral = true
+            case .integer: glp_set_col_kind(lp, col, GLP_IV)
+            case .binary: glp_set_col_kind(lp, col, GLP_BV)
             }
         }
         // GLPK's arrays are 1-based: index 0 is unused.
@@ -114,7 +113,6 @@ public enum GLPKSolver {
         case GLP_FEAS: return MILPSolution(status: .feasible, objective: glp_mip_obj_val(lp), values: values, seconds: seconds)
         case GLP_NOFEAS: return MILPSolution(status: .infeasible, objective: 0, values: [], seconds: seconds)
         default:
-            _ = integral
             return MILPSolution(status: code == GLP_ENOPFS ? .infeasible : .failed, objective: 0, values: [], seconds: seconds)
         }
     }

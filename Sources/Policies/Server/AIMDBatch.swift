@@ -10,25 +10,21 @@ import SimKernel
 public struct AIMDBatchPolicy: ServerPolicy {
     let tables: [LatencyTable?]
     let step: Int
-    let slo: SimTime?
     var limit: [Int]
-    var learnedSLO: [SimTime]
+    var objective: LatencyObjective
 
     public init(tables: [LatencyTable?], step: Int, slo: SimTime?) {
         self.tables = tables
         self.step = step
-        self.slo = slo
         limit = Array(repeating: 1, count: tables.count)
-        learnedSLO = Array(repeating: .max, count: tables.count)
+        objective = LatencyObjective(given: slo, models: tables.count)
     }
 
-    public var notices: PolicyNotices { slo == nil ? [.arrivals, .batches] : [.batches] }
+    public var notices: PolicyNotices { objective.learns ? [.arrivals, .batches] : [.batches] }
 
     public mutating func requestArrived(_ request: QueuedRequest, queue: Int, queues: RequestQueues, now: SimTime,
                                         effects: inout PolicyEffects) {
-        let m = queues.model(ofQueue: queue)
-        // A request already late on arrival (a network spike) says nothing of the objective.
-        if request.deadline > now { learnedSLO[m] = min(learnedSLO[m], request.deadline - now) }
+        objective.observe(request, model: queues.model(ofQueue: queue), now: now)
     }
 
     public func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
@@ -40,9 +36,8 @@ public struct AIMDBatchPolicy: ServerPolicy {
 
     public mutating func batchFinished(_ batch: BatchNotice, effects: inout PolicyEffects) {
         guard let actual = batch.actual, !batch.aborted else { return }
-        let objective = slo ?? learnedSLO[batch.model]
         let largest = tables[batch.model]?.largestBatch ?? 1
-        if actual <= objective {
+        if actual <= objective.of(model: batch.model) {
             limit[batch.model] = min(largest, limit[batch.model] + step)
         } else {
             limit[batch.model] = max(1, Int((Double(limit[batch.model]) * 0.9).rounded(.down)))

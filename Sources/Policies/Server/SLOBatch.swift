@@ -9,29 +9,25 @@ import SimKernel
 /// baseline (docs/policies/deeprt.md).
 public struct SLOBatchPolicy: ServerPolicy {
     let tables: [LatencyTable?]
-    let slo: SimTime?
-    var learnedSLO: [SimTime]
+    var objective: LatencyObjective
 
     public init(tables: [LatencyTable?], slo: SimTime?) {
         self.tables = tables
-        self.slo = slo
-        learnedSLO = Array(repeating: .max, count: tables.count)
+        objective = LatencyObjective(given: slo, models: tables.count)
     }
 
-    public var notices: PolicyNotices { slo == nil ? [.arrivals] : [] }
+    public var notices: PolicyNotices { objective.learns ? [.arrivals] : [] }
 
     public mutating func requestArrived(_ request: QueuedRequest, queue: Int, queues: RequestQueues, now: SimTime,
                                         effects: inout PolicyEffects) {
-        let m = queues.model(ofQueue: queue)
-        // A request already late on arrival (a network spike) says nothing of the objective.
-        if request.deadline > now { learnedSLO[m] = min(learnedSLO[m], request.deadline - now) }
+        objective.observe(request, model: queues.model(ofQueue: queue), now: now)
     }
 
     /// The largest batch of model `m` with 2·ℓ(b) ≤ the objective (1 if none fits).
     func batchLimit(model m: Int) -> Int {
         guard let table = tables[m] else { return 1 }
-        let objective = slo ?? learnedSLO[m]
-        return table.batchSizes.last { b in (table.latency(batchSize: b) ?? .max) <= objective / 2 } ?? table.batchSizes[0]
+        let slo = objective.of(model: m)
+        return table.batchSizes.last { b in (table.latency(batchSize: b) ?? .max) <= slo / 2 } ?? table.batchSizes[0]
     }
 
     public func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {

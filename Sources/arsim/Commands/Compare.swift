@@ -68,9 +68,7 @@ struct Compare: ParsableCommand {
                 throw badInput(error)
             }
         }
-        guard FileManager.default.fileExists(atPath: db) else { throw fail("no database at \(db)", code: 2) }
-        let store: ResultsStore
-        do { store = try ResultsStore(readingFrom: db) } catch { throw fail("\(db): \(error)", code: 2) }
+        let store = try openForReading(db)
         let known: [RunRow]
         do { known = try store.runs() } catch { throw fail("\(db): \(error)", code: 1) }
         for id in ids where !known.contains(where: { $0.id == id }) {
@@ -95,9 +93,7 @@ struct Compare: ParsableCommand {
     }
 
     func compareSweep(_ id: Int64) throws {
-        guard FileManager.default.fileExists(atPath: db) else { throw fail("no database at \(db)", code: 2) }
-        let store: ResultsStore
-        do { store = try ResultsStore(readingFrom: db) } catch { throw fail("\(db): \(error)", code: 2) }
+        let store = try openForReading(db)
         let rows: [SweepPointRow]
         do {
             guard let found = try store.sweepPoints(id) else { throw fail("--sweep: \(db) has no sweep \(id)", code: 2) }

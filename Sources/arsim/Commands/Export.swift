@@ -27,9 +27,7 @@ struct Export: ParsableCommand {
     var csv: String?
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: db) else { throw fail("no database at \(db)", code: 2) }
-        let store: ResultsStore
-        do { store = try ResultsStore(readingFrom: db) } catch { throw fail("\(db): \(error)", code: 2) }
+        let store = try openForReading(db)
         if let csv, let why = refusal(csv) { throw fail("--csv \(csv): \(why)", code: 2) }
         do {
             if let csv {

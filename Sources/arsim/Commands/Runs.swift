@@ -16,9 +16,7 @@ struct Runs: ParsableCommand {
     var db: String
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: db) else { throw fail("no database at \(db)", code: 2) }
-        let store: ResultsStore
-        do { store = try ResultsStore(readingFrom: db) } catch { throw fail("\(db): \(error)", code: 2) }
+        let store = try openForReading(db)
         do {
             let rows = try store.runs()
             let showSweep = rows.contains { $0.sweep != nil }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JSONConfig
+import ResultsStore
 
 /// Prints one clear line to standard error and exits with `code`: 2 for bad input (a scenario,
 /// a profile, an argument), 1 for anything that went wrong while running.
@@ -13,4 +14,11 @@ func badInput(_ error: ConfigError) -> ExitCode { fail(error.description, code: 
 
 func note(_ message: String) {
     FileHandle.standardError.write(Data("\(message)\n".utf8))
+}
+
+/// Opens an existing results database to read it (`runs`, `export`, `compare`): a missing file
+/// or one that is not a results database of this schema is bad input, exit 2.
+func openForReading(_ db: String) throws -> ResultsStore {
+    guard FileManager.default.fileExists(atPath: db) else { throw fail("no database at \(db)", code: 2) }
+    do { return try ResultsStore(readingFrom: db) } catch { throw fail("\(db): \(error)", code: 2) }
 }
