@@ -43,7 +43,9 @@ public struct World: EventHandler, Sendable {
     public let spec: WorldSpec
     var clients: [ClientState]
     var servers: [ServerState]
+    /// Per link: what every hop reads (`LinkState`), and the rest, for links with a trace, jitter or loss.
     var links: [LinkState] = []
+    var linkModels: [LinkModel] = []
     var siteLinks: [SiteLinks] = []
     var serverLinks: [ServerLinks] = []
     /// Servers of each site that host each model, in index order: a front end's candidates.
@@ -100,9 +102,16 @@ public struct World: EventHandler, Sendable {
         self.serverLinks = serverLinks
         let links = World.linkSpecs(spec)
         precondition(links.count == Int(next))
-        self.links = links.map { LinkState(spec: $0, seed: spec.seed) }
+        self.links = links.map { LinkState(spec: $0) }
+        linkModels = links.map { LinkModel(spec: $0, seed: spec.seed) }
         clients = zip(spec.clients, clientLinks).map { ClientState(spec: $0, seed: spec.seed, uplink: $1.0, downlink: $1.1, sites: spec.sites.count,
                                                                   servers: spec.servers.count, duration: spec.duration) }
+        // Clients expanded from one group have equal task tables: one shared array is read from
+        // cache by all of them, where 10,000 copies would each be a miss.
+        for c in clients.indices.dropFirst() where clients[c].tasks == clients[c - 1].tasks {
+            clients[c].tasks = clients[c - 1].tasks
+            clients[c].hasFallback = clients[c - 1].hasFallback
+        }
         servers = spec.servers.enumerated().map { ServerState(spec: $1, index: $0, world: spec) }
         let servers = self.servers
         siteCandidates = spec.sites.indices.map { x in

@@ -167,7 +167,7 @@ struct DeviceJob: Sendable {
 
 /// What the hot path needs of a task, copied out of its spec once (a spec holds policies and
 /// tables, which cost reference counting on every access).
-struct TaskRuntime: Sendable {
+struct TaskRuntime: Sendable, Equatable {
     var model: Int32
     var deadline: SimTime
     var resultBytes: Int
@@ -177,62 +177,102 @@ struct TaskRuntime: Sendable {
     var adaptiveSplit: Bool
 }
 
+/// Ids a client looks up on every frame and result, worked out once (-1: not yet): the path from
+/// the client to each site and back from each server for its current attachment, and each
+/// task's route from each serving site. One flat array rather than one per kind (six
+/// allocations, each a cache miss when 10,000 clients take turns).
+struct ClientLookups: Sendable {
+    private var ids: [Int32]
+    private let sites: Int
+    private let servers: Int
+
+    init(sites: Int, servers: Int, tasks: Int) {
+        self.sites = sites
+        self.servers = servers
+        ids = Array(repeating: -1, count: sites + servers + tasks * sites)
+    }
+
+    subscript(pathToSite x: Int) -> Int32 {
+        get { ids[x] }
+        set { ids[x] = newValue }
+    }
+
+    subscript(pathFromServer v: Int) -> Int32 {
+        get { ids[sites + v] }
+        set { ids[sites + v] = newValue }
+    }
+
+    subscript(route t: Int, servingSite x: Int) -> Int32 {
+        get { ids[sites + servers + t * sites + x] }
+        set { ids[sites + servers + t * sites + x] = newValue }
+    }
+
+    /// The client moved: its paths change (its routes do not).
+    mutating func forgetPaths() {
+        for i in 0..<(sites + servers) { ids[i] = -1 }
+    }
+}
+
 /// A client during the run.
+///
+/// Fields are declared in the order the hot path reads them: what capturing a frame, creating its
+/// requests and delivering their results touch comes first, so that it shares a few cache lines
+/// (Swift lays a struct out in declaration order); what only sensors, sessions, moves and
+/// adaptive policies use comes last.
 struct ClientState: Sendable {
-    var rng: RandomStream
+    // Capture.
+    var nextFrame: Int64 = 0
+    var phase: SimTime = 0
+    /// When the client's camera started: 0, or when its session was admitted.
+    var origin: SimTime = 0
+    let captureUntil: SimTime
+    /// Whether the camera runs (false before a session is admitted and after it ends), and until when.
+    var capturing: Bool
+    let hasSession: Bool
+    var overridden = false
+    var deviceBusy = false
     let arrivals: ArrivalProcess
+    var rng: RandomStream
+    // The frame's decision and requests.
     let frameBytes: Int
-    let tasks: [TaskRuntime]
-    let hasFallback: [Bool]
+    /// Shared by the clients of a group (equal tables are one array, see `World.init`).
+    var tasks: [TaskRuntime]
+    var hasFallback: [Bool]
+    var results: [TaskResults]
+    /// Offloaded frames with their outstanding requests, oldest first; a frame is in flight while
+    /// any remain. (A handful at most, so a scan beats hashing.)
+    var framesInFlight = Deque<(frame: Int64, outstanding: Int)>()
+    /// `policy.notices`, read once: the hot path tests a stored bit, not a protocol witness.
+    let notices: PolicyNotices
     let maxOffloadsInFlight: Int?
+    /// Drawn once from the client's own stream, for its policy's random choices.
+    var policyDraw: UInt64
+    /// The site whose access point the client is at, and the site that serves it.
+    var attachedSite: Int
+    var servingSite: Int
+    var lookups: ClientLookups
+    var uplink: Int32
+    var downlink: Int32
+    var policy: any ClientPolicy
     var motion: MotionState?
-    /// Route id of each task's request from each serving site (-1 until first needed).
-    var routeCache: [[Int32]]
+    // Less often.
+    let imu: IMUSpec?
+    let contentEstimate: ContentEstimateSpec?
+    /// Per task, the latest content-change reading (nil: none yet, or no server result then).
+    var estimates: [Double?]
+    var imuRNG: RandomStream
+    var estimateRNG: RandomStream
     /// Per task: the route the control plane set (-1: none, the task's split policy decides);
     /// `overridden` says whether any is set, so most requests skip the array.
     var routeOverride: [Int32]
-    var overridden = false
     /// Per task: its split policy, when it is asked per request (its own copy, with its state).
     var adaptiveSplits: [(any SplitPolicy)?]
     /// Bits per second of the last upload on the radio link, once one was measured; measured only
     /// for clients whose split or policy uses it.
     var observedUplink: Double?
     let observesUplink: Bool
-    var policy: any ClientPolicy
-    /// `policy.notices`, read once: the hot path tests a stored bit, not a protocol witness.
-    let notices: PolicyNotices
-    var nextFrame: Int64 = 0
-    var phase: SimTime = 0
-    /// When the client's camera started: 0, or when its session was admitted.
-    var origin: SimTime = 0
-    /// Whether the camera runs (false before a session is admitted and after it ends), and until when.
-    var capturing: Bool
-    let captureUntil: SimTime
-    let imu: IMUSpec?
-    var imuRNG: RandomStream
-    let contentEstimate: ContentEstimateSpec?
-    var estimateRNG: RandomStream
-    /// Per task, the latest content-change reading (nil: none yet, or no server result then).
-    var estimates: [Double?]
-    /// Drawn once from the client's own stream, for its policy's random choices.
-    var policyDraw: UInt64
-    let hasSession: Bool
-    var uplink: Int32
-    var downlink: Int32
-    /// The site whose access point the client is at, and the site that serves it.
-    var attachedSite: Int
-    var servingSite: Int
     var nextHandover = 0
-    var results: [TaskResults]
-    /// Offloaded frames with their outstanding requests, oldest first; a frame is in flight while
-    /// any remain. (A handful at most, so a scan beats hashing.)
-    var framesInFlight = Deque<(frame: Int64, outstanding: Int)>()
-    /// Path ids from this client to each site and back from each server, for its current
-    /// attachment (cleared when it moves).
-    var pathToSite: [Int32]
-    var pathFromServer: [Int32]
     var device = Deque<DeviceJob>()
-    var deviceBusy = false
 
     var offloadsInFlight: Int { framesInFlight.count }
 
@@ -243,8 +283,7 @@ struct ClientState: Sendable {
     }
 
     init(spec: ClientSpec, seed: UInt64, uplink: Int32, downlink: Int32, sites: Int, servers: Int, duration: SimTime) {
-        pathToSite = Array(repeating: -1, count: sites)
-        pathFromServer = Array(repeating: -1, count: servers)
+        lookups = ClientLookups(sites: sites, servers: servers, tasks: spec.tasks.count)
         rng = RandomStream(seed: seed, name: "client/\(spec.name)/arrivals")
         arrivals = spec.arrivals
         frameBytes = spec.frameBytes
@@ -256,7 +295,6 @@ struct ClientState: Sendable {
         hasFallback = tasks.map { $0.fallbackLatency != nil }
         maxOffloadsInFlight = spec.maxOffloadsInFlight
         motion = spec.motion.map { MotionState(trace: $0) } ?? spec.generatedMotion.map { MotionState(generated: $0) }
-        routeCache = Array(repeating: Array(repeating: -1, count: sites), count: spec.tasks.count)
         routeOverride = Array(repeating: -1, count: spec.tasks.count)
         adaptiveSplits = spec.tasks.map { $0.split.perRequest ? $0.split : nil }
         observesUplink = spec.tasks.contains { $0.split.perRequest } || spec.policy.notices.contains(.bandwidth)
@@ -498,8 +536,7 @@ extension World {
         clients[c].nextHandover += 1
         let old = clients[c].servingSite
         clients[c].attachedSite = step.site
-        clients[c].pathToSite = clients[c].pathToSite.map { _ in -1 }
-        clients[c].pathFromServer = clients[c].pathFromServer.map { _ in -1 }
+        clients[c].lookups.forgetPaths()
         recorder.handover(client: c32)
         // A client not present (before admission, rejected, gone) has no service state to move:
         // with migration it is simply served where it now is.

@@ -41,14 +41,42 @@ public struct LinkSpec: Sendable, Equatable {
     public var bitsPerSecond: Double { capacity.meanBitsPerSecond }
 }
 
-/// A link in use. Transfers leave in FIFO order: each waits until the one before it is on the
-/// wire, then takes as long as the capacity trace needs to carry its bits (resent packets
-/// included); the far end has it after the propagation delay, jitter and retransmission delays.
+/// A link in use: what every transfer reads, 24 bytes, in one flat array indexed by link so that
+/// a hop touches one cache line (a world of 10,000 clients has 20,000 radio links; the whole
+/// `LinkSpec`, with its names and capacity arrays, cost several misses per hop). `simpleRate` is
+/// the capacity of a link with constant capacity, no jitter and no loss, which the hop computes
+/// inline; 0 sends the hop through the link's `LinkModel`.
 struct LinkState: Sendable {
+    /// When the link has finished sending everything handed to it so far.
+    var busyUntil: SimTime = 0
+    let simpleRate: Double
+    let propagationDelay: SimTime
+
+    init(spec: LinkSpec) {
+        simpleRate = spec.capacity.isConstant && spec.jitter == 0 && spec.lossRate == 0 ? spec.capacity.rates[0] : 0
+        propagationDelay = spec.propagationDelay
+    }
+
+    /// Hands `bytes` to the link at `now` (a link whose `simpleRate` is set): when sending starts,
+    /// when the last bit leaves, and when it arrives at the far end. The same arithmetic as
+    /// `LinkModel.send` on a constant capacity without jitter or loss, so results do not depend on
+    /// which path a hop took.
+    mutating func sendSimple(bytes: Int, at now: SimTime) -> (start: SimTime, finish: SimTime, arrival: SimTime) {
+        let start = max(now, busyUntil)
+        let bits = Double(bytes) * 8
+        let finish = bits > 0 ? start &+ Time.saturating(nanoseconds: bits / simpleRate * 1e9) : start
+        busyUntil = finish
+        return (start, finish, finish + propagationDelay)
+    }
+}
+
+/// The rest of a link, read only by links with a capacity trace, jitter or loss: transfers leave
+/// in FIFO order; each waits until the one before it is on the wire, then takes as long as the
+/// capacity trace needs to carry its bits (resent packets included); the far end has it after
+/// the propagation delay, jitter and retransmission delays.
+struct LinkModel: Sendable {
     let spec: LinkSpec
     var rng: RandomStream
-    /// When the link has finished sending everything handed to it so far.
-    private(set) var busyUntil: SimTime = 0
 
     init(spec: LinkSpec, seed: UInt64) {
         self.spec = spec
@@ -91,13 +119,13 @@ struct LinkState: Sendable {
 
     /// Hands `bytes` to the link at `now`: when sending starts, when the last bit leaves, and
     /// when it arrives at the far end.
-    mutating func send(bytes: Int, at now: SimTime) -> (start: SimTime, finish: SimTime, arrival: SimTime) {
+    mutating func send(bytes: Int, at now: SimTime, busyUntil: inout SimTime) -> (start: SimTime, finish: SimTime, arrival: SimTime) {
         let start = max(now, busyUntil)
         var bits = Double(bytes) * 8
         var extraDelay: SimTime = 0
         if spec.lossRate > 0 && bytes > 0 {
             let packets = (bytes + spec.packetBytes - 1) / spec.packetBytes
-            let (resent, rounds) = Double(packets) / (1 - spec.lossRate) <= LinkState.exactLossDraws
+            let (resent, rounds) = Double(packets) / (1 - spec.lossRate) <= LinkModel.exactLossDraws
                 ? lossRounds(packets: packets) : lossRoundsApproximated(packets: packets)
             // Resent packets are full-size; a transfer of one short packet resends that packet.
             bits += Double(resent) * Double(min(bytes, spec.packetBytes) * 8)

@@ -71,7 +71,9 @@ extension World {
         // Fields are read one by one: copying the transfer would retain its payload's array.
         let hop = transfers[slot].hop, bytes = transfers[slot].bytes
         let link = Int(paths[Int(transfers[slot].path)][Int(hop)])
-        let (start, finish, arrival) = links[link].send(bytes: bytes, at: now)
+        let (start, finish, arrival) = links[link].simpleRate > 0
+            ? links[link].sendSimple(bytes: bytes, at: now)
+            : linkModels[link].send(bytes: bytes, at: now, busyUntil: &links[link].busyUntil)
         recorder.linkBusy(link: link, from: start, to: finish, bytes: bytes)
         if hop == 0 {
             stampSent(transfers[slot].payload, at: start)
@@ -160,9 +162,9 @@ extension World {
         switch placement {
         case .device: return path(PathKey(kind: .clientToSite, a: Int32(c), b: -1, attached: attached)) { _ in [] }
         case .site(let x):
-            if clients[c].pathToSite[x] >= 0 { return clients[c].pathToSite[x] }
+            if clients[c].lookups[pathToSite: x] >= 0 { return clients[c].lookups[pathToSite: x] }
             let id = path(PathKey(kind: .clientToSite, a: Int32(c), b: Int32(x), attached: attached)) { $0.linksFromClient(c, to: placement) }
-            clients[c].pathToSite[x] = id
+            clients[c].lookups[pathToSite: x] = id
             return id
         case .server(let v):
             return path(PathKey(kind: .clientToServer, a: Int32(c), b: Int32(v), attached: attached)) { $0.linksFromClient(c, to: placement) }
@@ -170,10 +172,10 @@ extension World {
     }
 
     mutating func pathToClient(_ c: Int, fromServer v: Int) -> Int32 {
-        if clients[c].pathFromServer[v] >= 0 { return clients[c].pathFromServer[v] }
+        if clients[c].lookups[pathFromServer: v] >= 0 { return clients[c].lookups[pathFromServer: v] }
         let attached = Int32(clients[c].attachedSite)
         let id = path(PathKey(kind: .serverToClient, a: Int32(v), b: Int32(c), attached: attached)) { $0.linksToClient(c, fromServer: v) }
-        clients[c].pathFromServer[v] = id
+        clients[c].lookups[pathFromServer: v] = id
         return id
     }
 

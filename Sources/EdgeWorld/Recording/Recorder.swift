@@ -19,15 +19,15 @@ public struct Recorder: Sendable {
     public private(set) var byTask: [Tally]
     public let taskNames: [String]
     let taskOfClientTask: [[Int]]
-    public private(set) var byClient: [Tally]
+    /// Per client, what its row in the clients table needs: a small record rather than a `Tally`,
+    /// because every frame and request of a client updates it and 10,000 clients' tallies do
+    /// not stay in cache.
     public private(set) var clientCounts: [ClientCounts]
     /// Busy time inside the window, per server and executor.
     public private(set) var gpuBusy: [[SimTime]]
     public private(set) var gpuBatches: [[Int]]
-    /// Per link: busy time inside the window, bytes and transfers started in it.
-    public private(set) var linkBusy: [SimTime]
-    public private(set) var linkBytes: [Int64]
-    public private(set) var linkTransfers: [Int]
+    /// Per link, in one record so that a hop updates one cache line.
+    public private(set) var links: [LinkCounters]
     public private(set) var redundantCopies = 0
     let clientGroup: [Int]
     let serverSite: [Int]
@@ -45,12 +45,41 @@ public struct Recorder: Sendable {
     private static let maxCellSlots = 1 << 16
     private static let maxCells = 512
 
-    /// What a client did, counted over the window.
+    /// A link's busy time inside the window, and the bytes and transfers started in it.
+    public struct LinkCounters: Sendable {
+        public var busy: SimTime = 0
+        public var bytes: Int64 = 0
+        public var transfers = 0
+    }
+
+    /// What a client did, counted over the window: frames with the sum of their accuracy, and
+    /// logical requests (`Tally`'s counts: a losing redundant copy is not one) with those that
+    /// completed, met their deadline, and the sum of the completed ones' latency in nanoseconds.
     public struct ClientCounts: Sendable {
-        public var offloads = 0
-        public var localRuns = 0
-        public var handovers = 0
-        public var migrations = 0
+        public var frames = 0
+        public var requests = 0
+        public var completed = 0
+        public var met = 0
+        public var latencySum: Double = 0
+        public var accuracySum: Double = 0
+        public var offloads: Int32 = 0
+        public var localRuns: Int32 = 0
+        public var handovers: Int32 = 0
+        public var migrations: Int32 = 0
+
+        mutating func add(_ record: RequestRecord) {
+            switch record.outcome {
+            case .cancelled:
+                return
+            case .completed:
+                completed += 1
+                if record.metDeadline { met += 1 }
+                latencySum += Double(record.request.completed - record.request.created)
+            case .dropped, .unfinished:
+                break
+            }
+            requests += 1
+        }
     }
 
     init(spec: WorldSpec, links: [LinkSpec]) {
@@ -66,13 +95,10 @@ public struct Recorder: Sendable {
         byGroup = Array(repeating: Tally(), count: spec.clientGroups.count)
         byModel = Array(repeating: Tally(), count: spec.models.count)
         byTask = Array(repeating: Tally(), count: names.count)
-        byClient = Array(repeating: Tally(percentiles: false), count: spec.clients.count)
         clientCounts = Array(repeating: ClientCounts(), count: spec.clients.count)
         gpuBusy = spec.servers.map { Array(repeating: 0, count: $0.executors) }
         gpuBatches = spec.servers.map { Array(repeating: 0, count: $0.executors) }
-        linkBusy = Array(repeating: 0, count: links.count)
-        linkBytes = Array(repeating: 0, count: links.count)
-        linkTransfers = Array(repeating: 0, count: links.count)
+        self.links = Array(repeating: LinkCounters(), count: links.count)
         clientGroup = spec.clients.map(\.group)
         serverSite = spec.servers.map(\.site)
         dimensions = (spec.clientGroups.count, spec.models.count, names.count)
@@ -87,7 +113,7 @@ public struct Recorder: Sendable {
         if detail == .requests { outbox.requests.append(record) }
         guard inWindow(request.created) else { return }
         let c = Int(request.client)
-        byClient[c].add(record)
+        clientCounts[c].add(record)
         let group = clientGroup[c], model = Int(request.model), task = taskOfClientTask[c][Int(request.task)]
         if !cellOfKey.isEmpty {
             let key = ((Int(request.server) + 1) * dimensions.groups + group) * dimensions.models * dimensions.tasks
@@ -138,7 +164,8 @@ public struct Recorder: Sendable {
         run.add(frame: record)
         byGroup[clientGroup[c]].add(frame: record)
         byTask[taskOfClientTask[c][Int(record.task)]].add(frame: record)
-        byClient[c].add(frame: record)
+        clientCounts[c].frames += 1
+        clientCounts[c].accuracySum += record.accuracy
     }
 
     mutating func plan(_ record: PlanRecord) { outbox.plans.append(record) }
@@ -157,10 +184,10 @@ public struct Recorder: Sendable {
 
     mutating func linkBusy(link: Int, from: SimTime, to: SimTime, bytes: Int) {
         let busy = min(to, windowEnd) - max(from, windowStart)
-        if busy > 0 { linkBusy[link] += busy }
+        if busy > 0 { links[link].busy += busy }
         if inWindow(from) {
-            linkBytes[link] += Int64(bytes)
-            linkTransfers[link] += 1
+            links[link].bytes += Int64(bytes)
+            links[link].transfers += 1
         }
     }
 

@@ -187,20 +187,19 @@ public struct RunSummary: Sendable {
         links = []
         let linkSpecs = World.linkSpecs(spec)
         for (l, link) in linkSpecs.enumerated() {
-            let busy = Time.toSeconds(r.linkBusy[l])
-            links.append(LinkRow(name: link.name, kind: link.kind, bytes: r.linkBytes[l], transfers: r.linkTransfers[l],
+            let busy = Time.toSeconds(r.links[l].busy)
+            links.append(LinkRow(name: link.name, kind: link.kind, bytes: r.links[l].bytes, transfers: r.links[l].transfers,
                                  busySeconds: busy, utilization: window > 0 ? busy / window : 0,
                                  meanMbps: link.capacity.meanBitsPerSecond / 1e6))
         }
         clients = spec.clients.enumerated().map { c, client in
-            let t = r.byClient[c]
-            let counts = r.clientCounts[c]
+            let t = r.clientCounts[c]
             return ClientRow(name: client.name, group: spec.clientGroups[client.group], frames: t.frames,
-                             offloads: counts.offloads, localRuns: counts.localRuns, requests: t.requests, metDeadline: t.met,
+                             offloads: Int(t.offloads), localRuns: Int(t.localRuns), requests: t.requests, metDeadline: t.met,
                              deadlineMissRate: t.requests > 0 ? 1 - Double(t.met) / Double(t.requests) : nil,
                              latencyMeanMs: t.completed > 0 ? t.latencySum / Double(t.completed) / 1e6 : nil,
                              accuracyMean: t.frames > 0 ? t.accuracySum / Double(t.frames) : nil,
-                             handovers: counts.handovers, migrations: counts.migrations)
+                             handovers: Int(t.handovers), migrations: Int(t.migrations))
         }
     }
 
