@@ -98,6 +98,11 @@ public struct MotionState: Sendable {
     private var cachedBlock = (-1, -1)
     private var cache: ([Double], [Double]) = ([], [])
     private var replaceSecond = false
+    /// The last two instants asked about and the cumulative degrees there: a frame's tasks ask
+    /// about the same two (now, and the capture of the frame their results came from), so six
+    /// lookups per frame become about two. A pure function of the instant, so results are the
+    /// same with or without it.
+    private var recent: (time: SimTime, degrees: Double, olderTime: SimTime, olderDegrees: Double) = (-1, 0, -1, 0)
 
     public init(trace: MotionTrace) { source = .trace(trace) }
 
@@ -108,10 +113,19 @@ public struct MotionState: Sendable {
     /// Degrees turned between two times.
     public mutating func rotation(from a: SimTime, to b: SimTime) -> Double {
         guard b > a else { return 0 }
+        return remembered(b) - remembered(a)
+    }
+
+    private mutating func remembered(_ t: SimTime) -> Double {
+        if t == recent.time { return recent.degrees }
+        if t == recent.olderTime { return recent.olderDegrees }
+        let degrees: Double
         switch source {
-        case .trace(let t): return t.rotation(from: a, to: b)
-        case .generated: return cumulative(at: b) - cumulative(at: a)
+        case .trace(let trace): degrees = trace.cumulative(at: t)
+        case .generated: degrees = cumulative(at: t)
         }
+        recent = (t, degrees, recent.time, recent.degrees)
+        return degrees
     }
 
     private mutating func cumulative(at t: SimTime) -> Double {
