@@ -44,7 +44,7 @@ let package = Package(
         // PHOLD on std::priority_queue, compiled at -O2: the yardstick of `arsim bench --only phold`.
         .target(name: "CPHOLDReference", cxxSettings: [.unsafeFlags(["-O2", "-gdwarf-4"])]),
         .executableTarget(name: "arsim", dependencies: [
-            "Benchmarks", "CPHOLDReference", "EdgeWorld", "JSONConfig", "Profiles", "ResultsStore", "Runner", "Scenario", "SimKernel", "Workbench",
+            "Benchmarks", "CPHOLDReference", "EdgeWorld", "IPIPE", "JSONConfig", "Profiles", "ResultsStore", "Runner", "Scenario", "SimKernel", "Workbench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

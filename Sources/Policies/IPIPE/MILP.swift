@@ -49,9 +49,17 @@ public struct MILPSolution: Sendable {
 }
 
 /// GLPK's branch and cut, run to proven optimality (no time limit, one thread), so that a plan
-/// depends only on the program: the same program gives the same solution in every process.
+/// depends only on the program: the same program gives the same solution in every process. A
+/// node limit stops it early at the best plan found so far, deterministically (a count, not a
+/// clock).
 public enum GLPKSolver {
-    public static func solve(_ program: LinearProgram) -> MILPSolution {
+    /// What the branch-and-bound callback reads: the node limit.
+    private final class Limit {
+        let nodes: Int32
+        init(nodes: Int32) { self.nodes = nodes }
+    }
+
+    public static func solve(_ program: LinearProgram, nodeLimit: Int? = nil) -> MILPSolution {
         let start = Date()
         glp_term_out(GLP_OFF)
         guard let lp = glp_create_prob() else { return MILPSolution(status: .failed, objective: 0, values: [], seconds: 0) }
@@ -101,9 +109,20 @@ public enum GLPKSolver {
         glp_init_iocp(&parm)
         parm.presolve = GLP_ON
         parm.msg_lev = GLP_MSG_OFF
-        let code = glp_intopt(lp, &parm)
+        let limit = nodeLimit.map { Limit(nodes: Int32(clamping: $0)) }
+        if let limit {
+            parm.cb_info = Unmanaged.passUnretained(limit).toOpaque()
+            parm.cb_func = { tree, info in
+                guard let tree, let info else { return }
+                let limit = Unmanaged<Limit>.fromOpaque(info).takeUnretainedValue()
+                var active: Int32 = 0, current: Int32 = 0, total: Int32 = 0
+                glp_ios_tree_size(tree, &active, &current, &total)
+                if total >= limit.nodes { glp_ios_terminate(tree) }
+            }
+        }
+        let code = withExtendedLifetime(limit) { glp_intopt(lp, &parm) }
         let seconds = Date().timeIntervalSince(start)
-        guard code == 0 || code == GLP_ENOPFS || code == GLP_ENODFS else {
+        guard code == 0 || code == GLP_ENOPFS || code == GLP_ENODFS || code == GLP_ESTOP else {
             return MILPSolution(status: .failed, objective: 0, values: [], seconds: seconds)
         }
         let status = glp_mip_status(lp)
