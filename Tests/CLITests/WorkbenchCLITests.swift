@@ -447,3 +447,29 @@ struct CSV {
         return CSV(header: header, rows: Array(records.dropFirst()))
     }
 }
+
+final class IPIPEPlansCLITests: XCTestCase {
+    /// Bad arguments and a missing or mismatched reference directory are one line on standard
+    /// error and exit 2; where the reference data is present, one group's plans print beside the
+    /// artifact's.
+    func testIPIPEPlansInputsAndOneGroup() throws {
+        let bad = try Arsim.run(["ipipe-plans", "--reference", "/nonexistent", "--kind", "v5"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--kind: expected v4, bl or all, got v5"), bad.stderr)
+        let missing = try Arsim.run(["ipipe-plans", "--reference", "/nonexistent"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1, missing.stderr)
+        XCTAssertTrue(missing.stderr.hasPrefix("arsim: error: --reference: /nonexistent/plans/maf19 cannot be read"), missing.stderr)
+        let root = "../shared/reference-data/ppipe"
+        guard FileManager.default.fileExists(atPath: root) else { throw XCTSkip("../shared/reference-data/ppipe is absent") }
+        let none = try Arsim.run(["ipipe-plans", "--reference", root, "--only", "no-such-model"])
+        XCTAssertEqual(none.status, 2)
+        XCTAssertTrue(none.stderr.contains("no plan file"), none.stderr)
+        let r = try Arsim.run(["ipipe-plans", "--reference", root, "--only", "fsaf", "--kind", "bl"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = r.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: "\t") }
+        XCTAssertEqual(rows.count, 4)
+        // NP plans: ours equals the artifact's objective.
+        XCTAssertTrue(rows.allSatisfy { $0[0] == "NP" && $0[3] == $0[4] && $0[5] == "1.0000" }, r.stdout)
+    }
+}

@@ -38,18 +38,18 @@ struct IPIPEPlans: ParsableCommand {
     func run() throws {
         let dir = reference + "/plans/maf19"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
-            throw ValidationError("--reference: \(dir) cannot be read")
+            throw fail("--reference: \(dir) cannot be read (expected the PPipe reference data, with plans/maf19)", code: 2)
         }
         let files = names.sorted().filter { n in
             n.hasSuffix(".json") && (kind == "all" ? (n.hasSuffix("_v4.json") || n.hasSuffix("_bl.json")) : n.hasSuffix("_\(kind).json"))
                 && (only.map { n.contains($0) } ?? true)
         }
+        if files.isEmpty { throw fail("no plan file in \(dir) matches --only \(only ?? "") --kind \(kind)", code: 2) }
         print("plan\tcluster\tmodels\tartifact\tours\tours/artifact\tstatus\tconfigurations\tseconds")
         for f in files {
             let instance: PPipeReference.Instance
             do { instance = try PPipeReference.instance(dir + "/" + f, root: reference, nodeLimit: nodeLimit) } catch {
-                print("\(f): \(error)")
-                continue
+                throw fail("\(error)", code: 2)
             }
             let plan = PoolPlanner.plan(instance.models, cluster: instance.cluster, options: instance.options)
             let kindName = f.hasSuffix("_v4.json") ? "IPIPE" : "NP"
