@@ -5,7 +5,7 @@ SWIFT         ?= swift
 APT_PACKAGES  := libsqlite3-dev libopenblas-dev liblapacke-dev libglpk-dev
 ARSIM         := .build/release/arsim
 
-.PHONY: run test deps build bench clean fuzz
+.PHONY: run test deps build bench clean fuzz ipipe-plans
 
 run: build
 	$(ARSIM) run Workloads/scenarios/quickstart.json
@@ -28,6 +28,12 @@ SEED  ?= 1
 COUNT ?= 20000
 fuzz: build
 	python3 tools/fuzz.py --arsim $(ARSIM) --count $(COUNT) --seed $(SEED)
+
+# IPIPE's MILP on the PPipe artifact's 48 reference instances, outside make test (about 2.5
+# minutes on the 2-core CI machine; needs ../shared/reference-data/ppipe or PPIPE=<dir>).
+PPIPE ?= ../shared/reference-data/ppipe
+ipipe-plans: build
+	$(ARSIM) ipipe-plans --reference $(PPIPE)
 
 build: deps
 	$(SWIFT) build -c release --product arsim
