@@ -60,6 +60,10 @@ final class PoolPlannerTests: XCTestCase {
             XCTAssertEqual(plan.objective, best, accuracy: 1e-6 * max(1, best), "trial \(trial)")
             XCTAssertEqual(plan.throughput[0], best, accuracy: 1e-6 * max(1, best), "trial \(trial)")
             XCTAssertTrue(zip(plan.gpus, cluster).allSatisfy { $0 <= $1.count }, "trial \(trial)")
+            // The same program gives the same plan.
+            let again = PoolPlanner.plan([model], cluster: cluster, options: options)
+            XCTAssertEqual(again.pipelines, plan.pipelines, "trial \(trial)")
+            XCTAssertEqual(again.objective, plan.objective, "trial \(trial)")
         }
     }
 
