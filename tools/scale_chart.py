@@ -44,8 +44,9 @@ def main():
     out.append(f'<text x="{(left + right) / 2}" y="{bottom + 42}" text-anchor="middle">clients (log scale; 100,000: the 96 GPUs ten times overloaded)</text>')
     out.append(f'<text x="16" y="{(top + bottom) / 2}" text-anchor="middle" transform="rotate(-90 16 {(top + bottom) / 2})">M events/s, one core</text>')
     for i, (name, values) in enumerate(series):
-        colour = COLOURS[(i + 1) % len(COLOURS)] if len(series) > 1 else COLOURS[1]
-        colour = COLOURS[0] if len(series) > 1 and i == 0 else colour
+        # With several series the first (the "before") is grey.
+        palette = COLOURS if len(series) > 1 else COLOURS[1:]
+        colour = palette[i % len(palette)]
         points = " L ".join(f"{x(c):.1f} {y(v):.1f}" for c, v in zip(clients, values))
         out.append(f'<path d="M {points}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for c, v in zip(clients, values):

@@ -274,8 +274,6 @@ struct ClientState: Sendable {
     var nextHandover = 0
     var device = Deque<DeviceJob>()
 
-    var offloadsInFlight: Int { framesInFlight.count }
-
     /// One of the frame's requests has ended.
     mutating func requestEnded(frame: Int64) {
         guard let i = framesInFlight.firstIndex(where: { $0.frame == frame }) else { return }
@@ -352,11 +350,11 @@ extension World {
                                        accuracy: accuracy, source: source))
         }
 
-        // The stored deque's count, not the computed `offloadsInFlight`: a computed property read
-        // through the array copied the whole client state on every frame.
         if let spec = clients[ci].contentEstimate, frame % Int64(spec.everyFrames) == 0 {
             estimateContent(client: ci, spec, frame: frame, now: now, scheduler: &scheduler)
         }
+        // The stored deque's count: a computed property read through the array copied the whole
+        // client state on every frame.
         let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].framesInFlight.count,
                               maxOffloadsInFlight: clients[ci].maxOffloadsInFlight,
                               hasFallback: clients[ci].hasFallback, draw: clients[ci].policyDraw, results: clients[ci].results,

@@ -49,8 +49,8 @@ public struct CapacityTrace: Sendable, Equatable {
 
     /// The time at which `bits` more bits have gone through a link that starts sending at `start`.
     public func finishTime(start: SimTime, bits: Double) -> SimTime {
+        if isConstant { return Self.finishTime(start: start, bits: bits, bitsPerSecond: rates[0]) }
         guard bits > 0 else { return start }
-        if isConstant { return start &+ Time.saturating(nanoseconds: bits / rates[0] * 1e9) }
         let target = delivered(until: start) + bits
         var periods = (target / bitsPerPeriod).rounded(.down)
         var rest = target - periods * bitsPerPeriod
@@ -69,6 +69,13 @@ public struct CapacityTrace: Sendable, Equatable {
         guard periods * Double(period) < 4e18 else { return Time.saturating(nanoseconds: .infinity) }
         let t = SimTime(periods) * period + starts[lo] &+ Time.saturating(nanoseconds: seconds * 1e9)
         return max(t, start)
+    }
+
+    /// When `bits` have gone through a link of constant capacity that starts sending at `start`:
+    /// the one formula for constant capacity, which hops on simple links (`LinkState`) use
+    /// without a trace.
+    static func finishTime(start: SimTime, bits: Double, bitsPerSecond: Double) -> SimTime {
+        bits > 0 ? start &+ Time.saturating(nanoseconds: bits / bitsPerSecond * 1e9) : start
     }
 
     private func segment(containing offset: SimTime) -> Int {

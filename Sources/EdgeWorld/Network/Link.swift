@@ -58,13 +58,12 @@ struct LinkState: Sendable {
     }
 
     /// Hands `bytes` to the link at `now` (a link whose `simpleRate` is set): when sending starts,
-    /// when the last bit leaves, and when it arrives at the far end. The same arithmetic as
-    /// `LinkModel.send` on a constant capacity without jitter or loss, so results do not depend on
-    /// which path a hop took.
+    /// when the last bit leaves, and when it arrives at the far end. What `LinkModel.send` gives
+    /// on a constant capacity without jitter or loss (the same `CapacityTrace.finishTime`), so
+    /// results do not depend on which path a hop took.
     mutating func sendSimple(bytes: Int, at now: SimTime) -> (start: SimTime, finish: SimTime, arrival: SimTime) {
         let start = max(now, busyUntil)
-        let bits = Double(bytes) * 8
-        let finish = bits > 0 ? start &+ Time.saturating(nanoseconds: bits / simpleRate * 1e9) : start
+        let finish = CapacityTrace.finishTime(start: start, bits: Double(bytes) * 8, bitsPerSecond: simpleRate)
         busyUntil = finish
         return (start, finish, finish + propagationDelay)
     }

@@ -55,10 +55,10 @@ public enum PPipeReference {
     }
 
     public static func plan(_ path: String) throws -> [PlannedModel] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ReadError(description: "\(path): cannot be read") }
-        let json: JSONValue
-        do { json = try JSONParser.parse(text) } catch { throw ReadError(description: "\(path):\(error)") }
-        func number(_ v: JSONValue?) -> Double? { if case .number(let x)? = v?.kind { return x.double } else { return nil } }
+        try plannedModels(readJSON(path), path: path)
+    }
+
+    static func plannedModels(_ json: JSONValue, path: String) throws -> [PlannedModel] {
         guard case .array(let models) = json.kind else { throw ReadError(description: "\(path): expected an array of models") }
         return try models.map { m in
             guard case .object(let o) = m.kind, case .object(let cfg)? = o["config"]?.kind, case .string(let name)? = cfg["dnn_name"]?.kind,
@@ -68,6 +68,15 @@ public enum PPipeReference {
             return PlannedModel(name: name, slo: slo, estimatedThroughput: number(cfg["est_xput"]),
                                 reserve: number(cfg["hist_adjustment"]) ?? 0, throughput: throughput)
         }
+    }
+
+    static func readJSON(_ path: String) throws -> JSONValue {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ReadError(description: "\(path): cannot be read") }
+        do { return try JSONParser.parse(text) } catch { throw ReadError(description: "\(path):\(error)") }
+    }
+
+    static func number(_ v: JSONValue?) -> Double? {
+        if case .number(let x)? = v?.kind { return x.double } else { return nil }
     }
 
     /// One reference plan file with everything needed to plan the same instance: the cluster
@@ -92,15 +101,13 @@ public enum PPipeReference {
         }
         let weights = fields[w].split(separator: "-").map { Double($0)! }
         let counts = fields[w + 2].split(separator: "-").compactMap { Int($0) }
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        let json: JSONValue
-        do { json = try JSONParser.parse(text) } catch { throw ReadError(description: "\(path):\(error)") }
+        let json = try readJSON(path)
         guard case .array(let entries) = json.kind, case .object(let first)? = entries.first?.kind, case .object(let cfg)? = first["config"]?.kind else {
             throw ReadError(description: "\(path): expected an array of models with their config")
         }
         func numbers(_ key: String) -> [Double] {
             guard case .array(let a)? = cfg[key]?.kind else { return [] }
-            return a.compactMap { if case .number(let x) = $0.kind { return x.double } else { return nil } }
+            return a.compactMap { number($0) }
         }
         func strings(_ key: String) -> [String] {
             guard case .array(let a)? = cfg[key]?.kind else { return [] }
@@ -112,7 +119,7 @@ public enum PPipeReference {
             throw ReadError(description: "\(path): gpu_name_arr, num_mps_levels, num_gpu_per_server_arr, bw_gbps or max_num_parts missing")
         }
         let cluster = names.indices.map { PoolGPUType(name: names[$0], count: counts[$0], gpusPerServer: Int(perServer[$0]), mpsLevels: Int(mps[$0])) }
-        let planned = try plan(path)
+        let planned = try plannedModels(json, path: path)
         guard planned.count == weights.count else { throw ReadError(description: "\(file): \(planned.count) models, \(weights.count) weights") }
         let models = try zip(planned, weights).map { r, w in
             try model(r.name, types: cluster, root: root, slo: r.slo, weight: w, estimatedThroughput: r.estimatedThroughput)

@@ -77,6 +77,8 @@ public struct StageChoice: Sendable, Equatable {
     public var mps: Int
     public var firstBlock: Int
     public var endBlock: Int
+    /// Microseconds one batch takes on it.
+    public var latency: Double
     /// Requests per second one MPS instance sustains: the least of its batches' rate and what its
     /// server's NIC carries in and out, shared by the server's GPUs and their instances.
     public var throughputPerInstance: Double
@@ -144,9 +146,9 @@ public enum PoolPlanner {
         let inTime = first > 0 && first < blocks ? transferTime(model.cutBytes[first - 1], nicGbps: options.nicGbps) : 1
         let outTime = end > 0 && end < blocks ? transferTime(model.cutBytes[end - 1], nicGbps: options.nicGbps) : 1
         let share = Double(mps * cluster[type].gpusPerServer)
-        let rate = min(1e6 * Double(batch) / stageLatency(model, type: type, mps: mps, batch: batch, first: first, end: end),
-                       1e6 / inTime / share, 1e6 / outTime / share)
-        return StageChoice(type: type, mps: mps, firstBlock: first, endBlock: end, throughputPerInstance: rate)
+        let latency = stageLatency(model, type: type, mps: mps, batch: batch, first: first, end: end)
+        let rate = min(1e6 * Double(batch) / latency, 1e6 / inTime / share, 1e6 / outTime / share)
+        return StageChoice(type: type, mps: mps, firstBlock: first, endBlock: end, latency: latency, throughputPerInstance: rate)
     }
 
     /// Every configuration of `model` that meets its objective, with those another configuration
@@ -169,14 +171,14 @@ public enum PoolPlanner {
                 var group: [PipelineConfiguration] = []
                 for batch in 1...maxBatch(g, m) {
                     let s = stage(model, cluster: cluster, options: options, type: g, mps: m, batch: batch, first: 0, end: blocks)
-                    let latency = stageLatency(model, type: g, mps: m, batch: batch, first: 0, end: blocks) + fill(batch) + reserve
+                    let latency = s.latency + fill(batch) + reserve
                     if latency <= model.slo { group.append(PipelineConfiguration(template: t, batch: batch, stages: [s], latency: latency)) }
                 }
                 out += paretoFront(group)
             }
             guard template.count == 2 else { continue }
             let (g1, g2) = (template[0], template[1])
-            for cut in 1..<max(blocks, 1) {
+            for cut in 1..<blocks {
                 let transfer = transferTime(model.cutBytes[cut - 1], nicGbps: options.nicGbps)
                 for m1 in 1...cluster[g1].mpsLevels {
                     for m2 in 1...cluster[g2].mpsLevels {
@@ -184,9 +186,7 @@ public enum PoolPlanner {
                         for batch in 1...min(maxBatch(g1, m1), maxBatch(g2, m2)) {
                             let a = stage(model, cluster: cluster, options: options, type: g1, mps: m1, batch: batch, first: 0, end: cut)
                             let b = stage(model, cluster: cluster, options: options, type: g2, mps: m2, batch: batch, first: cut, end: blocks)
-                            let latency = stageLatency(model, type: g1, mps: m1, batch: batch, first: 0, end: cut)
-                                + stageLatency(model, type: g2, mps: m2, batch: batch, first: cut, end: blocks)
-                                + Double(batch) * transfer + fill(batch) + reserve
+                            let latency = a.latency + b.latency + Double(batch) * transfer + fill(batch) + reserve
                             if latency <= model.slo {
                                 group.append(PipelineConfiguration(template: t, batch: batch, stages: [a, b], latency: latency))
                             }
@@ -221,12 +221,12 @@ public enum PoolPlanner {
         var lp = LinearProgram(maximize: true)
         let z = lp.add(.continuous, lower: 0, objective: 1)
         let templateCount = templates(types: cluster.count, stages: options.maxStages).count
-        // Per model and configuration: y (chosen), instances per stage, throughput.
-        var chosen: [[Int]] = [], instances: [[[Int]]] = [], rate: [[Int]] = []
+        // Per model and configuration: the instance count variable of each stage.
+        var instances: [[[Int]]] = []
         // Per model, stage position and type: whole GPUs (the artifact's per-partition ceiling).
         var wholeGPUs: [[[Int]]] = []
         for (d, model) in models.enumerated() {
-            var y: [Int] = [], n: [[Int]] = [], t: [Int] = []
+            var n: [[Int]] = [], t: [Int] = []
             var perTemplate = Array(repeating: [(Int, Double)](), count: templateCount)
             var gpuTerms = Array(repeating: Array(repeating: [(Int, Double)](), count: cluster.count), count: options.maxStages)
             for c in configs[d] {
@@ -242,7 +242,8 @@ public enum PoolPlanner {
                     nc.append(ns)
                 }
                 perTemplate[c.template].append((yc, 1))
-                y.append(yc); t.append(tc); n.append(nc)
+                t.append(tc)
+                n.append(nc)
             }
             for terms in perTemplate where !terms.isEmpty { lp.constrain(terms, upper: 1) }
             var whole: [[Int]] = []
@@ -257,7 +258,8 @@ public enum PoolPlanner {
             }
             // z · weight ≤ the model's throughput.
             lp.constrain([(z, model.weight)] + t.map { ($0, -1.0) }, upper: 0)
-            chosen.append(y); instances.append(n); rate.append(t); wholeGPUs.append(whole)
+            instances.append(n)
+            wholeGPUs.append(whole)
         }
         for g in cluster.indices {
             var terms: [(Int, Double)] = []
