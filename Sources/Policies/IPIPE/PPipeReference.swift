@@ -149,3 +149,44 @@ public enum PPipeReference {
         return rows
     }
 }
+
+extension PPipeReference {
+    /// The pipelines a reference plan file chose for each of its models, in the planner's types:
+    /// each partition's blocks, GPU type, MPS level (`mps` + 1) and instances (`num_gpu` ×
+    /// level, rounded, as the artifact's simulator lays them out).
+    public static func pipelines(_ path: String, instance: Instance) throws -> [[PlannedPipeline]] {
+        guard case .array(let entries) = try readJSON(path).kind, entries.count == instance.models.count else {
+            throw ReadError(description: "\(path): expected an array of \(instance.models.count) models")
+        }
+        return try entries.enumerated().map { d, entry in
+            guard case .object(let o) = entry.kind, case .array(let pipelines)? = o["pipelines"]?.kind else {
+                throw ReadError(description: "\(path):\(entry.position): a model without pipelines")
+            }
+            return try pipelines.map { p in
+                guard case .object(let po) = p.kind, case .array(let parts)? = po["partitions"]?.kind, let throughput = number(po["xput"]) else {
+                    throw ReadError(description: "\(path):\(p.position): a pipeline without partitions or xput")
+                }
+                var batch = 0
+                let stages = try parts.map { part -> PlannedStage in
+                    guard case .object(let q) = part.kind, case .string(let gpu)? = q["gpu"]?.kind,
+                          let type = instance.cluster.firstIndex(where: { $0.name == gpu }),
+                          case .array(let layers)? = q["layers"]?.kind, layers.count == 2,
+                          let first = number(layers[0]), let end = number(layers[1]),
+                          let mps = number(q["mps"]), let bs = number(q["bs"]), let gpus = number(q["num_gpu"]) else {
+                        throw ReadError(description: "\(path):\(part.position): a partition without a known gpu, layers, mps, bs or num_gpu")
+                    }
+                    let model = instance.models[d], level = Int(mps) + 1
+                    guard Int(first) >= 0, Int(first) < Int(end), Int(end) <= model.blocks, level <= instance.cluster[type].mpsLevels,
+                          Int(bs) >= 1, Int(bs) <= model.latency[type][level - 1].count else {
+                        throw ReadError(description: "\(path):\(part.position): layers, mps or bs outside the model's profile")
+                    }
+                    batch = Int(bs)
+                    let choice = PoolPlanner.stage(model, cluster: instance.cluster, options: instance.options, type: type, mps: level,
+                                                   batch: Int(bs), first: Int(first), end: Int(end))
+                    return PlannedStage(choice: choice, instances: Int((gpus * Double(level)).rounded()))
+                }
+                return PlannedPipeline(batch: batch, stages: stages, throughput: throughput, latency: 0)
+            }
+        }
+    }
+}

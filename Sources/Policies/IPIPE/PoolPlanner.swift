@@ -98,6 +98,11 @@ public struct PlannedStage: Sendable, Equatable {
     public var choice: StageChoice
     public var instances: Int
     public var gpus: Double { Double(instances) / Double(choice.mps) }
+
+    public init(choice: StageChoice, instances: Int) {
+        self.choice = choice
+        self.instances = instances
+    }
 }
 
 public struct PlannedPipeline: Sendable, Equatable {
@@ -105,6 +110,13 @@ public struct PlannedPipeline: Sendable, Equatable {
     public var stages: [PlannedStage]
     public var throughput: Double
     public var latency: Double
+
+    public init(batch: Int, stages: [PlannedStage], throughput: Double, latency: Double) {
+        self.batch = batch
+        self.stages = stages
+        self.throughput = throughput
+        self.latency = latency
+    }
 }
 
 /// What the planner chose.
