@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Scenario", dependencies: ["EdgeWorld", "JSONConfig", "Policies", "Profiles", "SimKernel", "Traces"]),
         .target(name: "ResultsStore", dependencies: ["CSQLite", "EdgeWorld", "JSONConfig"]),
         .target(name: "Runner", dependencies: ["EdgeWorld", "JSONConfig", "ResultsStore", "Scenario", "SimKernel"]),
-        .target(name: "Workbench", dependencies: ["EdgeWorld", "JSONConfig", "ResultsStore", "Runner", "Scenario"]),
+        .target(name: "Workbench", dependencies: ["EdgeWorld", "IPIPE", "JSONConfig", "ResultsStore", "Runner", "Scenario"]),
         .target(name: "Benchmarks", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
         // PHOLD on std::priority_queue, compiled at -O2: the yardstick of `arsim bench --only phold`.
         .target(name: "CPHOLDReference", cxxSettings: [.unsafeFlags(["-O2", "-gdwarf-4"])]),

@@ -1,4 +1,5 @@
 import Foundation
+import IPIPE
 import JSONConfig
 import ResultsStore
 import Runner
@@ -6,8 +7,10 @@ import Scenario
 
 /// A regression scenario (Workloads/regression/*.json): a scenario, optional overrides and
 /// seed, the metrics whose values must not move, and files it needs that a fresh clone may lack.
+/// Instead of a world scenario, a spec may name an IPIPE pool scenario (`pool`), whose figures
+/// (`PoolScenario.figureNames`) it checks.
 public struct RegressionSpec: Sendable {
-    public static let keys = ["description", "scenario", "set", "seed", "metrics", "requires"]
+    public static let keys = ["description", "scenario", "pool", "set", "seed", "metrics", "requires"]
 
     public var name: String
     public var file: String
@@ -18,11 +21,20 @@ public struct RegressionSpec: Sendable {
     /// Files the scenario reads that a fresh clone may not have (../shared data); absent, the
     /// spec is skipped with a message.
     public var requires: [String]
+    /// A pool scenario (IPIPE) in place of `scenarioPath`, and the figures checked.
+    public var pool: String?
+    public var poolFigures: [String] = []
+
+    /// What each checked value is called in the baseline.
+    public var metricNames: [String] { pool == nil ? metrics.map(\.description) : poolFigures }
 
     public static func load(path: String) throws(ConfigError) -> RegressionSpec {
         let o = try InputFile.json(path, what: "the regression spec").object(keys: keys)
         func resolve(_ p: String) -> String { InputFile.resolve(p, relativeTo: path) }
         _ = try o.optional("description")?.string()
+        if let poolNode = o.optional("pool") {
+            return try loadPool(o, node: poolNode, path: path)
+        }
         let scenario = resolve(try o.required("scenario").string())
         let overrides = try o.optional("set").map { n throws(ConfigError) in try SweepFile.overrides(n) } ?? []
         var seed: UInt64?
@@ -39,6 +51,26 @@ public struct RegressionSpec: Sendable {
                               metrics: metrics, requires: requires)
     }
 
+    static func loadPool(_ o: ConfigObject, node: ConfigNode, path: String) throws(ConfigError) -> RegressionSpec {
+        for key in ["scenario", "set", "seed"] where o.has(key) {
+            throw o.error("\"\(key)\" belongs to a world scenario; a spec with \"pool\" takes the pool scenario's own settings")
+        }
+        let poolPath = InputFile.resolve(try node.string(), relativeTo: path)
+        let pool = try PoolScenario.load(path: poolPath)
+        let valid = pool.figureNames
+        let metricNodes = try o.required("metrics").array()
+        if metricNodes.isEmpty { throw try o.required("metrics").error("expected at least one figure") }
+        let figures = try metricNodes.map { n throws(ConfigError) -> String in
+            let f = try n.string()
+            guard valid.contains(f) else { throw n.error(Suggestion.unknownName(f, kind: "pool figure", valid: valid)) }
+            return f
+        }
+        let requires = try o.optional("requires")?.array().map { n throws(ConfigError) in InputFile.resolve(try n.string(), relativeTo: path) } ?? []
+        let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        return RegressionSpec(name: name, file: path, scenarioPath: poolPath, overrides: [], seed: nil, metrics: [], requires: requires,
+                              pool: poolPath, poolFigures: figures)
+    }
+
     /// The spec files of a folder, by name.
     public static func files(in folder: String) throws(ConfigError) -> [String] {
         var isDir: ObjCBool = false
@@ -53,6 +85,11 @@ public struct RegressionSpec: Sendable {
     /// Runs the scenario in this process at summary detail (the metrics come from the summary)
     /// and returns each metric's value, in spec order.
     public func measure() throws -> [Double?] {
+        if let pool {
+            let scenario = try PoolScenario.load(path: pool)
+            let report = try scenario.run()
+            return poolFigures.map { report.figure($0, types: scenario.gpus.map(\.type)) }
+        }
         var scenario = try Scenario.load(path: scenarioPath, overrides: overrides, seed: seed)
         for m in metrics { try m.check(against: scenario.spec, origin: file) }
         scenario.spec.detail = .summary

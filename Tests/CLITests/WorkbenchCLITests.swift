@@ -473,3 +473,50 @@ final class IPIPEPlansCLITests: XCTestCase {
         XCTAssertTrue(rows.allSatisfy { $0[0] == "NP" && $0[3] == $0[4] && $0[5] == "1.0000" }, r.stdout)
     }
 }
+
+final class IPIPEServeCLITests: XCTestCase {
+    /// Bad arguments and bad pool scenarios are one line and exit 2; the bundled pool scenario
+    /// serves every system; where the reference data is present, one group is served and IPIPE
+    /// sustains at least the load NP does.
+    func testIPIPEServe() throws {
+        let both = try Arsim.run(["ipipe-serve", "--reference", "/x", "--scenario", "/y"])
+        XCTAssertEqual(both.status, 2)
+        XCTAssertTrue(both.stderr.contains("expected either --reference or --scenario"), both.stderr)
+        let system = try Arsim.run(["ipipe-serve", "--reference", "/x", "--systems", "ipipe,dartr"])
+        XCTAssertEqual(system.status, 2)
+        XCTAssertTrue(system.stderr.contains("did you mean \"dart-r\""), system.stderr)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-ipipe-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bundled = try String(contentsOfFile: "Workloads/papers/ipipe/l4-t4-small.json", encoding: .utf8)
+            .replacingOccurrences(of: "\"../../profiles/derived\"", with: "\"\(FileManager.default.currentDirectoryPath)/Workloads/profiles/derived\"")
+        let cases: [(String, String)] = [
+            (bundled.replacingOccurrences(of: "\"mps_levels\": 2, \"cost", with: "\"mps_level\": 2, \"cost"), "did you mean \"mps_levels\""),
+            (bundled.replacingOccurrences(of: "\"vgg16\"", with: "\"vgg17\""), "no fp32 profile of vgg17 on L4"),
+            (bundled.replacingOccurrences(of: "\"nic_gbps\": 10", with: "\"nic_gbps\": -1"), "nic_gbps: must be greater than 0"),
+            (bundled.replacingOccurrences(of: "\"seed\": 1", with: "\"seed\": 1, \"systems\": [\"ipipe\", \"npp\"]"), "did you mean \"np\""),
+        ]
+        for (i, (text, expected)) in cases.enumerated() {
+            let path = "\(dir)/bad\(i).json"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let r = try Arsim.run(["ipipe-serve", "--scenario", path])
+            XCTAssertEqual(r.status, 2, "case \(i)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains(expected), "case \(i): \(r.stderr)")
+        }
+        let ok = try Arsim.run(["ipipe-serve", "--scenario", "Workloads/papers/ipipe/l4-t4-small.json"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let table = ok.stdout.components(separatedBy: "\n\n")[1].split(separator: "\n").map { $0.split(separator: "\t") }
+        XCTAssertEqual(table.dropFirst().map { String($0[0]) }, ["ipipe", "np", "dart-r", "reactive"])
+        // The planned objective of IPIPE's two-stage MILP is at least the whole-model plan's.
+        XCTAssertGreaterThanOrEqual(Double(table[1][1])!, Double(table[2][1])!)
+
+        let root = "../shared/reference-data/ppipe"
+        guard FileManager.default.fileExists(atPath: root) else { throw XCTSkip("../shared/reference-data/ppipe is absent") }
+        let r = try Arsim.run(["ipipe-serve", "--reference", root, "--only", "fsaf_r101_fpn_1x_coco-nonlocal_r101-d8_4xb2-40k_cityscapes-512x1024-tf_efficientdet_d1_0.3-0.33-0.37_L4-P4",
+                               "--systems", "ipipe,np", "--duration-s", "5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = r.stdout.components(separatedBy: "\n\n")[1].split(separator: "\n")[1].split(separator: "\t")
+        XCTAssertGreaterThan(Double(summary[2])!, Double(summary[4])!, r.stdout)
+    }
+}

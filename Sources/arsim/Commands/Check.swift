@@ -74,9 +74,8 @@ struct Check: ParsableCommand {
                 old = nil
             }
             var changes: [[String]] = []
-            for (metric, value) in zip(spec.metrics, values) {
+            for (key, value) in zip(spec.metricNames, values) {
                 metricsChecked += 1
-                let key = metric.description
                 guard let old else { continue }
                 let was = old.values.first { $0.metric == key }
                 if was == nil || was!.value != value {
@@ -85,17 +84,17 @@ struct Check: ParsableCommand {
                     changes.append([spec.name, key, before, value.map(exact) ?? "null", change])
                 }
             }
-            let dropped = old?.values.map(\.metric).filter { m in !spec.metrics.contains { $0.description == m } } ?? []
+            let dropped = old?.values.map(\.metric).filter { m in !spec.metricNames.contains(m) } ?? []
             for m in dropped { changes.append([spec.name, m, "listed", "(no longer checked)", ""]) }
             let status = old == nil ? "new   " : changes.isEmpty ? "ok    " : "MOVED "
-            print("\(status)\(spec.name): \(spec.metrics.count) metrics, \(String(format: "%.2f", seconds)) s"
+            print("\(status)\(spec.name): \(spec.metricNames.count) metrics, \(String(format: "%.2f", seconds)) s"
                   + (old == nil ? " (no baseline yet)" : ""))
             if old == nil || !changes.isEmpty { changedSpecs += 1 }
             moved.rows += changes
             if update && (old == nil || !changes.isEmpty) {
                 var history = old?.history ?? []
                 if let old { history.append((old.arsimVersion, old.reason)) }
-                let b = Baseline(name: spec.name, values: zip(spec.metrics, values).map { ($0.description, $1) },
+                let b = Baseline(name: spec.name, values: zip(spec.metricNames, values).map { ($0, $1) },
                                  arsimVersion: ArsimVersion.current, reason: reason!, history: history)
                 do {
                     try FileManager.default.createDirectory(atPath: baselines, withIntermediateDirectories: true)

@@ -28,10 +28,21 @@ struct IPIPEServe: ParsableCommand {
 
               arsim ipipe-serve --reference ../shared/reference-data/ppipe --only L4-T4
               arsim ipipe-serve --reference ../shared/reference-data/ppipe --systems ipipe,np --duration-s 10
+
+            With --scenario, serves your own cluster and models instead (a pool scenario file: \
+            GPU types with counts, servers, MPS levels and cost per hour; models from profile \
+            files), planned by our MILP, and prints per system the plan, the load it sustains, \
+            each pool's utilisation and the cost per million requests served on time. The file's \
+            own duration_s, seed, step_percent and systems apply; the options above do not.
+
+              arsim ipipe-serve --scenario Workloads/papers/ipipe/l4-t4-small.json
             """)
 
     @Option(help: "The PPipe reference data (models/, plans/, prepartition_mappings/).")
-    var reference: String
+    var reference: String?
+
+    @Option(help: "A pool scenario instead: your own cluster and models (docs/policies/ipipe.md), planned by our MILP.")
+    var scenario: String?
 
     @Option(help: "Only plan files whose name contains this (e.g. L4-T4, or a model's name).")
     var only: String?
@@ -63,6 +74,7 @@ struct IPIPEServe: ParsableCommand {
     static let known = ["ipipe", "np", "dart-r", "reactive"]
 
     func validate() throws {
+        guard (reference == nil) != (scenario == nil) else { throw ValidationError("expected either --reference or --scenario") }
         guard PoolNICLayout(rawValue: nic) != nil else { throw ValidationError("--nic: " + Suggestion.unknownName(nic, kind: "NIC layout", valid: PoolNICLayout.allCases.map(\.rawValue))) }
         guard ["reference", "ours"].contains(plans) else { throw ValidationError("--plans: expected reference or ours, got \(plans)") }
         for s in systemList where !Self.known.contains(s) {
@@ -77,7 +89,8 @@ struct IPIPEServe: ParsableCommand {
     var systemList: [String] { systems.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func run() throws {
-        let dir = reference + "/plans/maf19"
+        if let scenario { return try runScenario(scenario) }
+        let dir = reference! + "/plans/maf19"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
             throw fail("--reference: \(dir) cannot be read (expected the PPipe reference data, with plans/maf19)", code: 2)
         }
@@ -122,10 +135,10 @@ struct IPIPEServe: ParsableCommand {
 
     /// One group: its plans, then the sweep for every system.
     func serve(_ v4Path: String, duration: SimTime) throws -> ServedGroup {
-        let v4 = try PPipeReference.instance(v4Path, root: reference, nodeLimit: nodeLimit)
+        let v4 = try PPipeReference.instance(v4Path, root: reference!, nodeLimit: nodeLimit)
         let blPath = v4Path.replacingOccurrences(of: "_v4.json", with: "_bl.json")
         let dartPath = v4Path.replacingOccurrences(of: "_v4.json", with: "_dart-r.json")
-        let bl = try PPipeReference.instance(blPath, root: reference, nodeLimit: nodeLimit)
+        let bl = try PPipeReference.instance(blPath, root: reference!, nodeLimit: nodeLimit)
         var out = ServedGroup(cluster: v4.cluster.map { "\($0.count) \($0.name)" }.joined(separator: " + "),
                               models: v4.models.map { String($0.name.prefix(while: { $0 != "_" })) }.joined(separator: ","))
         // IPIPE's planned throughput per model is every system's reference load (as in the artifact).
@@ -181,5 +194,30 @@ struct IPIPEServe: ParsableCommand {
             out.lowUtil[system] = lowBusy
         }
         return out
+    }
+
+    /// A pool scenario: our plans, the sweep, utilisation per pool and cost.
+    func runScenario(_ path: String) throws {
+        let pool: PoolScenario, report: PoolReport
+        do {
+            pool = try PoolScenario.load(path: path)
+            report = try pool.run()
+        } catch {
+            throw badInput(error)
+        }
+        let types = pool.gpus.map(\.type)
+        print("model\tslo_ms\tblocks\tipipe_planned_rps")
+        for (m, r) in zip(report.models, report.reference) {
+            print("\(m.name)\t\(String(format: "%.2f", m.slo / 1000))\t\(m.blocks)\t\(String(format: "%.1f", r))")
+        }
+        print("")
+        print((["system", "objective", "solve_s"] + types.map { "gpus_\($0)" } + ["load_factor"] + report.models.map { "lf_\($0.name)" }
+               + types.map { "util_\($0)" } + ["served_rps", "usd_per_million"]).joined(separator: "\t"))
+        for s in report.systems {
+            print(([s.name, String(format: "%.1f", s.objective), String(format: "%.2f", s.solveSeconds)] + s.gpusUsed.map(String.init)
+                   + [String(format: "%.3f", s.meanLoadFactor)] + s.loadFactor.map { $0.map { String(format: "%.2f", $0) } ?? "none" }
+                   + s.utilisation.map { String(format: "%.3f", $0) }
+                   + [String(format: "%.1f", s.served), s.usdPerMillion.map { String(format: "%.3f", $0) } ?? "-"]).joined(separator: "\t"))
+        }
     }
 }
