@@ -455,7 +455,7 @@ final class IPIPEPlansCLITests: XCTestCase {
     func testIPIPEPlansInputsAndOneGroup() throws {
         let bad = try Arsim.run(["ipipe-plans", "--reference", "/nonexistent", "--kind", "v5"])
         XCTAssertEqual(bad.status, 2)
-        XCTAssertTrue(bad.stderr.contains("--kind: expected v4, bl or all, got v5"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--kind: expected v4, bl, dart-r or all, got v5"), bad.stderr)
         let missing = try Arsim.run(["ipipe-plans", "--reference", "/nonexistent"])
         XCTAssertEqual(missing.status, 2)
         XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1, missing.stderr)
@@ -471,6 +471,12 @@ final class IPIPEPlansCLITests: XCTestCase {
         XCTAssertEqual(rows.count, 4)
         // NP plans: ours equals the artifact's objective.
         XCTAssertTrue(rows.allSatisfy { $0[0] == "NP" && $0[3] == $0[4] && $0[5] == "1.0000" }, r.stdout)
+        // DART-r from the artifact's NP plan: the artifact's objective.
+        let d = try Arsim.run(["ipipe-plans", "--reference", root, "--only", "efficientnet", "--kind", "dart-r"])
+        XCTAssertEqual(d.status, 0, d.stderr)
+        let dart = d.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: "\t") }
+        XCTAssertEqual(dart.count, 4)
+        XCTAssertTrue(dart.allSatisfy { $0[0] == "DART-r" && $0[5] == "1.0000" }, d.stdout)
     }
 }
 

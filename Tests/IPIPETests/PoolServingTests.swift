@@ -126,6 +126,36 @@ final class PoolServingTests: XCTestCase {
         }
     }
 
+    /// DART-r's GPUs per model: the NP plan's whole GPUs plus an even share of the idle ones;
+    /// then min(high, low) pairs and the rest as single GPUs of the class with more.
+    func testDARTrByHand() {
+        let setup = Self.twoStage(dataPlane: .reservation)
+        var cluster = setup.cluster
+        cluster[0].count = 4
+        cluster[1].count = 10
+        let configs = PoolPlanner.configurations(setup.models[0], cluster: cluster, options: PlannerOptions(maxStages: 2, nicGbps: 10))
+        let wholeHigh = configs.first { $0.stages.count == 1 && $0.stages[0].type == 0 }!
+        let wholeLow = configs.first { $0.stages.count == 1 && $0.stages[0].type == 1 }!
+        // Model 0 on 3 high-class GPUs, model 1 on 5.5 low-class ones (6 whole): idle 1 high and 4
+        // low, shared evenly in whole GPUs: 0 high and 2 low each.
+        let np = [[PlannedPipeline(batch: wholeHigh.batch, stages: [PlannedStage(choice: wholeHigh.stages[0], instances: 3)], throughput: 1, latency: 0)],
+                  [PlannedPipeline(batch: wholeLow.batch, stages: [PlannedStage(choice: wholeLow.stages[0], instances: 11)], throughput: 1, latency: 0)]]
+        var lowHalf = np
+        lowHalf[1][0].stages[0].choice.mps = 2
+        XCTAssertEqual(DARTr.limits(cluster: cluster, np: lowHalf), [[3, 2], [0, 8]])
+        let models = [setup.models[0], setup.models[0]]
+        let plan = DARTr.plan(models, cluster: cluster, np: lowHalf, options: PlannerOptions(maxStages: 2, nicGbps: 10))
+        // Model 0: 2 pairs (1 high + 1 low each) and 1 single high-class GPU; model 1: 8 single low-class GPUs.
+        func gpus(_ p: [PlannedPipeline], _ type: Int) -> Double {
+            p.flatMap(\.stages).filter { $0.choice.type == type }.reduce(0) { $0 + $1.gpus }
+        }
+        XCTAssertEqual(gpus(plan[0], 0), 3, accuracy: 1e-9)
+        XCTAssertEqual(gpus(plan[0], 1), 2, accuracy: 1e-9)
+        XCTAssertEqual(gpus(plan[1], 0), 0, accuracy: 1e-9)
+        XCTAssertEqual(gpus(plan[1], 1), 8, accuracy: 1e-9)
+        XCTAssertTrue(plan[1].allSatisfy { $0.stages.count == 1 })
+    }
+
     func testStepDown() {
         // One worker of 2 ms, batch 1, objective 10 ms: at 100 % of 500/s the queue grows without
         // bound and drops; well below it, nothing is lost.

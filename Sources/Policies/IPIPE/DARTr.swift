@@ -6,9 +6,9 @@
 public enum DARTr {
     /// Each model's GPUs of each type (type 0 the high class, type 1 the low class) as DART-r
     /// gives them: the NP plan's whole GPUs plus an even share of those it leaves idle.
-    public static func limits(cluster: [PoolGPUType], np: PoolPlan) -> [[Int]] {
-        let models = np.pipelines.count
-        let used = np.pipelines.map { pipelines -> [Int] in
+    public static func limits(cluster: [PoolGPUType], np: [[PlannedPipeline]]) -> [[Int]] {
+        let models = np.count
+        let used = np.map { pipelines -> [Int] in
             var fractional = Array(repeating: 0.0, count: cluster.count)
             for p in pipelines { for st in p.stages { fractional[st.choice.type] += st.gpus } }
             return fractional.map { Int(($0 - 1e-9).rounded(.up)) }
@@ -19,7 +19,10 @@ public enum DARTr {
 
     /// The pipelines of every model: `min(high, low)` replicas of the 1 + 1 unit and
     /// `max − min` of the single-GPU unit on the more plentiful class.
-    public static func plan(_ models: [PipelineModel], cluster: [PoolGPUType], np: PoolPlan, options: PlannerOptions) -> [[PlannedPipeline]] {
+    /// `np`: the NP plan's pipelines per model. Its max-min objective leaves the split of GPUs
+    /// among models that are not the minimum open, so two optimal NP plans can give DART-r
+    /// different limits.
+    public static func plan(_ models: [PipelineModel], cluster: [PoolGPUType], np: [[PlannedPipeline]], options: PlannerOptions) -> [[PlannedPipeline]] {
         precondition(cluster.count == 2, "DART-r pairs a high-class GPU with a low-class one")
         let perModel = limits(cluster: cluster, np: np)
         return models.indices.map { d in

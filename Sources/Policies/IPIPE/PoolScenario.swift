@@ -244,7 +244,7 @@ extension PoolScenario {
             let pipelines: [[PlannedPipeline]], plan: PoolPlan?
             switch system {
             case "np": (pipelines, plan) = (np.pipelines, np)
-            case "dart-r": (pipelines, plan) = (DARTr.plan(models, cluster: cluster, np: np, options: options), nil)
+            case "dart-r": (pipelines, plan) = (DARTr.plan(models, cluster: cluster, np: np.pipelines, options: options), nil)
             default: (pipelines, plan) = (ipipe.pipelines, ipipe)
             }
             let setup = PoolServingSetup(models: models, cluster: cluster, nicGbps: nicGbps, pipelines: pipelines,

@@ -161,7 +161,7 @@ struct IPIPEServe: ParsableCommand {
                 let pipelines: [[PlannedPipeline]]
                 if plans == "ours" {
                     let np = PoolPlanner.plan(bl.models, cluster: bl.cluster, options: bl.options)
-                    pipelines = DARTr.plan(v4.models, cluster: v4.cluster, np: np, options: v4.options)
+                    pipelines = DARTr.plan(v4.models, cluster: v4.cluster, np: np.pipelines, options: v4.options)
                 } else {
                     pipelines = try PPipeReference.pipelines(dartPath, instance: v4)
                 }
