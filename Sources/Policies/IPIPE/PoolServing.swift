@@ -558,8 +558,11 @@ extension PoolServing {
     /// from 100 % down in `stepPercent` steps, until drops plus late requests are at most
     /// `threshold` of arrivals. Models share no worker, so one run serves every model that has
     /// no answer yet, each as if alone; a model answered is not run again.
+    /// `loss` is what must stay within the threshold: by default drops plus every late request;
+    /// `\.lossAsArtifactParses` reproduces the artifact's parser.
     public static func stepDown(_ setup: PoolServingSetup, reference: [Double], duration: SimTime, seed: UInt64,
-                                stepPercent: Int = 5, threshold: Double = 0.01) -> PoolCapacity {
+                                stepPercent: Int = 5, threshold: Double = 0.01,
+                                loss: (PoolModelOutcome) -> Double = { $0.loss }) -> PoolCapacity {
         var result = PoolCapacity(loadFactor: Array(repeating: nil, count: reference.count),
                                   atAnswer: Array(repeating: nil, count: reference.count), probes: [])
         var percent = 100
@@ -571,7 +574,7 @@ extension PoolServing {
             var outcomes: [PoolModelOutcome?] = Array(repeating: nil, count: reference.count)
             for d in reference.indices where result.atAnswer[d] == nil {
                 outcomes[d] = outcome.models[d]
-                if outcome.models[d].loss <= threshold {
+                if loss(outcome.models[d]) <= threshold {
                     result.loadFactor[d] = Double(percent) / 100
                     result.atAnswer[d] = outcome.models[d]
                 }

@@ -59,6 +59,9 @@ struct IPIPEServe: ParsableCommand {
     @Option(help: "Which instances share a NIC: server (a stage's gpus-per-server × MPS instances, as the planner assumes) or artifact (as the artifact's simulator: each last-stage instance on a NIC of its own).")
     var nic: String = "server"
 
+    @Option(help: "Which late requests count against the 1 %: all (where the result leaves the last stage) or artifact (as the artifact's parser, which misses those of multi-stage pipelines).")
+    var late: String = "all"
+
     @Option(help: "Percent between load factors tried.")
     var step: Int = 5
 
@@ -76,6 +79,7 @@ struct IPIPEServe: ParsableCommand {
     func validate() throws {
         guard (reference == nil) != (scenario == nil) else { throw ValidationError("expected either --reference or --scenario") }
         guard PoolNICLayout(rawValue: nic) != nil else { throw ValidationError("--nic: " + Suggestion.unknownName(nic, kind: "NIC layout", valid: PoolNICLayout.allCases.map(\.rawValue))) }
+        guard ["all", "artifact"].contains(late) else { throw ValidationError("--late: " + Suggestion.unknownName(late, kind: "lateness rule", valid: ["all", "artifact"])) }
         guard ["reference", "ours"].contains(plans) else { throw ValidationError("--plans: expected reference or ours, got \(plans)") }
         for s in systemList where !Self.known.contains(s) {
             throw ValidationError("--systems: " + Suggestion.unknownName(s, kind: "system", valid: Self.known))
@@ -170,7 +174,8 @@ struct IPIPEServe: ParsableCommand {
                 setup = PoolServingSetup(models: v4.models, cluster: v4.cluster, nicGbps: v4.options.nicGbps, pipelines: ipipePipelines,
                                          dataPlane: system == "reactive" ? .reactive : .reservation, nicLayout: layout)
             }
-            let capacity = PoolServing.stepDown(setup, reference: reference, duration: duration, seed: seed, stepPercent: step)
+            let capacity = PoolServing.stepDown(setup, reference: reference, duration: duration, seed: seed, stepPercent: step,
+                                                loss: late == "all" ? { $0.loss } : { $0.lossAsArtifactParses })
             if probes {
                 for p in capacity.probes {
                     let losses = p.outcomes.map { $0.map { String(format: "%.4f (%d dropped, %d late of %d)", $0.loss, $0.dropped, $0.late, $0.arrivals) } ?? "-" }
