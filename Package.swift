@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "IPIPETests", dependencies: ["IPIPE", "Profiles", "JSONConfig", "SimKernel"]),
         .testTarget(name: "ProfilesTests", dependencies: ["Profiles", "EdgeWorld", "JSONConfig", "SimKernel"]),
-        .testTarget(name: "EdgeWorldTests", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
+        .testTarget(name: "EdgeWorldTests", dependencies: ["EdgeWorld", "JSONConfig", "Policies", "SimKernel"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "JSONConfig", "EdgeWorld", "Policies"]),
         .testTarget(name: "TracesTests", dependencies: ["Traces", "EdgeWorld", "JSONConfig", "SimKernel"]),
         .testTarget(name: "ResultsStoreTests", dependencies: ["ResultsStore", "Runner", "Scenario", "EdgeWorld", "SimKernel"]),

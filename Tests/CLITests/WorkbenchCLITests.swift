@@ -526,3 +526,25 @@ final class IPIPEServeCLITests: XCTestCase {
         XCTAssertGreaterThan(Double(summary[2])!, Double(summary[4])!, r.stdout)
     }
 }
+
+final class SplitSearchCLITests: XCTestCase {
+    /// Bad inputs are one line and exit 2; Scission's published vgg19 example where its data is present.
+    func testSplitSearch() throws {
+        let missing = try Arsim.run(["split", "search", "--blocks", "/nonexistent.csv", "--network", "/n.csv", "--model", "vgg19"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1, missing.stderr)
+        let root = "../shared/reference-data/scission"
+        guard FileManager.default.fileExists(atPath: root) else { throw XCTSkip("../shared/reference-data/scission is absent") }
+        let base = ["split", "search", "--blocks", root + "/scission_blocks.csv", "--network", root + "/network_stats.csv"]
+        let model = try Arsim.run(base + ["--model", "vgg18"])
+        XCTAssertEqual(model.status, 2)
+        XCTAssertTrue(model.stderr.contains("did you mean"), model.stderr)
+        let host = try Arsim.run(base + ["--model", "vgg19", "--edge", "vm2core"])
+        XCTAssertEqual(host.status, 2)
+        XCTAssertTrue(host.stderr.contains("did you mean \"vm2Core\""), host.stderr)
+        let r = try Arsim.run(base + ["--model", "vgg19", "-d", "!-1", "-e", "10", "-c", "16"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").first,
+                       "[1] 9.0106s - 2.4087MB - Device(raspi4) = 0 - 6, Edge(vm2Core) = 7 - 11, Cloud(6700k(GPU)) = 12 - 25")
+    }
+}
