@@ -447,6 +447,15 @@ public struct SplitPolicyContext: Sendable {
     public var deviceCanRun: Bool
     /// A server the client names directly (the first world's clients), if any.
     public var namedServer: Int?
+    /// For policies that predict a split's latency (JALAD, Neurosurgeon): the model's FP32 output
+    /// bytes per layer, the client's encoded frame, the device's per-layer latency at batch 1
+    /// (µs), the same on every GPU type with a profile of the model, and the model zoo's
+    /// compression data for it.
+    public var layerOutputBytes: [Int] = []
+    public var frameBytes = 0
+    public var deviceLayerMicros: [Double]?
+    public var layerMicros: [String: [Double]] = [:]
+    public var compression: CompressionZoo.Entry?
 
     public init(siteNames: [String], serverNames: [String], cloud: Int?, layerCount: Int?, deviceCanRun: Bool, namedServer: Int?) {
         self.siteNames = siteNames
@@ -455,6 +464,35 @@ public struct SplitPolicyContext: Sendable {
         self.layerCount = layerCount
         self.deviceCanRun = deviceCanRun
         self.namedServer = namedServer
+    }
+
+    /// The decoupling a JALAD or Neurosurgeon entry predicts with, from the entry's parameters.
+    func decoupling(_ object: ConfigObject, compressed: Bool) throws(ConfigError) -> (Decoupling, remote: Int?) {
+        try requireDevice(object.node)
+        let n = try requireLayers(object.node)
+        guard let device = deviceLayerMicros, device.count == n, layerOutputBytes.count == n else {
+            throw object.error("the device's profile of this model does not list the model's \(n) layers")
+        }
+        let gpuNode = try object.required("remote_gpu")
+        let gpu = try gpuNode.string()
+        guard let remote = layerMicros[gpu] else {
+            throw gpuNode.error(Suggestion.unknownName(gpu, kind: "GPU type with a profile of this model", valid: layerMicros.keys.sorted()))
+        }
+        guard remote.count == n else { throw gpuNode.error("the \(gpu) profile of this model has \(remote.count) layers, the model \(n)") }
+        let site = try object.optional("remote")?.choice(["edge", "cloud"]) ?? "cloud"
+        var compression: FeatureCompression?
+        if compressed {
+            guard let zoo = self.compression else {
+                throw object.error("the model zoo (Workloads/models/compression.json) has no compression data for this model")
+            }
+            compression = FeatureCompression(sparsity: try object.number("sparsity") ?? zoo.sparsity, losses: zoo.losses,
+                                             encodeValuesPerSecond: (try object.number("encode_mvalues_s") ?? 100) * 1e6,
+                                             decodeValuesPerSecond: (try object.number("decode_mvalues_s") ?? 1000) * 1e6)
+        }
+        let d = Decoupling(deviceMicros: device, remoteMicros: remote, outputBytes: layerOutputBytes, frameBytes: frameBytes,
+                           compression: compression, epsilon: try object.number("epsilon") ?? 0,
+                           rttSeconds: Double(try object.time("rtt_ms") ?? 0) / 1e9)
+        return (d, site == "cloud" ? try requireCloud(object.node) : nil)
     }
 
     func requireCloud(_ node: ConfigNode) throws(ConfigError) -> Int {
@@ -477,6 +515,18 @@ public struct SplitPolicyContext: Sendable {
 }
 
 public enum SplitPolicies {
+    /// The entries whose factories predict latency from every GPU's profile (`SplitPolicyContext`).
+    public static let predicting: Set<String> = ["jalad", "neurosurgeon"]
+
+    /// Parameters JALAD and Neurosurgeon share.
+    static let decouplingFields = [
+        Field("remote_gpu", .name, required: true, help: "the GPU type whose profile predicts the remote part's time"),
+        Field("remote", .choice(["edge", "cloud"]), help: "where the layers after the cut run", default: #""cloud""#),
+        Field("initial_mbps", .number(.megabitsPerSecond), help: "the uplink assumed before the first upload is measured", default: "10"),
+        Field("probe_ms", .number(.time(.milliseconds, positive: false)), help: "while on the device alone, one request in this long uploads to measure the uplink (0: never)", default: "5000"),
+        Field("rtt_ms", .number(.time(.milliseconds, positive: false)), help: "a round trip added to every remote prediction", default: "0"),
+    ]
+
     public static let registry = PolicyRegistry<any SplitPolicy, SplitPolicyContext>(
         kind: "split policy",
         entries: [
@@ -506,6 +556,32 @@ public enum SplitPolicies {
                             let remote = try object.optional("remote")?.choice(["edge", "cloud"]) ?? "edge"
                             return SplitAtLayer(layer: k, layerCount: n,
                                                 cloud: remote == "cloud" ? try context.requireCloud(object.node) : nil)
+                        }),
+            PolicyEntry(name: "jalad",
+                        summary: "JALAD: per request, the cut and bit width that minimise predicted latency within an accuracy-loss bound, re-decided as the measured uplink drifts",
+                        parameters: decouplingFields + [
+                            Field("epsilon", .number(.real(0...1)), help: "the bound on accuracy loss (absolute)", default: "0.01"),
+                            Field("threshold", .number(.real(0...100)), help: "re-decide when the measured uplink moves by more than this share", default: "0.2"),
+                            Field("switch_ms", .number(.time(.milliseconds, positive: false)), help: "a new decision takes effect this much later (moving the partition)", default: "50"),
+                            Field("sparsity", .number(.real(0...1)), help: "share of zeros in the feature map (default: the model zoo's)"),
+                            Field("encode_mvalues_s", .number(.positiveReal), help: "device encoding speed, million values per second", default: "100"),
+                            Field("decode_mvalues_s", .number(.positiveReal), help: "remote decoding speed, million values per second", default: "1000")],
+                        make: { object, context throws(ConfigError) in
+                            let (d, remote) = try context.decoupling(object, compressed: true)
+                            return AdaptiveDecoupling(decoupling: d, remoteSite: remote, threshold: try object.number("threshold") ?? 0.2,
+                                                      switchDelay: try object.time("switch_ms") ?? 50_000_000,
+                                                      initialBitsPerSecond: (try object.number("initial_mbps") ?? 10) * 1e6,
+                                                      probeInterval: try object.time("probe_ms") ?? 5_000_000_000)
+                        }),
+            PolicyEntry(name: "neurosurgeon",
+                        summary: "Neurosurgeon (a baseline): per request, the uncompressed cut that minimises predicted latency at the measured uplink",
+                        parameters: decouplingFields + [
+                            Field("threshold", .number(.real(0...100)), help: "re-decide when the measured uplink moves by more than this share", default: "0")],
+                        make: { object, context throws(ConfigError) in
+                            let (d, remote) = try context.decoupling(object, compressed: false)
+                            return AdaptiveDecoupling(decoupling: d, remoteSite: remote, threshold: try object.number("threshold") ?? 0,
+                                                      switchDelay: 0, initialBitsPerSecond: (try object.number("initial_mbps") ?? 10) * 1e6,
+                                                      probeInterval: try object.time("probe_ms") ?? 5_000_000_000)
                         }),
             PolicyEntry(name: "pipeline",
                         summary: "contiguous layer ranges on named servers, in order: [{\"server\": …, \"layers\": [a, b]}, …]",

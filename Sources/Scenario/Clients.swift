@@ -40,11 +40,11 @@ extension ScenarioReader {
         }
 
         let device = try o.optional("device").map { n throws(ConfigError) in try nonEmptyName(n) }
-        let tasks = try self.tasks(o, namedServer: namedServer, device: device, deviceNode: o.optional("device"))
+        let frameBytes = try self.frameBytes(o)
+        let tasks = try self.tasks(o, namedServer: namedServer, device: device, deviceNode: o.optional("device"), frameBytes: frameBytes)
 
         let fps = try o.requiredNumber("fps")
         let arrivals = try self.arrivals(o, fps: fps)
-        let frameBytes = try self.frameBytes(o)
         let policy = try ClientPolicies.registry.make(o.optional("policy"), orDefaultAt: node, key: "policy",
                                                       context: ClientPolicyContext(fps: fps, deadlines: tasks.map(\.deadline),
                                                                                    accuracy: tasks.map(\.accuracy)))
@@ -131,13 +131,14 @@ extension ScenarioReader {
 
     // MARK: Tasks
 
-    mutating func tasks(_ o: ConfigObject, namedServer: Int?, device: String?, deviceNode: ConfigNode?) throws(ConfigError) -> [TaskSpec] {
+    mutating func tasks(_ o: ConfigObject, namedServer: Int?, device: String?, deviceNode: ConfigNode?, frameBytes: Int) throws(ConfigError) -> [TaskSpec] {
         let modelNames = models.map(\.spec.name)
         guard let tasksNode = o.optional("tasks") else {
             // The first world's client: one task, named after its model.
             let model = try lookup(o.required("model"), in: modelNames, kind: "model")
             let deadline = try o.requiredTime("deadline_ms")
-            let context = try splitContext(model: model, device: device, deviceNode: deviceNode, namedServer: namedServer)
+            let context = try splitContext(model: model, device: device, deviceNode: deviceNode, namedServer: namedServer,
+                                           split: nil, frameBytes: frameBytes)
             let split = try SplitPolicies.registry.make(nil, orDefaultAt: o.node, key: "split", context: context)
             return [TaskSpec(name: modelNames[model], model: model, deadline: deadline,
                              resultBytes: try o.int("result_bytes") ?? 0, split: split,
@@ -152,7 +153,8 @@ extension ScenarioReader {
             let name = try nonEmptyName(t.required("name"))
             if tasks.contains(where: { $0.name == name }) { throw try t.required("name").error("duplicate task name \"\(name)\"") }
             let model = try lookup(t.required("model"), in: modelNames, kind: "model")
-            let context = try splitContext(model: model, device: device, deviceNode: deviceNode, namedServer: namedServer)
+            let context = try splitContext(model: model, device: device, deviceNode: deviceNode, namedServer: namedServer,
+                                           split: t.optional("split"), frameBytes: frameBytes)
             let split = try SplitPolicies.registry.make(t.optional("split"), orDefaultAt: item, key: "split", context: context)
             tasks.append(TaskSpec(
                 name: name, model: model, deadline: try t.requiredTime("deadline_ms"),
@@ -164,10 +166,30 @@ extension ScenarioReader {
         return tasks
     }
 
-    mutating func splitContext(model: Int, device: String?, deviceNode: ConfigNode?, namedServer: Int?) throws(ConfigError) -> SplitPolicyContext {
-        SplitPolicyContext(siteNames: siteNames, serverNames: serverNames, cloud: cloud, layerCount: try layerCount(of: model),
-                           deviceCanRun: try deviceTable(model: model, device: device, at: deviceNode, required: false) != nil,
-                           namedServer: namedServer)
+    mutating func splitContext(model: Int, device: String?, deviceNode: ConfigNode?, namedServer: Int?, split: ConfigNode?,
+                               frameBytes: Int) throws(ConfigError) -> SplitPolicyContext {
+        var context = SplitPolicyContext(siteNames: siteNames, serverNames: serverNames, cloud: cloud, layerCount: try layerCount(of: model),
+                                         deviceCanRun: try deviceTable(model: model, device: device, at: deviceNode, required: false) != nil,
+                                         namedServer: namedServer)
+        // Only the policies that predict a split's latency read every GPU's profile of the model.
+        let name = split.flatMap { n in (try? n.string()) ?? (n.peek("name").flatMap { try? $0.string() }) }
+        guard let name, SplitPolicies.predicting.contains(name) else { return context }
+        context.layerOutputBytes = models[model].spec.layerOutputBytes
+        context.frameBytes = frameBytes
+        let profileName = models[model].profileName
+        for entry in library.entries where entry.key.model == profileName && entry.key.precision == "fp32" && entry.key.mpsLevel == 1 {
+            guard context.layerMicros[entry.key.gpu] == nil, let p = try library.load(entry.key), let b1 = p.batchSizes.firstIndex(of: 1),
+                  p.granularity == "layer" else { continue }
+            inputs.note(entry.path)
+            context.layerMicros[entry.key.gpu] = p.layers.map { $0.meanUs[b1] }
+        }
+        if let device { context.deviceLayerMicros = context.layerMicros[device] }
+        if compressionZoo == nil, let root = ProfileLibrary.bundledRoot() {
+            let path = ((root as NSString).deletingLastPathComponent as NSString).appendingPathComponent("models/compression.json")
+            compressionZoo = FileManager.default.fileExists(atPath: path) ? try CompressionZoo.load(path: path) : [:]
+        }
+        context.compression = compressionZoo?[profileName]
+        return context
     }
 
     /// The number of layers of a model's profiles (nil for a whole-model table or no profile).

@@ -57,6 +57,8 @@ struct ScenarioReader {
     /// Profiles already read and fitted, by key: a cluster of many servers of one GPU type reads
     /// each profile file once (looked up by key, never iterated).
     var fitted: [ProfileLibrary.Key: (LatencyTable, Profile, String, Double?)] = [:]
+    /// The bundled model zoo's compression data (read once, by the first split that needs it).
+    var compressionZoo: [String: CompressionZoo.Entry]?
 
     /// The largest batch a latency table may name (tables hold every size up to their largest).
     static let maxBatchSize = 65_536

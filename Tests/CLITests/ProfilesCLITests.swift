@@ -20,7 +20,7 @@ final class ProfilesCLITests: TemporaryDirectoryTestCase {
     func testShowOfMissingPairNamesBoth() throws {
         let r = try Arsim.run(["profiles", "show", "P100", "resnet50"])
         XCTAssertEqual(r.status, 2)
-        XCTAssertEqual(r.stderr, "arsim: error: no profile for model \"resnet50\" on GPU \"P100\"; resnet50 (fp32) is profiled on A10, A100, H100, H200, L4, Orin, T4, V100\n")
+        XCTAssertEqual(r.stderr, "arsim: error: no profile for model \"resnet50\" on GPU \"P100\"; resnet50 (fp32) is profiled on A10, A100, H100, H200, L4, Orin, T4, TX2, V100\n")
         let typo = try Arsim.run(["profiles", "show", "T4", "resnet5"])
         XCTAssertTrue(typo.stderr.contains("did you mean \"resnet50\""), typo.stderr)
     }

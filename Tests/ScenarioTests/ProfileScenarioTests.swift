@@ -78,7 +78,7 @@ final class ProfileScenarioTests: XCTestCase {
             let error = e as! ConfigError
             XCTAssertEqual(error.path, "servers[0].gpu")
             XCTAssertEqual(error.message, "no profile for model \"resnet50\" on GPU \"P100\" (fp32); resnet50 (fp32) is profiled on "
-                           + "A10, A100, H100, H200, L4, Orin, T4, V100; see `arsim profiles list`")
+                           + "A10, A100, H100, H200, L4, Orin, T4, TX2, V100; see `arsim profiles list`")
         }
     }
 

@@ -63,6 +63,14 @@ public struct SplitView: Sendable, Equatable {
     public let now: SimTime
     /// Bits per second of the client's last upload on its own radio link (nil before one).
     public let observedUplinkBitsPerSecond: Double?
+
+    public init(servingSite: Int, cloud: Int?, frame: Int64, now: SimTime, observedUplinkBitsPerSecond: Double?) {
+        self.servingSite = servingSite
+        self.cloud = cloud
+        self.frame = frame
+        self.now = now
+        self.observedUplinkBitsPerSecond = observedUplinkBitsPerSecond
+    }
 }
 
 /// The split point of the policy points: where a task's model runs, whole or cut.

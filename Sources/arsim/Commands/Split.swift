@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import JSONConfig
 import Policies
+import Profiles
 
 struct SplitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "split",
         abstract: "Search where to split a model across device, edge and cloud.",
-        subcommands: [SplitSearch.self])
+        subcommands: [SplitSearch.self, SplitDecide.self])
 }
 
 struct SplitSearch: ParsableCommand {
@@ -79,6 +80,96 @@ struct SplitSearch: ParsableCommand {
         if found.isEmpty { throw fail("no configuration of \(model) meets the criteria", code: 1) }
         for (i, c) in found.enumerated() {
             print("[\(i + 1)] \(String(format: "%.4f", c.seconds))s - \(String(format: "%.4f", c.uploadBytes / 1e6))MB - \(c.description)")
+        }
+    }
+}
+
+struct SplitDecide: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decide",
+        abstract: "JALAD's and the baselines' split decisions on per-block benchmarks, across uplink bandwidths.",
+        discussion: """
+            Takes a model's per-block benchmarks on a device host and a remote host (Scission's \
+            CSV, as for `split search`), and the model zoo's compression data \
+            (Workloads/models/compression.json). For each bandwidth it prints the choice and the \
+            predicted latency and accuracy loss of JALAD (cut and bit width within --epsilon), \
+            Neurosurgeon (cut, raw), cloud-only (the input sent) and device-only. These are \
+            predictions from the benchmarks, not simulations; `arsim run` with the `jalad` split \
+            simulates the same policy.
+
+              arsim split decide --blocks scission_blocks.csv --model vgg16 --device raspi4 \\
+                  --remote '6700k(GPU)' --mbps 1,2,5,10,20,50,100
+            """)
+
+    @Option(help: "Per-block benchmarks (CSV).")
+    var blocks: String
+
+    @Option(help: "The model.")
+    var model: String
+
+    @Option(help: "The device host (its blocks run before the cut).")
+    var device: String
+
+    @Option(help: "The remote host (its blocks run after the cut).")
+    var remote: String
+
+    @Option(help: "Uplink bandwidths, Mbit/s, comma-separated.")
+    var mbps: String = "1,2,5,10,20,50,100"
+
+    @Option(name: .customLong("rtt-ms"), help: "A round trip added to every remote choice.")
+    var rttMs: Double = 0
+
+    @Option(help: "JALAD's bound on accuracy loss.")
+    var epsilon: Double = 0.01
+
+    @Option(name: .customLong("input-mb"), help: "What cloud-only sends (10^6 bytes).")
+    var inputMB: Double = 0.15
+
+    @Option(help: "The compression zoo (default: the bundled Workloads/models/compression.json).")
+    var zoo: String?
+
+    var bandwidths: [Double] { mbps.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func validate() throws {
+        let parts = mbps.split(separator: ",")
+        guard !parts.isEmpty, bandwidths.count == parts.count, bandwidths.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw ValidationError("--mbps: expected positive numbers separated by commas, as 1,10,100")
+        }
+        guard (0...1).contains(epsilon) else { throw ValidationError("--epsilon: expected an accuracy loss in [0, 1]") }
+        guard rttMs >= 0, inputMB > 0 else { throw ValidationError("--rtt-ms must not be negative and --input-mb must be positive") }
+    }
+
+    func run() throws {
+        let hosts: [Scission.Host], entry: CompressionZoo.Entry?
+        do {
+            hosts = try Scission.hosts(CSVTable(path: blocks), model: model)
+            let zooPath = zoo ?? ProfileLibrary.bundledRoot().map { (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent("models/compression.json") }
+            entry = try zooPath.map { p throws(ConfigError) in try CompressionZoo.load(path: p)[model] } ?? nil
+        } catch {
+            throw badInput(error)
+        }
+        func host(_ name: String, _ flag: String) throws -> Scission.Host {
+            guard let h = hosts.first(where: { $0.name == name }) else {
+                throw fail("--\(flag): " + Suggestion.unknownName(name, kind: "host", valid: hosts.map(\.name)), code: 2)
+            }
+            return h
+        }
+        let d = try host(device, "device"), r = try host(remote, "remote")
+        guard let entry else { throw fail("the compression zoo has no data for \(model)", code: 2) }
+        let compression = FeatureCompression(sparsity: entry.sparsity, losses: entry.losses, encodeValuesPerSecond: 1e8, decodeValuesPerSecond: 1e9)
+        func decoupling(_ c: FeatureCompression?) -> Decoupling {
+            Decoupling(deviceMicros: d.blocks.map { $0.seconds * 1e6 }, remoteMicros: r.blocks.map { $0.seconds * 1e6 },
+                       outputBytes: d.blocks.map { Int($0.outputBytes) }, frameBytes: Int(inputMB * 1e6), compression: c,
+                       epsilon: epsilon, rttSeconds: rttMs / 1000)
+        }
+        let jalad = decoupling(compression), plain = decoupling(nil)
+        print("mbps\tjalad_ms\tjalad_cut\tjalad_bits\tjalad_loss\tneurosurgeon_ms\tneurosurgeon_cut\tcloud_ms\tdevice_ms\tjalad_vs_cloud")
+        for b in bandwidths {
+            let j = jalad.best(bitsPerSecond: b * 1e6), n = plain.best(bitsPerSecond: b * 1e6)
+            let cloud = plain.predict(cut: 0, bits: nil, bitsPerSecond: b * 1e6)!, local = plain.predict(cut: plain.layers, bits: nil, bitsPerSecond: b * 1e6)!
+            print([String(format: "%g", b), String(format: "%.1f", j.seconds * 1000), "\(j.cut)", j.bits.map(String.init) ?? "raw",
+                   String(format: "%.3f", j.loss), String(format: "%.1f", n.seconds * 1000), "\(n.cut)", String(format: "%.1f", cloud.seconds * 1000),
+                   String(format: "%.1f", local.seconds * 1000), String(format: "%.2f", cloud.seconds / j.seconds)].joined(separator: "\t"))
         }
     }
 }
