@@ -548,3 +548,41 @@ final class SplitSearchCLITests: XCTestCase {
                        "[1] 9.0106s - 2.4087MB - Device(raspi4) = 0 - 6, Edge(vm2Core) = 7 - 11, Cloud(6700k(GPU)) = 12 - 25")
     }
 }
+
+final class SplitDecideCLITests: XCTestCase {
+    /// Bad inputs are one line and exit 2; on Scission's measured ResNet-50 blocks (Raspberry Pi 4
+    /// device, 6700K GPU cloud) JALAD's compressed cut beats cloud-only at 1 Mbit/s and matches it at 200.
+    func testSplitDecide() throws {
+        let bad = try Arsim.run(["split", "decide", "--blocks", "/x.csv", "--model", "m", "--device", "d", "--remote", "r", "--mbps", "1,fast"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--mbps: expected positive numbers"), bad.stderr)
+        let root = "../shared/reference-data/scission"
+        guard FileManager.default.fileExists(atPath: root) else { throw XCTSkip("../shared/reference-data/scission is absent") }
+        let base = ["split", "decide", "--blocks", root + "/scission_blocks.csv", "--model", "resnet50"]
+        let host = try Arsim.run(base + ["--device", "raspi", "--remote", "6700k(GPU)"])
+        XCTAssertEqual(host.status, 2)
+        XCTAssertTrue(host.stderr.contains("did you mean \"raspi4\""), host.stderr)
+        let r = try Arsim.run(base + ["--device", "raspi4", "--remote", "6700k(GPU)", "--mbps", "1,200", "--rtt-ms", "30"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = r.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
+        XCTAssertEqual(rows[0][2...3], ["1", "8"], r.stdout)
+        XCTAssertGreaterThan(Double(rows[0][9])!, 1.4)
+        XCTAssertEqual(rows[1][2], "0")
+        XCTAssertEqual(rows[1][9], "1.00")
+    }
+
+    /// JALAD composes with the platform: AR clients split per request, and the cloud server
+    /// batches the remote parts of the same layers.
+    func testJALADClientsAreBatchedInTheCloud() throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-jalad-\(getpid()).db").path
+        defer { try? FileManager.default.removeItem(atPath: db) }
+        let run = try Arsim.run(["run", "Workloads/papers/jalad/ar-clients.json", "--db", db, "--detail", "requests", "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let batches = try Arsim.run(["export", "--db", db, "--table", "batches"])
+        let sizes = batches.stdout.split(separator: "\n").dropFirst().map { Int($0.split(separator: ",")[5])! }
+        XCTAssertGreaterThan(sizes.filter { $0 > 1 }.count, 100, "the cloud batches the clients' remote parts")
+        let requests = try Arsim.run(["export", "--db", db, "--table", "requests"])
+        let splits = requests.stdout.split(separator: "\n").dropFirst().filter { $0.contains("\"device[0,") && $0.contains(") > cloud[") }
+        XCTAssertEqual(splits.count, requests.stdout.split(separator: "\n").count - 1, "every request is split between device and cloud")
+    }
+}
