@@ -516,7 +516,7 @@ public struct SplitPolicyContext: Sendable {
 
 public enum SplitPolicies {
     /// The entries whose factories predict latency from every GPU's profile (`SplitPolicyContext`).
-    public static let predicting: Set<String> = ["jalad", "neurosurgeon"]
+    public static let predicting: Set<String> = ["jalad", "neurosurgeon", "scission"]
 
     /// Parameters JALAD and Neurosurgeon share.
     static let decouplingFields = [
@@ -570,7 +570,7 @@ public enum SplitPolicies {
                             let (d, remote) = try context.decoupling(object, compressed: true)
                             return AdaptiveDecoupling(decoupling: d, remoteSite: remote, threshold: try object.number("threshold") ?? 0.2,
                                                       switchDelay: try object.time("switch_ms") ?? 50_000_000,
-                                                      initialBitsPerSecond: (try object.number("initial_mbps") ?? 10) * 1e6,
+                                                      initialBitsPerSecond: try object.number("initial_mbps") ?? 10e6,
                                                       probeInterval: try object.time("probe_ms") ?? 5_000_000_000)
                         }),
             PolicyEntry(name: "neurosurgeon",
@@ -580,8 +580,47 @@ public enum SplitPolicies {
                         make: { object, context throws(ConfigError) in
                             let (d, remote) = try context.decoupling(object, compressed: false)
                             return AdaptiveDecoupling(decoupling: d, remoteSite: remote, threshold: try object.number("threshold") ?? 0,
-                                                      switchDelay: 0, initialBitsPerSecond: (try object.number("initial_mbps") ?? 10) * 1e6,
+                                                      switchDelay: 0, initialBitsPerSecond: try object.number("initial_mbps") ?? 10e6,
                                                       probeInterval: try object.time("probe_ms") ?? 5_000_000_000)
+                        }),
+            PolicyEntry(name: "scission",
+                        summary: "Scission (a baseline): the fastest device / edge / cloud split, searched once from the profiles and the given bandwidths, then fixed",
+                        parameters: [
+                            Field("edge_gpu", .name, help: "the edge's GPU type (omit: no edge tier)"),
+                            Field("cloud_gpu", .name, help: "the cloud's GPU type (omit: no cloud tier)"),
+                            Field("uplink_mbps", .number(.megabitsPerSecond), required: true, help: "the device's uplink the search assumes"),
+                            Field("uplink_ping_ms", .number(.time(.milliseconds, positive: false)), help: "one hop's latency from the device", default: "0"),
+                            Field("wan_mbps", .number(.megabitsPerSecond), help: "edge to cloud", default: "1000"),
+                            Field("wan_ping_ms", .number(.time(.milliseconds, positive: false)), help: "one hop's latency from the edge to the cloud", default: "0")],
+                        make: { object, context throws(ConfigError) in
+                            try context.requireDevice(object.node)
+                            let n = try context.requireLayers(object.node)
+                            guard let device = context.deviceLayerMicros, device.count == n, context.layerOutputBytes.count == n else {
+                                throw object.error("the device's profile of this model does not list the model's \(n) layers")
+                            }
+                            func profile(_ key: String) throws(ConfigError) -> [Double]? {
+                                guard let node = object.optional(key) else { return nil }
+                                let gpu = try node.string()
+                                guard let p = context.layerMicros[gpu], p.count == n else {
+                                    throw node.error(Suggestion.unknownName(gpu, kind: "GPU type with a profile of this model's \(n) layers",
+                                                                            valid: context.layerMicros.keys.sorted()))
+                                }
+                                return p
+                            }
+                            let edge = try profile("edge_gpu"), cloudProfile = try profile("cloud_gpu")
+                            let cloud = cloudProfile == nil ? nil : try context.requireCloud(object.node)
+                            // Mbit/s keys read as bits per second.
+                            let up = try object.requiredNumber("uplink_mbps") / 8
+                            let upPing = Double(try object.time("uplink_ping_ms") ?? 0) / 1e9
+                            let wan = (try object.number("wan_mbps") ?? 1e9) / 8, wanPing = Double(try object.time("wan_ping_ms") ?? 0) / 1e9
+                            let links = ["device>edge": Scission.Link(pingSeconds: upPing, bytesPerSecond: up),
+                                         "edge>cloud": Scission.Link(pingSeconds: wanPing, bytesPerSecond: wan),
+                                         "device>cloud": Scission.Link(pingSeconds: upPing + wanPing, bytesPerSecond: min(up, wan))]
+                            let hosts = ScissionSplit.hosts(device: device, edge: edge, cloud: cloudProfile, outputBytes: context.layerOutputBytes)
+                            guard let best = Scission.search(hosts: hosts, links: links, inputBytes: Double(context.frameBytes), count: 1).first else {
+                                throw object.error("no split of the model's \(n) layers is possible")
+                            }
+                            return ScissionSplit(choice: best, cloud: cloud)
                         }),
             PolicyEntry(name: "pipeline",
                         summary: "contiguous layer ranges on named servers, in order: [{\"server\": …, \"layers\": [a, b]}, …]",

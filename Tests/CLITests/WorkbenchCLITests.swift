@@ -586,3 +586,27 @@ final class SplitDecideCLITests: XCTestCase {
         XCTAssertEqual(splits.count, requests.stdout.split(separator: "\n").count - 1, "every request is split between device and cloud")
     }
 }
+
+final class ScissionSplitCLITests: XCTestCase {
+    /// The `scission` split policy searches once from the profiles: at 1 Mbit/s the TX2-class
+    /// device runs VGG-16 alone; at 100 Mbit/s the whole model goes to the edge L4.
+    func testScissionPolicyChoosesByBandwidth() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-scission-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (mbps, route) in [(1, "device"), (100, "edge")] {
+            let db = "\(dir)/\(mbps).db"
+            let split = #"{"name": "scission", "edge_gpu": "L4", "cloud_gpu": "A100", "uplink_mbps": \#(mbps), "uplink_ping_ms": 5, "wan_ping_ms": 10}"#
+            let run = try Arsim.run(["run", "Workloads/papers/jalad/vgg16-three-tier.json", "--set", "clients[0].network.uplink_mbps=\(mbps)",
+                                     "--set", "clients[0].tasks[0].split=\(split)", "--db", db, "--detail", "requests", "--quiet"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let rows = try Arsim.run(["export", "--db", db, "--table", "requests"]).stdout.split(separator: "\n").dropFirst()
+            XCTAssertFalse(rows.isEmpty)
+            XCTAssertTrue(rows.allSatisfy { $0.split(separator: ",")[8] == route }, "\(mbps) Mbit/s: \(rows.first ?? "")")
+        }
+        let bad = try Arsim.run(["run", "Workloads/papers/jalad/vgg16-three-tier.json", "--set",
+                                 #"clients[0].tasks[0].split={"name": "scission", "edge_gpu": "L5", "uplink_mbps": 10}"#])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("did you mean \"L4\""), bad.stderr)
+    }
+}

@@ -1,3 +1,4 @@
+import EdgeWorld
 import Foundation
 import JSONConfig
 
@@ -239,5 +240,41 @@ public enum Scission {
                 Link(pingSeconds: p / 1000, bytesPerSecond: (b * 125_000).rounded(.toNearestOrEven))
         }
         return out
+    }
+}
+
+/// Scission's choice as a split policy: the fastest device / edge / cloud split of the task's
+/// model, searched once from the profiles (device, the edge's and the cloud's GPU types) and the
+/// bandwidths it is told, then fixed (Scission decides offline; JALAD's and Neurosurgeon's
+/// policies decide per request).
+public struct ScissionSplit: SplitPolicy {
+    public let choice: Scission.Configuration
+    public let cloud: Int?
+
+    public init(choice: Scission.Configuration, cloud: Int?) {
+        self.choice = choice
+        self.cloud = cloud
+    }
+
+    public func route(servingSite: Int, cloud: Int?) -> Route {
+        var stages: [Stage] = []
+        if let r = choice.deviceBlocks { stages.append(Stage(.device, layers: r.lowerBound..<(r.upperBound + 1))) }
+        if let r = choice.edgeBlocks { stages.append(Stage(.site(servingSite), layers: r.lowerBound..<(r.upperBound + 1))) }
+        if let r = choice.cloudBlocks, let c = self.cloud ?? cloud { stages.append(Stage(.site(c), layers: r.lowerBound..<(r.upperBound + 1))) }
+        // One stage runs the whole model: say so without a layer range.
+        if stages.count == 1 { stages[0].layers = nil }
+        return Route(stages)
+    }
+
+    /// Hosts from per-layer latencies (µs at batch 1) and the model's output bytes, one block a layer.
+    public static func hosts(device: [Double], edge: [Double]?, cloud: [Double]?, outputBytes: [Int]) -> [Scission.Host] {
+        func blocks(_ micros: [Double]) -> [Scission.Block] {
+            micros.enumerated().map { Scission.Block(inputLayer: $0.offset, outputLayer: $0.offset, seconds: $0.element / 1e6,
+                                                     outputBytes: Double(outputBytes[$0.offset])) }
+        }
+        var hosts = [Scission.Host(name: "device", tier: .device, blocks: blocks(device))]
+        if let edge { hosts.append(Scission.Host(name: "edge", tier: .edge, blocks: blocks(edge))) }
+        if let cloud { hosts.append(Scission.Host(name: "cloud", tier: .cloud, blocks: blocks(cloud))) }
+        return hosts
     }
 }
