@@ -160,6 +160,11 @@ public final class ResultsStore {
         }
     }
 
+    /// Writes plans made outside a world run (IPIPE's pool scenarios), in one transaction.
+    public func write(plans: [PlanRecord], run: Int64) throws {
+        try db.transaction { try writePlans(plans, run: run) }
+    }
+
     /// Writes the summary and the final status in one transaction, so that a run marked
     /// completed always has its summary.
     public func finishRun(_ run: Int64, status: RunStatus, summary: RunSummary?, eventsProcessed: UInt64,

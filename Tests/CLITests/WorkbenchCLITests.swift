@@ -516,6 +516,19 @@ final class IPIPEServeCLITests: XCTestCase {
         XCTAssertEqual(table.dropFirst().map { String($0[0]) }, ["ipipe", "np", "dart-r", "reactive"])
         // The planned objective of IPIPE's two-stage MILP is at least the whole-model plan's.
         XCTAssertGreaterThanOrEqual(Double(table[1][1])!, Double(table[2][1])!)
+        // With --db: one run and a plans row per system, the plan as JSON with its status and gap.
+        let db = "\(dir)/pool.db"
+        let recorded = try Arsim.run(["ipipe-serve", "--scenario", "Workloads/papers/ipipe/l4-t4-small.json", "--db", db])
+        XCTAssertEqual(recorded.status, 0, recorded.stderr)
+        let plans = try Arsim.run(["export", "--db", db, "--table", "plans"])
+        XCTAssertEqual(plans.status, 0, plans.stderr)
+        // CSV doubles the JSON's quotes.
+        let rows = plans.stdout.split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.map { $0.components(separatedBy: "\"\"system\"\": \"\"")[1].prefix { $0 != "\"" } },
+                       ["ipipe", "np", "dart-r", "reactive"])
+        XCTAssertTrue(rows.allSatisfy { $0.contains("\"\"mip_gap\"\": 0") && $0.contains("\"\"status\"\": \"\"optimal\"\"") })
+        let onlyWithScenario = try Arsim.run(["ipipe-serve", "--reference", "/x", "--db", db])
+        XCTAssertEqual(onlyWithScenario.status, 2)
 
         let root = "../shared/reference-data/ppipe"
         guard FileManager.default.fileExists(atPath: root) else { throw XCTSkip("../shared/reference-data/ppipe is absent") }

@@ -18,6 +18,13 @@ public struct PlanRecord: Sendable, Equatable {
     public var objective: Double?
     /// Wall-clock seconds the solver took: recorded, never part of a determinism check.
     public var solveSeconds: Double?
+
+    public init(time: SimTime, json: String, objective: Double?, solveSeconds: Double?) {
+        self.time = time
+        self.json = json
+        self.objective = objective
+        self.solveSeconds = solveSeconds
+    }
 }
 
 /// What the control plane can do: timers and messages (`effects`), routes for clients' tasks,

@@ -46,6 +46,9 @@ public struct MILPSolution: Sendable {
     public var values: [Double]
     /// Wall-clock seconds: recorded, never part of a result that must be reproducible.
     public var seconds: Double
+    /// Relative gap between the plan and the best bound: 0 when proven optimal, the solver's
+    /// gap when a node limit stopped it, nil otherwise.
+    public var gap: Double?
 }
 
 /// GLPK's branch and cut, run to proven optimality (no time limit, one thread), so that a plan
@@ -56,6 +59,7 @@ public enum GLPKSolver {
     /// What the branch-and-bound callback reads: the node limit.
     private final class Limit {
         let nodes: Int32
+        var gap: Double?
         init(nodes: Int32) { self.nodes = nodes }
     }
 
@@ -117,7 +121,10 @@ public enum GLPKSolver {
                 let limit = Unmanaged<Limit>.fromOpaque(info).takeUnretainedValue()
                 var active: Int32 = 0, current: Int32 = 0, total: Int32 = 0
                 glp_ios_tree_size(tree, &active, &current, &total)
-                if total >= limit.nodes { glp_ios_terminate(tree) }
+                if total >= limit.nodes {
+                    limit.gap = glp_ios_mip_gap(tree)
+                    glp_ios_terminate(tree)
+                }
             }
         }
         let code = withExtendedLifetime(limit) { glp_intopt(lp, &parm) }
@@ -128,8 +135,9 @@ public enum GLPKSolver {
         let status = glp_mip_status(lp)
         let values = (0..<n).map { glp_mip_col_val(lp, Int32($0 + 1)) }
         switch status {
-        case GLP_OPT: return MILPSolution(status: .optimal, objective: glp_mip_obj_val(lp), values: values, seconds: seconds)
-        case GLP_FEAS: return MILPSolution(status: .feasible, objective: glp_mip_obj_val(lp), values: values, seconds: seconds)
+        case GLP_OPT: return MILPSolution(status: .optimal, objective: glp_mip_obj_val(lp), values: values, seconds: seconds, gap: 0)
+        case GLP_FEAS:
+            return MILPSolution(status: .feasible, objective: glp_mip_obj_val(lp), values: values, seconds: seconds, gap: limit?.gap)
         case GLP_NOFEAS: return MILPSolution(status: .infeasible, objective: 0, values: [], seconds: seconds)
         default:
             return MILPSolution(status: code == GLP_ENOPFS ? .infeasible : .failed, objective: 0, values: [], seconds: seconds)

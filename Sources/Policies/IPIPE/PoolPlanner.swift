@@ -130,6 +130,8 @@ public struct PoolPlan: Sendable {
     public var gpus: [Int]
     public var seconds: Double
     public var configurations: Int
+    /// The solver's relative MIP gap (0: proven optimal; nil: unknown).
+    public var gap: Double?
 }
 
 public enum PoolPlanner {
@@ -281,7 +283,7 @@ public enum PoolPlanner {
         let solution = GLPKSolver.solve(lp, nodeLimit: options.nodeLimit)
         var plan = PoolPlan(status: solution.status, objective: 0, pipelines: Array(repeating: [], count: models.count),
                             throughput: Array(repeating: 0, count: models.count), gpus: Array(repeating: 0, count: cluster.count),
-                            seconds: solution.seconds, configurations: configs.reduce(0) { $0 + $1.count })
+                            seconds: solution.seconds, configurations: configs.reduce(0) { $0 + $1.count }, gap: solution.gap)
         guard solution.status == .optimal || solution.status == .feasible else { return plan }
         let v = solution.values
         plan.objective = solution.objective

@@ -171,6 +171,10 @@ public struct PoolReport: Sendable {
         /// Planned min over models of throughput / weight.
         public var objective: Double
         public var solveSeconds: Double
+        /// The solver's status and relative MIP gap (DART-r: of its NP plan; its units are tiny).
+        public var status: String
+        public var gap: Double?
+        public var pipelines: [[PlannedPipeline]]
         /// Whole GPUs of each type the plan takes.
         public var gpusUsed: [Int]
         public var loadFactor: [Double?]
@@ -187,6 +191,28 @@ public struct PoolReport: Sendable {
     /// IPIPE's planned throughput per model: every system's reference load.
     public var reference: [Double]
     public var systems: [System]
+
+    /// One system's plan and what it sustained, as JSON text for the `plans` table.
+    public func planJSON(_ s: System, types: [String]) -> String {
+        let models: [JSONOutput] = self.models.indices.map { d in
+            .object([("model", .string(self.models[d].name)), ("planned_rps", .double(s.pipelines[d].reduce(0) { $0 + $1.throughput })),
+                     ("load_factor", .optional(s.loadFactor[d])),
+                     ("pipelines", .array(s.pipelines[d].map { p in
+                         .object([("batch", .int(p.batch)), ("throughput_rps", .double(p.throughput)),
+                                  ("stages", .array(p.stages.map { st in
+                                      .object([("gpu", .string(types[st.choice.type])), ("mps", .int(st.choice.mps)),
+                                               ("blocks", .integers([st.choice.firstBlock, st.choice.endBlock])),
+                                               ("instances", .int(st.instances)), ("latency_us", .double(st.choice.latency))])
+                                  }))])
+                     }))])
+        }
+        return JSONOutput.object([
+            ("system", .string(s.name)), ("status", .string(s.status)), ("mip_gap", .optional(s.gap)), ("objective", .double(s.objective)),
+            ("gpus", .object(zip(types, s.gpusUsed).map { ($0, .int($1)) })), ("load_factor", .double(s.meanLoadFactor)),
+            ("utilisation", .object(zip(types, s.utilisation).map { ($0, .double($1)) })), ("served_rps", .double(s.served)),
+            ("usd_per_million", .optional(s.usdPerMillion)), ("models", .array(models)),
+        ]).compactText()
+    }
 
     /// The figure `name` (`PoolScenario.figureNames`); nil when it has no value (a model that
     /// sustained no load, a cluster without costs).
@@ -259,8 +285,10 @@ extension PoolScenario {
             }
             let dollarsPerSecond = zip(used, gpus).reduce(0.0) { $0 + Double($1.0) * $1.1.costPerHour } / 3600
             let objective = plan?.objective ?? zip(pipelines, models).map { p, m in p.reduce(0) { $0 + $1.throughput } / m.weight }.min() ?? 0
+            let solved = plan ?? np
             report.systems.append(PoolReport.System(
-                name: system, objective: objective, solveSeconds: plan?.seconds ?? 0, gpusUsed: used, loadFactor: capacity.loadFactor,
+                name: system, objective: objective, solveSeconds: plan?.seconds ?? 0, status: solved.status.rawValue, gap: solved.gap,
+                pipelines: pipelines, gpusUsed: used, loadFactor: capacity.loadFactor,
                 utilisation: busy.indices.map { busy[$0] / (Double(cluster[$0].count) * durationSeconds) }, served: served,
                 usdPerMillion: served > 0 && dollarsPerSecond > 0 ? 1e6 * dollarsPerSecond / served : nil))
         }

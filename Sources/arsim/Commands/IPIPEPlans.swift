@@ -46,7 +46,7 @@ struct IPIPEPlans: ParsableCommand {
                 && (only.map { n.contains($0) } ?? true)
         }
         if files.isEmpty { throw fail("no plan file in \(dir) matches --only \(only ?? "") --kind \(kind)", code: 2) }
-        print("plan\tcluster\tmodels\tartifact\tours\tours/artifact\tstatus\tconfigurations\tseconds")
+        print("plan\tcluster\tmodels\tartifact\tours\tours/artifact\tstatus\tmip_gap\tconfigurations\tseconds")
         for f in files {
             let instance: PPipeReference.Instance
             do { instance = try PPipeReference.instance(dir + "/" + f, root: reference, nodeLimit: nodeLimit) } catch {
@@ -74,7 +74,8 @@ struct IPIPEPlans: ParsableCommand {
             let cluster = instance.cluster.map { "\($0.count) \($0.name)" }.joined(separator: " + ")
             let models = instance.models.map { String($0.name.prefix(while: { $0 != "_" })) }.joined(separator: ",")
             print([kindName, cluster, models, String(format: "%.1f", instance.artifactObjective), String(format: "%.1f", plan.objective),
-                   String(format: "%.4f", plan.objective / instance.artifactObjective), plan.status.rawValue, "\(plan.configurations)",
+                   String(format: "%.4f", plan.objective / instance.artifactObjective), plan.status.rawValue,
+                   plan.gap.map { String(format: "%.4f", $0) } ?? "-", "\(plan.configurations)",
                    String(format: "%.1f", plan.seconds)].joined(separator: "\t"))
         }
     }

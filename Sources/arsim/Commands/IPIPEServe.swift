@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import EdgeWorld
 import IPIPE
 import JSONConfig
+import ResultsStore
+import Runner
 import SimKernel
 
 struct IPIPEServe: ParsableCommand {
@@ -44,6 +47,9 @@ struct IPIPEServe: ParsableCommand {
     @Option(help: "A pool scenario instead: your own cluster and models (docs/policies/ipipe.md), planned by our MILP.")
     var scenario: String?
 
+    @Option(help: "With --scenario: also record the run and each system's plan and outcome (the plans table) in this results database.")
+    var db: String?
+
     @Option(help: "Only plan files whose name contains this (e.g. L4-T4, or a model's name).")
     var only: String?
 
@@ -78,6 +84,7 @@ struct IPIPEServe: ParsableCommand {
 
     func validate() throws {
         guard (reference == nil) != (scenario == nil) else { throw ValidationError("expected either --reference or --scenario") }
+        if db != nil && scenario == nil { throw ValidationError("--db: only with --scenario") }
         guard PoolNICLayout(rawValue: nic) != nil else { throw ValidationError("--nic: " + Suggestion.unknownName(nic, kind: "NIC layout", valid: PoolNICLayout.allCases.map(\.rawValue))) }
         guard ["all", "artifact"].contains(late) else { throw ValidationError("--late: " + Suggestion.unknownName(late, kind: "lateness rule", valid: ["all", "artifact"])) }
         guard ["reference", "ours"].contains(plans) else { throw ValidationError("--plans: expected reference or ours, got \(plans)") }
@@ -204,12 +211,14 @@ struct IPIPEServe: ParsableCommand {
     /// A pool scenario: our plans, the sweep, utilisation per pool and cost.
     func runScenario(_ path: String) throws {
         let pool: PoolScenario, report: PoolReport
+        let clock = ContinuousClock(), started = clock.now
         do {
             pool = try PoolScenario.load(path: path)
             report = try pool.run()
         } catch {
             throw badInput(error)
         }
+        if let db { try record(report, pool: pool, path: path, db: db, wall: (clock.now - started)) }
         let types = pool.gpus.map(\.type)
         print("model\tslo_ms\tblocks\tipipe_planned_rps")
         for (m, r) in zip(report.models, report.reference) {
@@ -223,6 +232,28 @@ struct IPIPEServe: ParsableCommand {
                    + [String(format: "%.3f", s.meanLoadFactor)] + s.loadFactor.map { $0.map { String(format: "%.2f", $0) } ?? "none" }
                    + s.utilisation.map { String(format: "%.3f", $0) }
                    + [String(format: "%.1f", s.served), s.usdPerMillion.map { String(format: "%.3f", $0) } ?? "-"]).joined(separator: "\t"))
+        }
+    }
+
+    /// The run and one plans row per system: the plan, its solver status and gap, and what it sustained.
+    func record(_ report: PoolReport, pool: PoolScenario, path: String, db: String, wall: Duration) throws {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let types = pool.gpus.map(\.type)
+        let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+        do {
+            let store = try ResultsStore(path: db)
+            var info = RunInfo(scenarioName: pool.name, scenarioFile: path, scenarioJSON: text, seed: pool.seed, detail: .summary,
+                               arsimVersion: ArsimVersion.current, digest: String(StableHash.fnv1a64("ipipe-serve\u{0}\(pool.seed)\u{0}\(text)"), radix: 16))
+            info.label = "ipipe-serve"
+            let run = try store.beginRun(info)
+            try store.write(plans: report.systems.map { s in
+                PlanRecord(time: 0, json: report.planJSON(s, types: types), objective: s.objective, solveSeconds: s.solveSeconds)
+            }, run: run)
+            try store.finishRun(run, status: .completed, summary: nil, eventsProcessed: 0,
+                                simulatedEnd: SimTime((pool.durationSeconds * 1e9).rounded()), wallSeconds: seconds)
+            note("recorded run \(run) in \(db): one plans row per system")
+        } catch {
+            throw fail("--db \(db): \(error)", code: 1)
         }
     }
 }
