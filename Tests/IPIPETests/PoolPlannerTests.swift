@@ -130,6 +130,96 @@ final class PoolPlannerTests: XCTestCase {
         return best
     }
 
+    /// Three-stage templates (the artifact's ablation): on small random instances the MILP's plan
+    /// equals the best of every assignment, enumerated with no pruning, over templates of up to
+    /// three stages, each running its first one, two or three stages.
+    func testThreeStagesMatchBruteForce() {
+        var rng = RandomStream(seed: 9, name: "ipipe-three-stages")
+        var threeStagePlans = 0
+        for trial in 0..<15 {
+            let cluster = [PoolGPUType(name: "a", count: 2, gpusPerServer: 1, mpsLevels: 1),
+                           PoolGPUType(name: "b", count: 1 + Int(rng.nextUnit() * 2), gpusPerServer: 1, mpsLevels: 2)]
+            // Blocks whose speed on each type differs (the first and last fast on a, the middle on b),
+            // so that a → b → a pipelines can pay.
+            var model = Self.randomModel(&rng, blocks: 3, types: 2, mps: 2, batches: 2)
+            let slow: [[Double]] = [[1, 3 + 3 * rng.nextUnit(), 1], [3 + 3 * rng.nextUnit(), 1, 3 + 3 * rng.nextUnit()]]
+            for g in 0..<2 {
+                model.latency[g] = model.latency[g].map { level in level.map { row in row.enumerated().map { $0.element * slow[g][$0.offset] } } }
+            }
+            model.cutBytes = model.cutBytes.map { $0 / 20 }
+            let options = PlannerOptions(maxStages: 3, nicGbps: 10)
+            let plan = PoolPlanner.plan([model], cluster: cluster, options: options)
+            XCTAssertEqual(plan.status, .optimal)
+            let best = Self.bruteForce(model, cluster: cluster, options: options, stages: 3)
+            XCTAssertEqual(plan.objective, best, accuracy: 1e-6 * max(1, best), "trial \(trial)")
+            XCTAssertTrue(zip(plan.gpus, cluster).allSatisfy { $0 <= $1.count }, "trial \(trial)")
+            if plan.pipelines[0].contains(where: { $0.stages.count == 3 }) { threeStagePlans += 1 }
+        }
+        XCTAssertGreaterThan(threeStagePlans, 0, "some best plans use three stages")
+    }
+
+    /// Like `bruteForce`, for templates of `stages` GPU types, enumerating cut points generally.
+    static func bruteForce(_ model: PipelineModel, cluster: [PoolGPUType], options: PlannerOptions, stages: Int) -> Double {
+        var templates: [[Int]] = [[]]
+        for _ in 0..<stages { templates = templates.flatMap { t in (0..<cluster.count).map { t + [$0] } } }
+        let reserve = options.sloReserve * model.slo
+        func lat(_ g: Int, _ m: Int, _ bs: Int, _ a: Int, _ b: Int) -> Double { (a..<b).reduce(0) { $0 + max(model.latency[g][m - 1][bs - 1][$1], 1) } }
+        func fill(_ bs: Int) -> Double { options.batchBuildFactor * 1e6 * Double(bs - 1) / model.estimatedThroughput! }
+        func t(_ k: Int) -> Double { k > 0 && k < model.blocks ? model.cutBytes[k - 1] * 8 / (options.nicGbps * 1e9) * 1e6 : 1 }
+        func rate(_ g: Int, _ m: Int, _ bs: Int, _ a: Int, _ b: Int) -> Double {
+            let share = Double(m * cluster[g].gpusPerServer)
+            return min(1e6 * Double(bs) / lat(g, m, bs, a, b), 1e6 / t(a) / share, 1e6 / t(b) / share)
+        }
+        typealias Config = [(type: Int, mps: Int, rate: Double)]
+        var all: [[Config]] = []
+        for tpl in templates {
+            var configs: [Config] = []
+            for used in 1...stages {
+                // Cut points 0 = b0 < b1 < … < b_used = blocks.
+                var bounds: [[Int]] = [[0]]
+                for _ in 1..<used { bounds = bounds.flatMap { b in ((b.last! + 1)..<model.blocks).map { b + [$0] } } }
+                for b in bounds.map({ $0 + [model.blocks] }) where b.count == used + 1 {
+                    var levels: [[Int]] = [[]]
+                    for s in 0..<used { levels = levels.flatMap { l in (1...cluster[tpl[s]].mpsLevels).map { l + [$0] } } }
+                    for ms in levels {
+                        let most = (0..<used).map { model.latency[tpl[$0]][ms[$0] - 1].count }.min()!
+                        for bs in 1...most {
+                            var l = fill(bs) + reserve
+                            for s in 0..<used { l += lat(tpl[s], ms[s], bs, b[s], b[s + 1]) }
+                            for k in b.dropFirst().dropLast() { l += Double(bs) * t(k) }
+                            guard l <= model.slo else { continue }
+                            configs.append((0..<used).map { (tpl[$0], ms[$0], rate(tpl[$0], ms[$0], bs, b[$0], b[$0 + 1])) })
+                        }
+                    }
+                }
+            }
+            all.append(configs)
+        }
+        var best = 0.0
+        func fits(_ gpus: [[Double]]) -> Bool {
+            (0..<cluster.count).allSatisfy { g in gpus.reduce(0) { $0 + Int(($1[g] - 1e-9).rounded(.up)) } <= cluster[g].count }
+        }
+        func search(_ i: Int, _ gpus: [[Double]], _ total: Double) {
+            guard fits(gpus) else { return }
+            if i == all.count { best = max(best, total); return }
+            search(i + 1, gpus, total)
+            for c in all[i] {
+                func counts(_ s: Int, _ chosen: [Int]) {
+                    if s == c.count {
+                        var g2 = gpus
+                        for (k, st) in c.enumerated() { g2[k][st.type] += Double(chosen[k]) / Double(st.mps) }
+                        search(i + 1, g2, total + zip(c, chosen).map { $0.rate * Double($1) }.min()!)
+                        return
+                    }
+                    for n in 1...(cluster[c[s].type].count * c[s].mps) { counts(s + 1, chosen + [n]) }
+                }
+                counts(0, [])
+            }
+        }
+        search(0, Array(repeating: Array(repeating: 0, count: cluster.count), count: stages), 0)
+        return best
+    }
+
     /// The artifact's first L4 + T4 group (apcnet, atss, gcnet; 25 L4 + 75 T4, 10 Gb/s), from its
     /// own measured block latencies: our planned objective equals its reference plan's, for IPIPE
     /// (two stages, MPS) and for the NP baseline (whole models, no MPS).

@@ -169,7 +169,7 @@ public enum PoolPlanner {
     /// of the same template, cut and MPS levels beats on every stage's throughput removed (they
     /// use the same GPUs for no more throughput, so no plan needs them).
     public static func configurations(_ model: PipelineModel, cluster: [PoolGPUType], options: PlannerOptions) -> [PipelineConfiguration] {
-        precondition(options.maxStages == 1 || options.maxStages == 2, "pipelines of up to two stages")
+        precondition((1...3).contains(options.maxStages), "pipelines of one to three stages")
         let blocks = model.blocks
         let reserve = options.sloReserve * model.slo
         func fill(_ batch: Int) -> Double {
@@ -190,7 +190,7 @@ public enum PoolPlanner {
                 }
                 out += paretoFront(group)
             }
-            guard template.count == 2 else { continue }
+            guard template.count >= 2 else { continue }
             let (g1, g2) = (template[0], template[1])
             for cut in 1..<blocks {
                 let transfer = transferTime(model.cutBytes[cut - 1], nicGbps: options.nicGbps)
@@ -206,6 +206,39 @@ public enum PoolPlanner {
                             }
                         }
                         out += paretoFront(group)
+                    }
+                }
+            }
+            guard template.count == 3 else { continue }
+            out += threeStages(model, template: template, index: t, cluster: cluster, options: options, fill: fill)
+        }
+        return out
+    }
+
+    /// The three-stage configurations of a template (the artifact's ablation): cuts c1 < c2, an MPS
+    /// level per stage, one batch size, pruned as the two-stage ones are.
+    static func threeStages(_ model: PipelineModel, template: [Int], index t: Int, cluster: [PoolGPUType], options: PlannerOptions,
+                            fill: (Int) -> Double) -> [PipelineConfiguration] {
+        let blocks = model.blocks, reserve = options.sloReserve * model.slo
+        func maxBatch(_ type: Int, _ mps: Int) -> Int { model.latency[type][mps - 1].count }
+        var out: [PipelineConfiguration] = []
+        for c1 in 1..<blocks {
+            for c2 in (c1 + 1)..<max(c1 + 1, blocks) {
+                let transfers = transferTime(model.cutBytes[c1 - 1], nicGbps: options.nicGbps) + transferTime(model.cutBytes[c2 - 1], nicGbps: options.nicGbps)
+                for m1 in 1...cluster[template[0]].mpsLevels {
+                    for m2 in 1...cluster[template[1]].mpsLevels {
+                        for m3 in 1...cluster[template[2]].mpsLevels {
+                            var group: [PipelineConfiguration] = []
+                            let most = min(maxBatch(template[0], m1), maxBatch(template[1], m2), maxBatch(template[2], m3))
+                            for batch in 1...most {
+                                let stages = [(template[0], m1, 0, c1), (template[1], m2, c1, c2), (template[2], m3, c2, blocks)].map {
+                                    stage(model, cluster: cluster, options: options, type: $0.0, mps: $0.1, batch: batch, first: $0.2, end: $0.3)
+                                }
+                                let latency = stages.reduce(0) { $0 + $1.latency } + Double(batch) * transfers + fill(batch) + reserve
+                                if latency <= model.slo { group.append(PipelineConfiguration(template: t, batch: batch, stages: stages, latency: latency)) }
+                            }
+                            out += paretoFront(group)
+                        }
                     }
                 }
             }

@@ -28,12 +28,16 @@ struct IPIPEPlans: ParsableCommand {
     @Option(help: "Which plans: v4 (IPIPE), bl (NP), dart-r (DART-r, from our NP plan), or all.")
     var kind: String = "all"
 
+    @Option(help: "Stages per IPIPE pipeline: 2 as in the artifact's plans, 3 for its ablation (then the artifact's objective is the two-stage one).")
+    var maxStages: Int = 2
+
     @Option(help: "Branch-and-bound nodes after which the solver keeps its best plan (a count, so the stop is the same on every machine).")
     var nodeLimit: Int = 50_000
 
     func validate() throws {
         guard ["v4", "bl", "dart-r", "all"].contains(kind) else { throw ValidationError("--kind: expected v4, bl, dart-r or all, got \(kind)") }
         guard nodeLimit > 0 else { throw ValidationError("--node-limit: expected a positive count") }
+        guard (2...3).contains(maxStages) else { throw ValidationError("--max-stages: expected 2 or 3, got \(maxStages)") }
     }
 
     func run() throws {
@@ -69,7 +73,9 @@ struct IPIPEPlans: ParsableCommand {
                 plan.throughput = pipelines.map { $0.reduce(0) { $0 + $1.throughput } }
                 plan.objective = zip(plan.throughput, instance.models).map { $0 / $1.weight }.min() ?? 0
             } else {
-                plan = PoolPlanner.plan(instance.models, cluster: instance.cluster, options: instance.options)
+                var options = instance.options
+                if kindName == "IPIPE" { options.maxStages = maxStages }
+                plan = PoolPlanner.plan(instance.models, cluster: instance.cluster, options: options)
             }
             let cluster = instance.cluster.map { "\($0.count) \($0.name)" }.joined(separator: " + ")
             let models = instance.models.map { String($0.name.prefix(while: { $0 != "_" })) }.joined(separator: ",")
