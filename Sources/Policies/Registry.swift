@@ -467,11 +467,11 @@ public struct SplitPolicyContext: Sendable {
     }
 
     /// The decoupling a JALAD or Neurosurgeon entry predicts with, from the entry's parameters.
-    func decoupling(_ object: ConfigObject, compressed: Bool) throws(ConfigError) -> (Decoupling, remote: Int?) {
+    func decoupling(_ object: ConfigObject, compressed: Bool, epsilon: Double = 0) throws(ConfigError) -> (Decoupling, remote: Int?) {
         try requireDevice(object.node)
         let n = try requireLayers(object.node)
         guard let device = deviceLayerMicros, device.count == n, layerOutputBytes.count == n else {
-            throw object.error("the device's profile of this model does not list the model's \(n) layers")
+            throw object.error("the device needs an fp32 per-layer profile of this model at batch 1 listing its \(n) layers")
         }
         let gpuNode = try object.required("remote_gpu")
         let gpu = try gpuNode.string()
@@ -490,7 +490,7 @@ public struct SplitPolicyContext: Sendable {
                                              decodeValuesPerSecond: (try object.number("decode_mvalues_s") ?? 1000) * 1e6)
         }
         let d = Decoupling(deviceMicros: device, remoteMicros: remote, outputBytes: layerOutputBytes, frameBytes: frameBytes,
-                           compression: compression, epsilon: try object.number("epsilon") ?? 0,
+                           compression: compression, epsilon: try object.number("epsilon") ?? epsilon,
                            rttSeconds: Double(try object.time("rtt_ms") ?? 0) / 1e9)
         return (d, site == "cloud" ? try requireCloud(object.node) : nil)
     }
@@ -567,7 +567,7 @@ public enum SplitPolicies {
                             Field("encode_mvalues_s", .number(.positiveReal), help: "device encoding speed, million values per second", default: "100"),
                             Field("decode_mvalues_s", .number(.positiveReal), help: "remote decoding speed, million values per second", default: "1000")],
                         make: { object, context throws(ConfigError) in
-                            let (d, remote) = try context.decoupling(object, compressed: true)
+                            let (d, remote) = try context.decoupling(object, compressed: true, epsilon: 0.01)
                             return AdaptiveDecoupling(decoupling: d, remoteSite: remote, threshold: try object.number("threshold") ?? 0.2,
                                                       switchDelay: try object.time("switch_ms") ?? 50_000_000,
                                                       initialBitsPerSecond: try object.number("initial_mbps") ?? 10e6,

@@ -501,6 +501,10 @@ final class IPIPEServeCLITests: XCTestCase {
             (bundled.replacingOccurrences(of: "\"vgg16\"", with: "\"vgg17\""), "no fp32 profile of vgg17 on L4"),
             (bundled.replacingOccurrences(of: "\"nic_gbps\": 10", with: "\"nic_gbps\": -1"), "nic_gbps: must be greater than 0"),
             (bundled.replacingOccurrences(of: "\"seed\": 1", with: "\"seed\": 1, \"systems\": [\"ipipe\", \"npp\"]"), "did you mean \"np\""),
+            (bundled.replacingOccurrences(of: "\"vgg16\"", with: "\"resnet50\""), "model \"resnet50\" is listed twice"),
+            (bundled.replacingOccurrences(of: "\"weight\": 0.33", with: "\"weight\": 1e-300"), "expected a weight between"),
+            (bundled.replacingOccurrences(of: "\"weight\": 0.33}", with: "\"weight\": 0.33, \"slo_ms\": 1e300}"), "expected an objective between"),
+            (bundled.replacingOccurrences(of: "\"duration_s\": 10", with: "\"duration_s\": 3600"), "shorten duration_s"),
         ]
         for (i, (text, expected)) in cases.enumerated() {
             let path = "\(dir)/bad\(i).json"

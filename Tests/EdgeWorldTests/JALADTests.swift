@@ -42,7 +42,8 @@ final class JALADTests: XCTestCase {
     }
 
     /// The decision space is finite (n + 1 cuts × raw or a cited width), and `best` is its
-    /// minimum: on random models no admissible pair, costed here independently, beats it.
+    /// minimum: on random models no admissible pair, costed here by the documented formulas
+    /// written out again, beats it.
     func testBestIsExactOnRandomModels() {
         var rng = RandomStream(seed: 3, name: "jalad-exact")
         for trial in 0..<300 {

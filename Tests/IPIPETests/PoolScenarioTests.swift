@@ -6,8 +6,7 @@ import XCTest
 final class PoolScenarioTests: XCTestCase {
     /// Blocks from the bundled derived profiles of resnet50 on L4 and T4: the blocks sum to the
     /// profiled model at every batch size, MPS level m at batch b takes the whole GPU's time at
-    /// m · b (interpolated between profiled sizes), and each cut carries the output bytes of the
-    /// layer before it.
+    /// m · b (interpolated between profiled sizes), and each cut carries a profiled layer's output bytes.
     func testBlocksFromProfiles() throws {
         let profiles = try ["L4", "T4"].map { g in try ProfileFile.load(path: "Workloads/profiles/derived/\(g)/resnet50.fp32.json") }
         let model = try PoolModelBuilder.build("resnet50", profiles: profiles, mpsLevels: [3, 1], blocks: 10, slo: nil, weight: 1, file: "test")

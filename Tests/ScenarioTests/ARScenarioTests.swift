@@ -75,7 +75,7 @@ final class ARScenarioTests: XCTestCase {
 
     func testSplitMistakes() {
         var e = error("\"split\": \"cloud\"", "\"split\": \"clod\"")
-        XCTAssertEqual(e?.message, "unknown split policy \"clod\"; did you mean \"cloud\"? (known: \"edge\", \"cloud\", \"device\", \"split\", \"jalad\", \"neurosurgeon\", \"pipeline\")")
+        XCTAssertEqual(e?.message, "unknown split policy \"clod\"; did you mean \"cloud\"? (known: \"edge\", \"cloud\", \"device\", \"split\", \"jalad\", \"neurosurgeon\", \"scission\", \"pipeline\")")
         e = error("\"split\": \"cloud\"", "\"split\": {\"name\": \"split\", \"layer\": 500}")
         XCTAssertEqual(e?.path, "clients[0].tasks[1].split.layer")
         XCTAssertEqual(e?.message, "must be between 1 and 173 (the model has 174 layers)")

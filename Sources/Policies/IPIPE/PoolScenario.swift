@@ -18,6 +18,8 @@ public struct PoolScenario: Sendable {
 
     public struct Model: Sendable {
         public var model: String
+        /// Where the model is named, for errors about its profiles.
+        public var node: ConfigNode?
         public var weight: Double
         /// Milliseconds; nil: 5 × the whole model's batch-1 latency on the first GPU type (the
         /// artifact's SLO multiplier).
@@ -66,10 +68,16 @@ public struct PoolScenario: Sendable {
         var models: [Model] = []
         for n in modelNodes {
             let m = try n.object(keys: ["model", "weight", "slo_ms"])
-            models.append(Model(model: try m.required("model").string(), weight: try m.optional("weight")?.positiveDouble() ?? 1,
-                                sloMs: try m.optional("slo_ms")?.positiveDouble()))
+            let name = try m.required("model").string()
+            if models.contains(where: { $0.model == name }) { throw try m.required("model").error("model \"\(name)\" is listed twice") }
+            let weight = try m.optional("weight")?.positiveDouble() ?? 1
+            if weight < 1e-6 || weight > 1e6 { throw try m.required("weight").error("expected a weight between 1e-6 and 1e6, got \(Suggestion.format(weight))") }
+            let slo = try m.optional("slo_ms")?.positiveDouble()
+            if let slo, slo > 1e6 || slo < 1e-3 { throw try m.required("slo_ms").error("expected an objective between 0.001 and 1,000,000 ms, got \(Suggestion.format(slo))") }
+            models.append(Model(model: name, node: try m.required("model"), weight: weight, sloMs: slo))
         }
-        var systems = PoolScenario.systems
+        // DART-r pairs a high-class with a low-class type: offered by default only with two types.
+        var systems = PoolScenario.systems.filter { $0 != "dart-r" || gpuNodes.count == 2 }
         if let s = o.optional("systems") {
             systems = try s.array().map { n throws(ConfigError) in try n.choice(PoolScenario.systems) }
             if systems.isEmpty { throw s.error("expected at least one of \(PoolScenario.systems.joined(separator: ", "))") }
@@ -80,6 +88,7 @@ public struct PoolScenario: Sendable {
         let blocks = try o.optional("blocks")?.positiveInt() ?? 10
         if blocks > 20 { throw try o.required("blocks").error("expected at most 20 blocks, got \(blocks)") }
         let duration = try o.optional("duration_s")?.positiveDouble() ?? 30
+        if duration < 0.001 { throw try o.required("duration_s").error("expected at least 0.001 simulated seconds") }
         if duration > 3600 { throw try o.required("duration_s").error("expected at most 3600 simulated seconds, got \(Suggestion.format(duration))") }
         let step = try o.optional("step_percent")?.positiveInt() ?? 5
         if step >= 100 { throw try o.required("step_percent").error("expected a percent below 100, got \(step)") }
@@ -240,8 +249,8 @@ extension PoolScenario {
             for g in gpus {
                 let path = "\(self.profiles)/\(ProfileFile.directoryName(gpu: g.type))/\(m.model).\(precision).json"
                 guard FileManager.default.fileExists(atPath: path) else {
-                    throw ConfigError(file: file, position: nil, path: "models[\(i)].model",
-                                      message: "no \(precision) profile of \(m.model) on \(g.type) (expected \(path))")
+                    let message = "no \(precision) profile of \(m.model) on \(g.type) (expected \(path))"
+                    throw m.node?.error(message) ?? ConfigError(file: file, position: nil, path: "models[\(i)].model", message: message)
                 }
                 found.append(try ProfileFile.load(path: path))
             }
@@ -264,6 +273,12 @@ extension PoolScenario {
         let np = PoolPlanner.plan(models, cluster: single, options: npOptions)
         let options = PlannerOptions(maxStages: 2, nicGbps: nicGbps, nodeLimit: nodeLimit)
         let ipipe = PoolPlanner.plan(models, cluster: cluster, options: options)
+        // Every probe simulates about this many requests: keep a run finite in time and memory.
+        let perProbe = ipipe.throughput.reduce(0, +) * durationSeconds
+        if perProbe > 5_000_000 {
+            throw ConfigError(file: file, position: nil, path: "duration_s",
+                              message: "IPIPE's plan serves \(Int(perProbe)) requests in \(Suggestion.format(durationSeconds)) s, above the 5,000,000 a probe may simulate: shorten duration_s")
+        }
         var report = PoolReport(models: models, reference: ipipe.throughput, systems: [])
         let duration = SimTime((durationSeconds * 1e9).rounded())
         for system in systems {

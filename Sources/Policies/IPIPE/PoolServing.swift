@@ -100,8 +100,8 @@ public enum PoolServing {
         return PoolServingOutcome(models: sim.model.outcomes, requests: sim.model.kept, events: sim.eventsProcessed)
     }
 
-    /// Python's round (half to even), which the artifact applies to 0.95 · the planned batch.
-    static func nearBatch(_ planned: Int) -> Int { max(1, Int((0.95 * Double(planned)).rounded(.toNearestOrEven))) }
+    /// Java's Math.round (halves up), which the artifact's balancers apply to 0.95 · the planned batch.
+    static func nearBatch(_ planned: Int) -> Int { max(1, Int((0.95 * Double(planned)).rounded(.toNearestOrAwayFromZero))) }
 }
 
 /// A stage of a pipeline as the data plane runs it.
@@ -265,11 +265,13 @@ struct PoolCluster: EventHandler {
             }
             run.stages.append(StageRun(workers: workers, latency: latency, outPerSample: out, slack: 0, type: c.type, mps: c.mps))
         }
-        // Slack: the planned batch's time through every later stage, its transfer in included.
+        // Slack: the planned batch's time through every later stage and its transfer out (the
+        // artifact sums later partitions' lat_infer + lat_trans, lat_trans a partition's output);
+        // a stage's own output transfer is counted with its batch.
         var later: SimTime = 0
         for s in run.stages.indices.reversed() {
             run.stages[s].slack = later
-            later += run.stages[s].latency[planned.batch - 1] + (s > 0 ? SimTime(planned.batch) * run.stages[s - 1].outPerSample : 0)
+            later += run.stages[s].latency[planned.batch - 1] + SimTime(planned.batch) * run.stages[s].outPerSample
         }
         var feeders: [Int32] = [-1]
         for s in 1..<max(1, run.stages.count) {
@@ -463,6 +465,8 @@ struct PoolCluster: EventHandler {
                 continue
             }
             balancers[b].waitingOn = r
+            // As the artifact's balancer: the wake leaves out the stage's own output transfer,
+            // which the batch check above counts (kept for fidelity; docs/policies/ipipe.md).
             let wake = deadline[Int(r)] - st.slack - st.latency[balancers[b].count] + 1
             balancers[b].wake = scheduler.schedule(.wake(balancer: Int32(b)), at: max(wake, now + 1))
             return
@@ -566,15 +570,18 @@ extension PoolServing {
         var result = PoolCapacity(loadFactor: Array(repeating: nil, count: reference.count),
                                   atAnswer: Array(repeating: nil, count: reference.count), probes: [])
         var percent = 100
-        while percent > 0 && result.atAnswer.contains(where: { $0 == nil }) {
+        // A model planned at no throughput is never run: it has no load to sustain.
+        let open = { (d: Int) in result.atAnswer[d] == nil && reference[d] > 0 }
+        while percent > 0 && reference.indices.contains(where: open) {
             let arrivals = reference.indices.map { d in
-                PoolArrivals.poisson(perSecond: result.atAnswer[d] == nil ? reference[d] * Double(percent) / 100 : 0)
+                PoolArrivals.poisson(perSecond: open(d) ? reference[d] * Double(percent) / 100 : 0)
             }
             let outcome = run(setup, arrivals: arrivals, duration: duration, seed: seed)
             var outcomes: [PoolModelOutcome?] = Array(repeating: nil, count: reference.count)
-            for d in reference.indices where result.atAnswer[d] == nil {
+            for d in reference.indices where open(d) {
                 outcomes[d] = outcome.models[d]
-                if loss(outcome.models[d]) <= threshold {
+                // A probe that saw no request says nothing about the load it sustains.
+                if outcome.models[d].arrivals > 0 && loss(outcome.models[d]) <= threshold {
                     result.loadFactor[d] = Double(percent) / 100
                     result.atAnswer[d] = outcome.models[d]
                 }

@@ -205,8 +205,13 @@ public enum Scission {
             let name = String(s[s.index(after: dash)...])
             let block = Block(inputLayer: try table.int(row, input), outputLayer: try table.int(row, output),
                               seconds: try table.double(row, latency) / 1000, outputBytes: try table.double(row, bytes))
-            guard block.seconds >= 0, block.outputBytes >= 0 else { throw table.error(line: row.line, "latency and bytes must not be negative") }
+            guard block.seconds >= 0, block.outputBytes >= 0, block.seconds <= 1e6, block.outputBytes <= 1e12 else {
+                throw table.error(line: row.line, "expected a latency of 0 to 10^9 ms and 0 to 10^12 bytes")
+            }
             let i = try table.int(row, index)
+            if let other = hosts.first(where: { $0.name == name && $0.tier != tier }) {
+                throw table.error(line: row.line, "source_file: host \"\(name)\" is already a \(other.tier.rawValue); each host has one tier")
+            }
             if let h = hosts.firstIndex(where: { $0.name == name && $0.tier == tier }) {
                 guard i == hosts[h].blocks.count else {
                     throw table.error(line: row.line, "block_index: expected \(hosts[h].blocks.count) next for \(s), got \(i)")
@@ -219,6 +224,9 @@ public enum Scission {
         }
         if hosts.isEmpty {
             throw ConfigError(file: table.file, position: nil, path: "", message: Suggestion.unknownName(model, kind: "model", valid: models))
+        }
+        if !hosts.contains(where: { $0.tier == .device }) {
+            throw ConfigError(file: table.file, position: nil, path: "", message: "\(model): no device-<host> rows; the data starts on a device")
         }
         if let h = hosts.first(where: { $0.blocks.count != hosts[0].blocks.count }) {
             throw ConfigError(file: table.file, position: nil, path: "",

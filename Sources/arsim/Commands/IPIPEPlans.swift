@@ -72,6 +72,8 @@ struct IPIPEPlans: ParsableCommand {
                 plan.pipelines = pipelines
                 plan.throughput = pipelines.map { $0.reduce(0) { $0 + $1.throughput } }
                 plan.objective = zip(plan.throughput, instance.models).map { $0 / $1.weight }.min() ?? 0
+                // Its units' plans are tiny; the NP solve above only fills the row's other fields.
+                (plan.gap, plan.configurations, plan.seconds) = (nil, 0, 0)
             } else {
                 var options = instance.options
                 if kindName == "IPIPE" { options.maxStages = maxStages }

@@ -225,10 +225,10 @@ struct IPIPEServe: ParsableCommand {
             print("\(m.name)\t\(String(format: "%.2f", m.slo / 1000))\t\(m.blocks)\t\(String(format: "%.1f", r))")
         }
         print("")
-        print((["system", "objective", "solve_s"] + types.map { "gpus_\($0)" } + ["load_factor"] + report.models.map { "lf_\($0.name)" }
+        print((["system", "objective", "status"] + types.map { "gpus_\($0)" } + ["load_factor"] + report.models.map { "lf_\($0.name)" }
                + types.map { "util_\($0)" } + ["served_rps", "usd_per_million"]).joined(separator: "\t"))
         for s in report.systems {
-            print(([s.name, String(format: "%.1f", s.objective), String(format: "%.2f", s.solveSeconds)] + s.gpusUsed.map(String.init)
+            print(([s.name, String(format: "%.1f", s.objective), s.status] + s.gpusUsed.map(String.init)
                    + [String(format: "%.3f", s.meanLoadFactor)] + s.loadFactor.map { $0.map { String(format: "%.2f", $0) } ?? "none" }
                    + s.utilisation.map { String(format: "%.3f", $0) }
                    + [String(format: "%.1f", s.served), s.usdPerMillion.map { String(format: "%.3f", $0) } ?? "-"]).joined(separator: "\t"))

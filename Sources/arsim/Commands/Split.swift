@@ -56,7 +56,7 @@ struct SplitSearch: ParsableCommand {
     var count: Int = 5
 
     func validate() throws {
-        guard inputMB >= 0, inputMB.isFinite else { throw ValidationError("--input-mb: expected a size of at least 0") }
+        guard inputMB >= 0, inputMB <= 1e4 else { throw ValidationError("--input-mb: expected 0 to 10,000 MB") }
         guard count > 0 else { throw ValidationError("--count: expected at least 1") }
     }
 
@@ -128,15 +128,17 @@ struct SplitDecide: ParsableCommand {
     @Option(help: "The compression zoo (default: the bundled Workloads/models/compression.json).")
     var zoo: String?
 
-    var bandwidths: [Double] { mbps.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+    var bandwidths: [Double] { mbps.split(separator: ",", omittingEmptySubsequences: false).compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
 
     func validate() throws {
-        let parts = mbps.split(separator: ",")
-        guard !parts.isEmpty, bandwidths.count == parts.count, bandwidths.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+        let parts = mbps.split(separator: ",", omittingEmptySubsequences: false)
+        guard !parts.isEmpty, bandwidths.count == parts.count, bandwidths.allSatisfy({ $0 > 0 && $0 <= 1e6 }) else {
             throw ValidationError("--mbps: expected positive numbers separated by commas, as 1,10,100")
         }
         guard (0...1).contains(epsilon) else { throw ValidationError("--epsilon: expected an accuracy loss in [0, 1]") }
-        guard rttMs >= 0, inputMB > 0 else { throw ValidationError("--rtt-ms must not be negative and --input-mb must be positive") }
+        guard rttMs >= 0, rttMs <= 1e6, inputMB > 0, inputMB <= 1e4 else {
+            throw ValidationError("--rtt-ms: expected 0 to 10^6 ms; --input-mb: expected more than 0 and at most 10,000 MB")
+        }
     }
 
     func run() throws {
