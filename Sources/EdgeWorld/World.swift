@@ -18,6 +18,8 @@ public enum WorldEvent: Sendable {
     /// A redundant request's delayed copies are due; `group` is the low 32 bits of its group id,
     /// so that a slot reused since is not mistaken for it.
     case copiesDue(request: Int32, group: UInt32)
+    /// A time bin ends (`WorldSpec.binWidth`): the recorder writes its figures.
+    case binClosed
 }
 
 /// Link indices of a site's access point and wide-area link.
@@ -144,7 +146,21 @@ public struct World: EventHandler, Sendable {
             }
             sim.model.scheduleNextHandover(client: Int32(c), scheduler: &sim.scheduler)
         }
+        if spec.binWidth > 0 && spec.binWidth <= spec.endTime { sim.scheduler.schedule(.binClosed, at: spec.binWidth) }
         return sim
+    }
+
+    /// Writes the bin that ends now, and schedules the next while the run may still go on.
+    mutating func binClosed(scheduler: inout Scheduler<WorldEvent>) {
+        closeBin(at: scheduler.now)
+        let next = scheduler.now + spec.binWidth
+        if next <= spec.endTime { scheduler.schedule(.binClosed, at: next) }
+    }
+
+    mutating func closeBin(at now: SimTime) {
+        let servers = self.servers
+        recorder.closeBin(at: now, running: { s, g in servers[s].gpus[g].busy ? servers[s].gpus[g].started : nil },
+                          queued: { s in (0..<servers[s].queues.queueCount).reduce(0) { $0 + servers[s].queues.count(queue: $1) } })
     }
 
     public mutating func handle(_ event: WorldEvent, scheduler: inout Scheduler<WorldEvent>) {
@@ -160,6 +176,7 @@ public struct World: EventHandler, Sendable {
         case .sessionStart(let c): sessionStart(client: c, scheduler: &scheduler)
         case .sessionEnd(let c): sessionEnd(client: c, scheduler: &scheduler)
         case .copiesDue(let slot, let group): copiesDue(request: slot, group: group, scheduler: &scheduler)
+        case .binClosed: binClosed(scheduler: &scheduler)
         }
     }
 
@@ -180,6 +197,8 @@ public struct World: EventHandler, Sendable {
                 finish(slot, outcome: .unfinished, at: now)
             }
         }
+        // The last, partial bin closes before running batches are counted busy to the end.
+        if spec.binWidth > 0 { closeBin(at: now) }
         for s in servers.indices {
             for g in servers[s].gpus.indices where servers[s].gpus[g].busy {
                 recorder.busy(server: s, gpu: g, from: servers[s].gpus[g].started, to: now)

@@ -12,6 +12,8 @@ public struct WorldSpec: Sendable {
     /// After `duration`, the run continues at most this long to let requests in flight finish.
     public var drain: SimTime
     public var detail: DetailLevel
+    /// Width of the time bins the run records as it goes (`bins` table); 0: none.
+    public var binWidth: SimTime = 1_000_000_000
     public var models: [ModelSpec]
     /// Edge sites and the cloud. Every server belongs to one; clients attach to one at a time.
     public var sites: [SiteSpec]

@@ -157,6 +157,22 @@ public final class ResultsStore {
             try writeBatches(outbox.batches, run: run, spec: spec)
             try writeFrames(outbox.frames, run: run, spec: spec)
             try writePlans(outbox.plans, run: run)
+            try writeBins(outbox.bins, run: run)
+        }
+    }
+
+    private func writeBins(_ rows: [BinRecord], run: Int64) throws(SQLiteError) {
+        guard !rows.isEmpty else { return }
+        let s = try db.prepare("INSERT INTO bins (run_id, start_ns, end_ns, scope, name, metric, value) VALUES (?,?,?,?,?,?,?)")
+        for b in rows {
+            s.bind(1, run)
+            s.bind(2, b.start)
+            s.bind(3, b.end)
+            s.bind(4, b.scope.rawValue)
+            s.bind(5, b.name)
+            s.bind(6, b.metric.rawValue)
+            s.bind(7, b.value)
+            try s.run()
         }
     }
 

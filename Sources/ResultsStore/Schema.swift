@@ -20,6 +20,7 @@ enum Schema {
         ("frames", "run_id, rowid"),
         ("batches", "run_id, batch_id"),
         ("plans", "run_id, rowid"),
+        ("bins", "run_id, start_ns, rowid"),
         ("sessions", "run_id, rowid"),
     ]
 
@@ -169,6 +170,17 @@ enum Schema {
             service_ns INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS batches_by_run ON batches (run_id, batch_id);
+
+        CREATE TABLE IF NOT EXISTS bins (
+            run_id   INTEGER NOT NULL REFERENCES runs (run_id),
+            start_ns INTEGER NOT NULL,
+            end_ns   INTEGER NOT NULL,
+            scope    TEXT NOT NULL CHECK (scope IN ('run', 'server', 'gpu', 'link', 'task')),
+            name     TEXT NOT NULL,
+            metric   TEXT NOT NULL,
+            value    REAL NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS bins_by_run ON bins (run_id, start_ns);
 
         CREATE TABLE IF NOT EXISTS plans (
             run_id    INTEGER NOT NULL REFERENCES runs (run_id),

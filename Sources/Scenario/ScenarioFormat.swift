@@ -16,6 +16,7 @@ public enum ScenarioFormat {
         Field("warmup_s", .number(.time(.seconds, positive: false)), help: "Requests and frames created earlier are left out of the summary; below duration_s."),
         Field("drain_s", .number(.time(.seconds, positive: false)), help: "After duration_s, time allowed for requests in flight to finish."),
         Field("detail", .choice(DetailLevel.allCases.map(\.rawValue)), help: "requests: also one row per request, frame and batch.", default: #""summary""#),
+        Field("bin_s", .number(.time(.seconds, positive: false)), help: "Width of the time bins recorded as the run goes (the bins table); 0: none.", default: "1"),
         Field("profiles", .array(.text), help: "Folders (relative to this file) searched for profiles first."),
         Field("models", .array(.object("model"), minItems: 1), required: true),
         Field("sites", .array(.object("site"), minItems: 1), help: "Edge sites and at most one cloud; default: one edge site."),

@@ -164,6 +164,14 @@ struct ScenarioReader {
                              drain: drain, detail: detail, models: models.map(\.spec), sites: sites,
                              servers: servers, clients: clients, clientGroups: groups)
         spec.latencySources = latencySources
+        if let n = o.optional("bin_s") {
+            spec.binWidth = try o.time("bin_s")!
+            if spec.binWidth != 0 && (spec.binWidth < 1_000_000 || spec.endTime / spec.binWidth > 100_000) {
+                throw n.error("expected 0 (no bins) or a width of at least 0.001 s giving at most 100,000 bins over the run")
+            }
+        } else if spec.endTime / spec.binWidth > 100_000 {
+            spec.binWidth = spec.endTime / 100_000
+        }
         if let n = o.optional("control_plane") { spec.controlPlane = try ControlPlanes.registry.make(from: n, context: ()) }
         if let n = o.optional("control_site") { spec.controlSite = try lookup(n, in: siteNames, kind: "site") }
         return spec

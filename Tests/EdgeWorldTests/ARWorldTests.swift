@@ -429,3 +429,46 @@ final class AbortedBatchNoticeTests: XCTestCase {
         XCTAssertEqual(logs[1].notices.map(\.aborted), [false])
     }
 }
+
+final class TimeBinTests: XCTestCase {
+    /// One camera at 10 fps from time 0, one GPU taking 30 ms a frame, bins of 500 ms: each of the
+    /// first four bins sees 5 requests done and the GPU busy 5 × 30 ms = 30 % of it; the bins after
+    /// the last frame (to the end of the drain) see none; the bins add up to the run's totals.
+    func testBinsByHand() {
+        let task = TaskSpec(name: "t", model: 0, deadline: TestWorld.ms(1_000), resultBytes: 0, split: WholeModelAtEdge())
+        let c = ClientSpec(name: "cam", group: 0, arrivals: .periodic(fps: 10, jitter: 0, phase: 0), frameBytes: 0, tasks: [task],
+                           uplink: TestWorld.link(), downlink: TestWorld.link())
+        var spec = TestWorld.spec(clients: [c], servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 30])], durationMs: 2_000, drainMs: 1_000)
+        spec.binWidth = TestWorld.ms(500)
+        let result = TestWorld.run(spec)
+        func series(_ scope: BinRecord.Scope, _ metric: BinRecord.Metric) -> [Double] {
+            result.bins.filter { $0.scope == scope && $0.metric == metric }.map(\.value)
+        }
+        XCTAssertEqual(result.bins.filter { $0.metric == .completed }.map(\.start), (0..<6).map { TestWorld.ms(500 * Double($0)) })
+        XCTAssertEqual(series(.run, .completed), [5, 5, 5, 5, 0, 0])
+        XCTAssertEqual(series(.run, .met), [5, 5, 5, 5, 0, 0])
+        for (i, u) in series(.gpu, .utilization).enumerated() { XCTAssertEqual(u, i < 4 ? 0.3 : 0, accuracy: 1e-12, "bin \(i)") }
+        XCTAssertEqual(series(.run, .latencyMeanMs), [30, 30, 30, 30])
+        XCTAssertEqual(series(.task, .frames), [5, 5, 5, 5])
+        XCTAssertEqual(series(.server, .queued), [0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(Int(series(.run, .completed).reduce(0, +)), result.requests.filter { $0.outcome == .completed }.count)
+        XCTAssertEqual(result.bins.first { $0.scope == .gpu }?.name, "s/0")
+    }
+
+    /// A GPU busy across a bin boundary counts in both bins, each for its share.
+    func testBusyAcrossABoundary() {
+        let task = TaskSpec(name: "t", model: 0, deadline: TestWorld.ms(1_000), resultBytes: 0, split: WholeModelAtEdge())
+        // One frame at 400 ms and a 300 ms model: busy 400–700 ms.
+        let c = ClientSpec(name: "cam", group: 0, arrivals: .periodic(fps: 1, jitter: 0, phase: TestWorld.ms(400)), frameBytes: 0,
+                           tasks: [task], uplink: TestWorld.link(), downlink: TestWorld.link())
+        var spec = TestWorld.spec(clients: [c], servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 300])], durationMs: 1_000, drainMs: 0)
+        spec.binWidth = TestWorld.ms(500)
+        let result = TestWorld.run(spec)
+        let u = result.bins.filter { $0.scope == .gpu }.map(\.value)
+        XCTAssertEqual(u.count, 2)
+        XCTAssertEqual(u[0], 0.2, accuracy: 1e-12)
+        XCTAssertEqual(u[1], 0.4, accuracy: 1e-12)
+    }
+}

@@ -40,6 +40,7 @@ enum TestWorld {
         var end: SimTime
         /// A policy's contract breach, if the run stopped on one.
         var failure: String?
+        var bins: [BinRecord] = []
     }
 
     /// Runs `spec` and hands each finished request to `body` as it comes, keeping none: for runs
@@ -62,6 +63,7 @@ enum TestWorld {
             out.batches += o.batches
             out.frames += o.frames
             out.plans += o.plans
+            out.bins += o.bins
         }
         while sim.run(until: spec.endTime, maxEvents: 1 << 16) == .eventBudget { collect(sim.model.takeOutbox()) }
         let failure = sim.model.failure
@@ -69,6 +71,6 @@ enum TestWorld {
         collect(sim.model.takeOutbox())
         return Result(requests: out.requests.sorted { $0.request.id < $1.request.id },
                       batches: out.batches.sorted { $0.id < $1.id }, frames: out.frames, plans: out.plans,
-                      summary: summary, end: sim.now, failure: failure)
+                      summary: summary, end: sim.now, failure: failure, bins: out.bins)
     }
 }

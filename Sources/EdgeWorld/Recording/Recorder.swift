@@ -29,6 +29,15 @@ public struct Recorder: Sendable {
     /// Per link, in one record so that a hop updates one cache line.
     public private(set) var links: [LinkCounters]
     public private(set) var redundantCopies = 0
+    /// The open time bin: what ended in it so far, and every GPU's and link's busy time up to its
+    /// start (cumulative over the whole run, so that a bin's share is a difference).
+    var bin = OpenBin()
+    var gpuBusyAll: [[SimTime]]
+    var linkBusyAll: [SimTime]
+    /// Links whose bins are written: the shared ones (a client's own radio links would be one
+    /// row per client per bin).
+    let binnedLinks: [Int32]
+    let binNames: (run: String, servers: [String], gpus: [[String]], links: [String])
     let clientGroup: [Int]
     let serverSite: [Int]
     public var outbox = Outbox()
@@ -99,6 +108,14 @@ public struct Recorder: Sendable {
         gpuBusy = spec.servers.map { Array(repeating: 0, count: $0.executors) }
         gpuBatches = spec.servers.map { Array(repeating: 0, count: $0.executors) }
         self.links = Array(repeating: LinkCounters(), count: links.count)
+        gpuBusyAll = spec.servers.map { Array(repeating: 0, count: $0.executors) }
+        linkBusyAll = Array(repeating: 0, count: links.count)
+        binnedLinks = links.indices.filter { !links[$0].kind.hasPrefix("client") }.map(Int32.init)
+        binNames = (spec.name, spec.servers.map(\.name), spec.servers.map { v in (0..<v.executors).map { "\(v.name)/\($0)" } }, links.map(\.name))
+        bin.frames = Array(repeating: 0, count: names.count)
+        bin.accuracySum = Array(repeating: 0, count: names.count)
+        bin.gpuBusyAtStart = gpuBusyAll
+        bin.linkBusyAtStart = linkBusyAll
         clientGroup = spec.clients.map(\.group)
         serverSite = spec.servers.map(\.site)
         dimensions = (spec.clientGroups.count, spec.models.count, names.count)
@@ -110,6 +127,7 @@ public struct Recorder: Sendable {
 
     mutating func finished(_ request: Request, outcome: RequestOutcome, route: Route? = nil) {
         let record = RequestRecord(request: request, outcome: outcome, route: route)
+        bin.add(record)
         if detail == .requests { outbox.requests.append(record) }
         guard inWindow(request.created) else { return }
         let c = Int(request.client)
@@ -159,6 +177,9 @@ public struct Recorder: Sendable {
 
     mutating func frame(_ record: FrameRecord) {
         if detail == .requests { outbox.frames.append(record) }
+        let task = taskOfClientTask[Int(record.client)][Int(record.task)]
+        bin.frames[task] += 1
+        bin.accuracySum[task] += record.accuracy
         guard inWindow(record.time) else { return }
         let c = Int(record.client)
         run.add(frame: record)
@@ -178,11 +199,13 @@ public struct Recorder: Sendable {
 
     /// Adds the part of [from, to) that lies inside the window to a GPU's busy time.
     mutating func busy(server: Int, gpu: Int, from: SimTime, to: SimTime) {
+        gpuBusyAll[server][gpu] += to - from
         let busy = min(to, windowEnd) - max(from, windowStart)
         if busy > 0 { gpuBusy[server][gpu] += busy }
     }
 
     mutating func linkBusy(link: Int, from: SimTime, to: SimTime, bytes: Int) {
+        linkBusyAll[link] += to - from
         let busy = min(to, windowEnd) - max(from, windowStart)
         if busy > 0 { links[link].busy += busy }
         if inWindow(from) {
@@ -196,6 +219,74 @@ public struct Recorder: Sendable {
     mutating func handover(client c: Int32) { clientCounts[Int(c)].handovers += 1 }
     mutating func migration(client c: Int32) { clientCounts[Int(c)].migrations += 1 }
     mutating func copies(_ n: Int) { redundantCopies += n }
+
+    /// Closes the bin [bin.start, end) into the outbox. `running(s, g)` is the start of the batch a
+    /// GPU is running (nil when idle), whose time so far counts in this bin; `queued(s)` a server's
+    /// waiting requests now. A link's transfer counts in the bin in which it was sent.
+    mutating func closeBin(at end: SimTime, running: (Int, Int) -> SimTime?, queued: (Int) -> Int) {
+        let start = bin.start, width = Double(end - start)
+        guard width > 0 else { return }
+        func row(_ scope: BinRecord.Scope, _ index: Int, _ metric: BinRecord.Metric, _ value: Double, sub: Int = 0) {
+            let name: String
+            switch scope {
+            case .run: name = binNames.run
+            case .server: name = binNames.servers[index]
+            case .gpu: name = binNames.gpus[index][sub]
+            case .link: name = binNames.links[index]
+            case .task: name = taskNames[index]
+            }
+            outbox.bins.append(BinRecord(start: start, end: end, scope: scope, name: name, metric: metric, value: value))
+        }
+        row(.run, 0, .completed, Double(bin.completed))
+        row(.run, 0, .met, Double(bin.met))
+        row(.run, 0, .dropped, Double(bin.dropped))
+        if bin.completed > 0 { row(.run, 0, .latencyMeanMs, bin.latencySum / Double(bin.completed) / 1e6) }
+        for s in gpuBusyAll.indices {
+            for g in gpuBusyAll[s].indices {
+                let total = gpuBusyAll[s][g] + (running(s, g).map { end - $0 } ?? 0)
+                row(.gpu, s, .utilization, Double(total - bin.gpuBusyAtStart[s][g]) / width, sub: g)
+                bin.gpuBusyAtStart[s][g] = total
+            }
+            row(.server, s, .queued, Double(queued(s)))
+        }
+        for l in binnedLinks {
+            row(.link, Int(l), .utilization, Double(linkBusyAll[Int(l)] - bin.linkBusyAtStart[Int(l)]) / width)
+            bin.linkBusyAtStart[Int(l)] = linkBusyAll[Int(l)]
+        }
+        for t in bin.frames.indices where bin.frames[t] > 0 {
+            row(.task, t, .frames, Double(bin.frames[t]))
+            row(.task, t, .accuracyMean, bin.accuracySum[t] / Double(bin.frames[t]))
+        }
+        bin.reopen(at: end)
+    }
+
+    /// The open bin: counts since its start.
+    struct OpenBin: Sendable {
+        var start: SimTime = 0
+        var completed = 0, met = 0, dropped = 0
+        var latencySum = 0.0
+        var frames: [Int] = []
+        var accuracySum: [Double] = []
+        var gpuBusyAtStart: [[SimTime]] = []
+        var linkBusyAtStart: [SimTime] = []
+
+        mutating func add(_ record: RequestRecord) {
+            switch record.outcome {
+            case .completed:
+                completed += 1
+                if record.metDeadline { met += 1 }
+                latencySum += Double(record.request.completed - record.request.created)
+            case .dropped: dropped += 1
+            case .cancelled, .unfinished: break
+            }
+        }
+
+        mutating func reopen(at t: SimTime) {
+            start = t
+            (completed, met, dropped, latencySum) = (0, 0, 0, 0)
+            for i in frames.indices { frames[i] = 0; accuracySum[i] = 0 }
+        }
+    }
 
     /// Window length in seconds.
     public var windowSeconds: Double { Time.toSeconds(windowEnd - windowStart) }

@@ -38,7 +38,33 @@ public struct FrameRecord: Sendable, Equatable {
 
 /// Rows waiting to be written by whoever drives the run (the results store), emptied between
 /// slices of events so that memory does not grow with the run.
+/// One figure of one entity over one time bin [start, end) (the `bins` table).
+public struct BinRecord: Sendable, Equatable {
+    public enum Scope: String, Sendable { case run, server, gpu, link, task }
+    public enum Metric: String, Sendable {
+        /// Requests that completed, met their deadline, or were dropped in the bin (by when they ended).
+        case completed, met, dropped
+        /// Mean latency of the requests completed in the bin, ms.
+        case latencyMeanMs = "latency_mean_ms"
+        /// Share of the bin a GPU was busy, or a link carried data.
+        case utilization
+        /// Requests waiting in a server's queues at the bin's end.
+        case queued
+        /// Frames in the bin and their mean accuracy, per task.
+        case frames
+        case accuracyMean = "accuracy_mean"
+    }
+    public var start: SimTime
+    public var end: SimTime
+    public var scope: Scope
+    /// The server, "server/gpu", link or task; the scenario's name for the run.
+    public var name: String
+    public var metric: Metric
+    public var value: Double
+}
+
 public struct Outbox: Sendable {
+    public var bins: [BinRecord] = []
     public var requests: [RequestRecord] = []
     public var batches: [BatchRecord] = []
     public var frames: [FrameRecord] = []
@@ -47,7 +73,7 @@ public struct Outbox: Sendable {
 
     public init() {}
 
-    public var isEmpty: Bool { requests.isEmpty && batches.isEmpty && frames.isEmpty && plans.isEmpty }
+    public var isEmpty: Bool { requests.isEmpty && batches.isEmpty && frames.isEmpty && plans.isEmpty && bins.isEmpty }
 
     public mutating func take() -> Outbox {
         defer {
@@ -55,6 +81,7 @@ public struct Outbox: Sendable {
             batches.removeAll(keepingCapacity: true)
             frames.removeAll(keepingCapacity: true)
             plans.removeAll(keepingCapacity: true)
+            bins.removeAll(keepingCapacity: true)
         }
         return self
     }
