@@ -3,6 +3,8 @@
 
 SWIFT         ?= swift
 APT_PACKAGES  := libsqlite3-dev libopenblas-dev liblapacke-dev libglpk-dev
+# Only the tests need a browser: the HTML report is rendered in Debian's headless chromium.
+TEST_APT_PACKAGES := chromium
 ARSIM         := .build/release/arsim
 
 .PHONY: run test deps build bench clean fuzz ipipe-plans ipipe-serve
@@ -17,6 +19,7 @@ run: build
 # The fuzz test runs a few hundred seeded mutants of every kind of input through the binary
 # (tools/fuzz.py): any trap, hang, unbounded memory or stray exit code fails the build.
 test: deps
+	@./scripts/install-deps.sh $(TEST_APT_PACKAGES)
 	$(SWIFT) build -c release --build-tests
 	$(ARSIM) check
 	@if command -v python3 >/dev/null; then python3 tools/fuzz.py --arsim $(ARSIM) --count 300 --seed 1; \

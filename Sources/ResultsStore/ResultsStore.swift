@@ -569,3 +569,21 @@ extension ResultsStore {
         return rows
     }
 }
+
+extension ResultsStore {
+    /// The rows of a read-only query, each cell as SQLite gives it (`arsim report` reads through this).
+    public func select(_ sql: String, _ bindings: [Int64] = []) throws -> [[SQLiteStatement.Value]] {
+        let s = try db.prepare(sql)
+        for (i, b) in bindings.enumerated() { s.bind(Int32(i + 1), b) }
+        var rows: [[SQLiteStatement.Value]] = []
+        while try s.step() { rows.append((0..<s.columnCount).map { s.value($0) }) }
+        return rows
+    }
+
+    /// Whether the database has a table (an older file may lack a newer one, such as `bins`).
+    public func hasTable(_ name: String) throws -> Bool {
+        let s = try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+        s.bind(1, name)
+        return try s.step()
+    }
+}

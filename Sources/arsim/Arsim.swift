@@ -14,7 +14,7 @@ struct Arsim: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Run.self, Validate.self, Sweep.self, Capacity.self, Check.self, Merge.self, Export.self, Runs.self,
-                      ProfilesCommand.self, Bench.self, Schema.self, Compare.self, IPIPEPlans.self, IPIPEServe.self, SplitCommand.self]
+                      ProfilesCommand.self, Bench.self, Schema.self, Compare.self, IPIPEPlans.self, IPIPEServe.self, SplitCommand.self, Report.self]
     )
 
     /// As ParsableCommand's, except that a command line the parser rejects exits 2, like every

@@ -1,0 +1,224 @@
+import Foundation
+import ResultsStore
+
+/// `arsim report`: one self-contained HTML file (inline SVG, no scripts, nothing fetched) of some
+/// runs, or a sweep or capacity search, drawn from the summary, bins, sweep and probe tables only,
+/// so its size and build time do not grow with the number of requests (docs/reports.md).
+public enum HTMLReport {
+    public struct Selection: Sendable {
+        public var runs: [Int64]?
+        public var sweep: Int64?
+        public init(runs: [Int64]?, sweep: Int64?) {
+            self.runs = runs
+            self.sweep = sweep
+        }
+    }
+
+    public struct ReportError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Series drawn per chart at most: the rest are listed in the chart's table only.
+    static let maxSeries = 12
+
+    public static func build(store: ResultsStore, title: String, selection: Selection) throws -> String {
+        var html = head(title)
+        var runIDs: [Int64]
+        if let sweep = selection.sweep {
+            let info = try store.select("SELECT kind, name, answer, note, status FROM sweeps WHERE sweep_id = ?", [sweep])
+            guard let row = info.first else { throw ReportError(description: "--sweep: no sweep with id \(sweep) in this database") }
+            html += try sweepSection(store: store, sweep: sweep, row: row)
+            runIDs = try store.select("SELECT run_id FROM runs WHERE sweep_id = ? ORDER BY run_id", [sweep]).compactMap { int($0[0]) }
+        } else {
+            runIDs = try store.select("SELECT run_id FROM runs ORDER BY run_id").compactMap { int($0[0]) }
+        }
+        if let wanted = selection.runs {
+            let known = Set(runIDs)
+            if let missing = wanted.first(where: { !known.contains($0) }) {
+                throw ReportError(description: "--runs: no run with id \(missing) in this database\(selection.sweep.map { " (sweep \($0))" } ?? "")")
+            }
+            runIDs = wanted
+        }
+        if runIDs.isEmpty && selection.sweep == nil { throw ReportError(description: "the database holds no run") }
+        html += try runsSection(store: store, runs: runIDs)
+        return html + "</body></html>\n"
+    }
+
+    static func head(_ title: String) -> String {
+        """
+        <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>\(SVGChart.escape(title))</title>
+        <style>body{font-family:sans-serif;margin:24px;max-width:1400px}table{border-collapse:collapse;font-size:12px;margin:8px 0}
+        td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#f3f3f3}td.l,th.l{text-align:left}
+        .charts{display:flex;flex-wrap:wrap;gap:12px}pre{font-size:11px;background:#f8f8f8;padding:8px;overflow:auto;max-height:400px}</style>
+        </head><body><h1>\(SVGChart.escape(title))</h1>
+        """
+    }
+
+    static func int(_ v: SQLiteStatement.Value) -> Int64? { if case .integer(let i) = v { return i } else { return nil } }
+    static func double(_ v: SQLiteStatement.Value) -> Double? {
+        switch v {
+        case .integer(let i): return Double(i)
+        case .real(let d): return d
+        default: return nil
+        }
+    }
+    static func text(_ v: SQLiteStatement.Value) -> String {
+        switch v {
+        case .null: return ""
+        case .integer(let i): return String(i)
+        case .real(let d): return SVGChart.number(d)
+        case .text(let s): return s
+        }
+    }
+
+    static func table(_ header: [String], _ rows: [[String]], left: Int = 1) -> String {
+        var out = "<table><tr>" + header.enumerated().map { "<th class=\"\($0.offset < left ? "l" : "")\">\(SVGChart.escape($0.element))</th>" }.joined() + "</tr>"
+        for r in rows {
+            out += "<tr>" + r.enumerated().map { "<td class=\"\($0.offset < left ? "l" : "")\">\(SVGChart.escape($0.element))</td>" }.joined() + "</tr>"
+        }
+        return out + "</table>"
+    }
+
+    // MARK: Runs
+
+    static func runsSection(store: ResultsStore, runs: [Int64]) throws -> String {
+        guard !runs.isEmpty else { return "" }
+        var html = "<h2>Runs</h2>"
+        var cdf: [SVGChart.Series] = [], throughput: [SVGChart.Series] = [], misses: [SVGChart.Series] = []
+        var accuracy: [SVGChart.Series] = []
+        var listing: [[String]] = []
+        let hasBins = try store.hasTable("bins")
+        var perRun = ""
+        for run in runs {
+            let r = try store.select("SELECT scenario_name, label, seed, status, detail, events_processed, wall_seconds, scenario_json, error FROM runs WHERE run_id = ?", [run])[0]
+            let name = "run \(run)" + (text(r[1]).isEmpty ? "" : " (\(text(r[1])))")
+            listing.append([String(run), text(r[0]), text(r[1]), text(r[2]), text(r[3]), text(r[4]), text(r[5]), text(r[6]), text(r[8])])
+            let summary = try store.select("""
+                SELECT scope, name, requests, completed, met_deadline, dropped, throughput_rps, latency_mean_ms, latency_p50_ms,
+                       latency_p95_ms, latency_p99_ms, latency_p999_ms, latency_max_ms, deadline_miss_rate, gpu_utilization, accuracy_mean
+                FROM summary WHERE run_id = ? ORDER BY rowid
+                """, [run])
+            if let row = summary.first(where: { text($0[0]) == "run" }) {
+                let q = [(8, 0.5), (9, 0.95), (10, 0.99), (11, 0.999), (12, 1.0)].compactMap { i, p in double(row[i]).map { (x: $0, y: p) } }
+                if !q.isEmpty { cdf.append(.init(name: name, points: [(x: 0, y: 0)] + q)) }
+            }
+            perRun += "<h3>\(SVGChart.escape(name)): \(SVGChart.escape(text(r[0])))</h3>"
+            perRun += table(["scope", "name", "requests", "completed", "met", "dropped", "req/s", "mean ms", "p50", "p95", "p99", "p99.9", "max",
+                             "miss rate", "GPU util", "accuracy"], summary.map { $0.map(text) }, left: 2)
+            if hasBins {
+                let bins = try store.select("SELECT start_ns, end_ns, scope, name, metric, value FROM bins WHERE run_id = ? ORDER BY start_ns, rowid", [run])
+                let (charts, series) = binCharts(bins, run: name)
+                throughput += series.throughput
+                misses += series.misses
+                accuracy += series.accuracy
+                perRun += "<div class=\"charts\">" + charts + "</div>"
+            }
+            let sources = try store.select("SELECT server, model, gpu, precision, kind, source, fit_residual_us FROM latency_sources WHERE run_id = ? ORDER BY server, model", [run])
+            if !sources.isEmpty {
+                perRun += "<h4>Where the latencies come from</h4>" + table(["server", "model", "gpu", "precision", "kind", "source", "fit residual µs"],
+                                                                           sources.map { $0.map(text) }, left: 6)
+            }
+            perRun += "<details><summary>Scenario</summary><pre>" + SVGChart.escape(text(r[7])) + "</pre></details>"
+        }
+        html += table(["run", "scenario", "label", "seed", "status", "detail", "events", "wall s", "error"], listing, left: 3)
+        html += "<div class=\"charts\">"
+        html += SVGChart.lines("Latency CDF (from the summary's percentiles)", Array(cdf.prefix(maxSeries)), xLabel: "latency, ms",
+                               yLabel: "fraction of requests", step: true, yRange: (0, 1))
+        if !throughput.isEmpty {
+            html += SVGChart.lines("Requests completed per second", Array(throughput.prefix(maxSeries)), xLabel: "time, s", yLabel: "req/s")
+            html += SVGChart.lines("Deadline misses and drops per second", Array(misses.prefix(maxSeries)), xLabel: "time, s", yLabel: "per s")
+        }
+        if !accuracy.isEmpty {
+            html += SVGChart.lines("Accuracy per task", Array(accuracy.prefix(maxSeries)), xLabel: "time, s", yLabel: "mean accuracy", yRange: (0, 1))
+        }
+        return html + "</div>" + perRun
+    }
+
+    struct BinSeries {
+        var throughput: [SVGChart.Series] = []
+        var misses: [SVGChart.Series] = []
+        var accuracy: [SVGChart.Series] = []
+    }
+
+    /// A run's charts over time, and its series for the charts that compare runs.
+    static func binCharts(_ bins: [[SQLiteStatement.Value]], run: String) -> (String, BinSeries) {
+        // (scope, name, metric) -> points, in first-seen order.
+        var keys: [String] = [], points: [String: [(x: Double, y: Double)]] = [:]
+        var widths: [Double: Double] = [:]
+        for b in bins {
+            guard let start = double(b[0]), let end = double(b[1]), let v = double(b[5]) else { continue }
+            let key = text(b[2]) + "\u{1}" + text(b[3]) + "\u{1}" + text(b[4])
+            if points[key] == nil { keys.append(key) }
+            points[key, default: []].append((x: start / 1e9, y: v))
+            widths[start / 1e9] = (end - start) / 1e9
+        }
+        func series(scope: String, metric: String) -> [SVGChart.Series] {
+            keys.filter { $0.hasPrefix(scope + "\u{1}") && $0.hasSuffix("\u{1}" + metric) }.map {
+                SVGChart.Series(name: String($0.split(separator: "\u{1}")[1]), points: points[$0]!)
+            }
+        }
+        var out = BinSeries()
+        let completed = series(scope: "run", metric: "completed").first, met = series(scope: "run", metric: "met").first
+        let dropped = series(scope: "run", metric: "dropped").first
+        if let completed {
+            out.throughput = [.init(name: run, points: completed.points.map { (x: $0.x, y: $0.y / (widths[$0.x] ?? 1)) })]
+            if let met, let dropped {
+                out.misses = [.init(name: run, points: zip(zip(completed.points, met.points), dropped.points).map { cm, d in
+                    (x: cm.0.x, y: (cm.0.y - cm.1.y + d.y) / (widths[cm.0.x] ?? 1))
+                })]
+            }
+        }
+        out.accuracy = series(scope: "task", metric: "accuracy_mean").map { .init(name: "\(run) \($0.name)", points: $0.points) }
+        var charts = ""
+        let gpus = series(scope: "gpu", metric: "utilization"), links = series(scope: "link", metric: "utilization")
+        let queues = series(scope: "server", metric: "queued")
+        if !gpus.isEmpty {
+            charts += SVGChart.lines("\(run): GPU utilisation" + (gpus.count > maxSeries ? " (first \(maxSeries) of \(gpus.count))" : ""),
+                                     Array(gpus.prefix(maxSeries)), xLabel: "time, s", yLabel: "busy share", yRange: (0, 1))
+        }
+        if !links.isEmpty {
+            charts += SVGChart.lines("\(run): link utilisation" + (links.count > maxSeries ? " (first \(maxSeries) of \(links.count))" : ""),
+                                     Array(links.prefix(maxSeries)), xLabel: "time, s", yLabel: "busy share", yRange: (0, 1))
+        }
+        if !queues.isEmpty {
+            charts += SVGChart.lines("\(run): requests queued" + (queues.count > maxSeries ? " (first \(maxSeries) of \(queues.count))" : ""),
+                                     Array(queues.prefix(maxSeries)), xLabel: "time, s", yLabel: "requests")
+        }
+        return (charts, out)
+    }
+
+    // MARK: Sweeps and capacity searches
+
+    static func sweepSection(store: ResultsStore, sweep: Int64, row: [SQLiteStatement.Value]) throws -> String {
+        let kind = text(row[0])
+        var html = "<h2>\(kind == "capacity" ? "Capacity search" : "Sweep") \(sweep): \(SVGChart.escape(text(row[1])))</h2>"
+        html += "<p>Status \(SVGChart.escape(text(row[4])))" + (kind == "capacity" ? "; answer \(SVGChart.escape(text(row[2])))" : "")
+            + (text(row[3]).isEmpty ? "" : "; \(SVGChart.escape(text(row[3])))") + "</p>"
+        let points = try store.sweepPoints(sweep) ?? []
+        var metrics: [String] = []
+        for p in points where !metrics.contains(p.metric) { metrics.append(p.metric) }
+        html += "<div class=\"charts\">"
+        for m in metrics {
+            let bars = points.filter { $0.metric == m }.map {
+                SVGChart.Bar(label: $0.label, value: $0.mean ?? 0, low: $0.ciLow, high: $0.ciHigh)
+            }
+            html += SVGChart.bars("\(m) (mean, 95 % interval)", bars, yLabel: m)
+        }
+        let probes = try store.select("SELECT probe, phase, value, passed FROM capacity_probes WHERE sweep_id = ? ORDER BY probe", [sweep])
+        if !probes.isEmpty {
+            let passed = probes.filter { int($0[3]) == 1 }.compactMap { p in double(p[0]).flatMap { x in double(p[2]).map { (x: x, y: $0) } } }
+            let failed = probes.filter { int($0[3]) != 1 }.compactMap { p in double(p[0]).flatMap { x in double(p[2]).map { (x: x, y: $0) } } }
+            var series: [SVGChart.Series] = []
+            if !passed.isEmpty { series.append(.init(name: "held", points: passed)) }
+            if !failed.isEmpty { series.append(.init(name: "failed", points: failed)) }
+            html += SVGChart.lines("Probes: value tried, in order", series, xLabel: "probe", yLabel: "value")
+        }
+        html += "</div>"
+        html += table(["point", "label", "metric", "n", "mean", "stddev", "95 % low", "95 % high"], points.map {
+            [String($0.point), $0.label, $0.metric, String($0.n), $0.mean.map(SVGChart.number) ?? "", $0.stddev.map(SVGChart.number) ?? "",
+             $0.ciLow.map(SVGChart.number) ?? "", $0.ciHigh.map(SVGChart.number) ?? ""]
+        }, left: 3)
+        if !probes.isEmpty { html += table(["probe", "phase", "value", "held"], probes.map { $0.map(text) }, left: 2) }
+        return html
+    }
+}
