@@ -10,7 +10,12 @@ import SimKernel
 ///   (model, size, layer range, the requests in it);
 /// - process "clients": a track per client with each request as a slice from its frame's capture
 ///   to its result (task, server, outcome), drops as instant events with their reason;
-/// - a flow arrow from each request's upload to the batch that ran it.
+/// - inside each request's slice, its stages: `device` (layers run on the device), `upload`
+///   (sent to arrival at the server), `result` (batch end to the result back);
+/// - instant events for frames whose shown result is a fresh local (fallback) run;
+/// - a flow arrow from each request's upload to the batch that ran it;
+/// - process "counters": per time bin (`bin_s`), each server's queued requests and each GPU's and
+///   shared link's utilisation, and requests completed per second.
 ///
 /// `window` keeps only what starts inside it, and `clients` only the first so many clients, so
 /// that a big run stays openable. Times are microseconds of simulated time.
@@ -37,6 +42,7 @@ public final class TraceWriter {
         handle.write(Data("[\n".utf8))
         emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(1)), ("args", .object([("name", .string("GPUs"))]))]))
         emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(2)), ("args", .object([("name", .string("clients"))]))]))
+        emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(3)), ("args", .object([("name", .string("counters"))]))]))
         for (s, server) in spec.servers.enumerated() {
             for g in 0..<server.executors {
                 emit(thread(pid: 1, tid: gpuBase[s] + g, name: "\(server.name) gpu \(g)"))
@@ -61,6 +67,7 @@ public final class TraceWriter {
 
     /// Writes the rows of one slice of the run.
     public func write(_ rows: Outbox) {
+        writeFramesAndBins(rows)
         for b in rows.batches where window.contains(b.start) {
             let s = Int(b.server)
             guard spec.servers.indices.contains(s) else { continue }
@@ -88,6 +95,14 @@ public final class TraceWriter {
             case .cancelled, .unfinished:
                 continue
             }
+            if case .completed = r.outcome {
+                // The request's stages, nested in its slice.
+                for (name, from, to) in [("device", q.deviceStart, q.deviceEnd), ("upload", q.sent, q.arrived), ("result", q.batchEnd, q.completed)]
+                    where from >= q.created && to >= from && to <= q.completed {
+                    emit(.object([("name", .string(name)), ("cat", .string("stage")), ("ph", .string("X")), ("pid", .int(2)), ("tid", .int(c + 1)),
+                                  ("ts", Self.us(from)), ("dur", Self.us(to - from))]))
+                }
+            }
             // The arrow from the upload to the batch that ran the request.
             let s = Int(q.server)
             if q.sent >= 0, q.batchStart >= 0, q.gpu >= 0, spec.servers.indices.contains(s) {
@@ -97,6 +112,29 @@ public final class TraceWriter {
                 emit(.object([("name", .string("upload")), ("cat", .string("flow")), ("ph", .string("f")), ("bp", .string("e")), ("id", id),
                               ("pid", .int(1)), ("tid", .int(gpuBase[s] + Int(q.gpu))), ("ts", Self.us(q.batchStart))]))
             }
+        }
+    }
+
+    /// Frames whose shown result is a fresh local run, and the time bins as counters.
+    func writeFramesAndBins(_ rows: Outbox) {
+        for f in rows.frames where f.source == .local && f.staleness == 0 && Int(f.client) < clientLimit && window.contains(f.time) {
+            let c = Int(f.client)
+            let task = spec.clients[c].tasks.indices.contains(Int(f.task)) ? spec.clients[c].tasks[Int(f.task)].name : "task \(f.task)"
+            emit(.object([("name", .string("local: \(task)")), ("cat", .string("frame")), ("ph", .string("i")), ("s", .string("t")),
+                          ("pid", .int(2)), ("tid", .int(c + 1)), ("ts", Self.us(f.time)), ("args", .object([("frame", .int(Int(f.frame))),
+                                                                                                    ("accuracy", .double(f.accuracy))]))]))
+        }
+        for b in rows.bins where window.contains(b.start) {
+            let name: String, value: Double
+            switch (b.scope, b.metric) {
+            case (.server, .queued): (name, value) = ("queued \(b.name)", b.value)
+            case (.gpu, .utilization): (name, value) = ("utilisation \(b.name)", b.value)
+            case (.link, .utilization): (name, value) = ("utilisation \(b.name)", b.value)
+            case (.run, .completed): (name, value) = ("completed per s", b.value / (Double(b.end - b.start) / 1e9))
+            default: continue
+            }
+            emit(.object([("name", .string(name)), ("cat", .string("bin")), ("ph", .string("C")), ("pid", .int(3)), ("ts", Self.us(b.start)),
+                          ("args", .object([("value", .double(value))]))]))
         }
     }
 

@@ -276,6 +276,19 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         let finishes = all.filter { $0["ph"] as? String == "f" }.compactMap { $0["id"] as? Int }
         XCTAssertEqual(starts.count, 10)
         XCTAssertEqual(Set(starts), Set(finishes))
+        // Each request's upload and result, nested in its slice (here instantaneous: no bytes).
+        let stages = all.filter { $0["cat"] as? String == "stage" }
+        XCTAssertEqual(stages.filter { $0["name"] as? String == "upload" }.map { $0["ts"] as? Double },
+                       stride(from: 0.0, to: 1_000_000, by: 100_000).map { $0 })
+        XCTAssertEqual(stages.filter { $0["name"] as? String == "result" }.map { $0["ts"] as? Double },
+                       stride(from: 10_000.0, to: 1_000_000, by: 100_000).map { $0 })
+        // Counters per 1 s bin over the run and its drain: 10 requests done in the first, the GPU busy 10 %.
+        let counters = all.filter { $0["ph"] as? String == "C" }
+        func counter(_ name: String) -> [Double] { counters.filter { $0["name"] as? String == name }.compactMap { ($0["args"] as? [String: Any])?["value"] as? Double } }
+        XCTAssertEqual(counter("completed per s"), [10, 0])
+        XCTAssertEqual(counter("utilisation gpu/0").count, 2)
+        XCTAssertEqual(counter("utilisation gpu/0")[0], 0.1, accuracy: 1e-12)
+        XCTAssertEqual(counter("queued gpu"), [0, 0])
         let names = all.filter { $0["name"] as? String == "thread_name" }.compactMap { ($0["args"] as? [String: Any])?["name"] as? String }
         XCTAssertEqual(Set(names), ["gpu gpu 0", "cam"])
         let windowed = try events(["--trace-window", "0.25:0.55"]).filter { $0["cat"] as? String == "batch" }

@@ -36,8 +36,6 @@ public struct FrameRecord: Sendable, Equatable {
     public var source: ResultSource
 }
 
-/// Rows waiting to be written by whoever drives the run (the results store), emptied between
-/// slices of events so that memory does not grow with the run.
 /// One figure of one entity over one time bin [start, end) (the `bins` table).
 public struct BinRecord: Sendable, Equatable {
     public enum Scope: String, Sendable { case run, server, gpu, link, task }
@@ -63,6 +61,8 @@ public struct BinRecord: Sendable, Equatable {
     public var value: Double
 }
 
+/// Rows waiting to be written by whoever drives the run (the results store), emptied between
+/// slices of events so that memory does not grow with the run.
 public struct Outbox: Sendable {
     public var bins: [BinRecord] = []
     public var requests: [RequestRecord] = []
