@@ -134,4 +134,19 @@ final class CostModelTests: XCTestCase {
         }
         XCTAssertEqual(checked, 6, "batch 16, 32, 64 on each GPU")
     }
+
+    /// `arsim profiles validate` sets the bundled derived profiles beside eager-PyTorch whole-model
+    /// measurements: the figures it prints, as achieved (34 matches at 224 × 224; derived / measured
+    /// medians FP32 0.70 and AMP 0.76 for NVIDIA's ResNet-50, 0.69 FP32 and 0.88 FP16 for the
+    /// torchvision benchmark on the A100).
+    func testRuntimeComparisonFigures() throws {
+        let rows = try RuntimeComparison.rows(reference: Repo.referenceData(), library: ProfileLibrary(roots: [Repo.path("Workloads/profiles/derived")]))
+        XCTAssertEqual(rows.count, 34)
+        XCTAssertTrue(rows.allSatisfy { $0.measuredMs > 0 && $0.derivedMs > 0 })
+        let medians = RuntimeComparison.medians(rows).map { "\($0.source) \($0.precision) \($0.n) \(String(format: "%.2f", $0.median))" }
+        XCTAssertEqual(medians, ["NVIDIA ResNet-50 v1.5, PyTorch fp32 14 0.70", "NVIDIA ResNet-50 v1.5, PyTorch amp 14 0.76",
+                                 "ryujaehun torchvision, PyTorch fp16 3 0.88", "ryujaehun torchvision, PyTorch fp32 3 0.69"])
+        // No profile of another input size is compared (AccuMO's wide_resnet101_2 is 518 × 518).
+        XCTAssertFalse(rows.contains { $0.model == "wide_resnet101_2" })
+    }
 }
