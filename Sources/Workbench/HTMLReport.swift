@@ -1,4 +1,5 @@
 import Foundation
+import JSONConfig
 import ResultsStore
 
 /// `arsim report`: one self-contained HTML file (inline SVG, no scripts, nothing fetched) of some
@@ -115,8 +116,11 @@ public enum HTMLReport {
             }
             let sources = try store.select("SELECT server, model, gpu, precision, kind, source, fit_residual_us FROM latency_sources WHERE run_id = ? ORDER BY server, model", [run])
             if !sources.isEmpty {
-                perRun += "<h4>Where the latencies come from</h4>" + table(["server", "model", "gpu", "precision", "kind", "source", "fit residual µs"],
-                                                                           sources.map { $0.map(text) }, left: 6)
+                perRun += "<h4>Where the latencies come from</h4>" + table(["server", "model", "gpu", "precision", "kind", "derived error", "source", "fit residual µs"],
+                                                                           sources.map { r in
+                    let cells = r.map(text)
+                    return Array(cells[0..<5]) + [cells[4] == "derived" ? derivedError(cells[5]) : ""] + Array(cells[5...])
+                }, left: 7)
             }
             perRun += "<details><summary>Scenario</summary><pre>" + SVGChart.escape(text(r[7])) + "</pre></details>"
         }
@@ -132,6 +136,17 @@ public enum HTMLReport {
             html += SVGChart.lines("Accuracy per task", Array(accuracy.prefix(maxSeries)), xLabel: "time, s", yLabel: "mean accuracy", yRange: (0, 1))
         }
         return html + "</div>" + perRun
+    }
+
+    /// A derived profile's stated error (whole model, median and p90), read from its file where
+    /// it still lies there; the database keeps only the path.
+    static func derivedError(_ path: String) -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let json = try? JSONParser.parse(text),
+              case .object(let o) = json.kind, case .object(let prov)? = o["provenance"]?.kind, case .object(let e)? = prov["error"]?.kind,
+              case .number(let median)? = e["whole_model_median"]?.kind, case .number(let p90)? = e["whole_model_p90"]?.kind else {
+            return "not measured; error unknown"
+        }
+        return String(format: "not measured; whole model median %.1f %%, p90 %.1f %%", median.double * 100, p90.double * 100)
     }
 
     struct BinSeries {
