@@ -18,8 +18,6 @@ public enum WorldEvent: Sendable {
     /// A redundant request's delayed copies are due; `group` is the low 32 bits of its group id,
     /// so that a slot reused since is not mistaken for it.
     case copiesDue(request: Int32, group: UInt32)
-    /// A time bin ends (`WorldSpec.binWidth`): the recorder writes its figures.
-    case binClosed
 }
 
 /// Link indices of a site's access point and wide-area link.
@@ -45,6 +43,8 @@ public struct World: EventHandler, Sendable {
     public let spec: WorldSpec
     var clients: [ClientState]
     var servers: [ServerState]
+    /// The end of the open time bin (`.max` without bins): checked before every event.
+    var nextBinEnd: SimTime = .max
     /// Per link: what every hop reads (`LinkState`), and the rest, for links with a trace, jitter or loss.
     var links: [LinkState] = []
     var linkModels: [LinkModel] = []
@@ -126,6 +126,7 @@ public struct World: EventHandler, Sendable {
         outstanding = Array(repeating: 0, count: spec.servers.count)
         recorder = Recorder(spec: spec, links: links)
         controlPlane = spec.controlPlane
+        if spec.binWidth > 0 { nextBinEnd = spec.binWidth }
     }
 
     /// The servers of a site that host a model, in index order: its front end's candidates.
@@ -146,25 +147,29 @@ public struct World: EventHandler, Sendable {
             }
             sim.model.scheduleNextHandover(client: Int32(c), scheduler: &sim.scheduler)
         }
-        if spec.binWidth > 0 && spec.binWidth <= spec.endTime { sim.scheduler.schedule(.binClosed, at: spec.binWidth) }
         return sim
     }
 
-    /// Writes the bin that ends now, and schedules the next while the run may still go on.
-    mutating func binClosed(scheduler: inout Scheduler<WorldEvent>) {
-        closeBin(at: scheduler.now)
-        let next = scheduler.now + spec.binWidth
-        if next <= spec.endTime { scheduler.schedule(.binClosed, at: next) }
+    /// Closes every bin that ended by `now`. Called before an event changes anything, so the state
+    /// it reads (running batches, queues, links' horizons) is the state at each bin's end: no event
+    /// of its own, so a run ends, and counts its events, as it would without bins.
+    mutating func closeBins(upTo now: SimTime) {
+        while now >= nextBinEnd {
+            closeBin(at: nextBinEnd)
+            nextBinEnd += spec.binWidth
+        }
     }
 
-    mutating func closeBin(at now: SimTime) {
-        let servers = self.servers
-        recorder.closeBin(at: now, running: { s, g in servers[s].gpus[g].busy ? servers[s].gpus[g].started : nil },
-                          queued: { s in (0..<servers[s].queues.queueCount).reduce(0) { $0 + servers[s].queues.count(queue: $1) } })
+    mutating func closeBin(at end: SimTime) {
+        let servers = self.servers, links = self.links
+        recorder.closeBin(at: end, running: { s, g in servers[s].gpus[g].busy ? servers[s].gpus[g].started : nil },
+                          queued: { s in (0..<servers[s].queues.queueCount).reduce(0) { $0 + servers[s].queues.count(queue: $1) } },
+                          linkBusyAfter: { l in max(0, links[l].busyUntil - end) })
     }
 
     public mutating func handle(_ event: WorldEvent, scheduler: inout Scheduler<WorldEvent>) {
         if failure != nil { return }
+        if scheduler.now >= nextBinEnd { closeBins(upTo: scheduler.now) }
         switch event {
         case .frameCaptured(let c): frameCaptured(client: c, scheduler: &scheduler)
         case .hopArrived(let t): hopArrived(transfer: t, scheduler: &scheduler)
@@ -176,7 +181,6 @@ public struct World: EventHandler, Sendable {
         case .sessionStart(let c): sessionStart(client: c, scheduler: &scheduler)
         case .sessionEnd(let c): sessionEnd(client: c, scheduler: &scheduler)
         case .copiesDue(let slot, let group): copiesDue(request: slot, group: group, scheduler: &scheduler)
-        case .binClosed: binClosed(scheduler: &scheduler)
         }
     }
 
@@ -198,7 +202,10 @@ public struct World: EventHandler, Sendable {
             }
         }
         // The last, partial bin closes before running batches are counted busy to the end.
-        if spec.binWidth > 0 { closeBin(at: now) }
+        if spec.binWidth > 0 {
+            closeBins(upTo: now)
+            if now > nextBinEnd - spec.binWidth { closeBin(at: now) }
+        }
         for s in servers.indices {
             for g in servers[s].gpus.indices where servers[s].gpus[g].busy {
                 recorder.busy(server: s, gpu: g, from: servers[s].gpus[g].started, to: now)

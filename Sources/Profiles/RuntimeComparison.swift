@@ -5,7 +5,7 @@ import JSONConfig
 /// NVIDIA's published ResNet-50 v1.5 PyTorch latencies (V100, T4; batch 1–256; FP32 and AMP) and
 /// ryujaehun's torchvision benchmark (batch 12, FP32 and FP16, six GPUs), both in the reference
 /// data. A derived profile models an optimising runtime (TensorRT-like fused layers, TF32 where
-/// the GPU has it) at FP32, so against eager PyTorch FP32 it should be faster, and against
+/// calibrated to TensorRT) at FP32, so against eager PyTorch FP32 it should be faster, and against
 /// FP16/AMP it is a different precision altogether: the comparison says how far apart they are,
 /// per source, precision and GPU, rather than calling either an error.
 public enum RuntimeComparison {
@@ -34,7 +34,7 @@ public enum RuntimeComparison {
             let sizes = p.batchSizes
             guard let first = sizes.first, let last = sizes.last, batch >= first, batch <= last else { return nil }
             if let i = sizes.firstIndex(of: batch) { return p.totalMeanUs(at: i) / 1000 }
-            let j = sizes.firstIndex { $0 > batch }!
+            guard let j = sizes.firstIndex(where: { $0 > batch }), j > 0, sizes[j - 1] < batch else { return nil }
             let (x0, x1) = (Double(sizes[j - 1]), Double(sizes[j]))
             let (y0, y1) = (p.totalMeanUs(at: j - 1), p.totalMeanUs(at: j))
             return (y0 + (y1 - y0) * (Double(batch) - x0) / (x1 - x0)) / 1000
@@ -80,7 +80,8 @@ public enum RuntimeComparison {
         }
         s += """
             What a derived profile represents: one model at FP32 arithmetic under an optimising runtime
-            (layers fused, TF32 where the GPU has it, as TensorRT runs PPipe's measurements). Eager
+            (layers fused, as TensorRT runs PPipe's measurements, to whose TF32 timings it is calibrated,
+            on each GPU's FP32 peak). Eager
             PyTorch FP32 runs every layer as its own kernel, so it is slower; FP16/AMP is another
             precision, which a derived FP32 profile does not model at all. At small batches eager
             PyTorch's time is mostly per-kernel launch overhead: NVIDIA's ResNet-50 takes about 10 ms

@@ -10,8 +10,9 @@ import SimKernel
 ///   (model, size, layer range, the requests in it);
 /// - process "clients": a track per client with each request as a slice from its frame's capture
 ///   to its result (task, server, outcome), drops as instant events with their reason;
-/// - inside each request's slice, its stages: `device` (layers run on the device), `upload`
-///   (sent to arrival at the server), `result` (batch end to the result back);
+/// - each request's stages as async slices keyed by the request (requests of a client overlap, so
+///   on its own track they could not nest): `device` (layers run on the device), `upload` (sent
+///   to arrival at the server), `result` (batch end to the result back);
 /// - instant events for frames whose shown result is a fresh local (fallback) run;
 /// - a flow arrow from each request's upload to the batch that ran it;
 /// - process "counters": per time bin (`bin_s`), each server's queued requests and each GPU's and
@@ -99,8 +100,10 @@ public final class TraceWriter {
                 // The request's stages, nested in its slice.
                 for (name, from, to) in [("device", q.deviceStart, q.deviceEnd), ("upload", q.sent, q.arrived), ("result", q.batchEnd, q.completed)]
                     where from >= q.created && to >= from && to <= q.completed {
-                    emit(.object([("name", .string(name)), ("cat", .string("stage")), ("ph", .string("X")), ("pid", .int(2)), ("tid", .int(c + 1)),
-                                  ("ts", Self.us(from)), ("dur", Self.us(to - from))]))
+                    for (ph, t) in [("b", from), ("e", to)] {
+                        emit(.object([("name", .string(name)), ("cat", .string("stage")), ("ph", .string(ph)), ("id", .int(Int(q.id))),
+                                      ("pid", .int(2)), ("tid", .int(c + 1)), ("ts", Self.us(t))]))
+                    }
                 }
             }
             // The arrow from the upload to the batch that ran the request.

@@ -166,11 +166,11 @@ struct ScenarioReader {
         spec.latencySources = latencySources
         if let n = o.optional("bin_s") {
             spec.binWidth = try o.time("bin_s")!
-            if spec.binWidth != 0 && (spec.binWidth < 1_000_000 || spec.endTime / spec.binWidth > 100_000) {
+            if spec.binWidth != 0 && (spec.binWidth < 1_000_000 || (spec.endTime + spec.binWidth - 1) / spec.binWidth > 100_000) {
                 throw n.error("expected 0 (no bins) or a width of at least 0.001 s giving at most 100,000 bins over the run")
             }
-        } else if spec.endTime / spec.binWidth > 100_000 {
-            spec.binWidth = spec.endTime / 100_000
+        } else if (spec.endTime + spec.binWidth - 1) / spec.binWidth > 100_000 {
+            spec.binWidth = (spec.endTime + 99_999) / 100_000
         }
         if let n = o.optional("control_plane") { spec.controlPlane = try ControlPlanes.registry.make(from: n, context: ()) }
         if let n = o.optional("control_site") { spec.controlSite = try lookup(n, in: siteNames, kind: "site") }

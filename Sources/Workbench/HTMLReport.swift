@@ -21,6 +21,8 @@ public enum HTMLReport {
 
     /// Series drawn per chart at most: the rest are listed in the chart's table only.
     static let maxSeries = 12
+    /// Runs shown in detail (summary by scope, charts over time, provenance, scenario).
+    static let maxDetailedRuns = 20
 
     public static func build(store: ResultsStore, title: String, selection: Selection) throws -> String {
         var html = head(title)
@@ -38,7 +40,8 @@ public enum HTMLReport {
             if let missing = wanted.first(where: { !known.contains($0) }) {
                 throw ReportError(description: "--runs: no run with id \(missing) in this database\(selection.sweep.map { " (sweep \($0))" } ?? "")")
             }
-            runIDs = wanted
+            var seen = Set<Int64>()
+            runIDs = wanted.filter { seen.insert($0).inserted }
         }
         if runIDs.isEmpty && selection.sweep == nil { throw ReportError(description: "the database holds no run") }
         html += try runsSection(store: store, runs: runIDs)
@@ -90,7 +93,10 @@ public enum HTMLReport {
         var listing: [[String]] = []
         let hasBins = try store.hasTable("bins")
         var perRun = ""
-        for run in runs {
+        for (k, run) in runs.enumerated() {
+            // Past the first runs, only the table and the comparison charts: a report of hundreds
+            // of runs stays a readable size.
+            let detailed = k < maxDetailedRuns
             let r = try store.select("SELECT scenario_name, label, seed, status, detail, events_processed, wall_seconds, scenario_json, error FROM runs WHERE run_id = ?", [run])[0]
             let name = "run \(run)" + (text(r[1]).isEmpty ? "" : " (\(text(r[1])))")
             listing.append([String(run), text(r[0]), text(r[1]), text(r[2]), text(r[3]), text(r[4]), text(r[5]), text(r[6]), text(r[8])])
@@ -100,40 +106,48 @@ public enum HTMLReport {
                 FROM summary WHERE run_id = ? ORDER BY rowid
                 """, [run])
             if let row = summary.first(where: { text($0[0]) == "run" }) {
+                // Known quantiles only, joined by straight lines: below p50 the summary says nothing.
                 let q = [(8, 0.5), (9, 0.95), (10, 0.99), (11, 0.999), (12, 1.0)].compactMap { i, p in double(row[i]).map { (x: $0, y: p) } }
-                if !q.isEmpty { cdf.append(.init(name: name, points: [(x: 0, y: 0)] + q)) }
+                if !q.isEmpty { cdf.append(.init(name: name, points: q)) }
             }
-            perRun += "<h3>\(SVGChart.escape(name)): \(SVGChart.escape(text(r[0])))</h3>"
-            perRun += table(["scope", "name", "requests", "completed", "met", "dropped", "req/s", "mean ms", "p50", "p95", "p99", "p99.9", "max",
-                             "miss rate", "GPU util", "accuracy"], summary.map { $0.map(text) }, left: 2)
+            if detailed { perRun += "<h3>\(SVGChart.escape(name)): \(SVGChart.escape(text(r[0])))</h3>" }
+            if detailed { perRun += table(["scope", "name", "requests", "completed", "met", "dropped", "req/s", "mean ms", "p50", "p95", "p99", "p99.9", "max",
+                             "miss rate", "GPU util", "accuracy"], summary.map { $0.map(text) }, left: 2) }
             if hasBins {
                 let bins = try store.select("SELECT start_ns, end_ns, scope, name, metric, value FROM bins WHERE run_id = ? ORDER BY start_ns, rowid", [run])
                 let (charts, series) = binCharts(bins, run: name)
                 throughput += series.throughput
                 misses += series.misses
                 accuracy += series.accuracy
-                perRun += "<div class=\"charts\">" + charts + "</div>"
+                if detailed { perRun += "<div class=\"charts\">" + charts + "</div>" }
             }
             let sources = try store.select("SELECT server, model, gpu, precision, kind, source, fit_residual_us FROM latency_sources WHERE run_id = ? ORDER BY server, model", [run])
-            if !sources.isEmpty {
+            if detailed && !sources.isEmpty {
                 perRun += "<h4>Where the latencies come from</h4>" + table(["server", "model", "gpu", "precision", "kind", "derived error", "source", "fit residual µs"],
                                                                            sources.map { r in
                     let cells = r.map(text)
                     return Array(cells[0..<5]) + [cells[4] == "derived" ? derivedError(cells[5]) : ""] + Array(cells[5...])
                 }, left: 7)
             }
-            perRun += "<details><summary>Scenario</summary><pre>" + SVGChart.escape(text(r[7])) + "</pre></details>"
+            if detailed { perRun += "<details><summary>Scenario</summary><pre>" + SVGChart.escape(text(r[7])) + "</pre></details>" }
+        }
+        if runs.count > maxDetailedRuns {
+            perRun += "<p>Details of the first \(maxDetailedRuns) of \(runs.count) runs; name runs with --runs for others.</p>"
         }
         html += table(["run", "scenario", "label", "seed", "status", "detail", "events", "wall s", "error"], listing, left: 3)
         html += "<div class=\"charts\">"
-        html += SVGChart.lines("Latency CDF (from the summary's percentiles)", Array(cdf.prefix(maxSeries)), xLabel: "latency, ms",
-                               yLabel: "fraction of requests", step: true, yRange: (0, 1))
+        func capped(_ title: String, _ s: [SVGChart.Series]) -> String {
+            title + (s.count > maxSeries ? " (first \(maxSeries) of \(s.count))" : "")
+        }
+        html += SVGChart.lines(capped("Latency quantiles p50–max (from the summary)", cdf), Array(cdf.prefix(maxSeries)), xLabel: "latency, ms",
+                               yLabel: "fraction of completed requests", yRange: (0.5, 1))
         if !throughput.isEmpty {
-            html += SVGChart.lines("Requests completed per second", Array(throughput.prefix(maxSeries)), xLabel: "time, s", yLabel: "req/s")
-            html += SVGChart.lines("Deadline misses and drops per second", Array(misses.prefix(maxSeries)), xLabel: "time, s", yLabel: "per s")
+            html += SVGChart.lines(capped("Requests completed per second", throughput), Array(throughput.prefix(maxSeries)), xLabel: "time, s", yLabel: "req/s")
+            html += SVGChart.lines(capped("Deadline misses and drops per second", misses), Array(misses.prefix(maxSeries)), xLabel: "time, s", yLabel: "per s")
         }
         if !accuracy.isEmpty {
-            html += SVGChart.lines("Accuracy per task", Array(accuracy.prefix(maxSeries)), xLabel: "time, s", yLabel: "mean accuracy", yRange: (0, 1))
+            html += SVGChart.lines(capped("Accuracy per task", accuracy), Array(accuracy.prefix(maxSeries)), xLabel: "time, s",
+                                   yLabel: "mean accuracy", yRange: (0, 1))
         }
         return html + "</div>" + perRun
     }

@@ -276,19 +276,25 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         let finishes = all.filter { $0["ph"] as? String == "f" }.compactMap { $0["id"] as? Int }
         XCTAssertEqual(starts.count, 10)
         XCTAssertEqual(Set(starts), Set(finishes))
-        // Each request's upload and result, nested in its slice (here instantaneous: no bytes).
+        // Each request's upload and result as async slices keyed by the request, each begin
+        // matched by its end (here instantaneous: no bytes).
         let stages = all.filter { $0["cat"] as? String == "stage" }
-        XCTAssertEqual(stages.filter { $0["name"] as? String == "upload" }.map { $0["ts"] as? Double },
+        let begins = stages.filter { $0["ph"] as? String == "b" }, ends = stages.filter { $0["ph"] as? String == "e" }
+        XCTAssertEqual(begins.count, ends.count)
+        XCTAssertEqual(begins.map { "\($0["name"]!) \($0["id"]!)" }, ends.map { "\($0["name"]!) \($0["id"]!)" })
+        XCTAssertEqual(begins.filter { $0["name"] as? String == "upload" }.map { $0["ts"] as? Double },
                        stride(from: 0.0, to: 1_000_000, by: 100_000).map { $0 })
-        XCTAssertEqual(stages.filter { $0["name"] as? String == "result" }.map { $0["ts"] as? Double },
+        XCTAssertEqual(begins.filter { $0["name"] as? String == "result" }.map { $0["ts"] as? Double },
                        stride(from: 10_000.0, to: 1_000_000, by: 100_000).map { $0 })
-        // Counters per 1 s bin over the run and its drain: 10 requests done in the first, the GPU busy 10 %.
+        // Counters per 1 s bin: the run ends with its last result at 910 ms, so one bin [0, 0.91 s):
+        // 10 requests done, the GPU busy 100 ms of 910.
         let counters = all.filter { $0["ph"] as? String == "C" }
         func counter(_ name: String) -> [Double] { counters.filter { $0["name"] as? String == name }.compactMap { ($0["args"] as? [String: Any])?["value"] as? Double } }
-        XCTAssertEqual(counter("completed per s"), [10, 0])
-        XCTAssertEqual(counter("utilisation gpu/0").count, 2)
-        XCTAssertEqual(counter("utilisation gpu/0")[0], 0.1, accuracy: 1e-12)
-        XCTAssertEqual(counter("queued gpu"), [0, 0])
+        XCTAssertEqual(counter("completed per s").count, 1)
+        XCTAssertEqual(counter("completed per s")[0], 10 / 0.91, accuracy: 1e-9)
+        XCTAssertEqual(counter("utilisation gpu/0").count, 1)
+        XCTAssertEqual(counter("utilisation gpu/0")[0], 100.0 / 910, accuracy: 1e-9)
+        XCTAssertEqual(counter("queued gpu"), [0])
         let names = all.filter { $0["name"] as? String == "thread_name" }.compactMap { ($0["args"] as? [String: Any])?["name"] as? String }
         XCTAssertEqual(Set(names), ["gpu gpu 0", "cam"])
         let windowed = try events(["--trace-window", "0.25:0.55"]).filter { $0["cat"] as? String == "batch" }

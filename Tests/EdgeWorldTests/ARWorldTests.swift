@@ -432,8 +432,9 @@ final class AbortedBatchNoticeTests: XCTestCase {
 
 final class TimeBinTests: XCTestCase {
     /// One camera at 10 fps from time 0, one GPU taking 30 ms a frame, bins of 500 ms: each of the
-    /// first four bins sees 5 requests done and the GPU busy 5 × 30 ms = 30 % of it; the bins after
-    /// the last frame (to the end of the drain) see none; the bins add up to the run's totals.
+    /// first three bins sees 5 requests done and the GPU busy 5 × 30 ms = 30 % of it; the run ends
+    /// with its last result at 1,930 ms, so the last bin is [1,500, 1,930) ms, its 5 requests and
+    /// 150 ms of GPU over 430 ms; the bins add up to the run's totals.
     func testBinsByHand() {
         let task = TaskSpec(name: "t", model: 0, deadline: TestWorld.ms(1_000), resultBytes: 0, split: WholeModelAtEdge())
         let c = ClientSpec(name: "cam", group: 0, arrivals: .periodic(fps: 10, jitter: 0, phase: 0), frameBytes: 0, tasks: [task],
@@ -445,15 +446,24 @@ final class TimeBinTests: XCTestCase {
         func series(_ scope: BinRecord.Scope, _ metric: BinRecord.Metric) -> [Double] {
             result.bins.filter { $0.scope == scope && $0.metric == metric }.map(\.value)
         }
-        XCTAssertEqual(result.bins.filter { $0.metric == .completed }.map(\.start), (0..<6).map { TestWorld.ms(500 * Double($0)) })
-        XCTAssertEqual(series(.run, .completed), [5, 5, 5, 5, 0, 0])
-        XCTAssertEqual(series(.run, .met), [5, 5, 5, 5, 0, 0])
-        for (i, u) in series(.gpu, .utilization).enumerated() { XCTAssertEqual(u, i < 4 ? 0.3 : 0, accuracy: 1e-12, "bin \(i)") }
+        let bins = result.bins.filter { $0.metric == .completed }
+        XCTAssertEqual(bins.map(\.start), [0, 500, 1000, 1500].map { TestWorld.ms($0) })
+        XCTAssertEqual(bins.last?.end, TestWorld.ms(1_930))
+        XCTAssertEqual(series(.run, .completed), [5, 5, 5, 5])
+        XCTAssertEqual(series(.run, .met), [5, 5, 5, 5])
+        let u = series(.gpu, .utilization)
+        XCTAssertEqual(u.count, 4)
+        for i in 0..<3 { XCTAssertEqual(u[i], 0.3, accuracy: 1e-12, "bin \(i)") }
+        XCTAssertEqual(u[3], 150.0 / 430, accuracy: 1e-12)
         XCTAssertEqual(series(.run, .latencyMeanMs), [30, 30, 30, 30])
         XCTAssertEqual(series(.task, .frames), [5, 5, 5, 5])
-        XCTAssertEqual(series(.server, .queued), [0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(series(.server, .queued), [0, 0, 0, 0])
         XCTAssertEqual(Int(series(.run, .completed).reduce(0, +)), result.requests.filter { $0.outcome == .completed }.count)
         XCTAssertEqual(result.bins.first { $0.scope == .gpu }?.name, "s/0")
+        // Bins are recorded without events of their own: the run ends at its last event, as without bins.
+        var none = spec
+        none.binWidth = 0
+        XCTAssertEqual(TestWorld.run(none).end, result.end)
     }
 
     /// A GPU busy across a bin boundary counts in both bins, each for its share.
@@ -467,8 +477,31 @@ final class TimeBinTests: XCTestCase {
         spec.binWidth = TestWorld.ms(500)
         let result = TestWorld.run(spec)
         let u = result.bins.filter { $0.scope == .gpu }.map(\.value)
+        // [0, 500): busy 400–500 ms; the run ends when the batch does, so the last bin is [500, 700), all busy.
         XCTAssertEqual(u.count, 2)
         XCTAssertEqual(u[0], 0.2, accuracy: 1e-12)
-        XCTAssertEqual(u[1], 0.4, accuracy: 1e-12)
+        XCTAssertEqual(u[1], 1.0, accuracy: 1e-12)
+    }
+
+    /// A link busy with transfers queued past a bin's end counts only the part inside the bin:
+    /// three 100 ms uploads sent at 450 ms over one access point run 450–750 ms, so the bin
+    /// [0, 500) sees 50 ms and [500, 1000) the other 250.
+    func testLinkQueuedPastTheBinEnd() {
+        let ap = LinkSpec(name: "ap", kind: "ap_up", capacity: .constant(bitsPerSecond: 10e6), propagationDelay: 0)
+        let task = TaskSpec(name: "t", model: 0, deadline: TestWorld.ms(5_000), resultBytes: 0, split: WholeModelAtEdge())
+        let clients = (0..<3).map { i in
+            ClientSpec(name: "c\(i)", group: 0, arrivals: .periodic(fps: 1, jitter: 0, phase: TestWorld.ms(450)), frameBytes: 125_000,
+                       tasks: [task], uplink: TestWorld.link(), downlink: TestWorld.link())
+        }
+        var spec = TestWorld.spec(clients: clients, servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 1])], durationMs: 1_000, drainMs: 1_000)
+        spec.sites = [SiteSpec(name: "edge", accessPointUp: ap)]
+        spec.binWidth = TestWorld.ms(500)
+        let result = TestWorld.run(spec)
+        let u = result.bins.filter { $0.scope == .link && $0.name.hasPrefix("ap") }
+        XCTAssertEqual(u.count, 2)
+        XCTAssertEqual(u[0].value, 0.1, accuracy: 1e-4, "the client link adds a microsecond first")
+        XCTAssertEqual(u[1].value * Double(u[1].end - u[1].start), Double(TestWorld.ms(250)), accuracy: 1e3)
+        XCTAssertTrue(u.allSatisfy { $0.value <= 1 })
     }
 }

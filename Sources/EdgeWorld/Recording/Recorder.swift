@@ -222,8 +222,9 @@ public struct Recorder: Sendable {
 
     /// Closes the bin [bin.start, end) into the outbox. `running(s, g)` is the start of the batch a
     /// GPU is running (nil when idle), whose time so far counts in this bin; `queued(s)` a server's
-    /// waiting requests now. A link's transfer counts in the bin in which it was sent.
-    mutating func closeBin(at end: SimTime, running: (Int, Int) -> SimTime?, queued: (Int) -> Int) {
+    /// waiting requests now; `linkBusyAfter(l)` how much of a link's scheduled transfers lies after
+    /// `end` (a link sends in order, so that is one stretch up to its horizon).
+    mutating func closeBin(at end: SimTime, running: (Int, Int) -> SimTime?, queued: (Int) -> Int, linkBusyAfter: (Int) -> SimTime) {
         let start = bin.start, width = Double(end - start)
         guard width > 0 else { return }
         func row(_ scope: BinRecord.Scope, _ index: Int, _ metric: BinRecord.Metric, _ value: Double, sub: Int = 0) {
@@ -250,8 +251,9 @@ public struct Recorder: Sendable {
             row(.server, s, .queued, Double(queued(s)))
         }
         for l in binnedLinks {
-            row(.link, Int(l), .utilization, Double(linkBusyAll[Int(l)] - bin.linkBusyAtStart[Int(l)]) / width)
-            bin.linkBusyAtStart[Int(l)] = linkBusyAll[Int(l)]
+            let total = linkBusyAll[Int(l)] - linkBusyAfter(Int(l))
+            row(.link, Int(l), .utilization, Double(total - bin.linkBusyAtStart[Int(l)]) / width)
+            bin.linkBusyAtStart[Int(l)] = total
         }
         for t in bin.frames.indices where bin.frames[t] > 0 {
             row(.task, t, .frames, Double(bin.frames[t]))

@@ -33,7 +33,7 @@ public enum DARTr {
             // One high-class and one low-class GPU, no MPS, up to the plan's stages.
             let pair = cluster.map { PoolGPUType(name: $0.name, count: 1, gpusPerServer: $0.gpusPerServer, mpsLevels: 1) }
             var pairOptions = options
-            pairOptions.maxStages = max(options.maxStages, 2)
+            pairOptions.maxStages = 2
             let unit = PoolPlanner.plan([model], cluster: pair, options: pairOptions)
             out += replicate(unit.pipelines.first ?? [], min(high, low), types: [0, 1])
             // One GPU of the class with more, whole model.

@@ -31,12 +31,14 @@ struct IPIPEPlans: ParsableCommand {
     @Option(help: "Stages per IPIPE pipeline: 2 as in the artifact's plans, 3 for its ablation (then the artifact's objective is the two-stage one).")
     var maxStages: Int = 2
 
-    @Option(help: "Branch-and-bound nodes after which the solver keeps its best plan (a count, so the stop is the same on every machine).")
-    var nodeLimit: Int = 50_000
+    @Option(help: "Branch-and-bound nodes after which the solver keeps its best plan (a count, so the stop is the same on every machine); default 50,000, or 2,000 with --max-stages 3, whose programs are far larger.")
+    var nodeLimit: Int?
+
+    var nodes: Int { nodeLimit ?? (maxStages == 3 ? 2_000 : 50_000) }
 
     func validate() throws {
         guard ["v4", "bl", "dart-r", "all"].contains(kind) else { throw ValidationError("--kind: expected v4, bl, dart-r or all, got \(kind)") }
-        guard nodeLimit > 0 else { throw ValidationError("--node-limit: expected a positive count") }
+        guard (nodeLimit ?? 1) > 0 else { throw ValidationError("--node-limit: expected a positive count") }
         guard (2...3).contains(maxStages) else { throw ValidationError("--max-stages: expected 2 or 3, got \(maxStages)") }
     }
 
@@ -53,7 +55,7 @@ struct IPIPEPlans: ParsableCommand {
         print("plan\tcluster\tmodels\tartifact\tours\tours/artifact\tstatus\tmip_gap\tconfigurations\tseconds")
         for f in files {
             let instance: PPipeReference.Instance
-            do { instance = try PPipeReference.instance(dir + "/" + f, root: reference, nodeLimit: nodeLimit) } catch {
+            do { instance = try PPipeReference.instance(dir + "/" + f, root: reference, nodeLimit: nodes) } catch {
                 throw fail("\(error)", code: 2)
             }
             var plan: PoolPlan
@@ -62,7 +64,7 @@ struct IPIPEPlans: ParsableCommand {
                 // DART-r starts from the NP plan of the same group (its _bl sibling).
                 let blFile = dir + "/" + f.replacingOccurrences(of: "_dart-r.json", with: "_bl.json")
                 let bl: PPipeReference.Instance
-                do { bl = try PPipeReference.instance(blFile, root: reference, nodeLimit: nodeLimit) } catch { throw fail("\(error)", code: 2) }
+                do { bl = try PPipeReference.instance(blFile, root: reference, nodeLimit: nodes) } catch { throw fail("\(error)", code: 2) }
                 // From the artifact's NP plan: an optimal NP plan's split among the models that are
                 // not its minimum is arbitrary, and DART-r's limits depend on it.
                 plan = PoolPlanner.plan(bl.models, cluster: bl.cluster, options: bl.options)
