@@ -14,6 +14,8 @@ public struct WorldSpec: Sendable {
     public var detail: DetailLevel
     /// Width of the time bins the run records as it goes (`bins` table); 0: none.
     public var binWidth: SimTime = 1_000_000_000
+    /// Whether every transfer's time on every link is kept in the outbox (for a trace).
+    public var recordTransfers = false
     public var models: [ModelSpec]
     /// Edge sites and the cloud. Every server belongs to one; clients attach to one at a time.
     public var sites: [SiteSpec]

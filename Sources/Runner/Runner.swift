@@ -45,7 +45,9 @@ public struct Runner {
     /// (tests and benchmarks). `shouldStop` is polled between slices (a SIGINT flag); an error it
     /// throws fails the run like any other.
     public func run(store: ResultsStore?, shouldStop: () throws -> Bool = { false }) throws -> RunOutcome {
-        let spec = scenario.spec
+        var spec = scenario.spec
+        // A trace draws every transfer on its link; nothing else keeps them.
+        if trace != nil { spec.recordTransfers = true }
         let clock = ContinuousClock()
         let started = clock.now
         var info = RunInfo(

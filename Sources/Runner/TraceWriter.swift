@@ -9,12 +9,16 @@ import SimKernel
 /// - process "GPUs": a track per GPU (or MPS share) of every server, with each batch as a slice
 ///   (model, size, layer range, the requests in it);
 /// - process "clients": a track per client with each request as a slice from its frame's capture
-///   to its result (task, server, outcome), drops as instant events with their reason;
+///   to its result (task, server, outcome), drops as instant events with their reason. A client's
+///   requests overlap in time (frames come faster than results), and slices on one track must
+///   nest: a request that would cross another goes on the client's next lane, "name (2)" …;
 /// - each request's stages as async slices keyed by the request (requests of a client overlap, so
 ///   on its own track they could not nest): `device` (layers run on the device), `upload` (sent
 ///   to arrival at the server), `result` (batch end to the result back);
 /// - instant events for frames whose shown result is a fresh local (fallback) run;
 /// - a flow arrow from each request's upload to the batch that ran it;
+/// - process "links": a track per link (shared links, and the first clients' own), each transfer
+///   a slice with its bytes (a link sends in order, so its slices never overlap);
 /// - process "counters": per time bin (`bin_s`), each server's queued requests and each GPU's and
 ///   shared link's utilisation, and requests completed per second.
 ///
@@ -28,6 +32,10 @@ public final class TraceWriter {
     /// The track of each server's first executor; executors follow.
     let gpuBase: [Int]
     var first = true
+    /// Per client, per lane, the request slices placed there recently (start, end).
+    var lanes: [Int: [[(SimTime, SimTime)]]] = [:]
+    /// Lane tracks beyond the first: client + 1 + lane · laneStride.
+    static let laneStride = 1 << 20
 
     public init(path: String, spec: WorldSpec, window: Range<SimTime>? = nil, clients: Int? = nil) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
@@ -44,6 +52,12 @@ public final class TraceWriter {
         emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(1)), ("args", .object([("name", .string("GPUs"))]))]))
         emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(2)), ("args", .object([("name", .string("clients"))]))]))
         emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(3)), ("args", .object([("name", .string("counters"))]))]))
+        emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(4)), ("args", .object([("name", .string("links"))]))]))
+        // Each client's uplink and downlink come first (World.linkSpecs), then the shared ones.
+        let links = World.linkSpecs(spec)
+        for (l, link) in links.enumerated() where l >= 2 * spec.clients.count || l / 2 < clientLimit {
+            emit(thread(pid: 4, tid: l + 1, name: "\(link.name) (\(link.kind))"))
+        }
         for (s, server) in spec.servers.enumerated() {
             for g in 0..<server.executors {
                 emit(thread(pid: 1, tid: gpuBase[s] + g, name: "\(server.name) gpu \(g)"))
@@ -83,10 +97,12 @@ public final class TraceWriter {
             guard c < clientLimit, window.contains(q.created), spec.clients.indices.contains(c) else { continue }
             let task = spec.clients[c].tasks.indices.contains(Int(q.task)) ? spec.clients[c].tasks[Int(q.task)].name : "task \(q.task)"
             let server = spec.servers.indices.contains(Int(q.server)) ? spec.servers[Int(q.server)].name : "-"
+            var tid = c + 1
             switch r.outcome {
             case .completed:
+                tid = lane(client: c, from: q.created, to: q.completed)
                 emit(.object([("name", .string(task)), ("cat", .string("request")), ("ph", .string("X")), ("pid", .int(2)),
-                              ("tid", .int(c + 1)), ("ts", Self.us(q.created)), ("dur", Self.us(q.completed - q.created)),
+                              ("tid", .int(tid)), ("ts", Self.us(q.created)), ("dur", Self.us(q.completed - q.created)),
                               ("args", .object([("frame", .int(Int(q.frame))), ("server", .string(server)),
                                                 ("met_deadline", .bool(r.metDeadline)), ("batch", .int(Int(q.batch)))]))]))
             case .dropped(let reason):
@@ -97,7 +113,7 @@ public final class TraceWriter {
                 continue
             }
             if case .completed = r.outcome {
-                // The request's stages, nested in its slice.
+                // The request's stages, as async slices of its own id.
                 for (name, from, to) in [("device", q.deviceStart, q.deviceEnd), ("upload", q.sent, q.arrived), ("result", q.batchEnd, q.completed)]
                     where from >= q.created && to >= from && to <= q.completed {
                     for (ph, t) in [("b", from), ("e", to)] {
@@ -111,15 +127,40 @@ public final class TraceWriter {
             if q.sent >= 0, q.batchStart >= 0, q.gpu >= 0, spec.servers.indices.contains(s) {
                 let id = JSONOutput.int(Int(q.id))
                 emit(.object([("name", .string("upload")), ("cat", .string("flow")), ("ph", .string("s")), ("id", id), ("pid", .int(2)),
-                              ("tid", .int(c + 1)), ("ts", Self.us(q.sent))]))
+                              ("tid", .int(tid)), ("ts", Self.us(q.sent))]))
                 emit(.object([("name", .string("upload")), ("cat", .string("flow")), ("ph", .string("f")), ("bp", .string("e")), ("id", id),
                               ("pid", .int(1)), ("tid", .int(gpuBase[s] + Int(q.gpu))), ("ts", Self.us(q.batchStart))]))
             }
         }
     }
 
+    /// The track for a request slice [from, to] of client c: its first lane where it crosses no
+    /// slice already there (slices ending long before are forgotten, so memory stays flat).
+    func lane(client c: Int, from: SimTime, to: SimTime) -> Int {
+        var list = lanes[c] ?? []
+        // Requests are written as they end, in no order of start: keep what a later one could cross.
+        let horizon = from - 120_000_000_000
+        var chosen = list.count
+        for i in list.indices {
+            list[i].removeAll { $0.1 < horizon }
+            let crosses = list[i].contains { s in (from > s.0 && from < s.1 && to > s.1) || (s.0 > from && s.0 < to && s.1 > to) }
+            if !crosses { chosen = i; break }
+        }
+        if chosen == list.count {
+            list.append([])
+            if chosen > 0 { emit(thread(pid: 2, tid: c + 1 + chosen * Self.laneStride, name: "\(spec.clients[c].name) (\(chosen + 1))")) }
+        }
+        list[chosen].append((from, to))
+        lanes[c] = list
+        return c + 1 + chosen * Self.laneStride
+    }
+
     /// Frames whose shown result is a fresh local run, and the time bins as counters.
     func writeFramesAndBins(_ rows: Outbox) {
+        for t in rows.transfers where window.contains(t.start) && (Int(t.link) >= 2 * spec.clients.count || Int(t.link) / 2 < clientLimit) {
+            emit(.object([("name", .string("\(t.bytes) B")), ("cat", .string("transfer")), ("ph", .string("X")), ("pid", .int(4)),
+                          ("tid", .int(Int(t.link) + 1)), ("ts", Self.us(t.start)), ("dur", Self.us(t.end - t.start))]))
+        }
         for f in rows.frames where f.source == .local && f.staleness == 0 && Int(f.client) < clientLimit && window.contains(f.time) {
             let c = Int(f.client)
             let task = spec.clients[c].tasks.indices.contains(Int(f.task)) ? spec.clients[c].tasks[Int(f.task)].name : "task \(f.task)"

@@ -286,6 +286,11 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
                        stride(from: 0.0, to: 1_000_000, by: 100_000).map { $0 })
         XCTAssertEqual(begins.filter { $0["name"] as? String == "result" }.map { $0["ts"] as? Double },
                        stride(from: 10_000.0, to: 1_000_000, by: 100_000).map { $0 })
+        // A track per link, each transfer a slice: the camera's 10 uploads and 10 results.
+        let transfers = all.filter { $0["cat"] as? String == "transfer" }
+        XCTAssertEqual(transfers.filter { $0["tid"] as? Int == 1 }.map { $0["ts"] as? Double }, stride(from: 0.0, to: 1_000_000, by: 100_000).map { $0 })
+        XCTAssertEqual(transfers.filter { $0["tid"] as? Int == 2 }.count, 10)
+        XCTAssertTrue(transfers.allSatisfy { $0["pid"] as? Int == 4 && ($0["dur"] as? Double ?? -1) >= 0 })
         // Counters per 1 s bin: the run ends with its last result at 910 ms, so one bin [0, 0.91 s):
         // 10 requests done, the GPU busy 100 ms of 910.
         let counters = all.filter { $0["ph"] as? String == "C" }
@@ -296,12 +301,59 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         XCTAssertEqual(counter("utilisation gpu/0")[0], 100.0 / 910, accuracy: 1e-9)
         XCTAssertEqual(counter("queued gpu"), [0])
         let names = all.filter { $0["name"] as? String == "thread_name" }.compactMap { ($0["args"] as? [String: Any])?["name"] as? String }
-        XCTAssertEqual(Set(names), ["gpu gpu 0", "cam"])
+        XCTAssertEqual(Set(names), ["gpu gpu 0", "cam", "client/cam/up (client_up)", "client/cam/down (client_down)"])
         let windowed = try events(["--trace-window", "0.25:0.55"]).filter { $0["cat"] as? String == "batch" }
         XCTAssertEqual(windowed.map { $0["ts"] as? Double }, [300_000, 400_000, 500_000])
         let bad = try Arsim.run(["run", world, "--db", file("t.sqlite"), "--trace", file("x.json"), "--trace-window", "5:2"])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("--trace-window"), bad.stderr)
+    }
+
+    /// The trace of a busy world obeys the format: every event has its required fields, complete
+    /// slices on one track nest or follow each other (Perfetto's rule), async begins and ends
+    /// pair up, and counters carry a value.
+    func testTraceOfABusyWorldIsWellFormed() throws {
+        let path = file("campus.trace.json")
+        // Quickstart's phones send 30 frames a second and get results about 50 ms later: a client's
+        // requests overlap, and go on lanes.
+        for scenario in ["Workloads/scenarios/ar-campus.json", "Workloads/scenarios/quickstart.json"] {
+        let r = try Arsim.run(["run", scenario, "--db", file("campus.sqlite"), "--quiet", "--trace", path,
+                               "--trace-window", "10:12", "--trace-clients", "6"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let events = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [[String: Any]])
+        XCTAssertGreaterThan(events.count, 1000)
+        var slices: [String: [(Double, Double)]] = [:], open: [String: Int] = [:]
+        for e in events {
+            let ph = try XCTUnwrap(e["ph"] as? String)
+            XCTAssertNotNil(e["name"] as? String)
+            XCTAssertNotNil(e["pid"] as? Int)
+            if ph == "M" { continue }
+            let ts = try XCTUnwrap(e["ts"] as? Double)
+            switch ph {
+            case "X":
+                let dur = try XCTUnwrap(e["dur"] as? Double)
+                XCTAssertGreaterThanOrEqual(dur, 0)
+                slices["\(e["pid"]!)/\(e["tid"]!)", default: []].append((ts, ts + dur))
+            case "b", "e":
+                let key = "\(e["cat"]!)/\(e["id"]!)/\(e["name"]!)"
+                open[key, default: 0] += ph == "b" ? 1 : -1
+            case "C":
+                XCTAssertNotNil((e["args"] as? [String: Any])?["value"] as? Double)
+            default: break
+            }
+        }
+        XCTAssertTrue(open.values.allSatisfy { $0 == 0 }, "every async begin has its end")
+        for (track, list) in slices {
+            // Sorted by start (longest first at equal starts), each slice lies inside the enclosing
+            // one still open or starts after it ends.
+            var stack: [(Double, Double)] = []
+            for s in list.sorted(by: { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 > $1.1) }) {
+                while let top = stack.last, top.1 <= s.0 + 1e-6 { stack.removeLast() }
+                if let top = stack.last { XCTAssertLessThanOrEqual(s.1, top.1 + 1e-6, "track \(track): a slice crosses its parent's end") }
+                stack.append(s)
+            }
+        }
+        }
     }
 
     /// `arsim compare --sweep`: one column per point, mean ± half-width, the change of the mean;

@@ -37,6 +37,7 @@ public struct Recorder: Sendable {
     /// Links whose bins are written: the shared ones (a client's own radio links would be one
     /// row per client per bin).
     let binnedLinks: [Int32]
+    let recordTransfers: Bool
     let binNames: (run: String, servers: [String], gpus: [[String]], links: [String])
     let clientGroup: [Int]
     let serverSite: [Int]
@@ -110,6 +111,7 @@ public struct Recorder: Sendable {
         self.links = Array(repeating: LinkCounters(), count: links.count)
         gpuBusyAll = spec.servers.map { Array(repeating: 0, count: $0.executors) }
         linkBusyAll = Array(repeating: 0, count: links.count)
+        recordTransfers = spec.recordTransfers
         binnedLinks = links.indices.filter { !links[$0].kind.hasPrefix("client") }.map(Int32.init)
         binNames = (spec.name, spec.servers.map(\.name), spec.servers.map { v in (0..<v.executors).map { "\(v.name)/\($0)" } }, links.map(\.name))
         bin.frames = Array(repeating: 0, count: names.count)
@@ -206,6 +208,7 @@ public struct Recorder: Sendable {
 
     mutating func linkBusy(link: Int, from: SimTime, to: SimTime, bytes: Int) {
         linkBusyAll[link] += to - from
+        if recordTransfers { outbox.transfers.append(TransferRecord(link: Int32(link), start: from, end: to, bytes: bytes)) }
         let busy = min(to, windowEnd) - max(from, windowStart)
         if busy > 0 { links[link].busy += busy }
         if inWindow(from) {

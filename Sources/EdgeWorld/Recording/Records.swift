@@ -61,10 +61,19 @@ public struct BinRecord: Sendable, Equatable {
     public var value: Double
 }
 
+/// One transfer's time on one link (recorded only for traces: `WorldSpec.recordTransfers`).
+public struct TransferRecord: Sendable, Equatable {
+    public var link: Int32
+    public var start: SimTime
+    public var end: SimTime
+    public var bytes: Int
+}
+
 /// Rows waiting to be written by whoever drives the run (the results store), emptied between
 /// slices of events so that memory does not grow with the run.
 public struct Outbox: Sendable {
     public var bins: [BinRecord] = []
+    public var transfers: [TransferRecord] = []
     public var requests: [RequestRecord] = []
     public var batches: [BatchRecord] = []
     public var frames: [FrameRecord] = []
@@ -73,7 +82,7 @@ public struct Outbox: Sendable {
 
     public init() {}
 
-    public var isEmpty: Bool { requests.isEmpty && batches.isEmpty && frames.isEmpty && plans.isEmpty && bins.isEmpty }
+    public var isEmpty: Bool { requests.isEmpty && batches.isEmpty && frames.isEmpty && plans.isEmpty && bins.isEmpty && transfers.isEmpty }
 
     public mutating func take() -> Outbox {
         defer {
@@ -82,6 +91,7 @@ public struct Outbox: Sendable {
             frames.removeAll(keepingCapacity: true)
             plans.removeAll(keepingCapacity: true)
             bins.removeAll(keepingCapacity: true)
+            transfers.removeAll(keepingCapacity: true)
         }
         return self
     }

@@ -210,7 +210,7 @@ public struct RunSummary: Sendable {
 extension World {
     /// Every link of the world in index order: each client's uplink and downlink, each site's
     /// access point and wide-area links, each server's NIC and interconnect (absent ones skipped).
-    static func linkSpecs(_ spec: WorldSpec) -> [LinkSpec] {
+    public static func linkSpecs(_ spec: WorldSpec) -> [LinkSpec] {
         var links: [LinkSpec] = []
         for c in spec.clients { links += [c.uplink, c.downlink] }
         for s in spec.sites { links += [s.accessPointUp, s.accessPointDown, s.wanUp, s.wanDown].compactMap { $0 } }
