@@ -455,6 +455,7 @@ public struct SplitPolicyContext: Sendable {
     public var frameBytes = 0
     public var deviceLayerMicros: [Double]?
     public var layerMicros: [String: [Double]] = [:]
+    public var layerNames: [String] = []
     public var compression: CompressionZoo.Entry?
 
     public init(siteNames: [String], serverNames: [String], cloud: Int?, layerCount: Int?, deviceCanRun: Bool, namedServer: Int?) {
@@ -489,9 +490,10 @@ public struct SplitPolicyContext: Sendable {
                                              encodeValuesPerSecond: (try object.number("encode_mvalues_s") ?? 100) * 1e6,
                                              decodeValuesPerSecond: (try object.number("decode_mvalues_s") ?? 1000) * 1e6)
         }
-        let d = Decoupling(deviceMicros: device, remoteMicros: remote, outputBytes: layerOutputBytes, frameBytes: frameBytes,
+        var d = Decoupling(deviceMicros: device, remoteMicros: remote, outputBytes: layerOutputBytes, frameBytes: frameBytes,
                            compression: compression, epsilon: try object.number("epsilon") ?? epsilon,
                            rttSeconds: Double(try object.time("rtt_ms") ?? 0) / 1e9)
+        d.layerNames = layerNames
         return (d, site == "cloud" ? try requireCloud(object.node) : nil)
     }
 

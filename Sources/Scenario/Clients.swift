@@ -182,6 +182,7 @@ extension ScenarioReader {
                   p.granularity == "layer" else { continue }
             inputs.note(entry.path)
             context.layerMicros[entry.key.gpu] = p.layers.map { $0.meanUs[b1] }
+            if context.layerNames.isEmpty { context.layerNames = p.layers.map(\.name) }
         }
         if let device { context.deviceLayerMicros = context.layerMicros[device] }
         if compressionZoo == nil, let root = ProfileLibrary.bundledRoot() {

@@ -41,6 +41,21 @@ final class JALADTests: XCTestCase {
         XCTAssertEqual(fast.seconds, 0.0038, accuracy: 1e-12)
     }
 
+    /// A loss given per (layer, width): 4 bits only after layer "b" (cut 2). There it beats 8 bits
+    /// (10,000 values at 1 + 0.5 · 4 bits: 3,758 B against 6,258 B); at cut 1 it is not offered.
+    func testLossPerLayer() {
+        var d = Self.small(epsilon: 0.01)
+        d.compression!.losses.append(.init(bits: 4, loss: 0.005, source: "test", layers: ["b"]))
+        d.layerNames = ["a", "b", "c"]
+        let best = d.best(bitsPerSecond: 8e6)
+        XCTAssertEqual(best.cut, 2)
+        XCTAssertEqual(best.bits, 4)
+        XCTAssertEqual(best.bytes, 3758)
+        XCTAssertEqual(best.loss, 0.005)
+        XCTAssertNil(d.predict(cut: 1, bits: 4, bitsPerSecond: 8e6))
+        XCTAssertNotNil(d.predict(cut: 1, bits: 8, bitsPerSecond: 8e6))
+    }
+
     /// The decision space is finite (n + 1 cuts × raw or a cited width), and `best` is its
     /// minimum: on random models no admissible pair, costed here by the documented formulas
     /// written out again, beats it.

@@ -18,16 +18,35 @@ public struct FeatureCompression: Sendable, Equatable {
     public var encodeValuesPerSecond: Double
     public var decodeValuesPerSecond: Double
 
+    /// The loss of one bit width, at every cut or only after the layers named (per (layer, c) data).
     public struct BitWidthLoss: Sendable, Equatable {
         public var bits: Int
         public var loss: Double
         public var source: String
+        /// The layers after which this loss holds (profile layer names); nil: every cut.
+        public var layers: [String]?
 
-        public init(bits: Int, loss: Double, source: String) {
+        public init(bits: Int, loss: Double, source: String, layers: [String]? = nil) {
             self.bits = bits
             self.loss = loss
             self.source = source
+            self.layers = layers
         }
+
+        public func applies(after layer: String?) -> Bool { layers == nil || layer.map { layers!.contains($0) } ?? false }
+    }
+
+    /// The loss of `bits` at a cut after `layer`: an entry naming the layer before one for every cut.
+    public func loss(bits: Int, after layer: String?) -> BitWidthLoss? {
+        losses.first { $0.bits == bits && $0.layers != nil && $0.applies(after: layer) }
+            ?? losses.first { $0.bits == bits && $0.layers == nil }
+    }
+
+    /// The bit widths offered anywhere, widest first.
+    public var widths: [Int] {
+        var out: [Int] = []
+        for l in losses where !out.contains(l.bits) { out.append(l.bits) }
+        return out.sorted(by: >)
     }
 
     public init(sparsity: Double, losses: [BitWidthLoss], encodeValuesPerSecond: Double, decodeValuesPerSecond: Double) {
@@ -67,14 +86,16 @@ public enum CompressionZoo {
             guard (0...1).contains(s) else { throw try m.required("sparsity").error("expected a share in [0, 1], got \(Suggestion.format(s))") }
             var losses: [FeatureCompression.BitWidthLoss] = []
             for item in try m.required("losses").array() {
-                let l = try item.object(keys: ["bits", "loss", "source"])
+                let l = try item.object(keys: ["bits", "loss", "source", "layers"])
                 let bits = try l.required("bits").int()
                 guard (1...16).contains(bits) else { throw try l.required("bits").error("expected 1 to 16 bits, got \(bits)") }
                 let loss = try l.required("loss").double()
                 guard (0...1).contains(loss) else { throw try l.required("loss").error("expected an accuracy loss in [0, 1]") }
                 let source = try l.required("source").string()
                 if source.isEmpty { throw try l.required("source").error("every loss names where it comes from") }
-                losses.append(.init(bits: bits, loss: loss, source: source))
+                let layers = try l.optional("layers").map { n throws(ConfigError) in try n.array().map { x throws(ConfigError) in try x.string() } }
+                if let layers, layers.isEmpty { throw try l.required("layers").error("expected at least one layer name, or no \"layers\" for every cut") }
+                losses.append(.init(bits: bits, loss: loss, source: source, layers: layers))
             }
             out[name] = Entry(sparsity: s, sparsitySource: try m.required("sparsity_source").string(), losses: losses.sorted { $0.bits > $1.bits })
         }

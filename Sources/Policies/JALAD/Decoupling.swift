@@ -23,6 +23,8 @@ public struct Decoupling: Sendable, Equatable {
     public var epsilon: Double
     /// A fixed round-trip time added to every remote choice (the device cannot measure it here).
     public var rttSeconds: Double
+    /// Layer names (the profile's), for compression losses given per layer.
+    public var layerNames: [String] = []
 
     public var layers: Int { deviceMicros.count }
 
@@ -67,7 +69,8 @@ public struct Decoupling: Sendable, Equatable {
         let raw = Double(outputBytes[cut - 1])
         var bytes = raw, loss = 0.0, encode = 0.0, decode = 0.0
         if let bits {
-            guard let c = compression, let entry = c.losses.first(where: { $0.bits == bits }) else { return nil }
+            let after = layerNames.indices.contains(cut - 1) ? layerNames[cut - 1] : nil
+            guard let c = compression, let entry = c.loss(bits: bits, after: after) else { return nil }
             let values = raw / 4
             (bytes, loss) = (c.bytes(values: values, bits: bits), entry.loss)
             (encode, decode) = (c.encodeSeconds(values: values), c.decodeSeconds(values: values))
@@ -79,7 +82,7 @@ public struct Decoupling: Sendable, Equatable {
 
     /// Every choice there is: cuts 0 … n, raw and each bit width with a loss.
     public var candidates: [(cut: Int, bits: Int?)] {
-        let widths: [Int?] = [nil] + (compression?.losses.map { $0.bits } ?? [])
+        let widths: [Int?] = [nil] + (compression?.widths ?? [])
         return (0...layers).flatMap { k in widths.map { (k, $0) } }
     }
 
