@@ -585,6 +585,13 @@ final class IPIPEServeCLITests: XCTestCase {
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
             XCTAssertTrue(r.stderr.contains(expected), "case \(i): \(r.stderr)")
         }
+        // arsim validate knows a pool scenario and checks it as one.
+        let valid = try Arsim.run(["validate", "Workloads/papers/ipipe/l4-t4-small.json"])
+        XCTAssertEqual(valid.status, 0, valid.stderr)
+        XCTAssertTrue(valid.stdout.contains("ok: pool scenario \"l4-t4-small\": 4 L4 + 12 T4, 3 models"), valid.stdout)
+        let invalid = try Arsim.run(["validate", "\(dir)/bad1.json"])
+        XCTAssertEqual(invalid.status, 2)
+        XCTAssertTrue(invalid.stderr.contains("no fp32 profile of vgg17"), invalid.stderr)
         let ok = try Arsim.run(["ipipe-serve", "--scenario", "Workloads/papers/ipipe/l4-t4-small.json"])
         XCTAssertEqual(ok.status, 0, ok.stderr)
         let table = ok.stdout.components(separatedBy: "\n\n")[1].split(separator: "\n").map { $0.split(separator: "\t") }
