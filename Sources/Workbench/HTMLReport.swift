@@ -218,6 +218,25 @@ public enum HTMLReport {
 
     // MARK: Sweeps and capacity searches
 
+    /// Each SLO figure a capacity search recorded, against the value probed: its capacity curve.
+    static func capacityCurves(_ probes: [[SQLiteStatement.Value]]) -> String {
+        var names: [String] = [], points: [String: [(x: Double, y: Double)]] = [:]
+        for p in probes {
+            guard let value = double(p[2]), let json = try? JSONParser.parse(text(p[4]).isEmpty ? "{}" : text(p[4])),
+                  case .object(let o) = json.kind else { continue }
+            for key in o.keys {
+                guard case .number(let n)? = o[key]?.kind else { continue }
+                if points[key] == nil { names.append(key) }
+                points[key, default: []].append((x: value, y: n.double))
+            }
+        }
+        return names.map { name in
+            let sorted = points[name]!.sorted { $0.x < $1.x }
+            return SVGChart.lines("Capacity curve: \(name) against the value probed", [.init(name: name, points: sorted)],
+                                  xLabel: "value probed", yLabel: name)
+        }.joined()
+    }
+
     static func sweepSection(store: ResultsStore, sweep: Int64, row: [SQLiteStatement.Value]) throws -> String {
         let kind = text(row[0])
         var html = "<h2>\(kind == "capacity" ? "Capacity search" : "Sweep") \(sweep): \(SVGChart.escape(text(row[1])))</h2>"
@@ -233,7 +252,7 @@ public enum HTMLReport {
             }
             html += SVGChart.bars("\(m) (mean, 95 % interval)", bars, yLabel: m)
         }
-        let probes = try store.select("SELECT probe, phase, value, passed FROM capacity_probes WHERE sweep_id = ? ORDER BY probe", [sweep])
+        let probes = try store.select("SELECT probe, phase, value, passed, metrics FROM capacity_probes WHERE sweep_id = ? ORDER BY probe", [sweep])
         if !probes.isEmpty {
             let passed = probes.filter { int($0[3]) == 1 }.compactMap { p in double(p[0]).flatMap { x in double(p[2]).map { (x: x, y: $0) } } }
             let failed = probes.filter { int($0[3]) != 1 }.compactMap { p in double(p[0]).flatMap { x in double(p[2]).map { (x: x, y: $0) } } }
@@ -241,13 +260,14 @@ public enum HTMLReport {
             if !passed.isEmpty { series.append(.init(name: "held", points: passed)) }
             if !failed.isEmpty { series.append(.init(name: "failed", points: failed)) }
             html += SVGChart.lines("Probes: value tried, in order", series, xLabel: "probe", yLabel: "value")
+            html += capacityCurves(probes)
         }
         html += "</div>"
-        html += table(["point", "label", "metric", "n", "mean", "stddev", "95 % low", "95 % high"], points.map {
+        if !points.isEmpty { html += table(["point", "label", "metric", "n", "mean", "stddev", "95 % low", "95 % high"], points.map {
             [String($0.point), $0.label, $0.metric, String($0.n), $0.mean.map(SVGChart.number) ?? "", $0.stddev.map(SVGChart.number) ?? "",
              $0.ciLow.map(SVGChart.number) ?? "", $0.ciHigh.map(SVGChart.number) ?? ""]
-        }, left: 3)
-        if !probes.isEmpty { html += table(["probe", "phase", "value", "held"], probes.map { $0.map(text) }, left: 2) }
+        }, left: 3) }
+        if !probes.isEmpty { html += table(["probe", "phase", "value", "held", "figures"], probes.map { $0.map(text) }, left: 2) }
         return html
     }
 }

@@ -27,6 +27,17 @@ final class ReportCLITests: XCTestCase {
         XCTAssertGreaterThanOrEqual(charts.count, 7, "CDF, throughput, misses, accuracy, and per run GPU and queue charts")
         for (i, chart) in charts.enumerated() { XCTAssertTrue(chart.components(separatedBy: "</svg>")[0].contains("class=\"mark\""), "chart \(i) draws nothing") }
 
+        // A capacity search: its probes, and each SLO figure against the value probed.
+        let capDB = "\(dir)/cap.db"
+        let cap = try Arsim.run(["capacity", "Workloads/workbench/t4-resnet50.json", "--vary", "clients[0].count", "--slo", "latency_p99_ms <= 100",
+                                 "--db", capDB, "--set", "duration_s=3", "--set", "warmup_s=1"])
+        XCTAssertEqual(cap.status, 0, cap.stderr)
+        let capReport = try Arsim.run(["report", "--db", capDB, "--sweep", "1", "--out", "\(dir)/cap.html"])
+        XCTAssertEqual(capReport.status, 0, capReport.stderr)
+        let capHTML = try String(contentsOfFile: "\(dir)/cap.html", encoding: .utf8)
+        XCTAssertTrue(capHTML.contains("Capacity curve: latency_p99_ms against the value probed"))
+        XCTAssertTrue(capHTML.contains("Capacity search 1"))
+
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let chromium else { throw XCTSkip("Debian's chromium is not installed (make test installs it)") }
         let outputDir = FileManager.default.currentDirectoryPath + "/.build/test-output"
