@@ -42,7 +42,7 @@ final class ReportCLITests: XCTestCase {
         guard let chromium else { throw XCTSkip("Debian's chromium is not installed (make test installs it)") }
         let outputDir = FileManager.default.currentDirectoryPath + "/.build/test-output"
         try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
-        let common = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+        let common = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
                       "--user-data-dir=\(dir)/profile"]
         let dom = try Self.runTool(chromium, common + ["--dump-dom", "file://\(out)"])
         XCTAssertEqual(dom.status, 0, dom.stderr)
