@@ -64,6 +64,8 @@ final class ReportCLITests: XCTestCase {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        // A browser that hangs must not hang the test run: stop it after two minutes.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if p.isRunning { p.terminate() } }
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
