@@ -45,10 +45,10 @@ public struct GPUCatalog: Sendable {
 
     /// The catalogue next to the bundled profiles (Workloads/gpus.json).
     public static func bundled() throws(ConfigError) -> GPUCatalog {
-        guard let profiles = ProfileLibrary.bundledRoot() else {
+        guard let path = ProfileLibrary.bundledWorkloadsFile("gpus.json") else {
             throw ConfigError(file: "Workloads/gpus.json", position: nil, path: "", message: "cannot find the arsim checkout's Workloads folder")
         }
-        return try load(path: ((profiles as NSString).deletingLastPathComponent as NSString).appendingPathComponent("gpus.json"))
+        return try load(path: path)
     }
 
     public func gpu(named name: String) -> GPUSpec? { gpus.first { $0.name == name } }

@@ -61,6 +61,12 @@ public struct ProfileLibrary: Sendable {
         return roots
     }
 
+    /// A file of the bundled Workloads folder (the one holding the bundled profiles), such as
+    /// `gpus.json` or `models/compression.json`.
+    public static func bundledWorkloadsFile(_ relative: String) -> String? {
+        bundledRoot().map { (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent(relative) }
+    }
+
     public static func bundledRoot() -> String? {
         // $ARSIM_HOME names the arsim checkout (or installed share folder) outright.
         if let home = ProcessInfo.processInfo.environment["ARSIM_HOME"], !home.isEmpty {

@@ -177,17 +177,23 @@ extension ScenarioReader {
         context.layerOutputBytes = models[model].spec.layerOutputBytes
         context.frameBytes = frameBytes
         let profileName = models[model].profileName
-        for entry in library.entries where entry.key.model == profileName && entry.key.precision == "fp32" && entry.key.mpsLevel == 1 {
-            guard context.layerMicros[entry.key.gpu] == nil, let p = try library.load(entry.key), let b1 = p.batchSizes.firstIndex(of: 1),
-                  p.granularity == "layer" else { continue }
-            inputs.note(entry.path)
-            context.layerMicros[entry.key.gpu] = p.layers.map { $0.meanUs[b1] }
-            if context.layerNames.isEmpty { context.layerNames = p.layers.map(\.name) }
+        // Every client group naming this model reads the same profiles: once per model.
+        if predictedLayers[model] == nil {
+            var micros: [String: [Double]] = [:], names: [String] = []
+            for entry in library.entries where entry.key.model == profileName && entry.key.precision == "fp32" && entry.key.mpsLevel == 1 {
+                guard micros[entry.key.gpu] == nil, let p = try library.load(entry.key), let b1 = p.batchSizes.firstIndex(of: 1),
+                      p.granularity == "layer" else { continue }
+                inputs.note(entry.path)
+                micros[entry.key.gpu] = p.layers.map { $0.meanUs[b1] }
+                if names.isEmpty { names = p.layers.map(\.name) }
+            }
+            predictedLayers[model] = (micros, names)
         }
+        (context.layerMicros, context.layerNames) = predictedLayers[model]!
         if let device { context.deviceLayerMicros = context.layerMicros[device] }
-        if compressionZoo == nil, let root = ProfileLibrary.bundledRoot() {
-            let path = ((root as NSString).deletingLastPathComponent as NSString).appendingPathComponent("models/compression.json")
-            compressionZoo = FileManager.default.fileExists(atPath: path) ? try CompressionZoo.load(path: path) : [:]
+        if compressionZoo == nil {
+            let path = ProfileLibrary.bundledWorkloadsFile("models/compression.json")
+            compressionZoo = try path.flatMap { p throws(ConfigError) in FileManager.default.fileExists(atPath: p) ? try CompressionZoo.load(path: p) : nil } ?? [:]
         }
         context.compression = compressionZoo?[profileName]
         return context

@@ -59,6 +59,9 @@ struct ScenarioReader {
     var fitted: [ProfileLibrary.Key: (LatencyTable, Profile, String, Double?)] = [:]
     /// The bundled model zoo's compression data (read once, by the first split that needs it).
     var compressionZoo: [String: CompressionZoo.Entry]?
+    /// Per model index: its batch-1 per-layer latency on every GPU type with a profile, and its
+    /// layer names (read once, for the splits that predict latency).
+    var predictedLayers: [Int: (micros: [String: [Double]], names: [String])] = [:]
 
     /// The largest batch a latency table may name (tables hold every size up to their largest).
     static let maxBatchSize = 65_536

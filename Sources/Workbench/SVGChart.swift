@@ -77,8 +77,8 @@ public enum SVGChart {
         return svg + "</svg>"
     }
 
-    /// Lines (or steps, for a CDF) of several series on shared axes, with a legend.
-    public static func lines(_ title: String, _ series: [Series], xLabel: String, yLabel: String, step: Bool = false,
+    /// Lines of several series on shared axes, with a legend.
+    public static func lines(_ title: String, _ series: [Series], xLabel: String, yLabel: String,
                              yRange: (Double, Double)? = nil) -> String {
         let xs = series.flatMap { $0.points.map(\.x) }, ys = series.flatMap { $0.points.map(\.y) }
         guard let x0 = xs.min(), let x1 = xs.max() else { return "<p>No data for " + escape(title) + ".</p>" }
@@ -89,7 +89,7 @@ public enum SVGChart {
                 let color = palette[i % palette.count]
                 var d = ""
                 for (k, p) in s.points.enumerated() {
-                    if k == 0 { d += "M\(px(p.x)),\(py(p.y))" } else if step { d += " H\(px(p.x)) V\(py(p.y))" } else { d += " L\(px(p.x)),\(py(p.y))" }
+                    d += (k == 0 ? "M" : " L") + "\(px(p.x)),\(py(p.y))"
                 }
                 out += #"<path class="mark" d="\#(d)" fill="none" stroke="\#(color)" stroke-width="1.6"><title>\#(escape(s.name))</title></path>"#
                 if s.points.count == 1 { out += #"<circle class="mark" cx="\#(px(s.points[0].x))" cy="\#(py(s.points[0].y))" r="3" fill="\#(color)"/>"# }

@@ -330,12 +330,24 @@ public enum PoolPlanner {
                                                          throughput: throughput, latency: c.latency))
                 plan.throughput[d] += throughput
             }
-            // Whole GPUs per stage position and type, rounded up as the artifact does (the MILP's
-            // own variables may sit above that where nothing presses them).
-            var fractional = Array(repeating: Array(repeating: 0.0, count: cluster.count), count: options.maxStages)
-            for p in plan.pipelines[d] { for (s, st) in p.stages.enumerated() { fractional[s][st.choice.type] += st.gpus } }
-            for row in fractional { for (g, x) in row.enumerated() { plan.gpus[g] += Int((x - 1e-9).rounded(.up)) } }
+            // The MILP's own whole-GPU variables may sit above the rounding where nothing presses them.
+            plan.gpus = zip(plan.gpus, Self.wholeGPUs(plan.pipelines[d], types: cluster.count)).map(+)
         }
         return plan
+    }
+
+    /// One model's whole GPUs per type: its instances' GPUs summed per stage position and type
+    /// and rounded up, as the artifact's `force_sum_gpu_integer_per_partition` does.
+    public static func wholeGPUs(_ pipelines: [PlannedPipeline], types: Int) -> [Int] {
+        var fractional: [[Double]] = []
+        for p in pipelines {
+            for (s, st) in p.stages.enumerated() {
+                while fractional.count <= s { fractional.append(Array(repeating: 0, count: types)) }
+                fractional[s][st.choice.type] += st.gpus
+            }
+        }
+        var out = Array(repeating: 0, count: types)
+        for row in fractional { for (g, x) in row.enumerated() { out[g] += Int((x - 1e-9).rounded(.up)) } }
+        return out
     }
 }

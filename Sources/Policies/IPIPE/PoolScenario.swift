@@ -291,7 +291,9 @@ extension PoolScenario {
             let setup = PoolServingSetup(models: models, cluster: cluster, nicGbps: nicGbps, pipelines: pipelines,
                                          dataPlane: system == "reactive" ? .reactive : .reservation, nicLayout: nicLayout)
             let capacity = PoolServing.stepDown(setup, reference: ipipe.throughput, duration: duration, seed: seed, stepPercent: stepPercent)
-            let used = plan?.gpus ?? Self.wholeGPUs(pipelines, types: cluster.count)
+            let used = plan?.gpus ?? pipelines.reduce(Array(repeating: 0, count: cluster.count)) {
+                zip($0, PoolPlanner.wholeGPUs($1, types: cluster.count)).map(+)
+            }
             var busy = Array(repeating: 0.0, count: cluster.count), served = 0.0
             for d in models.indices {
                 guard let o = capacity.atAnswer[d] else { continue }
@@ -308,21 +310,5 @@ extension PoolScenario {
                 usdPerMillion: served > 0 && dollarsPerSecond > 0 ? 1e6 * dollarsPerSecond / served : nil))
         }
         return report
-    }
-
-    /// Whole GPUs per type of some pipelines: per model, stage position and type, rounded up.
-    static func wholeGPUs(_ pipelines: [[PlannedPipeline]], types: Int) -> [Int] {
-        var out = Array(repeating: 0, count: types)
-        for model in pipelines {
-            var fractional: [[Double]] = []
-            for p in model {
-                for (s, st) in p.stages.enumerated() {
-                    while fractional.count <= s { fractional.append(Array(repeating: 0, count: types)) }
-                    fractional[s][st.choice.type] += st.gpus
-                }
-            }
-            for row in fractional { for (g, x) in row.enumerated() { out[g] += Int((x - 1e-9).rounded(.up)) } }
-        }
-        return out
     }
 }

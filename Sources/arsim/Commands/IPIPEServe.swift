@@ -109,12 +109,9 @@ struct IPIPEServe: ParsableCommand {
         if files.isEmpty { throw fail("no IPIPE plan file in \(dir) matches --only \(only ?? "")", code: 2) }
         let duration = SimTime((durationSeconds * 1e9).rounded())
         print("cluster\tmodels\tsystem\tmodel\tplanned_rps\tload_factor\tloss\tloss_as_artifact_parses\tlow_class_util")
-        var groups: [(cluster: String, models: String, throughput: [String: Double], lowUtil: [String: Double])] = []
+        var groups: [ServedGroup] = []
         for f in files {
-            let v4Path = dir + "/" + f
-            let group: ServedGroup
-            do { group = try serve(v4Path, duration: duration) } catch { throw fail("\(error)", code: 2) }
-            groups.append((group.cluster, group.models, group.throughput, group.lowUtil))
+            do { groups.append(try serve(dir + "/" + f, duration: duration)) } catch { throw fail("\(error)", code: 2) }
         }
         print("")
         print("cluster\tmodels\t" + systemList.map { "\($0)_throughput\t\($0)_low_util" }.joined(separator: "\t"))

@@ -68,14 +68,13 @@ struct SplitSearch: ParsableCommand {
         } catch {
             throw badInput(error)
         }
-        for (tier, text) in [(Scission.Tier.device, device), (.edge, edge), (.cloud, cloud)] {
-            let c = Scission.Criteria(parsing: text)
-            let names = hosts.filter { $0.tier == tier }.map(\.name)
+        let criteria: [Scission.Tier: Scission.Criteria] = [.device: .init(parsing: device), .edge: .init(parsing: edge), .cloud: .init(parsing: cloud)]
+        for tier in Scission.Tier.allCases {
+            let c = criteria[tier]!, names = hosts.filter { $0.tier == tier }.map(\.name)
             for h in c.hostsIn + c.hostsOut where !names.contains(h) {
                 throw fail("--\(tier.rawValue): " + Suggestion.unknownName(h, kind: "\(tier.rawValue) host", valid: names), code: 2)
             }
         }
-        let criteria: [Scission.Tier: Scission.Criteria] = [.device: .init(parsing: device), .edge: .init(parsing: edge), .cloud: .init(parsing: cloud)]
         let found = Scission.search(hosts: hosts, links: links, inputBytes: inputMB * 1e6, criteria: criteria, count: count)
         if found.isEmpty { throw fail("no configuration of \(model) meets the criteria", code: 1) }
         for (i, c) in found.enumerated() {
@@ -145,7 +144,7 @@ struct SplitDecide: ParsableCommand {
         let hosts: [Scission.Host], entry: CompressionZoo.Entry?
         do {
             hosts = try Scission.hosts(CSVTable(path: blocks), model: model)
-            let zooPath = zoo ?? ProfileLibrary.bundledRoot().map { (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent("models/compression.json") }
+            let zooPath = zoo ?? ProfileLibrary.bundledWorkloadsFile("models/compression.json")
             entry = try zooPath.map { p throws(ConfigError) in try CompressionZoo.load(path: p)[model] } ?? nil
         } catch {
             throw badInput(error)
