@@ -19,8 +19,9 @@ import SimKernel
 /// - a flow arrow from each request's upload to the batch that ran it;
 /// - process "links": a track per link (shared links, and the first clients' own), each transfer
 ///   a slice with its bytes (a link sends in order, so its slices never overlap);
-/// - process "counters": per time bin (`bin_s`), each server's queued requests and each GPU's and
-///   shared link's utilisation, and requests completed per second.
+/// - process "counters": each server's waiting requests at every change (several changes at one
+///   time show as the last), and per time bin (`bin_s`) each GPU's and shared link's utilisation
+///   and requests completed per second.
 ///
 /// `window` keeps only what starts inside it, and `clients` only the first so many clients, so
 /// that a big run stays openable. Times are microseconds of simulated time.
@@ -36,6 +37,12 @@ public final class TraceWriter {
     var lanes: [Int: [[(SimTime, SimTime)]]] = [:]
     /// Lane tracks beyond the first: client + 1 + lane · laneStride.
     static let laneStride = 1 << 20
+    /// Per server, its waiting requests as last recorded, the value its counter last showed (nil
+    /// before the first inside the window), and a change not yet written: a later change at the
+    /// same time replaces it, so that a request queued and taken at once draws no spike.
+    var queueNow: [Int32]
+    var queueShown: [Int32?]
+    var queuePending: [QueueRecord?]
 
     public init(path: String, spec: WorldSpec, window: Range<SimTime>? = nil, clients: Int? = nil) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
@@ -48,11 +55,15 @@ public final class TraceWriter {
         var base: [Int] = [], next = 1
         for s in spec.servers { base.append(next); next += s.executors }
         gpuBase = base
+        queueNow = Array(repeating: 0, count: spec.servers.count)
+        queueShown = Array(repeating: nil, count: spec.servers.count)
+        queuePending = Array(repeating: nil, count: spec.servers.count)
         handle.write(Data("[\n".utf8))
-        emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(1)), ("args", .object([("name", .string("GPUs"))]))]))
-        emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(2)), ("args", .object([("name", .string("clients"))]))]))
-        emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(3)), ("args", .object([("name", .string("counters"))]))]))
-        emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(4)), ("args", .object([("name", .string("links"))]))]))
+        // Shown top to bottom as GPUs, counters, links, clients: the few busy tracks first.
+        for (pid, name, order) in [(1, "GPUs", 1), (2, "clients", 4), (3, "counters", 2), (4, "links", 3)] {
+            emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(pid)), ("args", .object([("name", .string(name))]))]))
+            emit(.object([("name", .string("process_sort_index")), ("ph", .string("M")), ("pid", .int(pid)), ("args", .object([("sort_index", .int(order))]))]))
+        }
         // Each client's uplink and downlink come first (World.linkSpecs), then the shared ones.
         let links = World.linkSpecs(spec)
         for (l, link) in links.enumerated() where l >= 2 * spec.clients.count || l / 2 < clientLimit {
@@ -83,6 +94,11 @@ public final class TraceWriter {
     /// Writes the rows of one slice of the run.
     public func write(_ rows: Outbox) {
         writeFramesAndBins(rows)
+        for q in rows.queues where spec.servers.indices.contains(Int(q.server)) {
+            let s = Int(q.server)
+            if let pending = queuePending[s], pending.time != q.time { writeQueue(server: s) }
+            queuePending[s] = q
+        }
         for b in rows.batches where window.contains(b.start) {
             let s = Int(b.server)
             guard spec.servers.indices.contains(s) else { continue }
@@ -143,7 +159,10 @@ public final class TraceWriter {
         var chosen = list.count
         for i in list.indices {
             list[i].removeAll { $0.1 < horizon }
-            let crosses = list[i].contains { s in (from > s.0 && from < s.1 && to > s.1) || (s.0 > from && s.0 < to && s.1 > to) }
+            // A longer slice written after a shorter one of the same start would nest it, but
+            // viewers that sort by start alone (chrome://tracing) then draw them over each other.
+            let crosses = list[i].contains { s in (from > s.0 && from < s.1 && to > s.1) || (s.0 > from && s.0 < to && s.1 > to)
+                || (s.0 == from && s.1 < to) }
             if !crosses { chosen = i; break }
         }
         if chosen == list.count {
@@ -153,6 +172,23 @@ public final class TraceWriter {
         list[chosen].append((from, to))
         lanes[c] = list
         return c + 1 + chosen * Self.laneStride
+    }
+
+    /// Writes a server's pending queue change as a counter, if it lies in the window and changes
+    /// what the counter shows. The first inside the window is preceded by the value carried in.
+    func writeQueue(server s: Int) {
+        guard let q = queuePending[s] else { return }
+        queuePending[s] = nil
+        let before = queueNow[s]
+        queueNow[s] = q.queued
+        guard window.contains(q.time) else { return }
+        func counter(_ t: SimTime, _ value: Int32) {
+            emit(.object([("name", .string("queued \(spec.servers[s].name)")), ("cat", .string("queue")), ("ph", .string("C")), ("pid", .int(3)),
+                          ("ts", Self.us(t)), ("args", .object([("value", .double(Double(value)))]))]))
+            queueShown[s] = value
+        }
+        if queueShown[s] == nil, q.time > window.lowerBound { counter(window.lowerBound, before) }
+        if queueShown[s] != q.queued { counter(q.time, q.queued) }
     }
 
     /// Frames whose shown result is a fresh local run, and the time bins as counters.
@@ -171,7 +207,6 @@ public final class TraceWriter {
         for b in rows.bins where window.contains(b.start) {
             let name: String, value: Double
             switch (b.scope, b.metric) {
-            case (.server, .queued): (name, value) = ("queued \(b.name)", b.value)
             case (.gpu, .utilization): (name, value) = ("utilisation \(b.name)", b.value)
             case (.link, .utilization): (name, value) = ("utilisation \(b.name)", b.value)
             case (.run, .completed): (name, value) = ("completed per s", b.value / (Double(b.end - b.start) / 1e9))
@@ -184,6 +219,7 @@ public final class TraceWriter {
 
     /// Ends the JSON array and closes the file.
     public func close() {
+        for s in queuePending.indices { writeQueue(server: s) }
         handle.write(Data("\n]\n".utf8))
         try? handle.close()
     }

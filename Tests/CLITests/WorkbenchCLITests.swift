@@ -309,6 +309,33 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         XCTAssertTrue(bad.stderr.contains("--trace-window"), bad.stderr)
     }
 
+    /// Queue counters at every change: three cameras capture at once every 100 ms and a FIFO GPU
+    /// runs their 10 ms requests one by one, so two wait at each capture, one 10 ms later and
+    /// none 20 ms later. Changes at one time show as the last (a request queued and taken at once
+    /// draws nothing), and a window starts with the value carried into it.
+    func testTraceCountsQueuedRequestsAtEveryChange() throws {
+        let cameras = (0..<3).map { c in
+            #"{"name": "cam\#(c)", "model": "m", "fps": 10, "phase_ms": 0, "deadline_ms": 100, "frame_bytes": 0, "network": {"uplink_mbps": 1000, "downlink_mbps": 1000}}"#
+        }.joined(separator: ", ")
+        let world = try write("q.json", #"{"name": "q", "duration_s": 1, "drain_s": 1, "models": [{"name": "m", "latency_ms": {"1": 10}}], "servers": [{"name": "gpu", "policy": "fifo"}], "clients": ["# + cameras + "]}")
+        func queued(_ extra: [String]) throws -> [[Double]] {
+            let path = file("q-\(extra.count).json")
+            let r = try Arsim.run(["run", world, "--db", file("q.sqlite"), "--quiet", "--trace", path] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let all = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [[String: Any]])
+            return all.filter { $0["ph"] as? String == "C" && $0["name"] as? String == "queued gpu" }
+                .map { [$0["ts"] as! Double, ($0["args"] as! [String: Any])["value"] as! Double] }
+        }
+        var period: [[Double]] = []
+        for k in 0..<10 {
+            let capture = Double(k) * 100_000
+            period += [[capture, 2], [capture + 10_000, 1], [capture + 20_000, 0]]
+        }
+        XCTAssertEqual(try queued([]), period)
+        let inside: [[Double]] = period.filter { $0[0] >= 250_000 && $0[0] < 550_000 }
+        XCTAssertEqual(try queued(["--trace-window", "0.25:0.55"]), [[250_000, 0]] + inside)
+    }
+
     /// The trace of a busy world obeys the format: every event has its required fields, complete
     /// slices on one track nest or follow each other (Perfetto's rule), async begins and ends
     /// pair up, and counters carry a value.

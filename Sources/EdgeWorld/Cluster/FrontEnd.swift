@@ -253,6 +253,7 @@ extension World {
             let v = Int(requests[other].server)
             guard v >= 0 else { continue }
             if servers[v].queues.remove(slot: other) {
+                queueChanged(server: v, at: now)
                 outstanding[v] -= 1
                 finish(other, outcome: .cancelled, at: now)
             } else if requests[other].gpu >= 0 && Int(requests[other].gpu) < servers[v].gpus.count {

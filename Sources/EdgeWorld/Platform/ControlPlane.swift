@@ -186,6 +186,7 @@ extension World {
                 drop(head.slot, reason: .noServer, at: now)
             }
         }
+        queueChanged(server: s, at: now)
         return nil
     }
 

@@ -217,6 +217,11 @@ public struct Recorder: Sendable {
         }
     }
 
+    /// A server's waiting requests changed (asked only when `recordTransfers`: traces).
+    mutating func queued(server s: Int, at t: SimTime, count: Int) {
+        outbox.queues.append(QueueRecord(server: Int32(s), time: t, queued: Int32(count)))
+    }
+
     mutating func offload(client c: Int32, at t: SimTime) { if inWindow(t) { clientCounts[Int(c)].offloads += 1 } }
     mutating func localRun(client c: Int32, at t: SimTime) { if inWindow(t) { clientCounts[Int(c)].localRuns += 1 } }
     mutating func handover(client c: Int32) { clientCounts[Int(c)].handovers += 1 }

@@ -69,11 +69,20 @@ public struct TransferRecord: Sendable, Equatable {
     public var bytes: Int
 }
 
+/// A server's waiting requests after a change (recorded only for traces:
+/// `WorldSpec.recordTransfers`). Several may share a time; the last one holds.
+public struct QueueRecord: Sendable, Equatable {
+    public var server: Int32
+    public var time: SimTime
+    public var queued: Int32
+}
+
 /// Rows waiting to be written by whoever drives the run (the results store), emptied between
 /// slices of events so that memory does not grow with the run.
 public struct Outbox: Sendable {
     public var bins: [BinRecord] = []
     public var transfers: [TransferRecord] = []
+    public var queues: [QueueRecord] = []
     public var requests: [RequestRecord] = []
     public var batches: [BatchRecord] = []
     public var frames: [FrameRecord] = []
@@ -82,7 +91,7 @@ public struct Outbox: Sendable {
 
     public init() {}
 
-    public var isEmpty: Bool { requests.isEmpty && batches.isEmpty && frames.isEmpty && plans.isEmpty && bins.isEmpty && transfers.isEmpty }
+    public var isEmpty: Bool { requests.isEmpty && batches.isEmpty && frames.isEmpty && plans.isEmpty && bins.isEmpty && transfers.isEmpty && queues.isEmpty }
 
     public mutating func take() -> Outbox {
         defer {
@@ -92,6 +101,7 @@ public struct Outbox: Sendable {
             plans.removeAll(keepingCapacity: true)
             bins.removeAll(keepingCapacity: true)
             transfers.removeAll(keepingCapacity: true)
+            queues.removeAll(keepingCapacity: true)
         }
         return self
     }

@@ -227,6 +227,7 @@ extension World {
                                   session: requests[slot].session, bytes: Int32(clamping: requests[slot].inputBytes), tag: requests[slot].tag,
                                   queuedAt: now, deadline: requests[slot].deadline)
         servers[s].queues.append(entry, queue: q)
+        queueChanged(server: s, at: now)
         if servers[s].notices.contains(.arrivals) {
             var effects = PolicyEffects()
             servers[s].policy.requestArrived(entry, queue: q, queues: servers[s].queues, now: now, effects: &effects)
@@ -280,6 +281,7 @@ extension World {
                     outstanding[s] -= 1
                     drop(slot, reason: reason, at: now)
                 }
+                queueChanged(server: s, at: now)
                 if slots.isEmpty { g += 1 }   // an empty drop moves on, so a confused policy cannot loop
             case .wait(let time):
                 requestWakeup(server: s, at: max(time, now), scheduler: &scheduler)
@@ -306,7 +308,14 @@ extension World {
                 _ = servers[s].queues.removeFirst(queue: q)
                 outstanding[s] -= 1
                 drop(head.slot, reason: .expiredInQueue, at: now)
+                queueChanged(server: s, at: now)
             }
         }
+    }
+
+    /// Tells the recorder a server's waiting requests changed (it keeps them only for traces).
+    @inline(__always)
+    mutating func queueChanged(server s: Int, at now: SimTime) {
+        if recorder.recordTransfers { recorder.queued(server: s, at: now, count: servers[s].queues.totalCount) }
     }
 }

@@ -38,6 +38,7 @@ extension World {
             if requests[slot].batchStart < 0 { requests[slot].batchStart = now }
             servers[s].gpus[g].members.append(slot)
         }
+        queueChanged(server: s, at: now)
         let factor: Double
         if servers[s].variability == .measured {
             let cv = servers[s].tables[model]?.spread(batchSize: size)
