@@ -94,6 +94,9 @@ public final class TraceWriter {
     /// Writes the rows of one slice of the run.
     public func write(_ rows: Outbox) {
         writeFramesAndBins(rows)
+        // A batch's members come just before its record, in the same outbox.
+        var members: [Int64: [JSONOutput]] = [:]
+        for m in rows.members { members[m.batch, default: []].append(.int(Int(m.request))) }
         for q in rows.queues where spec.servers.indices.contains(Int(q.server)) {
             let s = Int(q.server)
             if let pending = queuePending[s], pending.time != q.time { writeQueue(server: s) }
@@ -105,7 +108,9 @@ public final class TraceWriter {
             let model = spec.models.indices.contains(Int(b.model)) ? spec.models[Int(b.model)].name : "model \(b.model)"
             emit(.object([("name", .string(model)), ("cat", .string("batch")), ("ph", .string("X")), ("pid", .int(1)),
                           ("tid", .int(gpuBase[s] + Int(b.gpu))), ("ts", Self.us(b.start)), ("dur", Self.us(b.end - b.start)),
-                          ("args", .object([("batch", .int(Int(b.id))), ("size", .int(Int(b.size)))]))]))
+                          ("args", .object([("batch", .int(Int(b.id))), ("size", .int(Int(b.size))),
+                                            ("layers", .string("\(b.firstLayer)..<\(b.endLayer)")),
+                                            ("requests", .array(members[b.id] ?? []))]))]))
         }
         for r in rows.requests {
             let q = r.request

@@ -270,12 +270,18 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         XCTAssertEqual(batches.map { $0["ts"] as? Double }, stride(from: 0.0, to: 1_000_000, by: 100_000).map { $0 })
         XCTAssertEqual(Set(batches.map { $0["dur"] as? Double }), [10_000])
         let requests = all.filter { $0["cat"] as? String == "request" }
+        // Each batch names its layers (the whole one-layer model) and its one request, the one
+        // whose arrow ends on it.
+        let batchArgs = batches.map { $0["args"] as? [String: Any] ?? [:] }
+        XCTAssertEqual(batchArgs.map { $0["layers"] as? String }, Array(repeating: "0..<1", count: 10))
+        XCTAssertEqual(batchArgs.map { ($0["requests"] as? [Int])?.count }, Array(repeating: 1, count: 10))
         XCTAssertEqual(requests.count, 10)
         XCTAssertTrue(requests.allSatisfy { ($0["dur"] as? Double) == 10_000 && ($0["ph"] as? String) == "X" })
         let starts = all.filter { $0["ph"] as? String == "s" }.compactMap { $0["id"] as? Int }
         let finishes = all.filter { $0["ph"] as? String == "f" }.compactMap { $0["id"] as? Int }
         XCTAssertEqual(starts.count, 10)
         XCTAssertEqual(Set(starts), Set(finishes))
+        XCTAssertEqual(Set(batchArgs.compactMap { ($0["requests"] as? [Int])?.first }), Set(finishes))
         // Each request's upload and result as async slices keyed by the request, each begin
         // matched by its end (here instantaneous: no bytes).
         let stages = all.filter { $0["cat"] as? String == "stage" }

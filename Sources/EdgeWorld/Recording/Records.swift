@@ -9,6 +9,9 @@ public struct BatchRecord: Sendable, Equatable {
     public var size: Int32
     public var start: SimTime
     public var end: SimTime
+    /// The layers it ran, [firstLayer, endLayer) of the model (all of them for whole-model serving).
+    public var firstLayer: Int32 = 0
+    public var endLayer: Int32 = 0
 }
 
 /// A finished request as it is written out: its timestamps and how it ended.
@@ -71,6 +74,13 @@ public struct TransferRecord: Sendable, Equatable {
 
 /// A server's waiting requests after a change (recorded only for traces:
 /// `WorldSpec.recordTransfers`). Several may share a time; the last one holds.
+/// A request that ran in a batch (recorded only for traces: `WorldSpec.recordTransfers`), written
+/// just before the batch's own record.
+public struct BatchMember: Sendable, Equatable {
+    public var batch: Int64
+    public var request: UInt64
+}
+
 public struct QueueRecord: Sendable, Equatable {
     public var server: Int32
     public var time: SimTime
@@ -83,6 +93,7 @@ public struct Outbox: Sendable {
     public var bins: [BinRecord] = []
     public var transfers: [TransferRecord] = []
     public var queues: [QueueRecord] = []
+    public var members: [BatchMember] = []
     public var requests: [RequestRecord] = []
     public var batches: [BatchRecord] = []
     public var frames: [FrameRecord] = []
@@ -91,7 +102,7 @@ public struct Outbox: Sendable {
 
     public init() {}
 
-    public var isEmpty: Bool { requests.isEmpty && batches.isEmpty && frames.isEmpty && plans.isEmpty && bins.isEmpty && transfers.isEmpty && queues.isEmpty }
+    public var isEmpty: Bool { requests.isEmpty && batches.isEmpty && frames.isEmpty && plans.isEmpty && bins.isEmpty && transfers.isEmpty && queues.isEmpty && members.isEmpty }
 
     public mutating func take() -> Outbox {
         defer {
@@ -102,6 +113,7 @@ public struct Outbox: Sendable {
             bins.removeAll(keepingCapacity: true)
             transfers.removeAll(keepingCapacity: true)
             queues.removeAll(keepingCapacity: true)
+            members.removeAll(keepingCapacity: true)
         }
         return self
     }

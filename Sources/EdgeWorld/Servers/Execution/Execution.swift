@@ -104,9 +104,16 @@ extension World {
         let now = scheduler.now
         let size = servers[s].gpus[g].members.count
         let queue = servers[s].gpus[g].queue
+        if recorder.recordTransfers {
+            for i in 0..<size {
+                recorder.outbox.members.append(BatchMember(batch: servers[s].gpus[g].batch, request: requests[servers[s].gpus[g].members[i]].id))
+            }
+        }
+        let layers = servers[s].queues.layers[queue]
         recorder.batch(BatchRecord(id: servers[s].gpus[g].batch, server: Int32(s), gpu: Int32(g),
                                    model: Int32(servers[s].queues.model(ofQueue: queue)), size: Int32(size),
-                                   start: servers[s].gpus[g].started, end: now))
+                                   start: servers[s].gpus[g].started, end: now,
+                                   firstLayer: Int32(layers.lowerBound), endLayer: Int32(layers.upperBound)))
         for i in 0..<size {
             let slot = servers[s].gpus[g].members[i]
             requests[slot].batchEnd = now
