@@ -2,7 +2,7 @@
 # Both install missing system packages first (Debian: apt-get install -y).
 
 SWIFT         ?= swift
-APT_PACKAGES  := libsqlite3-dev libopenblas-dev liblapacke-dev libglpk-dev
+APT_PACKAGES  := libsqlite3-dev libopenblas-dev liblapacke-dev libglpk-dev zlib1g-dev
 # Only the tests need a browser: the HTML report is rendered in Debian's headless chromium.
 TEST_APT_PACKAGES := chromium
 ARSIM         := .build/release/arsim

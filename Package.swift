@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CLapack", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         // GLPK, for IPIPE's MILPs only: no other module links it.
         .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"])]),
+        // zlib, for traces written as .json.gz.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "SimKernel"),
         .target(name: "JSONConfig"),
@@ -38,7 +40,7 @@ let package = Package(
         .target(name: "Traces", dependencies: ["EdgeWorld", "JSONConfig", "SimKernel"]),
         .target(name: "Scenario", dependencies: ["EdgeWorld", "JSONConfig", "Policies", "Profiles", "SimKernel", "Traces"]),
         .target(name: "ResultsStore", dependencies: ["CSQLite", "EdgeWorld", "JSONConfig"]),
-        .target(name: "Runner", dependencies: ["EdgeWorld", "JSONConfig", "ResultsStore", "Scenario", "SimKernel"]),
+        .target(name: "Runner", dependencies: ["CZlib", "EdgeWorld", "JSONConfig", "ResultsStore", "Scenario", "SimKernel"]),
         .target(name: "Workbench", dependencies: ["EdgeWorld", "IPIPE", "JSONConfig", "ResultsStore", "Runner", "Scenario"]),
         .target(name: "Benchmarks", dependencies: ["EdgeWorld", "Policies", "SimKernel"]),
         // PHOLD on std::priority_queue, compiled at -O2: the yardstick of `arsim bench --only phold`.

@@ -1,3 +1,4 @@
+import CZlib
 import EdgeWorld
 import Foundation
 import JSONConfig
@@ -24,9 +25,15 @@ import SimKernel
 ///   and requests completed per second.
 ///
 /// `window` keeps only what starts inside it, and `clients` only the first so many clients, so
-/// that a big run stays openable. Times are microseconds of simulated time.
+/// that a big run stays openable. Times are microseconds of simulated time. A path ending in
+/// `.gz` is written gzip-compressed (Perfetto opens it as it is).
 public final class TraceWriter {
-    let handle: FileHandle
+    /// Where the text goes: a plain file, or zlib's gzip stream.
+    enum Sink {
+        case plain(FileHandle)
+        case gzip(gzFile)
+    }
+    let sink: Sink
     let spec: WorldSpec
     let window: Range<SimTime>
     let clientLimit: Int
@@ -48,7 +55,15 @@ public final class TraceWriter {
         guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
             throw ConfigError(file: path, position: nil, path: "", message: "cannot write a trace there")
         }
-        handle = h
+        if path.hasSuffix(".gz") {
+            try? h.close()
+            guard let z = gzopen(path, "wb6") else {
+                throw ConfigError(file: path, position: nil, path: "", message: "cannot write a gzip trace there")
+            }
+            sink = .gzip(z)
+        } else {
+            sink = .plain(h)
+        }
         self.spec = spec
         self.window = window ?? 0..<SimTime.max
         clientLimit = clients ?? Int.max
@@ -58,7 +73,7 @@ public final class TraceWriter {
         queueNow = Array(repeating: 0, count: spec.servers.count)
         queueShown = Array(repeating: nil, count: spec.servers.count)
         queuePending = Array(repeating: nil, count: spec.servers.count)
-        handle.write(Data("[\n".utf8))
+        put("[\n")
         // Shown top to bottom as GPUs, counters, links, clients: the few busy tracks first.
         for (pid, name, order) in [(1, "GPUs", 1), (2, "clients", 4), (3, "counters", 2), (4, "links", 3)] {
             emit(.object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(pid)), ("args", .object([("name", .string(name))]))]))
@@ -85,8 +100,19 @@ public final class TraceWriter {
     }
 
     func emit(_ event: JSONOutput) {
-        handle.write(Data(((first ? "" : ",\n") + event.compactText()).utf8))
+        put((first ? "" : ",\n") + event.compactText())
         first = false
+    }
+
+    func put(_ text: String) {
+        switch sink {
+        case .plain(let h): h.write(Data(text.utf8))
+        case .gzip(let z):
+            var text = text
+            text.withUTF8 { bytes in
+                if let base = bytes.baseAddress { _ = gzwrite(z, base, UInt32(bytes.count)) }
+            }
+        }
     }
 
     static func us(_ t: SimTime) -> JSONOutput { .double(Double(t) / 1000) }
@@ -225,7 +251,10 @@ public final class TraceWriter {
     /// Ends the JSON array and closes the file.
     public func close() {
         for s in queuePending.indices { writeQueue(server: s) }
-        handle.write(Data("\n]\n".utf8))
-        try? handle.close()
+        put("\n]\n")
+        switch sink {
+        case .plain(let h): try? h.close()
+        case .gzip(let z): gzclose(z)
+        }
     }
 }

@@ -308,6 +308,19 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         XCTAssertEqual(counter("queued gpu"), [0])
         let names = all.filter { $0["name"] as? String == "thread_name" }.compactMap { ($0["args"] as? [String: Any])?["name"] as? String }
         XCTAssertEqual(Set(names), ["gpu gpu 0", "cam", "client/cam/up (client_up)", "client/cam/down (client_down)"])
+        // Written to a .gz path, the trace is the same text, gzip-compressed.
+        let gz = file("trace.json.gz")
+        XCTAssertEqual(try Arsim.run(["run", world, "--db", file("t.sqlite"), "--quiet", "--trace", gz]).status, 0)
+        let gunzip = Process()
+        gunzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gunzip.arguments = ["-dc", gz]
+        let pipe = Pipe()
+        gunzip.standardOutput = pipe
+        try gunzip.run()
+        let unzipped = pipe.fileHandleForReading.readDataToEndOfFile()
+        gunzip.waitUntilExit()
+        XCTAssertEqual(gunzip.terminationStatus, 0)
+        XCTAssertEqual(unzipped, try Data(contentsOf: URL(fileURLWithPath: file("trace-0.json"))))
         let windowed = try events(["--trace-window", "0.25:0.55"]).filter { $0["cat"] as? String == "batch" }
         XCTAssertEqual(windowed.map { $0["ts"] as? Double }, [300_000, 400_000, 500_000])
         let bad = try Arsim.run(["run", world, "--db", file("t.sqlite"), "--trace", file("x.json"), "--trace-window", "5:2"])

@@ -49,7 +49,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
-    @Option(help: ArgumentHelp("Also write a Perfetto / Chrome trace of the run (open it in ui.perfetto.dev): batches per GPU, requests per client, drops, upload-to-batch arrows. Implies --detail requests.", valueName: "trace.json"))
+    @Option(help: ArgumentHelp("Also write a Perfetto / Chrome trace of the run (open it in ui.perfetto.dev): batches per GPU, requests per client, drops, upload-to-batch arrows. A path ending in .gz is gzip-compressed. Implies --detail requests.", valueName: "trace.json"))
     var trace: String?
 
     @Option(name: .customLong("trace-window"), help: ArgumentHelp("Keep in the trace only what starts in this window of simulated seconds.", valueName: "from:to"))
