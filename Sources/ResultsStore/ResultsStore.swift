@@ -450,6 +450,17 @@ public final class ResultsStore {
             s.bind(30, r.fallbackShare)
             try s.run()
         }
+        let cdf = try db.prepare("INSERT INTO latency_cdf (run_id, scope, name, fraction, latency_ms) VALUES (?,?,?,?,?)")
+        for r in summary.rows {
+            for (f, ms) in zip(SummaryRow.cdfFractions, r.latencyCDFMs) {
+                cdf.bind(1, run)
+                cdf.bind(2, r.scope)
+                cdf.bind(3, r.name)
+                cdf.bind(4, f)
+                cdf.bind(5, ms)
+                try cdf.run()
+            }
+        }
         let g = try db.prepare("""
             INSERT INTO gpus (run_id, server, gpu, gpu_type, physical_gpu, mps_share, batches, busy_s, utilization, memory_bytes)
             VALUES (?,?,?,?,?,?,?,?,?,?)

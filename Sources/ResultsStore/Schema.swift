@@ -13,6 +13,7 @@ enum Schema {
         ("capacity_probes", "sweep_id, probe"),
         ("latency_sources", "run_id, server, model"),
         ("summary", "run_id, rowid"),
+        ("latency_cdf", "run_id, rowid"),
         ("gpus", "run_id, server, gpu"),
         ("links", "run_id, rowid"),
         ("clients", "run_id, rowid"),
@@ -237,6 +238,15 @@ enum Schema {
             window_s           REAL NOT NULL
         );
         CREATE INDEX IF NOT EXISTS summary_by_run ON summary (run_id);
+
+        CREATE TABLE IF NOT EXISTS latency_cdf (
+            run_id     INTEGER NOT NULL REFERENCES runs (run_id),
+            scope      TEXT NOT NULL,
+            name       TEXT NOT NULL,
+            fraction   REAL NOT NULL,
+            latency_ms REAL NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS latency_cdf_by_run ON latency_cdf (run_id);
 
         CREATE TABLE IF NOT EXISTS gpus (
             run_id       INTEGER NOT NULL REFERENCES runs (run_id),

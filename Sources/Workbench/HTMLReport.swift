@@ -92,6 +92,9 @@ public enum HTMLReport {
         var accuracy: [SVGChart.Series] = []
         var listing: [[String]] = []
         let hasBins = try store.hasTable("bins")
+        // Databases written before the CDF table have only the summary's quantiles from p50.
+        let hasCDF = try store.hasTable("latency_cdf")
+        var partialCDF = false
         var perRun = ""
         for (k, run) in runs.enumerated() {
             // Past the first runs, only the table and the comparison charts: a report of hundreds
@@ -105,10 +108,17 @@ public enum HTMLReport {
                        latency_p95_ms, latency_p99_ms, latency_p999_ms, latency_max_ms, deadline_miss_rate, gpu_utilization, accuracy_mean
                 FROM summary WHERE run_id = ? ORDER BY rowid
                 """, [run])
-            if let row = summary.first(where: { text($0[0]) == "run" }) {
+            // Up to p99.9: a few slow requests would squeeze the rest into the axis's first pixels.
+            let kept = hasCDF ? try store.select("SELECT latency_ms, fraction FROM latency_cdf WHERE run_id = ? AND scope = 'run' AND fraction <= 0.999 ORDER BY fraction", [run]) : []
+            if !kept.isEmpty {
+                cdf.append(.init(name: name, points: kept.compactMap { r in double(r[0]).flatMap { x in double(r[1]).map { (x: x, y: $0) } } }))
+            } else if let row = summary.first(where: { text($0[0]) == "run" }) {
                 // Known quantiles only, joined by straight lines: below p50 the summary says nothing.
                 let q = [(8, 0.5), (9, 0.95), (10, 0.99), (11, 0.999), (12, 1.0)].compactMap { i, p in double(row[i]).map { (x: $0, y: p) } }
-                if !q.isEmpty { cdf.append(.init(name: name, points: q)) }
+                if !q.isEmpty {
+                    cdf.append(.init(name: name, points: q))
+                    partialCDF = true
+                }
             }
             if detailed { perRun += "<h3>\(SVGChart.escape(name)): \(SVGChart.escape(text(r[0])))</h3>" }
             if detailed { perRun += table(["scope", "name", "requests", "completed", "met", "dropped", "req/s", "mean ms", "p50", "p95", "p99", "p99.9", "max",
@@ -139,8 +149,9 @@ public enum HTMLReport {
         func capped(_ title: String, _ s: [SVGChart.Series]) -> String {
             title + (s.count > maxSeries ? " (first \(maxSeries) of \(s.count))" : "")
         }
-        html += SVGChart.lines(capped("Latency quantiles p50–max (from the summary)", cdf), Array(cdf.prefix(maxSeries)), xLabel: "latency, ms",
-                               yLabel: "fraction of completed requests", yRange: (0.5, 1))
+        let cdfTitle = partialCDF ? "Latency CDF (p50–max from the summary where a run has no latency_cdf rows)" : "Latency CDF of completed requests, to p99.9 (the maximum is in the tables)"
+        html += SVGChart.lines(capped(cdfTitle, cdf), Array(cdf.prefix(maxSeries)), xLabel: "latency, ms",
+                               yLabel: "fraction of completed requests", yRange: partialCDF ? (0.5, 1) : (0, 1))
         if !throughput.isEmpty {
             html += SVGChart.lines(capped("Requests completed per second", throughput), Array(throughput.prefix(maxSeries)), xLabel: "time, s", yLabel: "req/s")
             html += SVGChart.lines(capped("Deadline misses and drops per second", misses), Array(misses.prefix(maxSeries)), xLabel: "time, s", yLabel: "per s")

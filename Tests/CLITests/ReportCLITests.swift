@@ -23,6 +23,7 @@ final class ReportCLITests: XCTestCase {
         let html = try String(contentsOfFile: out, encoding: .utf8)
         XCTAssertFalse(html.contains("<script"), "no scripts")
         XCTAssertFalse(html.contains("src=") || html.contains("href="), "nothing fetched")
+        XCTAssertTrue(html.contains("Latency CDF of completed requests"), "a whole CDF from the latency_cdf table")
         let charts = html.components(separatedBy: "<svg ").dropFirst()
         XCTAssertGreaterThanOrEqual(charts.count, 7, "CDF, throughput, misses, accuracy, and per run GPU and queue charts")
         for (i, chart) in charts.enumerated() { XCTAssertTrue(chart.components(separatedBy: "</svg>")[0].contains("class=\"mark\""), "chart \(i) draws nothing") }

@@ -355,6 +355,29 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try queued(["--trace-window", "0.25:0.55"]), [[250_000, 0]] + inside)
     }
 
+    /// The latency CDF a run keeps (`latency_cdf`): the three cameras above wait 0, 10 and 20 ms
+    /// for a 10 ms request, so a third of the 30 requests take 10 ms, a third 20 and a third 30.
+    /// HDR quantiles: the value below which ⌈f · 30⌉ requests lie (3 significant digits).
+    func testLatencyCDFOfThreeCamerasOnAFIFOGPU() throws {
+        let cameras = (0..<3).map { c in
+            #"{"name": "cam\#(c)", "model": "m", "fps": 10, "phase_ms": 0, "deadline_ms": 100, "frame_bytes": 0, "network": {"uplink_mbps": 1000, "downlink_mbps": 1000}}"#
+        }.joined(separator: ", ")
+        let world = try write("cdf.json", #"{"name": "q", "duration_s": 1, "drain_s": 1, "models": [{"name": "m", "latency_ms": {"1": 10}}], "servers": [{"name": "gpu", "policy": "fifo"}], "clients": ["# + cameras + "]}")
+        let db = file("cdf.sqlite")
+        XCTAssertEqual(try Arsim.run(["run", world, "--db", db, "--quiet"]).status, 0)
+        let csv = try Arsim.run(["export", "--db", db, "--table", "latency_cdf"])
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        let lines = csv.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        let run = lines.filter { $0[1] == "run" }
+        XCTAssertEqual(run.count, 104)
+        var at: [Double: Double] = [:]
+        for row in run { at[Double(row[3])!] = Double(row[4])! }
+        for (fraction, ms) in [(0.0, 10.0), (0.33, 10), (0.34, 20), (0.66, 20), (0.67, 30), (0.999, 30), (1, 30)] {
+            XCTAssertEqual(at[fraction] ?? -1, ms, accuracy: ms * 1e-3, "at \(fraction)")
+        }
+        XCTAssertEqual(Set(lines.map { $0[1] }), ["run", "client_group", "model"], "no CDF per server or site")
+    }
+
     /// The trace of a busy world obeys the format: every event has its required fields, complete
     /// slices on one track nest or follow each other (Perfetto's rule), async begins and ends
     /// pair up, and counters carry a value.

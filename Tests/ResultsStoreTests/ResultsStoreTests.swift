@@ -189,7 +189,7 @@ final class ResultsStoreTests: XCTestCase {
     func testExportRejectsUnknownTableWithSuggestion() throws {
         let store = try ResultsStore(path: directory.appendingPathComponent("r.sqlite").path)
         XCTAssertThrowsError(try csv(store, "request")) { error in
-            XCTAssertEqual("\(error)", "unknown table \"request\"; did you mean \"requests\"? (known: \"runs\", \"sweeps\", \"sweep_points\", \"capacity_probes\", \"latency_sources\", \"summary\", \"gpus\", \"links\", \"clients\", \"requests\", \"frames\", \"batches\", \"plans\", \"bins\", \"sessions\")")
+            XCTAssertEqual("\(error)", "unknown table \"request\"; did you mean \"requests\"? (known: \"runs\", \"sweeps\", \"sweep_points\", \"capacity_probes\", \"latency_sources\", \"summary\", \"latency_cdf\", \"gpus\", \"links\", \"clients\", \"requests\", \"frames\", \"batches\", \"plans\", \"bins\", \"sessions\")")
         }
         XCTAssertThrowsError(try csv(store, "runs", run: 42)) { error in
             XCTAssertEqual("\(error)", "no run with id 42 in this database")

@@ -38,6 +38,12 @@ public struct SummaryRow: Sendable, Equatable {
     /// Mean frames between a shown result's frame and the frame it is shown on (frames with a
     /// result), and the share of frames that showed the local fallback's result.
     public var stalenessMeanFrames: Double?
+    /// The latency distribution of completed requests, in ms at each of `cdfFractions` (empty
+    /// where none completed, and for site and server scopes: `RunSummary.cdfScopes`).
+    public var latencyCDFMs: [Double] = []
+
+    /// Fractions of completed requests at which the CDF is kept: every percent, then the tail.
+    public static let cdfFractions: [Double] = (0...99).map { Double($0) / 100 } + [0.995, 0.999, 0.9999, 1]
     public var fallbackShare: Double?
     /// Operating cost of the GPUs over the scenario's duration (up to the interruption, for an
     /// interrupted run), for the run, site and server scopes.
@@ -75,6 +81,9 @@ public struct SummaryRow: Sendable, Equatable {
         latencyP99Ms = percentile(99)
         latencyP999Ms = percentile(99.9)
         latencyMaxMs = t.keepsPercentiles ? Double(t.latency.max) / 1e6 : nil
+        if t.keepsPercentiles && RunSummary.cdfScopes.contains(scope) {
+            latencyCDFMs = t.latencyQuantiles(Self.cdfFractions).map { Double($0) / 1e6 }
+        }
         queueWaitMeanMs = ms(t.queueWaitSum / n)
         serviceMeanMs = ms(t.serviceSum / n)
         networkMeanMs = ms(t.networkSum / n)
@@ -125,6 +134,10 @@ public struct ClientRow: Sendable, Equatable {
 
 /// The summary of a run: one row per scope, GPU, link and client.
 public struct RunSummary: Sendable {
+    /// Scopes whose summary rows keep a latency CDF: sites and servers can be hundreds, and
+    /// their requests are already in the run's.
+    public static let cdfScopes: Set<String> = ["run", "client_group", "model", "task"]
+
     public var rows: [SummaryRow]
     public var gpus: [GPURow]
     public var links: [LinkRow]

@@ -39,6 +39,32 @@ public struct Tally: Sendable {
 
     public var droppedTotal: Int { dropped.reduce(0, +) }
 
+    /// Latency in ns at each of `fractions` (ascending, in 0…1); empty without percentiles.
+    public func latencyQuantiles(_ fractions: [Double]) -> [UInt64] {
+        keepsPercentiles ? Self.quantiles(latency, at: fractions) : []
+    }
+
+    /// A histogram's values at `fractions` (ascending, in 0…1) in one pass: the same as
+    /// `valueAtPercentile(f · 100)`, which scans the histogram from its start for each; 1 gives
+    /// its `max`, as the summary's maximum does.
+    public static func quantiles(_ latency: Histogram<UInt64>, at fractions: [Double]) -> [UInt64] {
+        let total = latency.totalCount
+        guard total > 0 else { return [] }
+        var values = latency.recordedValues()
+        var seen: UInt64 = 0, bucket = latency.min
+        return fractions.map { f in
+            if f <= 0 { return latency.min }
+            if f >= 1 { return latency.max }
+            let p = Swift.min(Swift.max((f * 100).nextDown, 0), 100)
+            let target = Swift.max(1, UInt64((p * Double(total) / 100).rounded(.up)))
+            while seen < target, let v = values.next() {
+                seen += UInt64(v.count)
+                bucket = v.value
+            }
+            return Swift.max(Swift.min(bucket, latency.maxRecorded), latency.min)
+        }
+    }
+
     mutating func add(_ record: RequestRecord) {
         let r = record.request
         switch record.outcome {
