@@ -45,7 +45,14 @@ ssd300_vgg16 32 80
 deeplabv3_resnet50 16 80
 googlenet-v3-pytorch 16 60
 convnext_large 16 60
-wide_resnet101_2 16 60"
+wide_resnet101_2 16 60
+yolov8n 64 40
+yolov8s 32 40
+maskrcnn_resnet50_fpn 8 60
+adabins 8 60
+deepvo 16 40"
+# The last five need Python packages beyond torchvision (ultralytics for YOLO, timm for AdaBins);
+# where they are missing, profile_model.py says so and the others are still measured.
 
 while read -r model batch limit; do
     left=$(( budget - ($(date +%s) - start) ))

@@ -73,6 +73,184 @@ class SSDCore(nn.Module):
         return torch.cat([out["bbox_regression"], out["cls_logits"]], dim=2)
 
 
+class MaskRCNNCore(nn.Module):
+    """Mask R-CNN (He, Gkioxari, Dollar, Girshick, ICCV 2017) as torchvision builds it
+    (maskrcnn_resnet50_fpn: ResNet-50 with an FPN), without the CPU-side image transform and
+    post-processing: the backbone and FPN, the RPN head on every level, the box head on 1,000
+    proposals and the mask head on 100 detections per image, torchvision's test-time defaults
+    (rpn_post_nms_top_n_test, box_detections_per_img). Which proposals survive non-maximum
+    suppression depends on the image; their number, which is what costs, does not. Every RoI is
+    pooled from the finest FPN level: torchvision picks a level per box from its area, which the
+    meta-device trace cannot evaluate, and the pooled output (and so the heads' work) is the same."""
+
+    def __init__(self, proposals=1000, detections=100):
+        super().__init__()
+        _, det, _ = _torchvision()
+        m = det.maskrcnn_resnet50_fpn(weights=None, weights_backbone=None)
+        self.backbone, self.rpn_head = m.backbone, m.rpn.head
+        heads = m.roi_heads
+        self.box_head, self.box_predictor = heads.box_head, heads.box_predictor
+        self.mask_head, self.mask_predictor = heads.mask_head, heads.mask_predictor
+        self.proposals, self.detections = proposals, detections
+        # RoIs as (image index, x1, y1, x2, y2); their values do not matter for the cost.
+        self.register_buffer("rois", torch.zeros(proposals, 5), persistent=False)
+
+    def _pool(self, feature, count, batch, size):
+        from torchvision.ops import roi_align
+        rois = torch.cat([self.rois[:count]] * batch) if batch > 1 else self.rois[:count]
+        return roi_align(feature, rois, (size, size), spatial_scale=0.25, sampling_ratio=2, aligned=False)
+
+    def forward(self, x):
+        features = self.backbone(x)
+        objectness, deltas = self.rpn_head(list(features.values()))
+        finest = features["0"]
+        boxes = self.box_predictor(self.box_head(self._pool(finest, self.proposals, x.shape[0], 7)))
+        masks = self.mask_predictor(self.mask_head(self._pool(finest, self.detections, x.shape[0], 14)))
+        return masks
+
+
+class YOLOCore(nn.Module):
+    """A YOLOv8 detector (Ultralytics; Jocher, Chaurasia, Qiu 2023) built from the package's own
+    model definition (its yolov8{n,s}.yaml, so needs `pip install ultralytics`), without the
+    box decoding and non-maximum suppression: the backbone, the PAN neck and the detection head's
+    raw box distributions and class scores for the 8,400 anchors of a 640x640 image."""
+
+    def __init__(self, scale):
+        super().__init__()
+        try:
+            from ultralytics.nn.tasks import DetectionModel
+        except ImportError:
+            sys.exit("profile_model.py: the YOLO models need the ultralytics package (pip install ultralytics)")
+        # Building runs a forward pass to find the strides, which the meta device cannot: build on
+        # the CPU (trace() moves the model to the meta device after).
+        with torch.device("cpu"):
+            self.model = DetectionModel(f"yolov8{scale}.yaml", verbose=False).eval()
+        # The head returns its raw outputs when it is in training mode; its layers stay in eval mode.
+        self.model.model[-1].training = True
+
+    def train(self, mode=True):
+        super().train(mode)
+        self.model.model[-1].training = True
+        return self
+
+    def forward(self, x):
+        out = self.model(x)
+        return torch.cat([out["boxes"], out["scores"]], dim=1)
+
+
+class _UpSampleBN(nn.Module):
+    """AdaBins' decoder step: upsample to the skip's size, concatenate, two 3x3 conv-BN-LeakyReLU."""
+
+    def __init__(self, c_in, c_out):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(c_in, c_out, 3, 1, 1), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.01),
+            nn.Conv2d(c_out, c_out, 3, 1, 1), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.01))
+
+    def forward(self, x, skip):
+        up = nn.functional.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=True)
+        return self.net(torch.cat([up, skip], dim=1))
+
+
+class AdaBins(nn.Module):
+    """AdaBins (Bhat, Alhashim, Wonka, CVPR 2021), its NYU configuration (256 bins, depth 0.001-10 m,
+    480x640 input), written from the paper and the layer structure of its public code
+    (shariqfarooq123/AdaBins): an EfficientNet-B5 encoder (timm's tf_efficientnet_b5, the
+    architecture of the AdvProp weights it loads), a U-Net decoder of four upsample-concatenate
+    steps to half resolution, and the mini-ViT: 16x16 patches into a 4-layer transformer (128-d,
+    4 heads, feed-forward 1024) whose first token regresses the bin widths and whose next 128 are
+    queries for the range-attention maps, then a 1x1 convolution and softmax over the bins, and
+    depth as the probability-weighted sum of the bin centres."""
+
+    def __init__(self, bins=256, min_depth=1e-3, max_depth=10.0):
+        super().__init__()
+        import timm
+        self.encoder = timm.create_model("tf_efficientnet_b5", pretrained=False)
+        self.conv2 = nn.Conv2d(2048, 2048, 1, 1, 1)  # padding 1 on a 1x1 kernel, as in the original
+        self.up1, self.up2 = _UpSampleBN(2048 + 176, 1024), _UpSampleBN(1024 + 64, 512)
+        self.up3, self.up4 = _UpSampleBN(512 + 40, 256), _UpSampleBN(256 + 24, 128)
+        self.conv3 = nn.Conv2d(128, 128, 3, 1, 1)
+        self.patches = nn.Conv2d(128, 128, 16, 16)
+        self.positions = nn.Parameter(torch.rand(500, 128))
+        layer = nn.TransformerEncoderLayer(d_model=128, nhead=4, dim_feedforward=1024)
+        self.transformer = nn.TransformerEncoder(layer, num_layers=4, enable_nested_tensor=False)
+        self.regressor = nn.Sequential(nn.Linear(128, 256), nn.LeakyReLU(), nn.Linear(256, 256), nn.LeakyReLU(),
+                                       nn.Linear(256, bins))
+        self.queries_conv = nn.Conv2d(128, 128, 3, 1, 1)
+        self.conv_out = nn.Sequential(nn.Conv2d(128, bins, 1), nn.Softmax(dim=1))
+        self.min_depth, self.max_depth = min_depth, max_depth
+
+    def forward(self, x):
+        e = self.encoder
+        x = e.bn1(e.conv_stem(x))
+        skips = []
+        for i, block in enumerate(e.blocks):
+            x = block(x)
+            if i in (0, 1, 2, 4):  # 24, 40, 64 and 176 channels at /2, /4, /8, /16
+                skips.append(x)
+        x = self.conv2(e.conv_head(x))  # the head's 1x1 conv, before its BN and activation
+        x = self.up1(x, skips[3])
+        x = self.up2(x, skips[2])
+        x = self.up3(x, skips[1])
+        x = self.conv3(self.up4(x, skips[0]))
+        tokens = self.patches(x).flatten(2)                      # N, 128, S
+        tokens = tokens + self.positions[:tokens.shape[2]].T.unsqueeze(0)
+        tokens = self.transformer(tokens.permute(2, 0, 1))       # S, N, 128
+        y = self.regressor(tokens[0])
+        queries = tokens[1:129].permute(1, 0, 2)                 # N, 128, 128
+        features = self.queries_conv(x)
+        n, c, h, w = features.shape
+        attention = torch.bmm(queries, features.flatten(2)).view(n, 128, h, w)
+        probabilities = self.conv_out(attention)
+        widths = torch.relu(y) + 0.1
+        widths = widths / widths.sum(dim=1, keepdim=True) * (self.max_depth - self.min_depth)
+        edges = torch.cumsum(nn.functional.pad(widths, (1, 0), value=self.min_depth), dim=1)
+        centres = 0.5 * (edges[:, :-1] + edges[:, 1:])
+        return (probabilities * centres.view(n, -1, 1, 1)).sum(dim=1, keepdim=True)
+
+
+class DeepVO(nn.Module):
+    """DeepVO (Wang, Clark, Wen, Trigoni, ICRA 2017): monocular visual odometry from two
+    consecutive RGB frames stacked into 6 channels at 1280x384, a FlowNetS-style encoder of nine
+    convolutions (ReLU after each but the last; the kernel, stride and channel layout of the public
+    re-implementation ChiWeiHsiao/DeepVO-pytorch, which follows FlowNetS), then two LSTM layers of
+    1,000 units and a 6-DoF pose. The paper's full-size configuration: its first LSTM layer reads
+    the 20x6x1024 feature map, about 495 M weights. Run on a stream, each new frame advances the
+    LSTM by one step from the carried state: the LSTMs are written as that step's gate products
+    (input and recurrent matrix products, then the gates), so that their matrix work is counted."""
+
+    def __init__(self, hidden=1000):
+        super().__init__()
+        layout = [(6, 64, 7, 2), (64, 128, 5, 2), (128, 256, 5, 2), (256, 256, 3, 1), (256, 512, 3, 2),
+                  (512, 512, 3, 1), (512, 512, 3, 2), (512, 512, 3, 1), (512, 1024, 3, 2)]
+        layers = []
+        for i, (c_in, c_out, k, s) in enumerate(layout):
+            layers.append(nn.Conv2d(c_in, c_out, k, s, (k - 1) // 2))
+            if i < len(layout) - 1:
+                layers.append(nn.ReLU(inplace=True))
+        self.cnn = nn.Sequential(*layers)
+        features = 1024 * 6 * 20
+        # Both products carry a bias, as nn.LSTM's b_ih and b_hh do, so the parameters are nn.LSTM's.
+        self.input1, self.recurrent1 = nn.Linear(features, 4 * hidden), nn.Linear(hidden, 4 * hidden)
+        self.input2, self.recurrent2 = nn.Linear(hidden, 4 * hidden), nn.Linear(hidden, 4 * hidden)
+        self.pose = nn.Linear(hidden, 6)
+        self.register_buffer("state", torch.zeros(4, hidden), persistent=False)  # h1, c1, h2, c2
+
+    @staticmethod
+    def _step(gates, c):
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c), c
+
+    def forward(self, x):
+        n = x.shape[0]
+        features = self.cnn(x).flatten(1)
+        h1, c1, h2, c2 = (s.expand(n, -1) for s in self.state)
+        h1, c1 = self._step(self.input1(features) + self.recurrent1(h1), c1)
+        h2, c2 = self._step(self.input2(h1) + self.recurrent2(h2), c2)
+        return self.pose(h2)
+
+
 def _depthwise(c_in, kernel, stride=1):
     return nn.Sequential(
         nn.Conv2d(c_in, c_in, kernel, stride, kernel // 2, groups=c_in, bias=False),
@@ -124,6 +302,32 @@ class FastDepth(nn.Module):
         return self.head(x)
 
 
+def _version(package):
+    try:
+        from importlib.metadata import version
+        return version(package)
+    except Exception:
+        return "unknown"
+
+
+# Where a model's architecture comes from, written into its layer table (called when writing, so
+# that the versions are the ones that built it).
+ARCHITECTURES = {
+    "yolov8n": lambda: f"Ultralytics YOLOv8n, the package's yolov8n.yaml (ultralytics {_version('ultralytics')}); "
+                       "published: 3.2 M parameters, 8.7 GFLOPs at 640x640",
+    "yolov8s": lambda: f"Ultralytics YOLOv8s, the package's yolov8s.yaml (ultralytics {_version('ultralytics')}); "
+                       "published: 11.2 M parameters, 28.6 GFLOPs at 640x640",
+    "adabins": lambda: f"AdaBins (Bhat et al., CVPR 2021), NYU configuration, written from the paper and the layer structure "
+                       f"of shariqfarooq123/AdaBins (class AdaBins); encoder timm {_version('timm')} tf_efficientnet_b5; "
+                       "78.3 M parameters counted from that code's layers",
+    "deepvo": lambda: "DeepVO (Wang et al., ICRA 2017) at the paper's 1280x384, nine FlowNetS-style convolutions as in the "
+                      "re-implementation ChiWeiHsiao/DeepVO-pytorch, two 1000-unit LSTM layers as one streaming step (class DeepVO); "
+                      "518.15 M parameters counted from that layout (nn.LSTM's)",
+    "maskrcnn_resnet50_fpn": lambda: f"torchvision {_version('torchvision')} maskrcnn_resnet50_fpn (He et al., ICCV 2017), "
+                                     "core without pre- and post-processing: 1,000 proposals, 100 detections (MaskRCNNCore)",
+}
+
+
 def build_model(name):
     tv, det, seg = _torchvision()
     table = {
@@ -135,6 +339,15 @@ def build_model(name):
             lambda: TensorOutput(seg.deeplabv3_resnet50(weights=None, weights_backbone=None, aux_loss=False), "out"),
             (3, 480, 640)),
         "fastdepth": (FastDepth, (3, 224, 224)),
+        # More models that AR work uses (issue 17): a YOLO-class detector at two sizes, a Mask
+        # R-CNN-class instance segmenter (at the AR camera's 480x640, like DeepLabV3).
+        "yolov8n": (lambda: YOLOCore("n"), (3, 640, 640)),
+        "yolov8s": (lambda: YOLOCore("s"), (3, 640, 640)),
+        "maskrcnn_resnet50_fpn": (MaskRCNNCore, (3, 480, 640)),
+        # An AdaBins-class depth estimator (NYU, 480x640) and a visual-odometry network (KITTI
+        # frame pairs, 1280x384).
+        "adabins": (AdaBins, (3, 480, 640)),
+        "deepvo": (DeepVO, (6, 384, 1280)),
         # The PPipe models that torchvision defines, at the input shapes of the PPipe artifact;
         # used to validate the derived cost model against PPipe's measurements.
         "wide_resnet101_2": (lambda: tv.wide_resnet101_2(weights=None), (3, 518, 518)),
@@ -324,7 +537,7 @@ def trace(model_name, dtype=torch.float32):
     """The layer table of one sample (batch 1)."""
     make, shape = build_model(model_name)
     with torch.device("meta"):
-        model = make().to(dtype).eval()
+        model = make().to(device="meta", dtype=dtype).eval()
         x = torch.empty((1, *shape), dtype=dtype)
     tracer = Tracer(model)
     with torch.no_grad(), tracer:
@@ -569,9 +782,11 @@ def main():
             print("profile_model.py: no CUDA GPU; writing the layer table only", file=sys.stderr)
         os.makedirs(args.out, exist_ok=True)
         path = os.path.join(args.out, f"{args.model}.layers.json")
-        doc = {"arsim_layer_table": FORMAT_VERSION, "model": args.model, "precision": "fp32", **table,
-               "provenance": {"kind": "derived", "method": "analytic: FLOPs and bytes of every aten op in a trace on "
-                              "PyTorch's meta device (tools/profile_model.py)", "framework": f"PyTorch {torch.__version__}"}}
+        provenance = {"kind": "derived", "method": "analytic: FLOPs and bytes of every aten op in a trace on "
+                      "PyTorch's meta device (tools/profile_model.py)", "framework": f"PyTorch {torch.__version__}"}
+        if args.model in ARCHITECTURES:
+            provenance["architecture"] = ARCHITECTURES[args.model]()
+        doc = {"arsim_layer_table": FORMAT_VERSION, "model": args.model, "precision": "fp32", **table, "provenance": provenance}
         with open(path, "w") as f:
             json.dump(doc, f, indent=1)
             f.write("\n")

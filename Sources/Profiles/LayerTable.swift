@@ -21,6 +21,8 @@ public struct LayerTable: Sendable {
     public var inputBytes: Int
     public var layers: [Layer]
     public var file: String
+    /// Where the model's architecture comes from, where the table says (`provenance.architecture`).
+    public var architecture: String? = nil
 
     static let keys = ["arsim_layer_table", "model", "precision", "input_shape", "input_bytes", "layers", "provenance"]
     static let layerKeys = ["name", "type", "op", "ops", "output_shape", "params", "flops", "bytes", "output_bytes"]
@@ -40,9 +42,15 @@ public struct LayerTable: Sendable {
                          params: Double(try l.required("params").int(in: 0...1_000_000_000_000)),
                          outputBytes: try l.required("output_bytes").bytes())
         }
+        // The provenance is free-form; only its architecture, where given, is carried on.
+        var architecture: String?
+        if let provenance = o.optional("provenance"), let member = try provenance.map().first(where: { $0.key == "architecture" }) {
+            architecture = try member.node.string()
+        }
         return LayerTable(model: try o.required("model").string(),
                           inputShape: try o.required("input_shape").array().map { n throws(ConfigError) in try n.int(in: 1...1_000_000) },
-                          inputBytes: try o.required("input_bytes").int(in: 1...Bounds.maxBytes, what: " bytes"), layers: layers, file: path)
+                          inputBytes: try o.required("input_bytes").int(in: 1...Bounds.maxBytes, what: " bytes"), layers: layers, file: path,
+                          architecture: architecture)
     }
 
     /// Every `*.layers.json` in a folder, by model name.

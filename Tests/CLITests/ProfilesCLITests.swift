@@ -38,7 +38,7 @@ final class ProfilesCLITests: TemporaryDirectoryTestCase {
         let out = file("copy")
         let r = try Arsim.run(["profiles", "import", "--format", "arsim", Repo.path("Workloads/profiles/derived/T4"), "--out", out])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.hasPrefix("wrote 6 arsim profiles"), r.stdout)
+        XCTAssertTrue(r.stdout.hasPrefix("wrote 11 arsim profiles"), r.stdout)
         let copied = try String(contentsOfFile: out + "/T4/vgg16.fp32.json", encoding: .utf8)
         XCTAssertEqual(copied, try String(contentsOfFile: Repo.path("Workloads/profiles/derived/T4/vgg16.fp32.json"), encoding: .utf8))
         let bad = try Arsim.run(["profiles", "import", "--format", "ppipee", "x", "--out", out])

@@ -14,6 +14,38 @@ final class LayerTableTests: XCTestCase {
         }
     }
 
+    /// The AR models added for issue 17 against what their authors published or their definitions
+    /// fix: YOLOv8n and YOLOv8s 8.7 and 28.6 GFLOPs at 640x640 (Ultralytics' model table, which
+    /// counts a multiply-add as two); Mask R-CNN's 44,401,393 parameters (torchvision's
+    /// MaskRCNN_ResNet50_FPN_Weights metadata: its conv and linear layers, batch norm frozen);
+    /// DeepVO's 20x6x1024 feature map at 1280x384 and nn.LSTM's parameters (518,154,550: the
+    /// first layer alone 4·1000·(122,880 + 1000 + 2)); AdaBins' depth at half the input's
+    /// resolution from 15x20 = 300 patches of 16x16.
+    func testNewARModelsMatchTheirPublishedFigures() throws {
+        func table(_ model: String) throws -> (LayerTable, [[String: Any]]) {
+            let path = Repo.path("Workloads/models/\(model).layers.json")
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+            return (try LayerTable.load(path: path), json?["layers"] as? [[String: Any]] ?? [])
+        }
+        func shape(_ layers: [[String: Any]], _ name: String) -> [Int]? { layers.first { $0["name"] as? String == name }?["output_shape"] as? [Int] }
+        for (model, gflops) in [("yolov8n", 8.7), ("yolov8s", 28.6)] {
+            let (t, _) = try table(model)
+            XCTAssertEqual(t.layers.filter { $0.op != "memory" }.reduce(0) { $0 + $1.flops } / 1e9, gflops, accuracy: gflops * 0.01, model)
+            XCTAssertNotNil(t.architecture, model)
+        }
+        // A module called more than once (the RPN head on each FPN level) has its weights once.
+        let (mask, _) = try table("maskrcnn_resnet50_fpn")
+        XCTAssertEqual(mask.layers.filter { $0.op != "memory" && !$0.name.contains("#") }.reduce(0) { $0 + $1.params }, 44_401_393)
+        let (vo, voLayers) = try table("deepvo")
+        XCTAssertEqual(vo.inputShape, [6, 384, 1280])
+        XCTAssertEqual(shape(voLayers, "cnn.16"), [1, 1024, 6, 20])
+        XCTAssertEqual(vo.layers.reduce(0) { $0 + $1.params }, 518_154_550)
+        XCTAssertEqual(vo.layers.first { $0.name == "input1" }?.params, 4 * 1000 * (122_880 + 1))
+        let (_, adaLayers) = try table("adabins")
+        XCTAssertEqual(shape(adaLayers, "patches"), [1, 128, 15, 20])
+        XCTAssertEqual(adaLayers.last?["output_shape"] as? [Int], [1, 1, 240, 320])
+    }
+
     /// Splitting ResNet-50 after its stem max-pool sends 64×56×56 FP32 values; after the last
     /// layer, 1000 logits.
     func testCutSizes() throws {

@@ -103,7 +103,7 @@ final class CostModelTests: XCTestCase {
         XCTAssertEqual(model.json(validation: report.json, sources: f.sources).text(), committed)
         let catalog = try GPUCatalog.load(path: Repo.path("Workloads/gpus.json"))
         let library = ProfileLibrary(roots: [Repo.path("Workloads/profiles/derived")])
-        XCTAssertEqual(library.entries.count, 54, "6 models x 8 GPUs, AccuMO's four on the RTX 2080 Ti, and JALAD's two on the TX2")
+        XCTAssertEqual(library.entries.count, 94, "11 models x 8 GPUs, AccuMO's four on the RTX 2080 Ti, and JALAD's two on the TX2")
         for entry in library.entries {
             let table = try LayerTable.load(path: Repo.path("Workloads/models/\(entry.key.model).layers.json"))
             let derived = Derivation.profile(table: table, gpu: catalog.gpu(named: entry.key.gpu)!, costModel: model,

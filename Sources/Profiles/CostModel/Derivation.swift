@@ -24,7 +24,8 @@ public enum Derivation {
             + "FP32 inputs; latencies as an optimising runtime (TensorRT, TF32 where the GPU has it) would give."
         return Profile(model: table.model, gpu: gpu.name, precision: "fp32", mpsShare: 1, granularity: "layer",
                        inputBytes: table.inputBytes, weightBytes: weights, batchSizes: batchSizes, layers: layers,
-                       provenance: .derived(.init(from: sources + ["layer table \((table.file as NSString).lastPathComponent) (tools/profile_model.py --layers-only)"],
+                       provenance: .derived(.init(from: sources + ["layer table \((table.file as NSString).lastPathComponent) (tools/profile_model.py --layers-only)"]
+                                                      + (table.architecture.map { ["architecture: " + $0] } ?? []),
                                                   method: method, error: error)))
     }
 }

@@ -38,7 +38,8 @@ struct ProfilesDerive: ParsableCommand {
     var gpuNames: [String] = ["H100", "H200", "A100", "V100", "L4", "A10", "T4", "Orin"]
 
     @Option(name: .customLong("model"), help: "Models to derive (repeatable).")
-    var models: [String] = ["resnet50", "mobilenet_v2", "vgg16", "ssd300_vgg16", "deeplabv3_resnet50", "fastdepth"]
+    var models: [String] = ["resnet50", "mobilenet_v2", "vgg16", "ssd300_vgg16", "deeplabv3_resnet50", "fastdepth",
+                            "yolov8n", "yolov8s", "maskrcnn_resnet50_fpn", "adabins", "deepvo"]
 
     @Option(help: "Folder to write the profiles into.")
     var out = "Workloads/profiles/derived"
