@@ -89,6 +89,11 @@ final class CostModelTests: XCTestCase {
         XCTAssertEqual(report.blocks.p90, 0.593, accuracy: 0.001)
         XCTAssertEqual(report.wholeModels.median, 0.233, accuracy: 0.001)
         XCTAssertEqual(report.wholeModels.p90, 0.530, accuracy: 0.001)
+        // One k per GPU type, fitted on the other models' blocks on that GPU.
+        XCTAssertEqual(report.perGPUBlocks.median, 0.191, accuracy: 0.001)
+        XCTAssertEqual(report.perGPUBlocks.p90, 0.494, accuracy: 0.001)
+        XCTAssertEqual(report.perGPUWholeModels.median, 0.135, accuracy: 0.001)
+        XCTAssertEqual(report.perGPUWholeModels.p90, 0.339, accuracy: 0.001)
         XCTAssertEqual(report.operatorHoldout.first { $0.kind == "conv" }!.error.median, 0.303, accuracy: 0.001)
         XCTAssertEqual(report.operatorHoldout.first { $0.kind == "gemm" }!.error.median, 0.077, accuracy: 0.001)
     }

@@ -138,6 +138,11 @@ public struct CostModelFitter: Sendable {
         public var wholeModels: ErrorSummary
         public var blocksByGPU: [(gpu: String, blocks: ErrorSummary, wholeModels: ErrorSummary)]
         public var foldCalibrations: [(heldOut: String, k: Double)]
+        /// The same leave-one-model-out errors with one k per GPU type, fitted on the other
+        /// models' blocks on that GPU: what a per-GPU calibration would give (the bundled
+        /// profiles still use the single k).
+        public var perGPUBlocks: ErrorSummary
+        public var perGPUWholeModels: ErrorSummary
         public var against: String
 
         public var derivationError: Provenance.DerivationError {
@@ -179,17 +184,26 @@ public struct CostModelFitter: Sendable {
         let operatorModel = CostModel(fits: try CostModel.fitOperators(operators, catalog: catalog), calibration: 1)
         var blockErrors: [(gpu: String, error: Double)] = []
         var modelErrors: [(gpu: String, error: Double)] = []
+        var perGPUBlockErrors: [Double] = [], perGPUModelErrors: [Double] = []
         var folds: [(String, Double)] = []
         for held in calibration {
-            let k = calibrationFactor(operatorModel, using: calibration.filter { $0.table.model != held.table.model })
+            let others = calibration.filter { $0.table.model != held.table.model }
+            let k = calibrationFactor(operatorModel, using: others)
             folds.append((held.table.model, k))
             let obs = observations(operatorModel, [held])
-            for o in obs { blockErrors.append((o.gpu, abs(k * o.predicted - o.measured) / o.measured)) }
+            let training = observations(operatorModel, others)
             for gpu in Array(Set(obs.map(\.gpu))).sorted() {
+                let own = training.filter { $0.gpu == gpu }
+                let kGPU = own.isEmpty ? k : CostModel.calibrate(predicted: own.map(\.predicted), measured: own.map(\.measured))
+                for o in obs where o.gpu == gpu {
+                    blockErrors.append((gpu, abs(k * o.predicted - o.measured) / o.measured))
+                    perGPUBlockErrors.append(abs(kGPU * o.predicted - o.measured) / o.measured)
+                }
                 for batch in Array(Set(obs.map(\.batch))).sorted() {
                     let whole = obs.filter { $0.gpu == gpu && $0.batch == batch }
-                    let p = whole.reduce(0) { $0 + k * $1.predicted }, m = whole.reduce(0) { $0 + $1.measured }
-                    modelErrors.append((gpu, abs(p - m) / m))
+                    let p = whole.reduce(0) { $0 + $1.predicted }, m = whole.reduce(0) { $0 + $1.measured }
+                    modelErrors.append((gpu, abs(k * p - m) / m))
+                    perGPUModelErrors.append(abs(kGPU * p - m) / m)
                 }
             }
         }
@@ -200,6 +214,7 @@ public struct CostModelFitter: Sendable {
             blocksByGPU: gpus.map { g in (g, ErrorSummary(blockErrors.filter { $0.gpu == g }.map(\.error)),
                                           ErrorSummary(modelErrors.filter { $0.gpu == g }.map(\.error))) },
             foldCalibrations: folds,
+            perGPUBlocks: ErrorSummary(perGPUBlockErrors), perGPUWholeModels: ErrorSummary(perGPUModelErrors),
             against: "PPipe TensorRT TF32 block timings, batch 1-8, of " + calibration.map(\.table.model).joined(separator: ", ")
                 + " on " + gpus.joined(separator: ", ") + ", each model predicted with k fitted on the others")
     }
@@ -218,6 +233,7 @@ extension CostModelFitter.Report {
             ("ppipe_blocks", e(blocks)),
             ("ppipe_whole_models", e(wholeModels)),
             ("ppipe_by_gpu", .array(blocksByGPU.map { .object([("gpu", .string($0.gpu)), ("blocks", e($0.blocks)), ("whole_models", e($0.wholeModels))]) })),
+            ("ppipe_with_k_per_gpu", .object([("blocks", e(perGPUBlocks)), ("whole_models", e(perGPUWholeModels))])),
             ("calibration_by_fold", .array(foldCalibrations.map { .object([("held_out", .string($0.heldOut)), ("k", .double((($0.k) * 1e4).rounded() / 1e4))]) })),
             ("against", .string(against)),
         ])
@@ -242,6 +258,8 @@ extension CostModelFitter.Report {
         for g in blocksByGPU {
             lines.append("    \(g.gpu.padding(toLength: 6, withPad: " ", startingAt: 0)) blocks median \(pct(g.blocks.median)), p90 \(pct(g.blocks.p90)); whole model median \(pct(g.wholeModels.median)), p90 \(pct(g.wholeModels.p90))")
         }
+        lines.append("  with one k per GPU type (fitted on the other models' blocks on that GPU; the bundled profiles use one k):")
+        lines.append("    blocks median \(pct(perGPUBlocks.median)), p90 \(pct(perGPUBlocks.p90)); whole model median \(pct(perGPUWholeModels.median)), p90 \(pct(perGPUWholeModels.p90))")
         lines.append("  calibration k by held-out model: " + foldCalibrations.map { "\($0.heldOut) \(String(format: "%.3f", $0.k))" }.joined(separator: ", "))
         return lines.joined(separator: "\n")
     }
