@@ -85,15 +85,16 @@ final class CostModelTests: XCTestCase {
     func testValidationErrorsAreTheDocumentedOnes() throws {
         let report = try fitter().validate()
         XCTAssertEqual(report.blocks.count, 960, "3 models x 4 GPUs x 8 batch sizes x 10 blocks")
-        XCTAssertEqual(report.blocks.median, 0.275, accuracy: 0.001)
-        XCTAssertEqual(report.blocks.p90, 0.593, accuracy: 0.001)
-        XCTAssertEqual(report.wholeModels.median, 0.233, accuracy: 0.001)
-        XCTAssertEqual(report.wholeModels.p90, 0.530, accuracy: 0.001)
-        // One k per GPU type, fitted on the other models' blocks on that GPU.
-        XCTAssertEqual(report.perGPUBlocks.median, 0.191, accuracy: 0.001)
-        XCTAssertEqual(report.perGPUBlocks.p90, 0.494, accuracy: 0.001)
-        XCTAssertEqual(report.perGPUWholeModels.median, 0.135, accuracy: 0.001)
-        XCTAssertEqual(report.perGPUWholeModels.p90, 0.339, accuracy: 0.001)
+        // Each GPU type's own k, fitted on the other models' blocks on that GPU.
+        XCTAssertEqual(report.blocks.median, 0.191, accuracy: 0.001)
+        XCTAssertEqual(report.blocks.p90, 0.494, accuracy: 0.001)
+        XCTAssertEqual(report.wholeModels.median, 0.135, accuracy: 0.001)
+        XCTAssertEqual(report.wholeModels.p90, 0.339, accuracy: 0.001)
+        // One k for every GPU type, as a GPU type PPipe did not measure gets.
+        XCTAssertEqual(report.oneKBlocks.median, 0.275, accuracy: 0.001)
+        XCTAssertEqual(report.oneKBlocks.p90, 0.593, accuracy: 0.001)
+        XCTAssertEqual(report.oneKWholeModels.median, 0.233, accuracy: 0.001)
+        XCTAssertEqual(report.oneKWholeModels.p90, 0.530, accuracy: 0.001)
         XCTAssertEqual(report.operatorHoldout.first { $0.kind == "conv" }!.error.median, 0.303, accuracy: 0.001)
         XCTAssertEqual(report.operatorHoldout.first { $0.kind == "gemm" }!.error.median, 0.077, accuracy: 0.001)
     }
@@ -112,16 +113,18 @@ final class CostModelTests: XCTestCase {
         for entry in library.entries {
             let table = try LayerTable.load(path: Repo.path("Workloads/models/\(entry.key.model).layers.json"))
             let derived = Derivation.profile(table: table, gpu: catalog.gpu(named: entry.key.gpu)!, costModel: model,
-                                             error: report.derivationError, sources: f.sources)
+                                             error: report.derivationError(gpu: entry.key.gpu, costModel: model), sources: f.sources)
             XCTAssertEqual(ProfileFile.json(derived).text(), try String(contentsOfFile: entry.path, encoding: .utf8), entry.path)
         }
     }
 
     /// An outside check on data the model never saw: NVIDIA's published ResNet-50 v1.5 FP32
     /// inference latencies in PyTorch (DeepLearningExamples, PyTorch/Classification/ConvNets/
-    /// resnet50v1.5/README.md; e.g. T4 batch 64: 152.73 ms, V100 batch 64: 55.4 ms). Eager PyTorch
-    /// runs every layer unfused, so the derived (TensorRT-like) latency must be lower, but not by
-    /// more than 40 %, wherever the GPU is busy (batch 16 and up).
+    /// resnet50v1.5/README.md; e.g. T4 batch 64: 152.73 ms, V100 batch 64: 55.4 ms), wherever the
+    /// GPU is busy (batch 16 and up). Eager PyTorch runs every layer unfused, so on the V100 the
+    /// derived (TensorRT-like) latency is lower, but not by more than 40 %. On the T4 it is
+    /// higher, by up to 20 %: the T4's own k follows PPipe's T4 TensorRT timings, which are slower
+    /// than NVIDIA's T4 running eager PyTorch (docs/profiles.md); two measurements disagree there.
     func testDerivedResNet50AgainstNVIDIAMeasurements() throws {
         let csv = try CSVTable(path: Repo.referenceData() + "/gpu/nvidia_dle_resnet50v1.5_pytorch_inference_latency.csv")
         let (g, p, b, l) = (try csv.column("gpu"), try csv.column("precision"), try csv.column("batch_size"), try csv.column("latency_avg_ms"))
@@ -129,11 +132,12 @@ final class CostModelTests: XCTestCase {
         var checked = 0
         for (device, gpu) in [("V100-16GB(DGX-1)", "V100"), ("T4", "T4")] {
             let profile = try XCTUnwrap(library.load(.init(gpu: gpu, model: "resnet50", precision: "fp32")))
+            let bounds = gpu == "T4" ? 1.0...1.2 : 0.6...1.0
             for row in csv.rows where try csv.string(row, g) == device && csv.string(row, p) == "fp32" {
                 let batch = try csv.int(row, b)
                 guard batch >= 16, let i = profile.batchSizes.firstIndex(of: batch) else { continue }
                 let ratio = profile.totalMeanUs(at: i) / 1000 / (try csv.double(row, l))
-                XCTAssertTrue(ratio > 0.6 && ratio < 1.0, "\(gpu) batch \(batch): derived / measured = \(ratio)")
+                XCTAssertTrue(bounds.contains(ratio), "\(gpu) batch \(batch): derived / measured = \(ratio)")
                 checked += 1
             }
         }
@@ -142,14 +146,14 @@ final class CostModelTests: XCTestCase {
 
     /// `arsim profiles validate` sets the bundled derived profiles beside eager-PyTorch whole-model
     /// measurements: the figures it prints, as achieved (34 matches at 224 × 224; derived / measured
-    /// medians FP32 0.70 and AMP 0.76 for NVIDIA's ResNet-50, 0.69 FP32 and 0.88 FP16 for the
+    /// medians FP32 0.79 and AMP 0.91 for NVIDIA's ResNet-50, 0.69 FP32 and 0.88 FP16 for the
     /// torchvision benchmark on the A100).
     func testRuntimeComparisonFigures() throws {
         let rows = try RuntimeComparison.rows(reference: Repo.referenceData(), library: ProfileLibrary(roots: [Repo.path("Workloads/profiles/derived")]))
         XCTAssertEqual(rows.count, 34)
         XCTAssertTrue(rows.allSatisfy { $0.measuredMs > 0 && $0.derivedMs > 0 })
         let medians = RuntimeComparison.medians(rows).map { "\($0.source) \($0.precision) \($0.n) \(String(format: "%.2f", $0.median))" }
-        XCTAssertEqual(medians, ["NVIDIA ResNet-50 v1.5, PyTorch fp32 14 0.70", "NVIDIA ResNet-50 v1.5, PyTorch amp 14 0.76",
+        XCTAssertEqual(medians, ["NVIDIA ResNet-50 v1.5, PyTorch fp32 14 0.79", "NVIDIA ResNet-50 v1.5, PyTorch amp 14 0.91",
                                  "ryujaehun torchvision, PyTorch fp16 3 0.88", "ryujaehun torchvision, PyTorch fp32 3 0.69"])
         // No profile of another input size is compared (AccuMO's wide_resnet101_2 is 518 × 518).
         XCTAssertFalse(rows.contains { $0.model == "wide_resnet101_2" })

@@ -14,9 +14,12 @@ import SimKernel
 /// 2. Layers. A conv or gemm layer costs the operator time at its FLOPs and bytes (activations
 ///    scale with the batch, weights do not). Memory-bound layers (batch norm, activations, adds,
 ///    pooling) cost nothing of their own: optimising runtimes fuse them into the layer before.
-/// 3. Calibration. One factor k scales all layer times so that the sum of a PPipe block's layers
-///    matches the block's measured TensorRT (TF32) latency, by relative least squares over the
-///    blocks of the PPipe models that arsim has layer tables for.
+/// 3. Calibration. A factor k scales all layer times so that the sum of a PPipe block's layers
+///    matches the block's measured TensorRT (TF32) latency, by relative least squares: one k per
+///    GPU type that PPipe measured (over the blocks of every PPipe model arsim has a layer table
+///    for, on that GPU), and one over all of them for every other GPU type. Per GPU because the
+///    gap between TensorRT and the FP32 operator fits is the GPU's: TF32 tensor cores on the L4,
+///    none on the T4.
 public struct CostModel: Sendable {
     public struct OperatorFit: Sendable, Equatable {
         public var kind: String
@@ -31,12 +34,23 @@ public struct CostModel: Sendable {
     static let minimumSamplesPerGPU = 50
 
     public var fits: [OperatorFit]
+    /// k for GPU types without TensorRT block measurements.
     public var calibration: Double
+    /// k of each GPU type with TensorRT block measurements, by name.
+    public var calibrationByGPU: [(gpu: String, k: Double)]
 
-    public init(fits: [OperatorFit], calibration: Double) {
+    public init(fits: [OperatorFit], calibration: Double, calibrationByGPU: [(gpu: String, k: Double)] = []) {
         self.fits = fits
         self.calibration = calibration
+        self.calibrationByGPU = calibrationByGPU
     }
+
+    /// The k a GPU type's layer times are scaled by: its own where PPipe measured it.
+    public func calibration(for gpu: String) -> Double {
+        calibrationByGPU.first { $0.gpu == gpu }?.k ?? calibration
+    }
+
+    public func hasOwnCalibration(_ gpu: String) -> Bool { calibrationByGPU.contains { $0.gpu == gpu } }
 
     /// The fit used for `kind` on `gpu`: its own if it has one, else the global one.
     public func fit(kind: String, gpu: String) -> OperatorFit? {
@@ -59,7 +73,7 @@ public struct CostModel: Sendable {
 
     /// Calibrated time of a layer, seconds.
     public func calibratedSeconds(_ layer: LayerTable.Layer, batch n: Int, on gpu: GPUSpec) -> Double {
-        calibration * layerSeconds(layer, batch: n, on: gpu)
+        calibration(for: gpu.name) * layerSeconds(layer, batch: n, on: gpu)
     }
 
     // MARK: Fitting
@@ -108,14 +122,16 @@ public struct CostModel: Sendable {
 
     // MARK: File
 
-    public static let formatVersion = 1
+    /// 2 added `calibration_by_gpu`; a file of format 1 reads as one with no per-GPU k.
+    public static let formatVersion = 2
 
     public func json(validation: JSONOutput?, sources: [String]) -> JSONOutput {
         var members: [(String, JSONOutput)] = [
             ("arsim_cost_model", .int(Self.formatVersion)),
-            ("method", .string("t = t0 + a FLOPs/peak + b bytes/bandwidth per conv/gemm layer, memory-bound layers fused (0), times k; see docs/profiles.md")),
+            ("method", .string("t = t0 + a FLOPs/peak + b bytes/bandwidth per conv/gemm layer, memory-bound layers fused (0), times k (the GPU type's own where PPipe measured it); see docs/profiles.md")),
             ("launch_overhead_us", .double(Self.launchOverhead * 1e6)),
             ("calibration", .double(Self.round(calibration))),
+            ("calibration_by_gpu", .array(calibrationByGPU.map { .object([("gpu", .string($0.gpu)), ("k", .double(Self.round($0.k)))]) })),
             ("fits", .array(fits.map { f in
                 .object([("kind", .string(f.kind)), ("gpu", .optional(f.gpu)),
                          ("flops_coefficient", .double(Self.round(f.flopsCoefficient))),
@@ -129,11 +145,15 @@ public struct CostModel: Sendable {
 
     static func round(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
 
-    static let keys = ["arsim_cost_model", "method", "launch_overhead_us", "calibration", "fits", "fitted_on", "validation"]
+    static let keys = ["arsim_cost_model", "method", "launch_overhead_us", "calibration", "calibration_by_gpu", "fits", "fitted_on", "validation"]
     static let fitKeys = ["kind", "gpu", "flops_coefficient", "bytes_coefficient", "samples"]
 
     public static func load(path: String) throws(ConfigError) -> (CostModel, validation: JSONValue?) {
         let o = try InputFile.json(path, what: "the cost model").object(keys: keys)
+        let version = try o.required("arsim_cost_model")
+        guard (1...formatVersion).contains(try version.int()) else {
+            throw version.error("this arsim reads cost model formats 1 to \(formatVersion), the file is format \(try version.int())")
+        }
         let fits = try o.required("fits").array().map { n throws(ConfigError) -> OperatorFit in
             let f = try n.object(keys: fitKeys)
             return OperatorFit(kind: try f.required("kind").choice(["conv", "gemm"]), gpu: try f.optional("gpu")?.string(),
@@ -141,7 +161,11 @@ public struct CostModel: Sendable {
                                bytesCoefficient: try f.required("bytes_coefficient").double(),
                                samples: try f.required("samples").positiveInt())
         }
-        return (CostModel(fits: fits, calibration: try o.required("calibration").positiveDouble()), o.optional("validation")?.value)
+        let byGPU = try (o.optional("calibration_by_gpu")?.array() ?? []).map { n throws(ConfigError) -> (gpu: String, k: Double) in
+            let c = try n.object(keys: ["gpu", "k"])
+            return (try c.required("gpu").string(), try c.required("k").positiveDouble())
+        }
+        return (CostModel(fits: fits, calibration: try o.required("calibration").positiveDouble(), calibrationByGPU: byGPU), o.optional("validation")?.value)
     }
 }
 

@@ -78,11 +78,17 @@ public struct CostModelFitter: Sendable {
 
     // MARK: Fitting
 
-    /// The model fitted on everything: all operator samples, all calibration blocks.
+    /// The model fitted on everything: all operator samples, all calibration blocks (one k over
+    /// all of them, and one per GPU type over that GPU's).
     public func fit() throws(LeastSquares.Failure) -> CostModel {
         let fits = try CostModel.fitOperators(operators, catalog: catalog)
         var model = CostModel(fits: fits, calibration: 1)
         model.calibration = calibrationFactor(model, using: calibration)
+        let all = observations(model, calibration)
+        model.calibrationByGPU = Array(Set(all.map(\.gpu))).sorted().map { gpu in
+            let own = all.filter { $0.gpu == gpu }
+            return (gpu, CostModel.calibrate(predicted: own.map(\.predicted), measured: own.map(\.measured)))
+        }
         return model
     }
 
@@ -133,21 +139,28 @@ public struct CostModelFitter: Sendable {
         /// Operator model fitted without one GPU type and tested on it (the global fit, as a GPU
         /// type with no data of its own gets).
         public var leaveOneGPUOut: [(kind: String, gpu: String, error: ErrorSummary)]
-        /// PPipe blocks and whole models (sum of blocks) of each model, with k fitted on the others.
+        /// PPipe blocks and whole models (sum of blocks) of each model, with each GPU type's k
+        /// fitted on the other models' blocks on that GPU (what derived profiles of those GPU
+        /// types use).
         public var blocks: ErrorSummary
         public var wholeModels: ErrorSummary
         public var blocksByGPU: [(gpu: String, blocks: ErrorSummary, wholeModels: ErrorSummary)]
+        /// The same with one k for every GPU type, fitted on the other models' blocks on all of
+        /// them: what a GPU type PPipe did not measure gets.
+        public var oneKBlocks: ErrorSummary
+        public var oneKWholeModels: ErrorSummary
+        /// The single k of each fold.
         public var foldCalibrations: [(heldOut: String, k: Double)]
-        /// The same leave-one-model-out errors with one k per GPU type, fitted on the other
-        /// models' blocks on that GPU: what a per-GPU calibration would give (the bundled
-        /// profiles still use the single k).
-        public var perGPUBlocks: ErrorSummary
-        public var perGPUWholeModels: ErrorSummary
         public var against: String
+        public var againstOneK: String
 
-        public var derivationError: Provenance.DerivationError {
-            .init(perLayerMedian: blocks.median, perLayerP90: blocks.p90, wholeModelMedian: wholeModels.median,
-                  wholeModelP90: wholeModels.p90, against: against)
+        /// The error a derived profile for `gpu` states: its own GPU type's k, or the single one.
+        public func derivationError(gpu: String, costModel: CostModel) -> Provenance.DerivationError {
+            costModel.hasOwnCalibration(gpu)
+                ? .init(perLayerMedian: blocks.median, perLayerP90: blocks.p90, wholeModelMedian: wholeModels.median,
+                        wholeModelP90: wholeModels.p90, against: against)
+                : .init(perLayerMedian: oneKBlocks.median, perLayerP90: oneKBlocks.p90, wholeModelMedian: oneKWholeModels.median,
+                        wholeModelP90: oneKWholeModels.p90, against: againstOneK)
         }
     }
 
@@ -184,7 +197,7 @@ public struct CostModelFitter: Sendable {
         let operatorModel = CostModel(fits: try CostModel.fitOperators(operators, catalog: catalog), calibration: 1)
         var blockErrors: [(gpu: String, error: Double)] = []
         var modelErrors: [(gpu: String, error: Double)] = []
-        var perGPUBlockErrors: [Double] = [], perGPUModelErrors: [Double] = []
+        var oneKBlockErrors: [Double] = [], oneKModelErrors: [Double] = []
         var folds: [(String, Double)] = []
         for held in calibration {
             let others = calibration.filter { $0.table.model != held.table.model }
@@ -196,14 +209,14 @@ public struct CostModelFitter: Sendable {
                 let own = training.filter { $0.gpu == gpu }
                 let kGPU = own.isEmpty ? k : CostModel.calibrate(predicted: own.map(\.predicted), measured: own.map(\.measured))
                 for o in obs where o.gpu == gpu {
-                    blockErrors.append((gpu, abs(k * o.predicted - o.measured) / o.measured))
-                    perGPUBlockErrors.append(abs(kGPU * o.predicted - o.measured) / o.measured)
+                    blockErrors.append((gpu, abs(kGPU * o.predicted - o.measured) / o.measured))
+                    oneKBlockErrors.append(abs(k * o.predicted - o.measured) / o.measured)
                 }
                 for batch in Array(Set(obs.map(\.batch))).sorted() {
                     let whole = obs.filter { $0.gpu == gpu && $0.batch == batch }
                     let p = whole.reduce(0) { $0 + $1.predicted }, m = whole.reduce(0) { $0 + $1.measured }
-                    modelErrors.append((gpu, abs(k * p - m) / m))
-                    perGPUModelErrors.append(abs(kGPU * p - m) / m)
+                    modelErrors.append((gpu, abs(kGPU * p - m) / m))
+                    oneKModelErrors.append(abs(k * p - m) / m)
                 }
             }
         }
@@ -213,10 +226,13 @@ public struct CostModelFitter: Sendable {
             blocks: ErrorSummary(blockErrors.map(\.error)), wholeModels: ErrorSummary(modelErrors.map(\.error)),
             blocksByGPU: gpus.map { g in (g, ErrorSummary(blockErrors.filter { $0.gpu == g }.map(\.error)),
                                           ErrorSummary(modelErrors.filter { $0.gpu == g }.map(\.error))) },
+            oneKBlocks: ErrorSummary(oneKBlockErrors), oneKWholeModels: ErrorSummary(oneKModelErrors),
             foldCalibrations: folds,
-            perGPUBlocks: ErrorSummary(perGPUBlockErrors), perGPUWholeModels: ErrorSummary(perGPUModelErrors),
             against: "PPipe TensorRT TF32 block timings, batch 1-8, of " + calibration.map(\.table.model).joined(separator: ", ")
-                + " on " + gpus.joined(separator: ", ") + ", each model predicted with k fitted on the others")
+                + " on " + gpus.joined(separator: ", ") + ", each model predicted with the GPU type's k fitted on the others",
+            againstOneK: "PPipe TensorRT TF32 block timings, batch 1-8, of " + calibration.map(\.table.model).joined(separator: ", ")
+                + " on " + gpus.joined(separator: ", ") + ", each model predicted with one k for every GPU type fitted on the others "
+                + "(what a GPU type without TensorRT measurements gets)")
     }
 }
 
@@ -233,9 +249,10 @@ extension CostModelFitter.Report {
             ("ppipe_blocks", e(blocks)),
             ("ppipe_whole_models", e(wholeModels)),
             ("ppipe_by_gpu", .array(blocksByGPU.map { .object([("gpu", .string($0.gpu)), ("blocks", e($0.blocks)), ("whole_models", e($0.wholeModels))]) })),
-            ("ppipe_with_k_per_gpu", .object([("blocks", e(perGPUBlocks)), ("whole_models", e(perGPUWholeModels))])),
+            ("ppipe_with_one_k", .object([("blocks", e(oneKBlocks)), ("whole_models", e(oneKWholeModels))])),
             ("calibration_by_fold", .array(foldCalibrations.map { .object([("held_out", .string($0.heldOut)), ("k", .double((($0.k) * 1e4).rounded() / 1e4))]) })),
             ("against", .string(against)),
+            ("against_one_k", .string(againstOneK)),
         ])
     }
 
@@ -252,15 +269,15 @@ extension CostModelFitter.Report {
             lines.append("    \(kind.padding(toLength: 5, withPad: " ", startingAt: 0)) \(gpu.padding(toLength: 10, withPad: " ", startingAt: 0)) median \(pct(err.median)), p90 \(pct(err.p90))  (n = \(err.count))")
         }
         lines.append("")
-        lines.append("Layer model against PPipe TensorRT TF32 measurements (leave one model out)")
+        lines.append("Layer model against PPipe TensorRT TF32 measurements (leave one model out; each GPU type's own k)")
         lines.append("  per block (PPipe's per-layer unit): median \(pct(blocks.median)), p90 \(pct(blocks.p90))  (n = \(blocks.count))")
         lines.append("  whole model:                        median \(pct(wholeModels.median)), p90 \(pct(wholeModels.p90))  (n = \(wholeModels.count))")
         for g in blocksByGPU {
             lines.append("    \(g.gpu.padding(toLength: 6, withPad: " ", startingAt: 0)) blocks median \(pct(g.blocks.median)), p90 \(pct(g.blocks.p90)); whole model median \(pct(g.wholeModels.median)), p90 \(pct(g.wholeModels.p90))")
         }
-        lines.append("  with one k per GPU type (fitted on the other models' blocks on that GPU; the bundled profiles use one k):")
-        lines.append("    blocks median \(pct(perGPUBlocks.median)), p90 \(pct(perGPUBlocks.p90)); whole model median \(pct(perGPUWholeModels.median)), p90 \(pct(perGPUWholeModels.p90))")
-        lines.append("  calibration k by held-out model: " + foldCalibrations.map { "\($0.heldOut) \(String(format: "%.3f", $0.k))" }.joined(separator: ", "))
+        lines.append("  with one k for every GPU type (what a GPU type PPipe did not measure gets):")
+        lines.append("    blocks median \(pct(oneKBlocks.median)), p90 \(pct(oneKBlocks.p90)); whole model median \(pct(oneKWholeModels.median)), p90 \(pct(oneKWholeModels.p90))")
+        lines.append("  that one k by held-out model: " + foldCalibrations.map { "\($0.heldOut) \(String(format: "%.3f", $0.k))" }.joined(separator: ", "))
         return lines.joined(separator: "\n")
     }
 }

@@ -19,7 +19,9 @@ public enum Derivation {
         }
         let method = "Cost model of docs/profiles.md: per conv/gemm layer t = 5 us + a FLOPs/peak + b bytes/bandwidth "
             + "(\(fitUsed.joined(separator: "; "))), memory-bound layers fused (0 us), all times k = "
-            + String(format: "%.4f", costModel.calibration) + " to match TensorRT TF32 block latencies. "
+            + String(format: "%.4f", costModel.calibration(for: gpu.name))
+            + (costModel.hasOwnCalibration(gpu.name) ? " to match \(gpu.name)'s TensorRT TF32 block latencies. "
+                                                     : " to match TensorRT TF32 block latencies. ")
             + "\(gpu.name): \(String(format: "%.1f", gpu.fp32FLOPS / 1e12)) TFLOPS FP32, \(String(format: "%.0f", gpu.memoryBandwidth / 1e9)) GB/s (\(gpu.source)). "
             + "FP32 inputs; latencies as an optimising runtime (TensorRT, TF32 where the GPU has it) would give."
         return Profile(model: table.model, gpu: gpu.name, precision: "fp32", mpsShare: 1, granularity: "layer",

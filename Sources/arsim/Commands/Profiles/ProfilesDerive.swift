@@ -49,13 +49,14 @@ struct ProfilesDerive: ParsableCommand {
             let catalog = try GPUCatalog.load(path: gpus)
             let tables = try LayerTable.loadAll(directory: layers)
             let model: CostModel
-            let error: Provenance.DerivationError?
+            /// The error a profile of a GPU type states: with the GPU's own k, or with the single one.
+            let error: (String) -> Provenance.DerivationError?
             let sources: [String]
             if let reference {
                 let fitter = try CostModelFitter(reference: reference, layerTables: tables, catalog: catalog)
                 model = try fitter.fit()
                 let report = try fitter.validate()
-                error = report.derivationError
+                error = { [model] gpu in report.derivationError(gpu: gpu, costModel: model) }
                 sources = fitter.sources
                 print(report.text)
                 if let writeCostModel {
@@ -67,8 +68,9 @@ struct ProfilesDerive: ParsableCommand {
             } else {
                 let (loaded, validation) = try CostModel.load(path: costModel)
                 model = loaded
-                error = validation.flatMap(Self.error(from:))
-                if error == nil {
+                let recorded = validation.flatMap(Self.errors(from:))
+                error = { [loaded] gpu in loaded.hasOwnCalibration(gpu) ? recorded?.own : recorded?.oneK }
+                if recorded == nil {
                     throw fail("\(costModel) records no validation, so profiles derived from it could not state their error; "
                                + "fit it with --reference to measure one", code: 2)
                 }
@@ -83,7 +85,7 @@ struct ProfilesDerive: ParsableCommand {
                     guard let gpu = catalog.gpu(named: gpuName) else {
                         throw fail("--gpu: " + Suggestion.unknownName(gpuName, kind: "GPU type", valid: catalog.gpus.map(\.name)), code: 2)
                     }
-                    try ProfileFile.write(Derivation.profile(table: table, gpu: gpu, costModel: model, error: error, sources: sources), under: out)
+                    try ProfileFile.write(Derivation.profile(table: table, gpu: gpu, costModel: model, error: error(gpu.name), sources: sources), under: out)
                     written += 1
                 }
             }
@@ -93,17 +95,22 @@ struct ProfilesDerive: ParsableCommand {
         }
     }
 
-    /// The errors recorded in a cost model file's validation section.
-    static func error(from validation: JSONValue) -> Provenance.DerivationError? {
-        guard case .object(let v) = validation.kind,
-              case .object(let blocks)? = v["ppipe_blocks"]?.kind, case .object(let whole)? = v["ppipe_whole_models"]?.kind,
-              case .string(let against)? = v["against"]?.kind else { return nil }
+    /// The errors recorded in a cost model file's validation section: with each GPU type's own k,
+    /// and with the single k (a file of format 1 has only the first, which then stands for both).
+    static func errors(from validation: JSONValue) -> (own: Provenance.DerivationError, oneK: Provenance.DerivationError)? {
+        guard case .object(let v) = validation.kind else { return nil }
         func number(_ o: JSONObject, _ key: String) -> Double? {
             if case .number(let n)? = o[key]?.kind { return n.double }
             return nil
         }
-        guard let bm = number(blocks, "median"), let bp = number(blocks, "p90"),
-              let wm = number(whole, "median"), let wp = number(whole, "p90") else { return nil }
-        return .init(perLayerMedian: bm, perLayerP90: bp, wholeModelMedian: wm, wholeModelP90: wp, against: against)
+        func summary(_ blocks: JSONValue?, _ whole: JSONValue?, _ against: JSONValue?) -> Provenance.DerivationError? {
+            guard case .object(let b)? = blocks?.kind, case .object(let w)? = whole?.kind, case .string(let a)? = against?.kind,
+                  let bm = number(b, "median"), let bp = number(b, "p90"), let wm = number(w, "median"), let wp = number(w, "p90") else { return nil }
+            return .init(perLayerMedian: bm, perLayerP90: bp, wholeModelMedian: wm, wholeModelP90: wp, against: a)
+        }
+        guard let own = summary(v["ppipe_blocks"], v["ppipe_whole_models"], v["against"]) else { return nil }
+        var oneK = own
+        if case .object(let o)? = v["ppipe_with_one_k"]?.kind, let s = summary(o["blocks"], o["whole_models"], v["against_one_k"]) { oneK = s }
+        return (own, oneK)
     }
 }
