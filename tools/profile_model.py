@@ -135,6 +135,9 @@ class YOLOCore(nn.Module):
 
     def forward(self, x):
         out = self.model(x)
+        if not isinstance(out, dict):
+            sys.exit("profile_model.py: the YOLO models need ultralytics 8.4 or later, whose detection head returns its raw "
+                     "boxes and scores as a dict (built with 8.4.190)")
         return torch.cat([out["boxes"], out["scores"]], dim=1)
 
 
@@ -164,7 +167,10 @@ class AdaBins(nn.Module):
 
     def __init__(self, bins=256, min_depth=1e-3, max_depth=10.0):
         super().__init__()
-        import timm
+        try:
+            import timm
+        except ImportError:
+            sys.exit("profile_model.py: AdaBins needs the timm package (pip install timm) for its EfficientNet-B5 encoder")
         self.encoder = timm.create_model("tf_efficientnet_b5", pretrained=False)
         self.conv2 = nn.Conv2d(2048, 2048, 1, 1, 1)  # padding 1 on a 1x1 kernel, as in the original
         self.up1, self.up2 = _UpSampleBN(2048 + 176, 1024), _UpSampleBN(1024 + 64, 512)
@@ -736,7 +742,8 @@ def profile_document(model_name, table, precision, results, args, device):
         "precision": precision,
         "mps_share": float(mps) / 100 if mps else 1.0,
         "input_bytes": table["input_bytes"] * (2 if precision == "fp16" else 4) // 4,
-        "weight_bytes": sum(l["params"] for l in table["layers"]) * (2 if precision == "fp16" else 4),
+        # A module run more than once ("name#1" ...) holds its weights once.
+        "weight_bytes": sum(l["params"] for l in table["layers"] if "#" not in l["name"]) * (2 if precision == "fp16" else 4),
         "batch_sizes": results["batch_sizes"],
         "end_to_end_us": [round(x["mean"], 3) for x in results["end_to_end"]],
         "layers": layers,

@@ -9,6 +9,7 @@ public enum CSVExport {
     public enum Failure: Error, CustomStringConvertible {
         case unknownTable(String)
         case noSuchRun(Int64)
+        case tableAbsent(String)
         case database(SQLiteError)
 
         public var description: String {
@@ -16,6 +17,7 @@ public enum CSVExport {
             case .unknownTable(let t):
                 return Suggestion.unknownName(t, kind: "table", valid: CSVExport.tables)
             case .noSuchRun(let r): return "no run with id \(r) in this database"
+            case .tableAbsent(let t): return "this database has no \(t) table: it was written by an arsim from before that table (a run appended to it adds the table)"
             case .database(let e): return e.description
             }
         }
@@ -29,6 +31,9 @@ public enum CSVExport {
                               write: (String) throws -> Void) throws -> Int {
         guard let entry = Schema.exportable.first(where: { $0.table == table }) else { throw Failure.unknownTable(table) }
         do {
+            let exists = try store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+            exists.bind(1, table)
+            if try !exists.step() { throw Failure.tableAbsent(table) }
             if let run {
                 let check = try store.db.prepare("SELECT 1 FROM runs WHERE run_id = ?")
                 check.bind(1, run)

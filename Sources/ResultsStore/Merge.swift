@@ -23,7 +23,8 @@ extension ResultsStore {
     }
 
     /// Tables whose rows belong to a run, copied with the run id remapped.
-    static let perRunTables = ["latency_sources", "requests", "frames", "batches", "plans", "sessions", "summary", "gpus", "links", "clients"]
+    static let perRunTables = ["latency_sources", "requests", "frames", "batches", "plans", "sessions", "summary", "latency_cdf", "gpus",
+                               "links", "clients", "bins"]
 
     /// Copies every run of `source` that this database does not have yet, with new run ids and
     /// all of its rows, in one transaction: the target ends with all of it or none of it.
@@ -61,8 +62,16 @@ extension ResultsStore {
                 INSERT INTO main.runs (\(columns.joined(separator: ", ")), origin, sweep_id)
                 SELECT \(columns.joined(separator: ", ")), ?, ? FROM src.runs WHERE run_id = ?
                 """)
-            var copyRows: [String: SQLiteStatement] = [:]
+            // A database from before a table was added (latency_cdf, bins) has none of its rows to copy.
+            let present = try db.prepare("SELECT 1 FROM src.sqlite_master WHERE type = 'table' AND name = ?")
+            var tables: [String] = []
             for table in Self.perRunTables {
+                present.bind(1, table)
+                if try present.step() { tables.append(table) }
+                present.reset()
+            }
+            var copyRows: [String: SQLiteStatement] = [:]
+            for table in tables {
                 let cols = try tableColumns(table).filter { $0 != "run_id" }
                 copyRows[table] = try db.prepare("""
                     INSERT INTO main.\(table) (run_id, \(cols.joined(separator: ", ")))
@@ -76,7 +85,7 @@ extension ResultsStore {
                 insertRun.bind(3, copy.old)
                 try insertRun.run()
                 let new = db.lastInsertRowID
-                for table in Self.perRunTables {
+                for table in tables {
                     let s = copyRows[table]!
                     s.bind(1, new)
                     s.bind(2, copy.old)

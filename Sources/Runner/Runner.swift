@@ -65,7 +65,7 @@ public struct Runner {
                 let reason = sim.run(until: spec.endTime, maxEvents: sliceEvents)
                 if let failure = sim.model.failure { throw PolicyFailure(message: failure) }
                 let rows = sim.model.takeOutbox()
-                trace?.write(rows)
+                try trace?.write(rows)
                 if let store, let runID { try store.write(rows, run: runID, spec: spec) }
                 switch reason {
                 case .queueEmpty, .reachedEndTime: break loop
@@ -74,8 +74,8 @@ public struct Runner {
             }
             let summary = sim.model.finish(at: sim.now, interrupted: status == .interrupted)
             let rows = sim.model.takeOutbox()
-            trace?.write(rows)
-            trace?.close()
+            try trace?.write(rows)
+            try trace?.close()
             let wall = seconds(clock.now - started)
             if let store, let runID {
                 try store.write(rows, run: runID, spec: spec)
@@ -86,6 +86,8 @@ public struct Runner {
             return RunOutcome(runID: runID, status: status, summary: summary, eventsProcessed: sim.eventsProcessed,
                               simulatedEnd: sim.now, wallSeconds: wall)
         } catch {
+            // A failed run still ends its trace, so that what was written is a readable file.
+            try? trace?.close()
             if let store, let runID { store.markFailed(runID, error: "\(error)") }
             throw error
         }

@@ -35,11 +35,15 @@ public final class TraceWriter {
     }
     let sink: Sink
     let spec: WorldSpec
+    let path: String
     let window: Range<SimTime>
     let clientLimit: Int
     /// The track of each server's first executor; executors follow.
     let gpuBase: [Int]
     var first = true
+    var closed = false
+    /// The first write that failed; later writes are skipped and `write` and `close` throw it.
+    var failure: ConfigError?
     /// Per client, per lane, the request slices placed there recently (start, end).
     var lanes: [Int: [[(SimTime, SimTime)]]] = [:]
     /// Lane tracks beyond the first: client + 1 + lane · laneStride.
@@ -48,6 +52,8 @@ public final class TraceWriter {
     /// before the first inside the window), and a change not yet written: a later change at the
     /// same time replaces it, so that a request queued and taken at once draws no spike.
     var queueNow: [Int32]
+    /// Per server, its waiting requests as the window opens (the last change before it).
+    var queueCarried: [Int32]
     var queueShown: [Int32?]
     var queuePending: [QueueRecord?]
 
@@ -65,12 +71,14 @@ public final class TraceWriter {
             sink = .plain(h)
         }
         self.spec = spec
+        self.path = path
         self.window = window ?? 0..<SimTime.max
         clientLimit = clients ?? Int.max
         var base: [Int] = [], next = 1
         for s in spec.servers { base.append(next); next += s.executors }
         gpuBase = base
         queueNow = Array(repeating: 0, count: spec.servers.count)
+        queueCarried = Array(repeating: 0, count: spec.servers.count)
         queueShown = Array(repeating: nil, count: spec.servers.count)
         queuePending = Array(repeating: nil, count: spec.servers.count)
         put("[\n")
@@ -105,20 +113,31 @@ public final class TraceWriter {
     }
 
     func put(_ text: String) {
+        guard failure == nil else { return }
         switch sink {
-        case .plain(let h): h.write(Data(text.utf8))
+        case .plain(let h):
+            do { try h.write(contentsOf: Data(text.utf8)) } catch { failure = writeError("\(error)") }
         case .gzip(let z):
             var text = text
-            text.withUTF8 { bytes in
-                if let base = bytes.baseAddress { _ = gzwrite(z, base, UInt32(bytes.count)) }
-            }
+            let written = text.withUTF8 { bytes in bytes.baseAddress.map { Int(gzwrite(z, $0, UInt32(bytes.count))) } ?? 0 }
+            if written != text.utf8.count { failure = writeError("zlib wrote \(written) of \(text.utf8.count) bytes") }
         }
+    }
+
+    func writeError(_ why: String) -> ConfigError {
+        ConfigError(file: path, position: nil, path: "", message: "the trace could not be written (\(why)); the file is incomplete")
     }
 
     static func us(_ t: SimTime) -> JSONOutput { .double(Double(t) / 1000) }
 
     /// Writes the rows of one slice of the run.
-    public func write(_ rows: Outbox) {
+    /// Writes the rows of one slice of the run; throws if the file could not take them.
+    public func write(_ rows: Outbox) throws(ConfigError) {
+        writeRows(rows)
+        if let failure { throw failure }
+    }
+
+    func writeRows(_ rows: Outbox) {
         writeFramesAndBins(rows)
         // A batch's members come just before its record, in the same outbox.
         var members: [Int64: [JSONOutput]] = [:]
@@ -212,14 +231,19 @@ public final class TraceWriter {
         queuePending[s] = nil
         let before = queueNow[s]
         queueNow[s] = q.queued
+        if q.time < window.lowerBound { queueCarried[s] = q.queued }
         guard window.contains(q.time) else { return }
         func counter(_ t: SimTime, _ value: Int32) {
-            emit(.object([("name", .string("queued \(spec.servers[s].name)")), ("cat", .string("queue")), ("ph", .string("C")), ("pid", .int(3)),
-                          ("ts", Self.us(t)), ("args", .object([("value", .double(Double(value)))]))]))
+            emit(queueCounter(server: s, at: t, value))
             queueShown[s] = value
         }
         if queueShown[s] == nil, q.time > window.lowerBound { counter(window.lowerBound, before) }
         if queueShown[s] != q.queued { counter(q.time, q.queued) }
+    }
+
+    func queueCounter(server s: Int, at t: SimTime, _ value: Int32) -> JSONOutput {
+        .object([("name", .string("queued \(spec.servers[s].name)")), ("cat", .string("queue")), ("ph", .string("C")), ("pid", .int(3)),
+                 ("ts", Self.us(t)), ("args", .object([("value", .double(Double(value)))]))])
     }
 
     /// Frames whose shown result is a fresh local run, and the time bins as counters.
@@ -248,13 +272,26 @@ public final class TraceWriter {
         }
     }
 
-    /// Ends the JSON array and closes the file.
-    public func close() {
+    /// Ends the JSON array and closes the file (once; a failed run closes it too, so that what was
+    /// written stays readable). Throws if any write failed.
+    public func close() throws(ConfigError) {
+        guard !closed else { return }
+        closed = true
         for s in queuePending.indices { writeQueue(server: s) }
+        // A server whose waiting requests did not change inside the window still shows the count
+        // it carried into it.
+        for s in queueShown.indices where queueShown[s] == nil && queueCarried[s] != 0 {
+            emit(queueCounter(server: s, at: window.lowerBound, queueCarried[s]))
+        }
         put("\n]\n")
         switch sink {
-        case .plain(let h): try? h.close()
-        case .gzip(let z): gzclose(z)
+        case .plain(let h):
+            do { try h.close() } catch { if failure == nil { failure = writeError("\(error)") } }
+        case .gzip(let z):
+            if gzclose(z) != Z_OK && failure == nil { failure = writeError("zlib could not finish the file") }
         }
+        if let failure { throw failure }
     }
+
+    deinit { try? close() }
 }

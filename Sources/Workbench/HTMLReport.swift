@@ -149,6 +149,8 @@ public enum HTMLReport {
         func capped(_ title: String, _ s: [SVGChart.Series]) -> String {
             title + (s.count > maxSeries ? " (first \(maxSeries) of \(s.count))" : "")
         }
+        // With some runs known only from p50 up, every run is drawn from p50 up, on one scale.
+        if partialCDF { cdf = cdf.map { SVGChart.Series(name: $0.name, points: $0.points.filter { $0.y >= 0.5 }) } }
         let cdfTitle = partialCDF ? "Latency CDF (p50–max from the summary where a run has no latency_cdf rows)" : "Latency CDF of completed requests, to p99.9 (the maximum is in the tables)"
         html += SVGChart.lines(capped(cdfTitle, cdf), Array(cdf.prefix(maxSeries)), xLabel: "latency, ms",
                                yLabel: "fraction of completed requests", yRange: partialCDF ? (0.5, 1) : (0, 1))

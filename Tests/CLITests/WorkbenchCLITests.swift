@@ -213,7 +213,7 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         var key: [String: String] = [:]
         for row in runs.rows { key[runs.value(row, "run_id")] = runs.value(row, "point") + ":" + runs.value(row, "replication") }
         var out: [String: [String]] = [:]
-        for table in ["runs", "summary", "gpus", "links", "clients", "latency_sources", "sweep_points"] {
+        for table in ["runs", "summary", "latency_cdf", "bins", "gpus", "links", "clients", "latency_sources", "sweep_points"] {
             let t = try CSV.parse(Arsim.run(["export", "--db", db, "--table", table]).stdout)
             out[table] = t.rows.map { row in
                 let id = t.header.firstIndex(of: "run_id").map { key[row[$0]] ?? "?" } ?? ""
@@ -326,6 +326,10 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         let bad = try Arsim.run(["run", world, "--db", file("t.sqlite"), "--trace", file("x.json"), "--trace-window", "5:2"])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("--trace-window"), bad.stderr)
+        // A trace that cannot be written is bad input, one line, before any run is made.
+        let unwritable = try Arsim.run(["run", world, "--db", file("u.sqlite"), "--trace", "/nonexistent-dir/x.json.gz"])
+        XCTAssertEqual(unwritable.status, 2, unwritable.stderr)
+        XCTAssertTrue(unwritable.stderr.hasPrefix("arsim: error: --trace:") && !unwritable.stderr.contains("marked failed"), unwritable.stderr)
     }
 
     /// Queue counters at every change: three cameras capture at once every 100 ms and a FIFO GPU
@@ -353,6 +357,8 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try queued([]), period)
         let inside: [[Double]] = period.filter { $0[0] >= 250_000 && $0[0] < 550_000 }
         XCTAssertEqual(try queued(["--trace-window", "0.25:0.55"]), [[250_000, 0]] + inside)
+        // A window with no change inside still shows what it opened with: two waiting.
+        XCTAssertEqual(try queued(["--trace-window", "0.0005:0.009"]), [[500, 2]])
     }
 
     /// The latency CDF a run keeps (`latency_cdf`): the three cameras above wait 0, 10 and 20 ms

@@ -36,6 +36,9 @@ final class LayerTableTests: XCTestCase {
         // A module called more than once (the RPN head on each FPN level) has its weights once.
         let (mask, _) = try table("maskrcnn_resnet50_fpn")
         XCTAssertEqual(mask.layers.filter { $0.op != "memory" && !$0.name.contains("#") }.reduce(0) { $0 + $1.params }, 44_401_393)
+        // Its derived profiles hold those weights once: every parameter (batch norm's included), FP32.
+        let derived = try XCTUnwrap(ProfileLibrary(roots: [Repo.path("Workloads/profiles/derived")]).load(.init(gpu: "T4", model: "maskrcnn_resnet50_fpn", precision: "fp32")))
+        XCTAssertEqual(derived.weightBytes, 4 * 44_454_513)
         let (vo, voLayers) = try table("deepvo")
         XCTAssertEqual(vo.inputShape, [6, 384, 1280])
         XCTAssertEqual(shape(voLayers, "cnn.16"), [1, 1024, 6, 20])

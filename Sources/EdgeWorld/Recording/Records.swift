@@ -72,8 +72,6 @@ public struct TransferRecord: Sendable, Equatable {
     public var bytes: Int
 }
 
-/// A server's waiting requests after a change (recorded only for traces:
-/// `WorldSpec.recordTransfers`). Several may share a time; the last one holds.
 /// A request that ran in a batch (recorded only for traces: `WorldSpec.recordTransfers`), written
 /// just before the batch's own record.
 public struct BatchMember: Sendable, Equatable {
@@ -81,6 +79,8 @@ public struct BatchMember: Sendable, Equatable {
     public var request: UInt64
 }
 
+/// A server's waiting requests after a change (recorded only for traces:
+/// `WorldSpec.recordTransfers`). Several may share a time; the last one holds.
 public struct QueueRecord: Sendable, Equatable {
     public var server: Int32
     public var time: SimTime

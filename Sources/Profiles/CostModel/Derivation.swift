@@ -10,7 +10,8 @@ public enum Derivation {
             ProfileLayer(name: layer.name, op: layer.op, outputBytes: layer.outputBytes, flops: Int(layer.flops),
                          meanUs: batchSizes.map { costModel.calibratedSeconds(layer, batch: $0, on: gpu) * 1e6 })
         }
-        let weights = Int(table.layers.reduce(0) { $0 + $1.params } * 4)
+        // A module run more than once (a shared head, "name#1" …) holds its weights once.
+        let weights = Int(table.layers.filter { !$0.name.contains("#") }.reduce(0) { $0 + $1.params } * 4)
         var fitUsed: [String] = []
         for kind in ["conv", "gemm"] {
             if let f = costModel.fit(kind: kind, gpu: gpu.name) {

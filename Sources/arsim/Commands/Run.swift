@@ -109,18 +109,19 @@ struct Run: ParsableCommand {
         } catch {
             throw fail("cannot open the results database \(path): \(error)", code: 1)
         }
+        var runner = Runner(scenario: loaded)
+        runner.label = label
+        runner.sweep = tag
+        if let trace {
+            // Opened before the run starts: a trace that cannot be written is bad input, and no run row is made.
+            do {
+                runner.trace = try TraceWriter(path: trace, spec: loaded.spec, window: traceWindowNS, clients: traceClients)
+            } catch {
+                throw fail("--trace: \(error)", code: 2)
+            }
+        }
         let outcome: RunOutcome
         do {
-            var runner = Runner(scenario: loaded)
-            runner.label = label
-            runner.sweep = tag
-            if let trace {
-                do {
-                    runner.trace = try TraceWriter(path: trace, spec: loaded.spec, window: traceWindowNS, clients: traceClients)
-                } catch {
-                    throw fail("--trace: \(error)", code: 2)
-                }
-            }
             outcome = try runner.run(store: store, shouldStop: { Interrupt.requested })
         } catch {
             throw fail("the run failed and is marked failed in \(path): \(error)", code: 1)
