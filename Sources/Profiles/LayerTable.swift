@@ -14,6 +14,9 @@ public struct LayerTable: Sendable {
         public var params: Double
         /// Bytes of live activations crossing a cut after this layer, per sample.
         public var outputBytes: Int
+        /// A convolution with weights as the matrix product it runs, per sample (from its output
+        /// shape and weights); nil for other layers, or where they do not say.
+        public var gemm: GEMMShape? = nil
     }
 
     public var model: String
@@ -36,11 +39,16 @@ public struct LayerTable: Sendable {
         // Per sample: 10^16 FLOPs or 10^12 bytes in one layer is beyond any model that runs.
         let layers = try layerNodes.map { n throws(ConfigError) -> Layer in
             let l = try n.object(keys: layerKeys)
-            return Layer(name: try l.required("name").string(), op: try l.required("op").choice(["conv", "gemm", "memory"]),
-                         flops: Double(try l.required("flops").int(in: 0...10_000_000_000_000_000, what: " FLOPs")),
-                         bytes: Double(try l.required("bytes").int(in: 0...1_000_000_000_000, what: " bytes")),
-                         params: Double(try l.required("params").int(in: 0...1_000_000_000_000)),
-                         outputBytes: try l.required("output_bytes").bytes())
+            var layer = Layer(name: try l.required("name").string(), op: try l.required("op").choice(["conv", "gemm", "memory"]),
+                              flops: Double(try l.required("flops").int(in: 0...10_000_000_000_000_000, what: " FLOPs")),
+                              bytes: Double(try l.required("bytes").int(in: 0...1_000_000_000_000, what: " bytes")),
+                              params: Double(try l.required("params").int(in: 0...1_000_000_000_000)),
+                              outputBytes: try l.required("output_bytes").bytes())
+            // The output shape is informative: one that is not a flat list of sizes (a layer with
+            // several outputs) leaves the layer without a matrix shape.
+            let dims = (try? l.optional("output_shape")?.array().map { d throws(ConfigError) in try d.int(in: 1...1_000_000_000) }) ?? nil
+            layer.gemm = dims.flatMap { Self.gemmShape(op: layer.op, outputShape: $0, params: layer.params) }
+            return layer
         }
         // The provenance is free-form; only its architecture, where given, is carried on.
         var architecture: String?
@@ -51,6 +59,14 @@ public struct LayerTable: Sendable {
                           inputShape: try o.required("input_shape").array().map { n throws(ConfigError) in try n.int(in: 1...1_000_000) },
                           inputBytes: try o.required("input_bytes").int(in: 1...Bounds.maxBytes, what: " bytes"), layers: layers, file: path,
                           architecture: architecture)
+    }
+
+    /// A convolution's implicit GEMM per sample: output [1, C, H, W] is an (H·W) × C matrix with
+    /// K = weights / C (input channels per group · kernel area, one more with a bias). Other
+    /// layers have none (the cost model times matrix multiplies by FLOPs).
+    static func gemmShape(op: String, outputShape d: [Int], params: Double) -> GEMMShape? {
+        guard op == "conv", params > 0, d.count == 4 else { return nil }
+        return GEMMShape(m: Double(d[2] * d[3]), n: Double(d[1]), k: max(params / Double(d[1]), 1))
     }
 
     /// Every `*.layers.json` in a folder, by model name.

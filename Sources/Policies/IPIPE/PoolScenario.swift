@@ -141,8 +141,15 @@ public enum PoolModelBuilder {
         }
         let nodeBytes = ends.dropLast().map { Double(first.layers[$0 - 1].outputBytes) }
         let one = profiles.map { nodeLatency($0, batch: 1) }
-        guard let cut = Prepartition.solve(latencies: one, cutBytes: nodeBytes, blocks: blocks) else {
-            throw ConfigError(file: file, position: nil, path: "models", message: "\(name): no pre-partition into \(blocks) blocks exists")
+        // Where no cut into `blocks` keeps every block within the artifact's bounds (a model of few
+        // layers, one of them a large share), fewer blocks are tried; the blocks column says how many.
+        var found: Prepartition.Result?
+        for b in stride(from: blocks, through: 2, by: -1) {
+            found = Prepartition.solve(latencies: one, cutBytes: nodeBytes, blocks: b)
+            if found != nil { break }
+        }
+        guard let cut = found else {
+            throw ConfigError(file: file, position: nil, path: "models", message: "\(name): no pre-partition into \(blocks) or fewer blocks exists")
         }
         let blockEnds = Array(cut.blockStarts.dropFirst()) + [starts.count]
         var latency: [[[[Double]]]] = []

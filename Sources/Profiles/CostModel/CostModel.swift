@@ -5,9 +5,14 @@ import SimKernel
 /// The per-layer cost model behind derived profiles (docs/profiles.md, "Derived profiles").
 ///
 /// 1. Operators. A convolution or matrix multiply takes
-///       t = t0 + a · FLOPs / peak + b · bytes / bandwidth
+///       t = t0 + a · W + b · bytes / bandwidth
 ///    on a GPU with the given FP32 peak and memory bandwidth; t0 = 5 µs stands for the launch
-///    overhead. (a, b) are fitted by relative least squares (LAPACK `dgels`) on NeuSight's measured
+///    overhead. For a convolution W is the arithmetic time of its implicit GEMM in waves of output
+///    tiles over the SMs (`GEMMShape.waveSeconds`: FLOPs / peak for large products, more for
+///    small ones), where its shape is known; otherwise, and for matrix multiplies, FLOPs / peak.
+///    Matrix multiplies keep FLOPs / peak because at a small M (a classifier at batch 1) libraries
+///    run thin or split-K kernels, whose waste square tiles overstate: tried, VGG-16's first
+///    classifier layer came out at a third of the model's time on an L4. (a, b) are fitted by relative least squares (LAPACK `dgels`) on NeuSight's measured
 ///    conv2d and linear latencies: one pair per GPU type that has at least 50 samples of that kind
 ///    (kept only if both coefficients come out non-negative), and one global pair over all GPUs,
 ///    used for every other GPU type.
@@ -58,9 +63,15 @@ public struct CostModel: Sendable {
     }
 
     /// Uncalibrated operator time, seconds.
-    public func operatorSeconds(kind: String, flops: Double, bytes: Double, on gpu: GPUSpec) -> Double {
+    public func operatorSeconds(kind: String, flops: Double, bytes: Double, shape: GEMMShape?, on gpu: GPUSpec) -> Double {
         guard let f = fit(kind: kind, gpu: gpu.name) else { return 0 }
-        return Self.launchOverhead + f.flopsCoefficient * flops / gpu.fp32FLOPS + f.bytesCoefficient * bytes / gpu.memoryBandwidth
+        return Self.launchOverhead + f.flopsCoefficient * Self.arithmeticSeconds(flops: flops, shape: shape, on: gpu)
+            + f.bytesCoefficient * bytes / gpu.memoryBandwidth
+    }
+
+    /// W of step 1.
+    static func arithmeticSeconds(flops: Double, shape: GEMMShape?, on gpu: GPUSpec) -> Double {
+        shape?.waveSeconds(on: gpu) ?? flops / gpu.fp32FLOPS
     }
 
     /// Uncalibrated time of a layer at batch `n`, seconds (0 for memory-bound layers).
@@ -68,7 +79,8 @@ public struct CostModel: Sendable {
         guard layer.op == "conv" || layer.op == "gemm" else { return 0 }
         let weights = 4 * layer.params
         let bytes = max(layer.bytes - weights, 0) * Double(n) + weights
-        return operatorSeconds(kind: layer.op, flops: layer.flops * Double(n), bytes: bytes, on: gpu)
+        let shape = layer.gemm.map { GEMMShape(m: $0.m * Double(n), n: $0.n, k: $0.k) }
+        return operatorSeconds(kind: layer.op, flops: layer.flops * Double(n), bytes: bytes, shape: shape, on: gpu)
     }
 
     /// Calibrated time of a layer, seconds.
@@ -102,7 +114,7 @@ public struct CostModel: Sendable {
         var b: [Double] = []
         for s in samples {
             let spec = catalog.gpu(named: s.gpu)!
-            a += [s.flops / spec.fp32FLOPS / s.seconds, s.bytes / spec.memoryBandwidth / s.seconds]
+            a += [arithmeticSeconds(flops: s.flops, shape: s.shape, on: spec) / s.seconds, s.bytes / spec.memoryBandwidth / s.seconds]
             b.append((s.seconds - launchOverhead) / s.seconds)
         }
         let x = try LeastSquares.solve(a: a, rows: samples.count, columns: 2, b: b)[0]
@@ -122,13 +134,14 @@ public struct CostModel: Sendable {
 
     // MARK: File
 
-    /// 2 added `calibration_by_gpu`; a file of format 1 reads as one with no per-GPU k.
-    public static let formatVersion = 2
+    /// 2 added `calibration_by_gpu` (a file of format 1 reads as one with no per-GPU k); 3 fits `a`
+    /// on wave-quantised arithmetic time, so files of formats 1 and 2 are not read.
+    public static let formatVersion = 3
 
     public func json(validation: JSONOutput?, sources: [String]) -> JSONOutput {
         var members: [(String, JSONOutput)] = [
             ("arsim_cost_model", .int(Self.formatVersion)),
-            ("method", .string("t = t0 + a FLOPs/peak + b bytes/bandwidth per conv/gemm layer, memory-bound layers fused (0), times k (the GPU type's own where PPipe measured it); see docs/profiles.md")),
+            ("method", .string("t = t0 + a W + b bytes/bandwidth per conv/gemm layer, W a convolution's arithmetic time in waves of output tiles over the SMs (FLOPs/peak for gemm), memory-bound layers fused (0), times k (the GPU type's own where PPipe measured it); see docs/profiles.md")),
             ("launch_overhead_us", .double(Self.launchOverhead * 1e6)),
             ("calibration", .double(Self.round(calibration))),
             ("calibration_by_gpu", .array(calibrationByGPU.map { .object([("gpu", .string($0.gpu)), ("k", .double(Self.round($0.k)))]) })),
@@ -151,8 +164,9 @@ public struct CostModel: Sendable {
     public static func load(path: String) throws(ConfigError) -> (CostModel, validation: JSONValue?) {
         let o = try InputFile.json(path, what: "the cost model").object(keys: keys)
         let version = try o.required("arsim_cost_model")
-        guard (1...formatVersion).contains(try version.int()) else {
-            throw version.error("this arsim reads cost model formats 1 to \(formatVersion), the file is format \(try version.int())")
+        guard try version.int() == formatVersion else {
+            throw version.error("this arsim reads cost model format \(formatVersion), the file is format \(try version.int()): "
+                                + "its coefficients were fitted for another operator model; fit it again with arsim profiles derive --reference")
         }
         let fits = try o.required("fits").array().map { n throws(ConfigError) -> OperatorFit in
             let f = try n.object(keys: fitKeys)

@@ -175,7 +175,7 @@ public struct CostModelFitter: Sendable {
         var holdout: [(String, ErrorSummary)] = []
         for kind in ["conv", "gemm"] {
             let errors = test.filter { $0.kind == kind }.map { s in
-                abs(trained.operatorSeconds(kind: kind, flops: s.flops, bytes: s.bytes, on: catalog.gpu(named: s.gpu)!) - s.seconds) / s.seconds
+                abs(trained.operatorSeconds(kind: kind, flops: s.flops, bytes: s.bytes, shape: s.shape, on: catalog.gpu(named: s.gpu)!) - s.seconds) / s.seconds
             }
             holdout.append((kind, ErrorSummary(errors)))
         }
@@ -188,7 +188,7 @@ public struct CostModelFitter: Sendable {
                 let global = try CostModel.fitOne(others, kind: kind, gpu: nil, catalog: catalog)
                 let model = CostModel(fits: [global], calibration: 1)
                 let errors = mine.filter { $0.gpu == gpu }.map { s in
-                    abs(model.operatorSeconds(kind: kind, flops: s.flops, bytes: s.bytes, on: catalog.gpu(named: gpu)!) - s.seconds) / s.seconds
+                    abs(model.operatorSeconds(kind: kind, flops: s.flops, bytes: s.bytes, shape: s.shape, on: catalog.gpu(named: gpu)!) - s.seconds) / s.seconds
                 }
                 logo.append((kind, gpu, ErrorSummary(errors)))
             }
