@@ -83,7 +83,7 @@ public enum RuntimeComparison {
             (layers fused, as TensorRT runs PPipe's measurements, to whose TF32 timings it is calibrated,
             on each GPU's FP32 peak). Eager
             PyTorch FP32 runs every layer as its own kernel, so it is slower, except on the T4: there
-            the T4's own calibration to PPipe's T4 timings makes the derived ResNet-50 1.11-1.13 times
+            the T4's own calibration to PPipe's T4 timings makes the derived ResNet-50 1.05-1.06 times
             NVIDIA's eager FP32 from batch 16 (PPipe's T4 ran slower than NVIDIA's); FP16/AMP is another
             precision, which a derived FP32 profile does not model at all. At small batches eager
             PyTorch's time is mostly per-kernel launch overhead: NVIDIA's ResNet-50 takes about 10 ms
