@@ -16,6 +16,8 @@ extension ScenarioReader {
         let o = try node.object(ScenarioFormat.client)
         let name = try nonEmptyName(o.required("name"))
         let count = try o.int("count") ?? 1
+        clientTotal += count
+        if let countNode = o.optional("count") { try MemoryBudget.check(clients: clientTotal, at: countNode) }
 
         // Where the clients attach, and the server a first-world client names.
         var namedServer: Int?

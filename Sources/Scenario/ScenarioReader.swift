@@ -53,6 +53,8 @@ struct ScenarioReader {
     var serverTables: [[LatencyTable?]] = []
     /// What the reader filled in or left out that a person should know (printed by run and validate).
     var notes: [String] = []
+    /// Clients of the groups read so far (`MemoryBudget`).
+    var clientTotal = 0
     var catalogPath: String?
     /// Profiles already read and fitted, by key: a cluster of many servers of one GPU type reads
     /// each profile file once (looked up by key, never iterated).

@@ -2,6 +2,22 @@ import Foundation
 import XCTest
 
 final class CLITests: TemporaryDirectoryTestCase {
+    /// A world too large for the memory the process may use is refused as bad input while it is
+    /// read, naming the count, instead of dying in the allocator: ten million clients need about
+    /// 82 GB (8 KiB each), more than half of what this machine has.
+    func testAWorldTooLargeForMemoryIsBadInput() throws {
+        guard ProcessInfo.processInfo.physicalMemory < 160_000_000_000 else { throw XCTSkip("this machine has room for ten million clients") }
+        let world = try write("huge.json", """
+            {"name": "huge", "duration_s": 1, "models": [{"name": "m", "latency_ms": {"1": 10}}],
+             "servers": [{"name": "gpu"}],
+             "clients": [{"name": "cam", "count": 1, "model": "m", "fps": 1, "deadline_ms": 100, "network": {"uplink_mbps": 10, "downlink_mbps": 10}}, {"name": "cam2", "count": 9999999, "model": "m", "fps": 1}]}
+            """)
+        let r = try Arsim.run(["run", world, "--db", file("h.sqlite")])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("huge.json:3:166: clients[1].count: 10000000 clients in all need about 81.9 GB"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file("h.sqlite")), "no run was made")
+    }
+
     let quickstart = Repo.path("Workloads/scenarios/quickstart.json")
 
     /// Determinism across processes: Swift seeds its hashing per process, so two separate runs of
