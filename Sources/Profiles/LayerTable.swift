@@ -47,7 +47,7 @@ public struct LayerTable: Sendable {
             // The output shape is informative: one that is not a flat list of sizes (a layer with
             // several outputs) leaves the layer without a matrix shape.
             let dims = (try? l.optional("output_shape")?.array().map { d throws(ConfigError) in try d.int(in: 1...1_000_000_000) }) ?? nil
-            layer.gemm = dims.flatMap { Self.gemmShape(op: layer.op, outputShape: $0, params: layer.params) }
+            layer.gemm = dims.flatMap { Self.gemmShape(op: layer.op, outputShape: $0, params: layer.params, flops: layer.flops) }
             return layer
         }
         // The provenance is free-form; only its architecture, where given, is carried on.
@@ -61,12 +61,18 @@ public struct LayerTable: Sendable {
                           architecture: architecture)
     }
 
-    /// A convolution's implicit GEMM per sample: output [1, C, H, W] is an (H·W) × C matrix with
-    /// K = weights / C (input channels per group · kernel area, one more with a bias). Other
-    /// layers have none (the cost model times matrix multiplies by FLOPs).
-    static func gemmShape(op: String, outputShape d: [Int], params: Double) -> GEMMShape? {
-        guard op == "conv", params > 0, d.count == 4 else { return nil }
-        return GEMMShape(m: Double(d[2] * d[3]), n: Double(d[1]), k: max(params / Double(d[1]), 1))
+    /// A convolution's implicit GEMM per sample: output [R, C, H, W] (R = 1, or the regions a
+    /// detection head runs on) is an (R·H·W) × C matrix with K = weights / C (input channels per
+    /// group · kernel area, one more with a bias). Trusted only where 2·M·N·K is within 10 % of
+    /// the layer's own FLOPs, so a shape that does not describe the arithmetic (a wrong or
+    /// hand-edited output_shape) falls back to FLOPs / peak. Other layers have none (the cost
+    /// model times matrix multiplies by FLOPs).
+    public static func gemmShape(op: String, outputShape d: [Int], params: Double, flops: Double) -> GEMMShape? {
+        guard op == "conv", params > 0, flops > 0, d.count == 4 else { return nil }
+        let m = Double(d[0]) * Double(d[2]) * Double(d[3]), n = Double(d[1])
+        let shape = GEMMShape(m: m, n: n, k: max(params / n, 1))
+        guard abs(2 * shape.m * shape.n * shape.k - flops) <= 0.1 * flops else { return nil }
+        return shape
     }
 
     /// Every `*.layers.json` in a folder, by model name.

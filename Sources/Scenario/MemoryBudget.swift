@@ -12,15 +12,22 @@ enum MemoryBudget {
     /// scale world takes about 5.2 KiB each (docs/performance.md).
     static let bytesPerClient: UInt64 = 8 << 10
 
-    /// The memory this process may use: the machine's, or less where an address-space limit says so.
+    /// The memory this process may use: the machine's, or less where an address-space or data
+    /// limit, or the container's memory limit (cgroup v2 `memory.max`), says so.
     static var available: UInt64 {
         var memory = ProcessInfo.processInfo.physicalMemory
         #if canImport(Glibc)
-        var limit = rlimit()
-        if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max {
-            memory = min(memory, UInt64(limit.rlim_cur))
+        for resource in [RLIMIT_AS, RLIMIT_DATA] {
+            var limit = rlimit()
+            if getrlimit(__rlimit_resource_t(resource.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max {
+                memory = min(memory, UInt64(limit.rlim_cur))
+            }
         }
         #endif
+        if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
+           let bytes = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            memory = min(memory, bytes)
+        }
         return memory
     }
 

@@ -96,3 +96,31 @@ final class ProfilerToolTests: XCTestCase {
         XCTAssertEqual(fresh.layers.map(\.outputBytes), committed.layers.map(\.outputBytes))
     }
 }
+
+final class CostModelFileTests: XCTestCase {
+    /// A cost model file must price both kinds on any GPU, never negatively: derived profiles of
+    /// 0 µs or below would follow. The bundled file reads.
+    func testCostModelFileIsChecked() throws {
+        let bundled = try String(contentsOfFile: Repo.path("Workloads/costmodel.json"), encoding: .utf8)
+        XCTAssertNoThrow(try CostModel.load(path: Repo.path("Workloads/costmodel.json")))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-cm-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let negative = bundled.replacingOccurrences(of: "\"flops_coefficient\": ", with: "\"flops_coefficient\": -")
+        try negative.write(toFile: dir + "/neg.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try CostModel.load(path: dir + "/neg.json")) { XCTAssertTrue("\($0)".contains("at least 0"), "\($0)") }
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bundled.utf8)) as? [String: Any])
+        object["fits"] = (object["fits"] as? [[String: Any]])?.filter { !($0["kind"] as? String == "gemm" && ($0["gpu"] == nil || $0["gpu"] is NSNull)) }
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: dir + "/nogemm.json"))
+        XCTAssertThrowsError(try CostModel.load(path: dir + "/nogemm.json")) { XCTAssertTrue("\($0)".contains("global fit (no gpu) for gemm"), "\($0)") }
+    }
+
+    /// A convolution's matrix shape is trusted only where it accounts for the layer's FLOPs: a
+    /// detection head's 100 regions count in M; a shape that does not fit falls back to FLOPs.
+    func testConvolutionShapeMustMatchItsFLOPs() {
+        let heads = LayerTable.gemmShape(op: "conv", outputShape: [100, 256, 14, 14], params: 256 * 256 * 9 + 256, flops: 2 * 100 * 196 * 256 * (256 * 9) + 100 * 196 * 256)
+        XCTAssertEqual(heads?.m, 19_600)
+        XCTAssertNil(LayerTable.gemmShape(op: "conv", outputShape: [1, 1, 1_000_000_000, 1_000_000_000], params: 9, flops: 1_000))
+        XCTAssertNil(LayerTable.gemmShape(op: "gemm", outputShape: [1, 1000], params: 2_049_000, flops: 4_096_000))
+    }
+}

@@ -144,7 +144,7 @@ public enum PoolModelBuilder {
         // Where no cut into `blocks` keeps every block within the artifact's bounds (a model of few
         // layers, one of them a large share), fewer blocks are tried; the blocks column says how many.
         var found: Prepartition.Result?
-        for b in stride(from: blocks, through: 2, by: -1) {
+        for b in stride(from: blocks, through: min(blocks, 2), by: -1) {
             found = Prepartition.solve(latencies: one, cutBytes: nodeBytes, blocks: b)
             if found != nil { break }
         }

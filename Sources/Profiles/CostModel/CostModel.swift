@@ -175,6 +175,13 @@ public struct CostModel: Sendable {
                                bytesCoefficient: try f.required("bytes_coefficient").double(),
                                samples: try f.required("samples").positiveInt())
         }
+        // A model must price both kinds on any GPU, and never negatively.
+        for kind in ["conv", "gemm"] where !fits.contains(where: { $0.kind == kind && $0.gpu == nil }) {
+            throw try o.required("fits").error("expected a global fit (no gpu) for \(kind)")
+        }
+        for (i, f) in fits.enumerated() where !(f.flopsCoefficient.isFinite && f.flopsCoefficient >= 0 && f.bytesCoefficient.isFinite && f.bytesCoefficient >= 0) {
+            throw try o.required("fits").array()[i].error("coefficients must be finite and at least 0")
+        }
         let byGPU = try (o.optional("calibration_by_gpu")?.array() ?? []).map { n throws(ConfigError) -> (gpu: String, k: Double) in
             let c = try n.object(keys: ["gpu", "k"])
             return (try c.required("gpu").string(), try c.required("k").positiveDouble())

@@ -155,12 +155,20 @@ public struct CostModelFitter: Sendable {
         public var againstOneK: String
 
         /// The error a derived profile for `gpu` states: its own GPU type's k, or the single one.
+        /// A GPU type with its own k states its own leave-one-model-out error (its blocks and
+        /// whole models); any other type, the single k's over all measured types.
         public func derivationError(gpu: String, costModel: CostModel) -> Provenance.DerivationError {
-            costModel.hasOwnCalibration(gpu)
-                ? .init(perLayerMedian: blocks.median, perLayerP90: blocks.p90, wholeModelMedian: wholeModels.median,
-                        wholeModelP90: wholeModels.p90, against: against)
-                : .init(perLayerMedian: oneKBlocks.median, perLayerP90: oneKBlocks.p90, wholeModelMedian: oneKWholeModels.median,
-                        wholeModelP90: oneKWholeModels.p90, against: againstOneK)
+            if costModel.hasOwnCalibration(gpu), let own = blocksByGPU.first(where: { $0.gpu == gpu }) {
+                return .init(perLayerMedian: own.blocks.median, perLayerP90: own.blocks.p90, wholeModelMedian: own.wholeModels.median,
+                             wholeModelP90: own.wholeModels.p90, against: Self.againstOwn(against, gpu: gpu))
+            }
+            return .init(perLayerMedian: oneKBlocks.median, perLayerP90: oneKBlocks.p90, wholeModelMedian: oneKWholeModels.median,
+                         wholeModelP90: oneKWholeModels.p90, against: againstOneK)
+        }
+
+        /// `against`, narrowed to one GPU type.
+        public static func againstOwn(_ against: String, gpu: String) -> String {
+            against + "; these figures are the \(gpu)'s own"
         }
     }
 

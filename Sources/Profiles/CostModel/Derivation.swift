@@ -18,7 +18,8 @@ public enum Derivation {
                 fitUsed.append(f.gpu == nil ? "\(kind): the global fit (no \(kind) measurements of \(gpu.name))" : "\(kind): fitted on \(f.samples) \(gpu.name) samples")
             }
         }
-        let method = "Cost model of docs/profiles.md: per conv/gemm layer t = 5 us + a FLOPs/peak + b bytes/bandwidth "
+        let method = "Cost model of docs/profiles.md: per conv/gemm layer t = 5 us + a W + b bytes/bandwidth, W a convolution's arithmetic "
+            + "time in waves of output tiles over the SMs (FLOPs/peak for gemm) "
             + "(\(fitUsed.joined(separator: "; "))), memory-bound layers fused (0 us), all times k = "
             + String(format: "%.4f", costModel.calibration(for: gpu.name))
             + (costModel.hasOwnCalibration(gpu.name) ? " to match \(gpu.name)'s TensorRT TF32 block latencies. "

@@ -69,7 +69,7 @@ struct ProfilesDerive: ParsableCommand {
                 let (loaded, validation) = try CostModel.load(path: costModel)
                 model = loaded
                 let recorded = validation.flatMap(Self.errors(from:))
-                error = { [loaded] gpu in loaded.hasOwnCalibration(gpu) ? recorded?.own : recorded?.oneK }
+                error = { [loaded] gpu in loaded.hasOwnCalibration(gpu) ? recorded?.own[gpu] ?? recorded?.oneK : recorded?.oneK }
                 if recorded == nil {
                     throw fail("\(costModel) records no validation, so profiles derived from it could not state their error; "
                                + "fit it with --reference to measure one", code: 2)
@@ -95,22 +95,29 @@ struct ProfilesDerive: ParsableCommand {
         }
     }
 
-    /// The errors recorded in a cost model file's validation section: with each GPU type's own k,
-    /// and with the single k (a file of format 1 has only the first, which then stands for both).
-    static func errors(from validation: JSONValue) -> (own: Provenance.DerivationError, oneK: Provenance.DerivationError)? {
+    /// The errors recorded in a cost model file's validation section: each GPU type's own (for
+    /// the types with their own k) and the single k's (for every other type).
+    static func errors(from validation: JSONValue) -> (own: [String: Provenance.DerivationError], oneK: Provenance.DerivationError)? {
         guard case .object(let v) = validation.kind else { return nil }
         func number(_ o: JSONObject, _ key: String) -> Double? {
             if case .number(let n)? = o[key]?.kind { return n.double }
             return nil
         }
-        func summary(_ blocks: JSONValue?, _ whole: JSONValue?, _ against: JSONValue?) -> Provenance.DerivationError? {
-            guard case .object(let b)? = blocks?.kind, case .object(let w)? = whole?.kind, case .string(let a)? = against?.kind,
+        func summary(_ blocks: JSONValue?, _ whole: JSONValue?, _ against: String) -> Provenance.DerivationError? {
+            guard case .object(let b)? = blocks?.kind, case .object(let w)? = whole?.kind,
                   let bm = number(b, "median"), let bp = number(b, "p90"), let wm = number(w, "median"), let wp = number(w, "p90") else { return nil }
-            return .init(perLayerMedian: bm, perLayerP90: bp, wholeModelMedian: wm, wholeModelP90: wp, against: a)
+            return .init(perLayerMedian: bm, perLayerP90: bp, wholeModelMedian: wm, wholeModelP90: wp, against: against)
         }
-        guard let own = summary(v["ppipe_blocks"], v["ppipe_whole_models"], v["against"]) else { return nil }
-        var oneK = own
-        if case .object(let o)? = v["ppipe_with_one_k"]?.kind, let s = summary(o["blocks"], o["whole_models"], v["against_one_k"]) { oneK = s }
+        guard case .string(let against)? = v["against"]?.kind, case .string(let againstOneK)? = v["against_one_k"]?.kind,
+              case .object(let o)? = v["ppipe_with_one_k"]?.kind, let oneK = summary(o["blocks"], o["whole_models"], againstOneK),
+              case .array(let byGPU)? = v["ppipe_by_gpu"]?.kind else { return nil }
+        var own: [String: Provenance.DerivationError] = [:]
+        for entry in byGPU {
+            guard case .object(let g) = entry.kind, case .string(let gpu)? = g["gpu"]?.kind,
+                  let e = summary(g["blocks"], g["whole_models"], CostModelFitter.Report.againstOwn(against, gpu: gpu)) else { return nil }
+            own[gpu] = e
+        }
         return (own, oneK)
     }
+
 }
