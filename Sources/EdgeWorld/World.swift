@@ -163,7 +163,7 @@ public struct World: EventHandler, Sendable {
     mutating func closeBin(at end: SimTime) {
         let servers = self.servers, links = self.links
         recorder.closeBin(at: end, running: { s, g in servers[s].gpus[g].busy ? servers[s].gpus[g].started : nil },
-                          queued: { s in (0..<servers[s].queues.queueCount).reduce(0) { $0 + servers[s].queues.count(queue: $1) } },
+                          queued: { s in servers[s].queues.totalCount },
                           linkBusyAfter: { l in max(0, links[l].busyUntil - end) })
     }
 

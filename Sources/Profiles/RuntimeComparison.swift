@@ -67,8 +67,7 @@ public enum RuntimeComparison {
         }
         return keys.map { k in
             let v = groups[k]!.sorted(), parts = k.split(separator: "\u{1}").map(String.init)
-            let median = v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
-            return (parts[0], parts[1], v.count, median, v.first!, v.last!)
+            return (parts[0], parts[1], v.count, ErrorSummary.quantile(v, 0.5), v.first!, v.last!)
         }
     }
 

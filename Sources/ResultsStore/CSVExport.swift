@@ -31,9 +31,7 @@ public enum CSVExport {
                               write: (String) throws -> Void) throws -> Int {
         guard let entry = Schema.exportable.first(where: { $0.table == table }) else { throw Failure.unknownTable(table) }
         do {
-            let exists = try store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
-            exists.bind(1, table)
-            if try !exists.step() { throw Failure.tableAbsent(table) }
+            if try !store.hasTable(table) { throw Failure.tableAbsent(table) }
             if let run {
                 let check = try store.db.prepare("SELECT 1 FROM runs WHERE run_id = ?")
                 check.bind(1, run)

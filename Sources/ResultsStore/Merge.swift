@@ -63,13 +63,8 @@ extension ResultsStore {
                 SELECT \(columns.joined(separator: ", ")), ?, ? FROM src.runs WHERE run_id = ?
                 """)
             // A database from before a table was added (latency_cdf, bins) has none of its rows to copy.
-            let present = try db.prepare("SELECT 1 FROM src.sqlite_master WHERE type = 'table' AND name = ?")
             var tables: [String] = []
-            for table in Self.perRunTables {
-                present.bind(1, table)
-                if try present.step() { tables.append(table) }
-                present.reset()
-            }
+            for table in Self.perRunTables where try hasTable(table, in: "src") { tables.append(table) }
             var copyRows: [String: SQLiteStatement] = [:]
             for table in tables {
                 let cols = try tableColumns(table).filter { $0 != "run_id" }

@@ -591,9 +591,10 @@ extension ResultsStore {
         return rows
     }
 
-    /// Whether the database has a table (an older file may lack a newer one, such as `bins`).
-    public func hasTable(_ name: String) throws -> Bool {
-        let s = try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+    /// Whether the database has a table (an older file may lack a newer one, such as `bins`);
+    /// `schema` names an attached database instead of this one.
+    public func hasTable(_ name: String, in schema: String = "main") throws(SQLiteError) -> Bool {
+        let s = try db.prepare("SELECT 1 FROM \(schema).sqlite_master WHERE type = 'table' AND name = ?")
         s.bind(1, name)
         return try s.step()
     }

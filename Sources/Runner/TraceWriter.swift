@@ -48,11 +48,10 @@ public final class TraceWriter {
     var lanes: [Int: [[(SimTime, SimTime)]]] = [:]
     /// Lane tracks beyond the first: client + 1 + lane · laneStride.
     static let laneStride = 1 << 20
-    /// Per server, its waiting requests as last recorded, the value its counter last showed (nil
-    /// before the first inside the window), and a change not yet written: a later change at the
-    /// same time replaces it, so that a request queued and taken at once draws no spike.
-    var queueNow: [Int32]
-    /// Per server, its waiting requests as the window opens (the last change before it).
+    /// Per server, its waiting requests as the window opens (the last change before it), the
+    /// value its counter last showed (nil before the first inside the window), and a change not
+    /// yet written: a later change at the same time replaces it, so that a request queued and
+    /// taken at once draws no spike.
     var queueCarried: [Int32]
     var queueShown: [Int32?]
     var queuePending: [QueueRecord?]
@@ -77,7 +76,6 @@ public final class TraceWriter {
         var base: [Int] = [], next = 1
         for s in spec.servers { base.append(next); next += s.executors }
         gpuBase = base
-        queueNow = Array(repeating: 0, count: spec.servers.count)
         queueCarried = Array(repeating: 0, count: spec.servers.count)
         queueShown = Array(repeating: nil, count: spec.servers.count)
         queuePending = Array(repeating: nil, count: spec.servers.count)
@@ -130,7 +128,6 @@ public final class TraceWriter {
 
     static func us(_ t: SimTime) -> JSONOutput { .double(Double(t) / 1000) }
 
-    /// Writes the rows of one slice of the run.
     /// Writes the rows of one slice of the run; throws if the file could not take them.
     public func write(_ rows: Outbox) throws(ConfigError) {
         writeRows(rows)
@@ -229,15 +226,13 @@ public final class TraceWriter {
     func writeQueue(server s: Int) {
         guard let q = queuePending[s] else { return }
         queuePending[s] = nil
-        let before = queueNow[s]
-        queueNow[s] = q.queued
         if q.time < window.lowerBound { queueCarried[s] = q.queued }
         guard window.contains(q.time) else { return }
         func counter(_ t: SimTime, _ value: Int32) {
             emit(queueCounter(server: s, at: t, value))
             queueShown[s] = value
         }
-        if queueShown[s] == nil, q.time > window.lowerBound { counter(window.lowerBound, before) }
+        if queueShown[s] == nil, q.time > window.lowerBound { counter(window.lowerBound, queueCarried[s]) }
         if queueShown[s] != q.queued { counter(q.time, q.queued) }
     }
 

@@ -83,22 +83,15 @@ public struct CostModelFitter: Sendable {
     public func fit() throws(LeastSquares.Failure) -> CostModel {
         let fits = try CostModel.fitOperators(operators, catalog: catalog)
         var model = CostModel(fits: fits, calibration: 1)
-        model.calibration = calibrationFactor(model, using: calibration)
         let all = observations(model, calibration)
-        model.calibrationByGPU = Array(Set(all.map(\.gpu))).sorted().map { gpu in
-            let own = all.filter { $0.gpu == gpu }
-            return (gpu, CostModel.calibrate(predicted: own.map(\.predicted), measured: own.map(\.measured)))
-        }
+        model.calibration = Self.calibrationFactor(all)
+        model.calibrationByGPU = Array(Set(all.map(\.gpu))).sorted().map { gpu in (gpu, Self.calibrationFactor(all.filter { $0.gpu == gpu })) }
         return model
     }
 
-    func calibrationFactor(_ model: CostModel, using models: [CalibrationModel]) -> Double {
-        var predicted: [Double] = [], measured: [Double] = []
-        for obs in observations(model, models) {
-            predicted.append(obs.predicted)
-            measured.append(obs.measured)
-        }
-        return CostModel.calibrate(predicted: predicted, measured: measured)
+    /// The k that best scales these blocks' predicted times to their measured ones.
+    static func calibrationFactor(_ observations: [BlockObservation]) -> Double {
+        CostModel.calibrate(predicted: observations.map(\.predicted), measured: observations.map(\.measured))
     }
 
     struct BlockObservation {
@@ -209,13 +202,13 @@ public struct CostModelFitter: Sendable {
         var folds: [(String, Double)] = []
         for held in calibration {
             let others = calibration.filter { $0.table.model != held.table.model }
-            let k = calibrationFactor(operatorModel, using: others)
+            let training = observations(operatorModel, others)
+            let k = Self.calibrationFactor(training)
             folds.append((held.table.model, k))
             let obs = observations(operatorModel, [held])
-            let training = observations(operatorModel, others)
             for gpu in Array(Set(obs.map(\.gpu))).sorted() {
                 let own = training.filter { $0.gpu == gpu }
-                let kGPU = own.isEmpty ? k : CostModel.calibrate(predicted: own.map(\.predicted), measured: own.map(\.measured))
+                let kGPU = own.isEmpty ? k : Self.calibrationFactor(own)
                 for o in obs where o.gpu == gpu {
                     blockErrors.append((gpu, abs(kGPU * o.predicted - o.measured) / o.measured))
                     oneKBlockErrors.append(abs(k * o.predicted - o.measured) / o.measured)
