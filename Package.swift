@@ -24,11 +24,13 @@ let package = Package(
         .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"])]),
         // zlib, for traces written as .json.gz.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // A header-only prefetch hint for the world's hot path (nothing to install or link).
+        .systemLibrary(name: "CPrefetch"),
 
         .target(name: "SimKernel"),
         .target(name: "JSONConfig"),
         .target(name: "EdgeWorld", dependencies: [
-            "SimKernel",
+            "CPrefetch", "SimKernel",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),

@@ -1,3 +1,4 @@
+import CPrefetch
 import SimKernel
 
 /// Everything that happens in the world, as the kernel's events. Each case is handled in the
@@ -57,7 +58,8 @@ public struct World: EventHandler, Sendable {
     var outstanding: [Int]
     var requests = RequestTable()
     var transfers = Slab<Transfer>()
-    var paths: [[Int32]] = []
+    var paths = PathTable()
+    var lookups: ClientLookupTable
     var pathIndex: [PathKey: Int32] = [:]
     var routes: [Route] = []
     /// Whether any client measures its uplink (most worlds: none, and uploads skip the check).
@@ -108,6 +110,8 @@ public struct World: EventHandler, Sendable {
         linkModels = links.map { LinkModel(spec: $0, seed: spec.seed) }
         clients = zip(spec.clients, clientLinks).map { ClientState(spec: $0, seed: spec.seed, uplink: $1.0, downlink: $1.1, sites: spec.sites.count,
                                                                   servers: spec.servers.count, duration: spec.duration) }
+        lookups = ClientLookupTable(clients: clients.count, sites: spec.sites.count, servers: spec.servers.count,
+                                    maxTasks: spec.clients.map(\.tasks.count).max() ?? 0)
         // Clients expanded from one group have equal task tables: one shared array is read from
         // cache by all of them, where 10,000 copies would each be a miss.
         for c in clients.indices.dropFirst() where clients[c].tasks == clients[c - 1].tasks {
@@ -181,6 +185,24 @@ public struct World: EventHandler, Sendable {
         case .sessionStart(let c): sessionStart(client: c, scheduler: &scheduler)
         case .sessionEnd(let c): sessionEnd(client: c, scheduler: &scheduler)
         case .copiesDue(let slot, let group): copiesDue(request: slot, group: group, scheduler: &scheduler)
+        }
+    }
+
+    /// With thousands of clients their state is not in cache when their next frame comes round:
+    /// the lines of the next event's client or transfer are asked for while the current event runs.
+    public func prefetch(_ next: WorldEvent) {
+        switch next {
+        case .frameCaptured(let c), .deviceDone(let c):
+            guard Int(c) < clients.count else { return }
+            lookups.prefetch(client: Int(c))
+            clients.withUnsafeBufferPointer { b in
+                let base = UnsafeRawPointer(b.baseAddress! + Int(c))
+                for line in stride(from: 0, to: MemoryLayout<ClientState>.size, by: 64) { arsim_prefetch(base + line) }
+            }
+        case .hopArrived(let t):
+            transfers.prefetch(t)
+        default:
+            break
         }
     }
 

@@ -1,3 +1,4 @@
+import CPrefetch
 import DequeModule
 import Foundation
 import SimKernel
@@ -177,39 +178,51 @@ struct TaskRuntime: Sendable, Equatable {
     var adaptiveSplit: Bool
 }
 
-/// Ids a client looks up on every frame and result, worked out once (-1: not yet): the path from
-/// the client to each site and back from each server for its current attachment, and each
-/// task's route from each serving site. One flat array rather than one per kind (six
-/// allocations, each a cache miss when 10,000 clients take turns).
-struct ClientLookups: Sendable {
+/// Ids each client looks up on every frame and result, worked out once (-1: not yet): the path
+/// from the client to each site and back from each server for its current attachment, and each
+/// task's route from each serving site.
+///
+/// One flat array with a row per client, owned by the world rather than by each client: a
+/// result on its way back reads its path here with one load, where an array per client was two
+/// dependent misses (the client's state for the array, then the array) once 10,000 clients
+/// no longer fit in cache.
+struct ClientLookupTable: Sendable {
     private var ids: [Int32]
     private let sites: Int
     private let servers: Int
+    private let stride: Int
 
-    init(sites: Int, servers: Int, tasks: Int) {
+    init(clients: Int, sites: Int, servers: Int, maxTasks: Int) {
         self.sites = sites
         self.servers = servers
-        ids = Array(repeating: -1, count: sites + servers + tasks * sites)
+        stride = sites + servers + maxTasks * sites
+        ids = Array(repeating: -1, count: clients * stride)
     }
 
-    subscript(pathToSite x: Int) -> Int32 {
-        get { ids[x] }
-        set { ids[x] = newValue }
+    subscript(client c: Int, pathToSite x: Int) -> Int32 {
+        get { ids[c * stride + x] }
+        set { ids[c * stride + x] = newValue }
     }
 
-    subscript(pathFromServer v: Int) -> Int32 {
-        get { ids[sites + v] }
-        set { ids[sites + v] = newValue }
+    subscript(client c: Int, pathFromServer v: Int) -> Int32 {
+        get { ids[c * stride + sites + v] }
+        set { ids[c * stride + sites + v] = newValue }
     }
 
-    subscript(route t: Int, servingSite x: Int) -> Int32 {
-        get { ids[sites + servers + t * sites + x] }
-        set { ids[sites + servers + t * sites + x] = newValue }
+    subscript(client c: Int, route t: Int, servingSite x: Int) -> Int32 {
+        get { ids[c * stride + sites + servers + t * sites + x] }
+        set { ids[c * stride + sites + servers + t * sites + x] = newValue }
     }
 
     /// The client moved: its paths change (its routes do not).
-    mutating func forgetPaths() {
-        for i in 0..<(sites + servers) { ids[i] = -1 }
+    mutating func forgetPaths(client c: Int) {
+        for i in 0..<(sites + servers) { ids[c * stride + i] = -1 }
+    }
+
+    /// Asks the cache for the start of a client's row (see `World.prefetch`).
+    func prefetch(client c: Int) {
+        guard c * stride < ids.count else { return }
+        ids.withUnsafeBufferPointer { arsim_prefetch($0.baseAddress! + c * stride) }
     }
 }
 
@@ -229,6 +242,9 @@ struct ClientState: Sendable {
     /// Whether the camera runs (false before a session is admitted and after it ends), and until when.
     var capturing: Bool
     let hasSession: Bool
+    /// Whether it has an IMU or a content estimate: read here on every frame, so that clients
+    /// without them do not touch the fields at the far end of this struct.
+    let readsSensors: Bool
     var overridden = false
     var deviceBusy = false
     let arrivals: ArrivalProcess
@@ -250,7 +266,6 @@ struct ClientState: Sendable {
     /// The site whose access point the client is at, and the site that serves it.
     var attachedSite: Int
     var servingSite: Int
-    var lookups: ClientLookups
     var uplink: Int32
     var downlink: Int32
     var policy: any ClientPolicy
@@ -281,7 +296,6 @@ struct ClientState: Sendable {
     }
 
     init(spec: ClientSpec, seed: UInt64, uplink: Int32, downlink: Int32, sites: Int, servers: Int, duration: SimTime) {
-        lookups = ClientLookups(sites: sites, servers: servers, tasks: spec.tasks.count)
         rng = RandomStream(seed: seed, name: "client/\(spec.name)/arrivals")
         arrivals = spec.arrivals
         frameBytes = spec.frameBytes
@@ -306,6 +320,7 @@ struct ClientState: Sendable {
         capturing = spec.session == nil
         hasSession = spec.session != nil
         imu = spec.imu
+        readsSensors = spec.imu != nil || spec.contentEstimate != nil
         imuRNG = RandomStream(seed: seed, name: "client/\(spec.name)/imu")
         contentEstimate = spec.contentEstimate
         estimateRNG = RandomStream(seed: seed, name: "client/\(spec.name)/content-estimate")
@@ -350,7 +365,8 @@ extension World {
                                        accuracy: accuracy, source: source))
         }
 
-        if let spec = clients[ci].contentEstimate, frame % Int64(spec.everyFrames) == 0 {
+        let sensors = clients[ci].readsSensors
+        if sensors, let spec = clients[ci].contentEstimate, frame % Int64(spec.everyFrames) == 0 {
             estimateContent(client: ci, spec, frame: frame, now: now, scheduler: &scheduler)
         }
         // The stored deque's count: a computed property read through the array copied the whole
@@ -358,8 +374,8 @@ extension World {
         let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].framesInFlight.count,
                               maxOffloadsInFlight: clients[ci].maxOffloadsInFlight,
                               hasFallback: clients[ci].hasFallback, draw: clients[ci].policyDraw, results: clients[ci].results,
-                              imuRotation: clients[ci].imu == nil ? nil : readIMU(client: ci, now: now, scheduler: &scheduler),
-                              contentChange: clients[ci].contentEstimate == nil ? nil : clients[ci].estimates)
+                              imuRotation: !sensors || clients[ci].imu == nil ? nil : readIMU(client: ci, now: now, scheduler: &scheduler),
+                              contentChange: !sensors || clients[ci].contentEstimate == nil ? nil : clients[ci].estimates)
         let actions: [TaskAction]
         if clients[ci].notices.contains(.decisionEffects) {
             var effects = PolicyEffects()
@@ -534,7 +550,7 @@ extension World {
         clients[c].nextHandover += 1
         let old = clients[c].servingSite
         clients[c].attachedSite = step.site
-        clients[c].lookups.forgetPaths()
+        lookups.forgetPaths(client: c)
         recorder.handover(client: c32)
         // A client not present (before admission, rejected, gone) has no service state to move:
         // with migration it is simply served where it now is.

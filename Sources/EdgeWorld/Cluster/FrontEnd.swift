@@ -53,10 +53,10 @@ extension World {
             request.route = internRoute(problem == nil ? route : Route([Stage(.site(site))]))
             return requests.insert(request)
         }
-        if clients[c].lookups[route: t, servingSite: site] < 0 {
-            clients[c].lookups[route: t, servingSite: site] = internRoute(spec.clients[c].tasks[t].split.route(servingSite: site, cloud: spec.cloud))
+        if lookups[client: c, route: t, servingSite: site] < 0 {
+            lookups[client: c, route: t, servingSite: site] = internRoute(spec.clients[c].tasks[t].split.route(servingSite: site, cloud: spec.cloud))
         }
-        request.route = clients[c].lookups[route: t, servingSite: site]
+        request.route = lookups[client: c, route: t, servingSite: site]
         return requests.insert(request)
     }
 

@@ -30,6 +30,30 @@ struct PathKey: Hashable, Sendable {
     var attached: Int32
 }
 
+/// Every path's links, in one flat array: a hop reads its link with one load, where an array per
+/// path (one per client and direction) was a dependent miss on every send and hop.
+struct PathTable: Sendable {
+    private var spans: [(start: Int32, count: Int32)] = []
+    private var links: [Int32] = []
+
+    var count: Int { spans.count }
+
+    mutating func append(_ path: [Int32]) -> Int32 {
+        spans.append((Int32(links.count), Int32(path.count)))
+        links.append(contentsOf: path)
+        return Int32(spans.count - 1)
+    }
+
+    /// Number of hops of path `id` (0: the same place).
+    func hops(_ id: Int32) -> Int32 { spans[Int(id)].count }
+
+    /// The link of path `id`'s hop `hop`.
+    func link(_ id: Int32, hop: Int32) -> Int32 {
+        precondition(hop >= 0 && hop < spans[Int(id)].count)
+        return links[Int(spans[Int(id)].start + hop)]
+    }
+}
+
 /// Bytes on their way along a path of links, one hop after another (store and forward).
 struct Transfer: Sendable {
     var payload: TransferPayload
@@ -49,11 +73,11 @@ extension World {
     /// at this instant, never inside the caller (a policy's message to its own place).
     mutating func send(_ payload: TransferPayload, bytes: Int, path id: Int32, now: SimTime, encode: SimTime = 0, decode: SimTime = 0,
                        byEvent: Bool = false, scheduler: inout Scheduler<WorldEvent>) {
-        if paths[Int(id)].isEmpty && encode == 0 && decode == 0 && !byEvent {
+        if paths.hops(id) == 0 && encode == 0 && decode == 0 && !byEvent {
             deliver(payload, now: now, scheduler: &scheduler)
             return
         }
-        if encode == 0 && !byEvent && !paths[Int(id)].isEmpty {
+        if encode == 0 && !byEvent && paths.hops(id) > 0 {
             // The common case, straight onto the first hop.
             let slot = transfers.insert(Transfer(payload: payload, path: id, hop: 0, bytes: bytes, decode: decode))
             return startHop(slot, now: now, scheduler: &scheduler)
@@ -70,7 +94,7 @@ extension World {
     private mutating func startHop(_ slot: Int32, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
         // Fields are read one by one: copying the transfer would retain its payload's array.
         let hop = transfers[slot].hop, bytes = transfers[slot].bytes
-        let link = Int(paths[Int(transfers[slot].path)][Int(hop)])
+        let link = Int(paths.link(transfers[slot].path, hop: hop))
         let (start, finish, arrival) = links[link].simpleRate > 0
             ? links[link].sendSimple(bytes: bytes, at: now)
             : linkModels[link].send(bytes: bytes, at: now, busyUntil: &links[link].busyUntil)
@@ -89,7 +113,7 @@ extension World {
     /// decoded, or delivered.
     mutating func hopArrived(transfer slot: Int32, scheduler: inout Scheduler<WorldEvent>) {
         transfers[slot].hop += 1
-        if Int(transfers[slot].hop) < paths[Int(transfers[slot].path)].count {
+        if transfers[slot].hop < paths.hops(transfers[slot].path) {
             startHop(slot, now: scheduler.now, scheduler: &scheduler)
         } else if transfers[slot].decode > 0 {
             let decode = transfers[slot].decode
@@ -152,9 +176,9 @@ extension World {
     /// The id of the path named `key`, working out its links the first time.
     mutating func path(_ key: PathKey, links: (inout World) -> [Int32]) -> Int32 {
         if let id = pathIndex[key] { return id }
-        paths.append(links(&self))
-        pathIndex[key] = Int32(paths.count - 1)
-        return Int32(paths.count - 1)
+        let id = paths.append(links(&self))
+        pathIndex[key] = id
+        return id
     }
 
     mutating func pathFromClient(_ c: Int, to placement: Placement) -> Int32 {
@@ -162,9 +186,9 @@ extension World {
         switch placement {
         case .device: return path(PathKey(kind: .clientToSite, a: Int32(c), b: -1, attached: attached)) { _ in [] }
         case .site(let x):
-            if clients[c].lookups[pathToSite: x] >= 0 { return clients[c].lookups[pathToSite: x] }
+            if lookups[client: c, pathToSite: x] >= 0 { return lookups[client: c, pathToSite: x] }
             let id = path(PathKey(kind: .clientToSite, a: Int32(c), b: Int32(x), attached: attached)) { $0.linksFromClient(c, to: placement) }
-            clients[c].lookups[pathToSite: x] = id
+            lookups[client: c, pathToSite: x] = id
             return id
         case .server(let v):
             return path(PathKey(kind: .clientToServer, a: Int32(c), b: Int32(v), attached: attached)) { $0.linksFromClient(c, to: placement) }
@@ -172,10 +196,10 @@ extension World {
     }
 
     mutating func pathToClient(_ c: Int, fromServer v: Int) -> Int32 {
-        if clients[c].lookups[pathFromServer: v] >= 0 { return clients[c].lookups[pathFromServer: v] }
+        if lookups[client: c, pathFromServer: v] >= 0 { return lookups[client: c, pathFromServer: v] }
         let attached = Int32(clients[c].attachedSite)
         let id = path(PathKey(kind: .serverToClient, a: Int32(v), b: Int32(c), attached: attached)) { $0.linksToClient(c, fromServer: v) }
-        clients[c].lookups[pathFromServer: v] = id
+        lookups[client: c, pathFromServer: v] = id
         return id
     }
 

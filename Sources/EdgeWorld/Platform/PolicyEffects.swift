@@ -136,7 +136,7 @@ extension World {
                 // To the same place it arrives by an event, never inside the sender's own callback
                 // (a server messaging itself while it dispatches).
                 send(.control(messages.insert(message)), bytes: message.bytes, path: path, now: scheduler.now,
-                     byEvent: paths[Int(path)].isEmpty, scheduler: &scheduler)
+                     byEvent: paths.hops(path) == 0, scheduler: &scheduler)
             }
         }
     }

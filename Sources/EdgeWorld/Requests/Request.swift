@@ -1,3 +1,4 @@
+import CPrefetch
 import SimKernel
 
 /// One inference request: a task of one frame from a client, run through its model along its
@@ -121,6 +122,12 @@ public struct Slab<Element: Sendable>: Sendable {
         live[Int(slot)] = false
         free.append(slot)
         return slots[Int(slot)]
+    }
+
+    /// Asks the cache for a slot's first line (see `World.prefetch`).
+    @inline(__always) func prefetch(_ slot: Int32) {
+        guard slot >= 0, Int(slot) < slots.count else { return }
+        slots.withUnsafeBufferPointer { arsim_prefetch($0.baseAddress! + Int(slot)) }
     }
 
     /// The slots in use, in slot order.
