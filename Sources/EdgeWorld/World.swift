@@ -58,6 +58,8 @@ public struct World: EventHandler, Sendable {
     var outstanding: [Int]
     var requests = RequestTable()
     var transfers = Slab<Transfer>()
+    /// The fifth and later requests of uploads that carry more than four (`UploadSlots`).
+    var uploadSpill = Slab<[Int32]>()
     var paths = PathTable()
     var lookups: ClientLookupTable
     var pathIndex: [PathKey: Int32] = [:]
@@ -205,6 +207,9 @@ public struct World: EventHandler, Sendable {
             break
         }
     }
+
+    /// Uploads of more than four requests whose spilled array is still held (0 once all are delivered).
+    public var spilledUploads: Int { uploadSpill.count }
 
     /// The rows produced since the last call, for the results store.
     public mutating func takeOutbox() -> Outbox { recorder.outbox.take() }

@@ -64,6 +64,28 @@ final class ARWorldTests: XCTestCase {
         XCTAssertEqual(result.summary.rows.filter { $0.scope == "task" }.map(\.name), ["detect", "depth"])
     }
 
+    /// Six tasks of one frame share one upload: four are carried inline, the fifth and sixth in a
+    /// spilled array. All six leave together, arrive together (a 100 ms uplink, 1 ms GPU runs, six
+    /// GPUs) and come back at 101 ms, frame after frame, and nothing spilled outlives its upload.
+    func testSixTasksShareOneUpload() {
+        let tasks = (0..<6).map { task("t\($0)") }
+        let c = client("c", frameBytes: 1_250_000, tasks: tasks, up: TestWorld.link(mbps: 100))
+        let spec = world(clients: [c], servers: [ServerSpec(name: "s", gpus: 6, policy: FIFOPolicy())], durationMs: 1_000)
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.count, 60, "10 frames x 6 tasks")
+        XCTAssertEqual(result.summary.links.first { $0.kind == "client_up" }!.bytes, 10 * 1_250_000)
+        for frame in 0..<10 {
+            let rows = result.requests.filter { $0.request.frame == Int64(frame) }
+            XCTAssertEqual(rows.map(\.request.task), [0, 1, 2, 3, 4, 5])
+            XCTAssertEqual(Set(rows.map(\.request.sent)).count, 1, "frame \(frame): one upload")
+            XCTAssertEqual(Set(rows.map(\.request.arrived)), [rows[0].request.created + ms(100)])
+            XCTAssertEqual(rows.map { $0.request.completed - $0.request.created }, Array(repeating: ms(101), count: 6))
+        }
+        var sim = World.simulation(spec)
+        _ = sim.run(until: spec.endTime)
+        XCTAssertEqual(sim.model.spilledUploads, 0)
+    }
+
     /// One offload in flight (AccuMO's client), a 250 ms server and a 20 ms local fallback, at
     /// 10 fps. Frame 0 is offloaded (back at 250 ms); frames 1 and 2 run the fallback; frame 3 is
     /// offloaded (back at 550); 4 and 5 run the fallback; 6 is offloaded. Accuracy at each frame,

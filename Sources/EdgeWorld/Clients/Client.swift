@@ -389,7 +389,7 @@ extension World {
                         + "actions for \(taskCount) tasks")
             return
         }
-        var upload: [Int32] = []
+        var upload = UploadSlots()
         var uploadPlacement: Placement?
         var offloaded = 0
         for (t, action) in actions.enumerated() {
@@ -413,9 +413,9 @@ extension World {
                 } else if uploadPlacement == nil || uploadPlacement == stage.placement {
                     // Tasks that go to the same place share one upload of the frame.
                     uploadPlacement = stage.placement
-                    upload.append(slot)
+                    upload.append(slot, spill: &uploadSpill)
                 } else {
-                    send(.upload([slot]), bytes: clients[ci].frameBytes, path: pathFromClient(ci, to: stage.placement), now: now, scheduler: &scheduler)
+                    send(.upload(UploadSlots(slot)), bytes: clients[ci].frameBytes, path: pathFromClient(ci, to: stage.placement), now: now, scheduler: &scheduler)
                 }
             }
         }

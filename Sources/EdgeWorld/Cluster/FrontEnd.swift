@@ -199,7 +199,7 @@ extension World {
             let (encode, decode) = (wire?.encode ?? 0, wire?.decode ?? 0)
             switch placement {
             case .device:
-                send(.upload([slot]), bytes: bytes, path: pathFromClient(c, to: stages[next].placement), now: now,
+                send(.upload(UploadSlots(slot)), bytes: bytes, path: pathFromClient(c, to: stages[next].placement), now: now,
                      encode: encode, decode: decode, scheduler: &scheduler)
             case .server(let v):
                 send(.activation(slot), bytes: bytes, path: pathFromServer(v, to: stages[next].placement), now: now,

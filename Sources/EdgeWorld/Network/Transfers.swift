@@ -3,7 +3,7 @@ import SimKernel
 /// What a transfer carries, and what happens when it arrives.
 enum TransferPayload: Sendable {
     /// A frame (or a device stage's output) for these requests, to their next stage.
-    case upload([Int32])
+    case upload(UploadSlots)
     /// One request's activations from a GPU stage to its next stage.
     case activation(Int32)
     /// A request's input, from a site's front end into the server it was dispatched to.
@@ -18,6 +18,52 @@ enum TransferPayload: Sendable {
     case sessionRequest(client: Int32)
     case sessionReply(client: Int32, accepted: Bool)
     case sessionLeave(client: Int32)
+}
+
+/// The requests one upload carries. A frame's offloaded tasks are almost always four or fewer:
+/// they are held inline, so that an upload allocates nothing and a transfer holds no reference
+/// (copying one retains nothing); a fifth and later go into an array in `World.uploadSpill`,
+/// freed when the upload is delivered.
+struct UploadSlots: Sendable {
+    private var inline: (Int32, Int32, Int32, Int32) = (-1, -1, -1, -1)
+    private(set) var count: Int32 = 0
+    private var spill: Int32 = -1
+
+    init() {}
+
+    init(_ slot: Int32) {
+        inline.0 = slot
+        count = 1
+    }
+
+    var first: Int32 { inline.0 }
+
+    mutating func append(_ slot: Int32, spill table: inout Slab<[Int32]>) {
+        switch count {
+        case 0: inline.0 = slot
+        case 1: inline.1 = slot
+        case 2: inline.2 = slot
+        case 3: inline.3 = slot
+        default:
+            if spill < 0 { spill = table.insert([]) }
+            table[spill].append(slot)
+        }
+        count += 1
+    }
+
+    /// The requests in order.
+    func forEach(spill table: Slab<[Int32]>, _ body: (Int32) -> Void) {
+        if count > 0 { body(inline.0) }
+        if count > 1 { body(inline.1) }
+        if count > 2 { body(inline.2) }
+        if count > 3 { body(inline.3) }
+        if spill >= 0 { for s in table[spill] { body(s) } }
+    }
+
+    /// Frees the spilled requests' array, once the upload is delivered.
+    func release(spill table: inout Slab<[Int32]>) {
+        if spill >= 0 { _ = table.remove(spill) }
+    }
 }
 
 /// Names a path by its ends, so that the links of a path are worked out once.
@@ -102,7 +148,7 @@ extension World {
         if hop == 0 {
             stampSent(transfers[slot].payload, at: start)
             if uplinkObservers, case .upload(let slots) = transfers[slot].payload {
-                observeUplink(client: Int(requests[slots[0]].client), link: link, bytes: bytes, from: start, to: finish,
+                observeUplink(client: Int(requests[slots.first].client), link: link, bytes: bytes, from: start, to: finish,
                               scheduler: &scheduler)
             }
         }
@@ -142,7 +188,7 @@ extension World {
     private mutating func stampSent(_ payload: TransferPayload, at start: SimTime) {
         switch payload {
         case .upload(let slots):
-            for s in slots where requests[s].sent < 0 { requests[s].sent = start }
+            slots.forEach(spill: uploadSpill) { s in if requests[s].sent < 0 { requests[s].sent = start } }
         case .activation(let s), .dispatched(let s):
             if requests[s].sent < 0 { requests[s].sent = start }
         case .result, .migration, .control, .sessionRequest, .sessionReply, .sessionLeave:
@@ -153,7 +199,8 @@ extension World {
     mutating func deliver(_ payload: TransferPayload, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
         switch payload {
         case .upload(let slots):
-            for s in slots { arriveAtStage(request: s, now: now, scheduler: &scheduler) }
+            slots.forEach(spill: uploadSpill) { arriveAtStage(request: $0, now: now, scheduler: &scheduler) }
+            slots.release(spill: &uploadSpill)
         case .activation(let s):
             arriveAtStage(request: s, now: now, scheduler: &scheduler)
         case .dispatched(let s):
