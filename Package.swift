@@ -27,7 +27,7 @@ let package = Package(
         // A header-only prefetch hint for the world's hot path (nothing to install or link).
         .systemLibrary(name: "CPrefetch"),
 
-        .target(name: "SimKernel"),
+        .target(name: "SimKernel", dependencies: ["CPrefetch"]),
         .target(name: "JSONConfig"),
         .target(name: "EdgeWorld", dependencies: [
             "CPrefetch", "SimKernel",

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Identifies one scheduled event, so that it can be cancelled before it runs.
 ///
 /// It carries the event's time and insertion sequence number: because events run in
@@ -16,36 +18,28 @@ public struct EventID: Hashable, Sendable {
 /// A priority queue of pending events ordered by (time, insertion sequence).
 ///
 /// Equal-time events come out in the order they were scheduled, which makes every run
-/// reproducible. The heap is a 4-ary implicit heap over a contiguous array: each entry holds its
-/// event inline, so a push or pop touches a few cache lines and allocates nothing.
+/// reproducible.
+///
+/// Layout, chosen for the cache: the heap is a 4-ary implicit heap of 16-byte keys, and a node's
+/// four children sit in one 64-byte line (the keys are stored three places in from a 64-byte
+/// aligned start, so each group of children begins on a line). A key is (time, sequence, slot):
+/// the event itself waits in `events[slot]`, so sifting moves keys only, and a level of the
+/// heap costs one line where keys with their events inline spanned two or three. With a million
+/// events pending that halves the lines a pop reads. The next event's slot is asked for as soon
+/// as it reaches the root.
+///
+/// Limits, checked: 2^24 (16,777,216) events pending at once, and 2^40 scheduled in one run.
 ///
 /// Cancellation is lazy: a cancelled event stays in the heap and is skipped when it reaches the
 /// top. The set of cancelled sequence numbers holds only events that are still in the heap, so it
 /// never grows beyond the number pending.
 public struct EventQueue<Event> {
-    @usableFromInline
-    struct Entry {
-        @usableFromInline var time: SimTime
-        @usableFromInline var sequence: UInt64
-        @usableFromInline var event: Event
-
-        @inlinable init(time: SimTime, sequence: UInt64, event: Event) {
-            self.time = time
-            self.sequence = sequence
-            self.event = event
-        }
-
-        /// (time, sequence) order as one 128-bit comparison (a compare and a subtract with borrow,
-        /// no branch: heap comparisons are unpredictable). Flipping the sign bit maps signed times
-        /// onto unsigned order.
-        @inlinable var key: UInt128 {
-            UInt128(UInt64(bitPattern: time) ^ (1 << 63)) << 64 | UInt128(sequence)
-        }
-
-        @inlinable func precedes(_ other: Entry) -> Bool { key < other.key }
-    }
-
-    @usableFromInline var heap: ContiguousArray<Entry> = []
+    @usableFromInline var heap = KeyHeap()
+    @usableFromInline var events: ContiguousArray<Event> = []
+    @usableFromInline var freeSlots: ContiguousArray<Int32> = []
+    /// The slot freed by the last pop (-1: none), kept apart from `freeSlots`: a handler usually
+    /// schedules one event after each it handles, and takes it back without touching the list.
+    @usableFromInline var lastFreed = -1
     @usableFromInline var nextSequence: UInt64 = 0
     @usableFromInline var cancelled: Set<UInt64> = []
 
@@ -57,25 +51,53 @@ public struct EventQueue<Event> {
 
     /// The time of the earliest event that will run, if any.
     @inlinable public mutating func peekTime() -> SimTime? {
-        dropCancelledTop()
-        return heap.first?.time
+        if !cancelled.isEmpty { dropCancelledTop() }
+        return heap.count > 0 ? KeyHeap.time(heap.root) : nil
+    }
+
+    /// The earliest pending event, possibly one that was cancelled (see `EventHandler.prefetch`).
+    @inlinable public var next: Event? {
+        heap.count > 0 ? events[KeyHeap.slot(heap.root)] : nil
     }
 
     @inlinable @discardableResult
     public mutating func push(_ event: Event, at time: SimTime) -> EventID {
         let sequence = nextSequence
+        precondition(sequence < 1 << 40, "more than 2^40 events scheduled in one run")
         nextSequence &+= 1
-        heap.append(Entry(time: time, sequence: sequence, event: event))
-        siftUp(heap.count - 1)
+        let slot: Int
+        if lastFreed >= 0 {
+            slot = lastFreed
+            lastFreed = -1
+            events.withUnsafeMutableBufferPointer { $0[slot] = event }
+        } else if let free = freeSlots.popLast() {
+            slot = Int(free)
+            events[slot] = event
+        } else {
+            precondition(events.count < 1 << 24, "more than 2^24 events pending at once")
+            slot = events.count
+            events.append(event)
+        }
+        heap.push(KeyHeap.key(time: time, sequence: sequence, slot: slot))
         return EventID(time: time, sequence: sequence)
     }
 
     /// Removes and returns the earliest event that has not been cancelled.
     @inlinable
     public mutating func pop() -> (time: SimTime, sequence: UInt64, event: Event)? {
-        while let top = removeTop() {
-            if !cancelled.isEmpty, cancelled.remove(top.sequence) != nil { continue }
-            return (top.time, top.sequence, top.event)
+        while heap.count > 0 {
+            let top = heap.popRoot()
+            let slot = KeyHeap.slot(top)
+            if lastFreed >= 0 { freeSlots.append(Int32(lastFreed)) }
+            lastFreed = slot
+            if heap.count > 0 && events.count > 4096 {
+                // (A few thousand events stay in cache.) Mutable access: a read-only one retains the array.
+                let next = KeyHeap.slot(heap.root)
+                events.withUnsafeMutableBufferPointer { arsim_prefetch($0.baseAddress! + next) }
+            }
+            let sequence = KeyHeap.sequence(top)
+            if !cancelled.isEmpty, cancelled.remove(sequence) != nil { continue }
+            return (KeyHeap.time(top), sequence, events[slot])
         }
         return nil
     }
@@ -94,63 +116,117 @@ public struct EventQueue<Event> {
     }
 
     @inlinable mutating func dropCancelledTop() {
-        while !cancelled.isEmpty, let top = heap.first, cancelled.contains(top.sequence) {
-            cancelled.remove(top.sequence)
-            _ = removeTop()
+        while !cancelled.isEmpty, heap.count > 0, cancelled.contains(KeyHeap.sequence(heap.root)) {
+            cancelled.remove(KeyHeap.sequence(heap.root))
+            if lastFreed >= 0 { freeSlots.append(Int32(lastFreed)) }
+            lastFreed = KeyHeap.slot(heap.popRoot())
         }
     }
+}
 
-    @inlinable mutating func removeTop() -> Entry? {
-        guard let last = heap.popLast() else { return nil }
-        if heap.isEmpty { return last }
-        let top = heap[0]
-        siftDownFromRoot(last)
-        return top
+/// The 4-ary heap of `EventQueue`'s keys. Key `i` is stored at `keys[pad + i]`, `pad` chosen when
+/// the array is allocated so that index 1 (the root's first child), and with it every group of
+/// four children, starts on a 64-byte line (an array promises only 16-byte alignment). Only
+/// speed depends on that alignment: an array copied on write may lose it, and stays correct.
+@usableFromInline struct KeyHeap {
+    /// `UInt128`: (time with its sign bit flipped, so that signed times compare as unsigned) in
+    /// the high half; (sequence << 24 | slot) in the low half. Sequences are unique, so the slot
+    /// never decides an order.
+    @usableFromInline typealias Key = UInt128
+
+    /// Its length is the capacity (plus the padding); the keys past `count` mean nothing.
+    @usableFromInline var keys: ContiguousArray<Key> = []
+    @usableFromInline var pad = 0
+    @usableFromInline var count = 0
+
+    @inlinable init() {}
+
+    @inlinable var root: Key { keys[pad] }
+
+    @inlinable static func key(time: SimTime, sequence: UInt64, slot: Int) -> Key {
+        Key(UInt64(bitPattern: time) ^ (1 << 63)) << 64 | Key(sequence << 24 | UInt64(slot))
+    }
+    @inlinable static func time(_ key: Key) -> SimTime { SimTime(bitPattern: UInt64(truncatingIfNeeded: key >> 64) ^ (1 << 63)) }
+    @inlinable static func sequence(_ key: Key) -> UInt64 { UInt64(truncatingIfNeeded: key) >> 24 }
+    @inlinable static func slot(_ key: Key) -> Int { Int(UInt64(truncatingIfNeeded: key) & 0xFF_FFFF) }
+
+    /// Twice the room, with the padding worked out for the new array's address.
+    @inlinable mutating func grow() {
+        let capacity = max(64, count * 2)
+        var fresh = ContiguousArray<Key>(repeating: 0, count: capacity + 3)
+        let newPad = fresh.withUnsafeBufferPointer { b in
+            let first = Int(bitPattern: b.baseAddress! + 1)
+            return ((64 - first % 64) % 64) / MemoryLayout<Key>.stride
+        }
+        for i in 0..<count { fresh[newPad + i] = keys[pad + i] }
+        keys = fresh
+        pad = newPad
     }
 
-    @inlinable mutating func siftUp(_ start: Int) {
-        heap.withUnsafeMutableBufferPointer { h in
+    @inlinable mutating func push(_ key: Key) {
+        if pad + count == keys.count { grow() }
+        let start = count
+        count += 1
+        let pad = self.pad
+        keys.withUnsafeMutableBufferPointer { b in
+            let h = b.baseAddress! + pad
             var child = start
-            let moving = h[child]
             while child > 0 {
                 let parent = (child - 1) >> 2
-                guard moving.precedes(h[parent]) else { break }
+                guard key < h[parent] else { break }
                 h[child] = h[parent]
                 child = parent
             }
-            h[child] = moving
+            h[child] = key
         }
     }
 
-    /// Places `moving` at the root position and restores heap order below it.
-    @inlinable mutating func siftDownFromRoot(_ moving: Entry) {
-        heap.withUnsafeMutableBufferPointer { h in
-            let n = h.count
-            var hole = 0
-            while true {
-                let first = 4 * hole + 1
-                if first + 3 < n {
-                    // Full node: a small tournament keeps the comparison chain short.
-                    let a = h[first].precedes(h[first + 1]) ? first : first + 1
-                    let b = h[first + 2].precedes(h[first + 3]) ? first + 2 : first + 3
-                    let best = h[a].precedes(h[b]) ? a : b
-                    guard h[best].precedes(moving) else { break }
-                    h[hole] = h[best]
-                    hole = best
-                    continue
+    /// Removes the root (the heap must not be empty) and returns it.
+    @inlinable mutating func popRoot() -> Key {
+        count -= 1
+        let n = count, pad = self.pad
+        return keys.withUnsafeMutableBufferPointer { b in
+            let h = b.baseAddress! + pad
+            let top = h[0]
+            if n > 0 { KeyHeap.siftDownFromRoot(h[n], in: h, count: n) }
+            return top
+        }
+    }
+
+    /// Places `moving` at the root and restores heap order below it.
+    @inlinable static func siftDownFromRoot(_ moving: Key, in h: UnsafeMutablePointer<Key>, count n: Int) {
+        var hole = 0
+        while true {
+            let first = 4 * hole + 1
+            if first + 3 < n {
+                // A full group: one line. Its children's four groups, four lines in a row, are
+                // asked for before it is compared, so that the next level is on its way.
+                // (Not near the root, whose levels stay in cache.)
+                let grandchildren = 4 * first + 1
+                if grandchildren >= 1024 && grandchildren < n {
+                    let p = UnsafeRawPointer(h + grandchildren)
+                    arsim_prefetch(p); arsim_prefetch(p + 64); arsim_prefetch(p + 128); arsim_prefetch(p + 192)
                 }
-                if first >= n { break }
-                var best = first
-                var c = first + 1
-                while c < n {
-                    if h[c].precedes(h[best]) { best = c }
-                    c += 1
-                }
-                guard h[best].precedes(moving) else { break }
+                // A small tournament keeps the comparison chain short.
+                let a = h[first] < h[first + 1] ? first : first + 1
+                let b = h[first + 2] < h[first + 3] ? first + 2 : first + 3
+                let best = h[a] < h[b] ? a : b
+                guard h[best] < moving else { break }
                 h[hole] = h[best]
                 hole = best
+                continue
             }
-            h[hole] = moving
+            if first >= n { break }
+            var best = first
+            var c = first + 1
+            while c < n {
+                if h[c] < h[best] { best = c }
+                c += 1
+            }
+            guard h[best] < moving else { break }
+            h[hole] = h[best]
+            hole = best
         }
+        h[hole] = moving
     }
 }

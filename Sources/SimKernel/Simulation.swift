@@ -98,7 +98,7 @@ public struct Simulation<Model: EventHandler> {
                 scheduler.advance(to: end)
                 return .reachedEndTime
             }
-            if let upcoming = scheduler.queue.heap.first { model.prefetch(upcoming.event) }
+            if let upcoming = scheduler.queue.next { model.prefetch(upcoming) }
             model.handle(event, scheduler: &scheduler)
             budget &-= 1
             processed &+= 1

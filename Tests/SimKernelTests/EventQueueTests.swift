@@ -44,6 +44,38 @@ final class EventQueueTests: XCTestCase {
         XCTAssertEqual(q.count, 0, "a refused cancel must not leave a tombstone behind")
     }
 
+    /// A heap deep enough that its lower levels are prefetched and its storage regrows many times:
+    /// 60,000 events (negative times too) come out in (time, insertion) order, through pops and
+    /// pushes interleaved; a copy taken halfway runs on by itself (value semantics), both
+    /// matching the reference.
+    func testLargeHeapAndCopiesMatchTheReference() {
+        var rng = RandomStream(seed: 11, name: "queue-large")
+        var q = EventQueue<Int32>()
+        var reference: [(time: Int64, seq: Int32)] = []
+        for i in 0..<60_000 {
+            let t = Int64(rng.nextIndex(below: 5_000)) - 1_000
+            q.push(Int32(i), at: t)
+            reference.append((t, Int32(i)))
+        }
+        reference.sort { ($0.time, $0.seq) < ($1.time, $1.seq) }
+        var expected = reference[...]
+        for _ in 0..<20_000 {
+            let got = q.pop()!
+            let want = expected.removeFirst()
+            XCTAssertEqual(got.time, want.time)
+            XCTAssertEqual(got.event, want.seq)
+        }
+        var copy = q
+        let late = (0..<1_000).map { Int32(60_000 + $0) }
+        for e in late { q.push(e, at: 10_000 + Int64(e)) }   // after everything else
+        var rest: [Int32] = []
+        while let e = q.pop() { rest.append(e.event) }
+        XCTAssertEqual(rest, expected.map(\.seq) + late)
+        var restOfCopy: [Int32] = []
+        while let e = copy.pop() { restOfCopy.append(e.event) }
+        XCTAssertEqual(restOfCopy, expected.map(\.seq), "the copy has its own heap")
+    }
+
     /// Property: against a sorted reference, any mix of pushes, pops and cancels yields the same
     /// sequence of (time, payload).
     func testMatchesSortedReferenceUnderRandomOperations() {
