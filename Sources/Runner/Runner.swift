@@ -14,6 +14,12 @@ public struct PolicyFailure: Error, CustomStringConvertible {
     public var description: String { "policy error: \(message)" }
 }
 
+/// The world scheduled more events than the kernel's queue holds (`EventQueue.maxPending`).
+public struct QueueLimit: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
 /// How a run ended, with what it measured.
 public struct RunOutcome: Sendable {
     public var runID: Int64?
@@ -70,6 +76,7 @@ public struct Runner {
                 switch reason {
                 case .queueEmpty, .reachedEndTime: break loop
                 case .eventBudget: if try shouldStop() { status = .interrupted; break loop }
+                case .queueLimit: throw QueueLimit(message: sim.scheduler.queueLimitReached ?? "the event queue is full")
                 }
             }
             let summary = sim.model.finish(at: sim.now, interrupted: status == .interrupted)

@@ -42,8 +42,21 @@ public struct EventQueue<Event> {
     @usableFromInline var lastFreed = -1
     @usableFromInline var nextSequence: UInt64 = 0
     @usableFromInline var cancelled: Set<UInt64> = []
+    /// Set when a push found the queue at one of its limits (2^24 events pending, 2^40 scheduled
+    /// in one run); that event was not queued, and the run cannot go on (`StopReason.queueLimit`).
+    public private(set) var limitReached: String?
 
-    public init() {}
+    /// Most events pending at once, and most scheduled in one run: a key holds a slot in 24 bits
+    /// and a sequence number in 40.
+    public static var maxPending: Int { 1 << 24 }
+    public static var maxScheduled: UInt64 { 1 << 40 }
+
+    /// The most events pending at once: `maxPending`, or fewer (a test's small queue).
+    @usableFromInline let capacity: Int
+
+    public init(maxPending: Int = EventQueue.maxPending) {
+        capacity = min(max(1, maxPending), EventQueue.maxPending)
+    }
 
     /// Number of events that will still run (cancelled ones excluded).
     @inlinable public var count: Int { heap.count - cancelled.count }
@@ -63,7 +76,7 @@ public struct EventQueue<Event> {
     @inlinable @discardableResult
     public mutating func push(_ event: Event, at time: SimTime) -> EventID {
         let sequence = nextSequence
-        precondition(sequence < 1 << 40, "more than 2^40 events scheduled in one run")
+        guard sequence < 1 << 40 else { return refuse("more than 2^40 events scheduled in one run", time: time) }
         nextSequence &+= 1
         let slot: Int
         if lastFreed >= 0 {
@@ -74,12 +87,20 @@ public struct EventQueue<Event> {
             slot = Int(free)
             events[slot] = event
         } else {
-            precondition(events.count < 1 << 24, "more than 2^24 events pending at once")
+            guard events.count < capacity else {
+                nextSequence &-= 1
+                return refuse("more than \(capacity) events pending at once", time: time)
+            }
             slot = events.count
             events.append(event)
         }
         heap.push(KeyHeap.key(time: time, sequence: sequence, slot: slot))
         return EventID(time: time, sequence: sequence)
+    }
+
+    @usableFromInline mutating func refuse(_ limit: String, time: SimTime) -> EventID {
+        if limitReached == nil { limitReached = "the event queue is full: \(limit)" }
+        return EventID(time: time, sequence: .max)
     }
 
     /// Removes and returns the earliest event that has not been cancelled.

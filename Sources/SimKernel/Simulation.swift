@@ -24,10 +24,16 @@ public struct Scheduler<Event> {
     @usableFromInline var queue = EventQueue<Event>()
     @usableFromInline var lastRun: (time: SimTime, sequence: UInt64)?
 
-    public init() {}
+    /// `maxPending`: the most events pending at once (at most `EventQueue.maxPending`).
+    public init(maxPending: Int = EventQueue<Event>.maxPending) {
+        queue = EventQueue(maxPending: maxPending)
+    }
 
     /// Number of pending events (cancelled ones excluded).
     @inlinable public var pendingCount: Int { queue.count }
+
+    /// Why the queue refused an event, if it did (`StopReason.queueLimit`).
+    public var queueLimitReached: String? { queue.limitReached }
 
     /// Schedules `event` at absolute time `time`, which must not lie in the past.
     @inlinable @discardableResult
@@ -69,6 +75,9 @@ public enum StopReason: Sendable, Equatable {
     case reachedEndTime
     /// The event budget of this call was used up; call `run` again to continue.
     case eventBudget
+    /// An event could not be queued (`EventQueue.limitReached` says which limit): the run
+    /// cannot go on.
+    case queueLimit
 }
 
 /// The run loop: pops events in (time, sequence) order and hands them to the model.
@@ -102,6 +111,7 @@ public struct Simulation<Model: EventHandler> {
             model.handle(event, scheduler: &scheduler)
             budget &-= 1
             processed &+= 1
+            if scheduler.queue.limitReached != nil { return .queueLimit }
         }
         return .eventBudget
     }

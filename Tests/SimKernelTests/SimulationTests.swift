@@ -25,7 +25,28 @@ private struct Recorder: EventHandler {
     }
 }
 
+/// Every event schedules two more: the number pending grows by one per event.
+private struct Doubling: EventHandler {
+    mutating func handle(_ event: Int, scheduler: inout Scheduler<Int>) {
+        scheduler.schedule(event + 1, after: 1)
+        scheduler.schedule(event + 1, after: 2)
+    }
+}
+
 final class SimulationTests: XCTestCase {
+    /// A queue that holds at most 100 events refuses the 101st: the run stops with
+    /// `.queueLimit` and says why, instead of trapping. One is pending at the start and each event
+    /// adds one: the 100th event's second follow-up is the one refused.
+    func testQueueLimitStopsTheRun() {
+        var sim = Simulation(model: Doubling())
+        sim.scheduler = Scheduler(maxPending: 100)
+        sim.scheduler.schedule(0, at: 0)
+        XCTAssertEqual(sim.run(), .queueLimit)
+        XCTAssertEqual(sim.eventsProcessed, 100)
+        XCTAssertEqual(sim.scheduler.queueLimitReached, "the event queue is full: more than 100 events pending at once")
+        XCTAssertEqual(sim.scheduler.pendingCount, 100)
+    }
+
     func testRunsToEndTimeAndAdvancesClock() {
         var sim = Simulation(model: Recorder())
         sim.scheduler.schedule(.log("a"), at: 10)

@@ -61,6 +61,12 @@ struct Bench: ParsableCommand {
         for name in chosen where !known.contains(name) {
             throw fail("--only: " + Suggestion.unknownName(name, kind: "benchmark", valid: known), code: 2)
         }
+        guard pholdEntities >= 1, pholdPending >= 1, pholdEntities <= Int(Int32.max), pholdPending <= Int(Int32.max),
+              pholdEntities.multipliedReportingOverflow(by: pholdPending).partialValue <= EventQueue<Int32>.maxPending,
+              !pholdEntities.multipliedReportingOverflow(by: pholdPending).overflow else {
+            throw fail("--phold-entities x --phold-pending: expected at least 1 each and at most "
+                       + "\(grouped(UInt64(EventQueue<Int32>.maxPending))) pending in all, got \(pholdEntities) x \(pholdPending)", code: 2)
+        }
         #if DEBUG
         note("arsim bench: this is a debug build; figures are not representative (use swift build -c release)")
         #endif
