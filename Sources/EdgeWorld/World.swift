@@ -202,7 +202,16 @@ public struct World: EventHandler, Sendable {
                 for line in stride(from: 0, to: MemoryLayout<ClientState>.size, by: 64) { arsim_prefetch(base + line) }
             }
         case .hopArrived(let t):
-            transfers.prefetch(t)
+            // The transfers in flight are few enough to stay in cache: read which request a
+            // delivery will touch, and ask for it.
+            guard transfers.contains(t) else { return }
+            if transfers[t].hop + 1 >= paths.hops(transfers[t].path) {
+                switch transfers[t].payload {
+                case .upload(let slots): requests.prefetch(slots.first)
+                case .result(let r), .dispatched(let r), .activation(let r): requests.prefetch(r)
+                default: break
+                }
+            }
         default:
             break
         }
