@@ -195,12 +195,8 @@ public struct World: EventHandler, Sendable {
     public func prefetch(_ next: WorldEvent) {
         switch next {
         case .frameCaptured(let c), .deviceDone(let c):
-            guard Int(c) < clients.count else { return }
             lookups.prefetch(client: Int(c))
-            clients.withUnsafeBufferPointer { b in
-                let base = UnsafeRawPointer(b.baseAddress! + Int(c))
-                for line in stride(from: 0, to: MemoryLayout<ClientState>.size, by: 64) { arsim_prefetch(base + line) }
-            }
+            prefetchClient(Int(c))
         case .hopArrived(let t):
             // The transfers in flight are few enough to stay in cache: read which request a
             // delivery will touch, and ask for it.
@@ -208,13 +204,26 @@ public struct World: EventHandler, Sendable {
             if transfers[t].hop + 1 >= paths.hops(transfers[t].path) {
                 switch transfers[t].payload {
                 case .upload(let slots): requests.prefetch(slots.first)
-                case .result(let r), .dispatched(let r), .activation(let r): requests.prefetch(r)
+                case .result(let r, let c):
+                    requests.prefetch(r)
+                    prefetchClient(Int(c))
+                case .dispatched(let r), .activation(let r): requests.prefetch(r)
                 default: break
                 }
             }
         default:
             break
         }
+    }
+
+    /// Asks for a client's state and its counts in the recorder.
+    func prefetchClient(_ c: Int) {
+        guard c < clients.count else { return }
+        clients.withUnsafeBufferPointer { b in
+            let base = UnsafeRawPointer(b.baseAddress! + c)
+            for line in stride(from: 0, to: MemoryLayout<ClientState>.size, by: 64) { arsim_prefetch(base + line) }
+        }
+        recorder.prefetch(client: c)
     }
 
     /// Uploads of more than four requests whose spilled array is still held (0 once all are delivered).

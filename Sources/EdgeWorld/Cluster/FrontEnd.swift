@@ -33,6 +33,7 @@ extension World {
                               frame: frame, created: now, deadline: now + clients[c].tasks[t].deadline)
         nextRequestID += 1
         request.inputBytes = clients[c].frameBytes
+        request.resultBytes = clients[c].tasks[t].resultBytes
         if clients[c].hasSession { request.session = Int32(c) }
         if clients[c].notices.contains(.tags) { request.tag = clients[c].policy.tag(task: t, frame: frame) }
         if clients[c].overridden && clients[c].routeOverride[t] >= 0 {
@@ -213,8 +214,7 @@ extension World {
         case .device:
             resultDelivered(request: slot, scheduler: &scheduler)
         case .server(let v):
-            let bytes = clients[c].tasks[Int(requests[slot].task)].resultBytes
-            send(.result(slot), bytes: bytes, path: pathToClient(c, fromServer: v), now: now, scheduler: &scheduler)
+            send(.result(slot, client: Int32(c)), bytes: requests[slot].resultBytes, path: pathToClient(c, fromServer: v), now: now, scheduler: &scheduler)
         case .site:
             preconditionFailure("a stage ends on a device or a server")
         }

@@ -8,8 +8,9 @@ enum TransferPayload: Sendable {
     case activation(Int32)
     /// A request's input, from a site's front end into the server it was dispatched to.
     case dispatched(Int32)
-    /// A request's result, back to its client.
-    case result(Int32)
+    /// A request's result, back to its client (named here so that its state can be asked for
+    /// before the result arrives, see `World.prefetch`).
+    case result(Int32, client: Int32)
     /// A client's service state, to the site it moves to.
     case migration(client: Int32, site: Int32)
     /// A control message between policies (a slot of `World.messages`).
@@ -205,7 +206,7 @@ extension World {
             arriveAtStage(request: s, now: now, scheduler: &scheduler)
         case .dispatched(let s):
             requestArrived(request: s, server: Int(requests[s].server), now: now, scheduler: &scheduler)
-        case .result(let s):
+        case .result(let s, _):
             resultDelivered(request: s, scheduler: &scheduler)
         case .migration(let c, let site):
             migrationArrived(client: c, site: site)

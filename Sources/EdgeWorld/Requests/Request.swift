@@ -25,6 +25,9 @@ public struct Request: Sendable {
     /// Bytes of the current stage's input (the frame, then each stage's activations), worked
     /// out once when the stage begins.
     public var inputBytes = 0
+    /// Bytes of its result, copied from its task when it is born: the result leaves a GPU long
+    /// after the client's state was last in cache.
+    public var resultBytes = 0
     /// The route (an index into the world's routes) and the stage the request is at.
     public var route: Int32 = 0
     public var stage: Int16 = 0
