@@ -5,7 +5,8 @@ The figures are the medians measured with `arsim bench --only world --scenario
 Workloads/bench/ar-10k.json` (the commands are in docs/performance.md); pass each series as
 NAME=v100,v1000,v10000,v100000. Plain SVG, no dependencies:
 
-    python3 tools/scale_chart.py --date 2026-11-26 "before=3.32,2.85,0.98,0.48" "now=3.33,3.17,1.32,0.57" > docs/img/scale.svg
+    python3 tools/scale_chart.py --date 2026-11-26 "first=3.32,2.85,0.95,0.48" "layout=3.33,3.17,1.32,0.57" \
+        "now=3.15,3.26,1.59,0.69" > docs/img/scale.svg
 """
 import argparse
 import math
