@@ -6,7 +6,7 @@ import SimKernel
 /// (a transfer's hops), `Servers/` (wake-up), `Servers/Execution/` (batch done).
 public enum WorldEvent: Sendable {
     case frameCaptured(client: Int32)
-    case hopArrived(transfer: Int32)
+    case hopArrived(transfer: Int32, delivers: ArrivalHint)
     case serverWakeup(server: Int32)
     case batchFinished(server: Int32, gpu: Int32)
     case deviceDone(client: Int32)
@@ -19,6 +19,16 @@ public enum WorldEvent: Sendable {
     /// A redundant request's delayed copies are due; `group` is the low 32 bits of its group id,
     /// so that a slot reused since is not mistaken for it.
     case copiesDue(request: Int32, group: UInt32)
+}
+
+/// What a transfer's arrival will touch when it delivers: the request it carries and, for a
+/// result, its client (-1: none). Carried in the event so that `World.prefetch` can ask for them
+/// without reading the transfer, which at 10,000 clients is a miss of its own.
+public struct ArrivalHint: Sendable {
+    var request: Int32
+    var client: Int32
+
+    static let none = ArrivalHint(request: -1, client: -1)
 }
 
 /// Link indices of a site's access point and wide-area link.
@@ -178,7 +188,7 @@ public struct World: EventHandler, Sendable {
         if scheduler.now >= nextBinEnd { closeBins(upTo: scheduler.now) }
         switch event {
         case .frameCaptured(let c): frameCaptured(client: c, scheduler: &scheduler)
-        case .hopArrived(let t): hopArrived(transfer: t, scheduler: &scheduler)
+        case .hopArrived(let t, _): hopArrived(transfer: t, scheduler: &scheduler)
         case .serverWakeup(let s): serverWakeup(server: s, scheduler: &scheduler)
         case .batchFinished(let s, let g): batchFinished(server: s, gpu: g, scheduler: &scheduler)
         case .deviceDone(let c): deviceDone(client: c, scheduler: &scheduler)
@@ -197,20 +207,10 @@ public struct World: EventHandler, Sendable {
         case .frameCaptured(let c), .deviceDone(let c):
             lookups.prefetch(client: Int(c))
             prefetchClient(Int(c))
-        case .hopArrived(let t):
-            // The transfers in flight are few enough to stay in cache: read which request a
-            // delivery will touch, and ask for it.
-            guard transfers.contains(t) else { return }
-            if transfers[t].hop + 1 >= paths.hops(transfers[t].path) {
-                switch transfers[t].payload {
-                case .upload(let slots): requests.prefetch(slots.first)
-                case .result(let r, let c):
-                    requests.prefetch(r)
-                    prefetchClient(Int(c))
-                case .dispatched(let r), .activation(let r): requests.prefetch(r)
-                default: break
-                }
-            }
+        case .hopArrived(let t, let hint):
+            transfers.prefetch(t)
+            if hint.request >= 0 { requests.prefetch(hint.request) }
+            if hint.client >= 0 { prefetchClient(Int(hint.client)) }
         default:
             break
         }

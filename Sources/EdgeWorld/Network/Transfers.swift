@@ -132,7 +132,7 @@ extension World {
         // Hop -1: not on a link yet; `hopArrived` moves it onto the first hop (or delivers it).
         let slot = transfers.insert(Transfer(payload: payload, path: id, hop: -1, bytes: bytes, decode: decode))
         if encode > 0 || byEvent {
-            scheduler.schedule(.hopArrived(transfer: slot), after: encode)
+            scheduler.schedule(.hopArrived(transfer: slot, delivers: arrivalHint(slot)), after: encode)
         } else {
             hopArrived(transfer: slot, scheduler: &scheduler)
         }
@@ -153,7 +153,19 @@ extension World {
                               scheduler: &scheduler)
             }
         }
-        scheduler.schedule(.hopArrived(transfer: slot), at: arrival)
+        scheduler.schedule(.hopArrived(transfer: slot, delivers: arrivalHint(slot)), at: arrival)
+    }
+
+    /// What the arrival about to be scheduled will touch, if it delivers the transfer (see
+    /// `ArrivalHint`); read while the transfer is in cache.
+    private func arrivalHint(_ slot: Int32) -> ArrivalHint {
+        guard transfers[slot].hop + 1 >= paths.hops(transfers[slot].path) else { return .none }
+        switch transfers[slot].payload {
+        case .upload(let slots): return ArrivalHint(request: slots.first, client: -1)
+        case .result(let r, let c): return ArrivalHint(request: r, client: c)
+        case .dispatched(let r), .activation(let r): return ArrivalHint(request: r, client: -1)
+        default: return .none
+        }
     }
 
     /// The transfer reached the far end of a hop (or finished encoding): on to the next hop, or
@@ -166,7 +178,7 @@ extension World {
             let decode = transfers[slot].decode
             transfers[slot].decode = 0
             transfers[slot].hop -= 1
-            scheduler.schedule(.hopArrived(transfer: slot), after: decode)
+            scheduler.schedule(.hopArrived(transfer: slot, delivers: arrivalHint(slot)), after: decode)
         } else {
             let t = transfers.remove(slot)
             deliver(t.payload, now: scheduler.now, scheduler: &scheduler)
