@@ -86,6 +86,17 @@ final class ARWorldTests: XCTestCase {
         XCTAssertEqual(sim.model.spilledUploads, 0)
     }
 
+    /// Up to six frames in flight (four held in the client's record, two in its overflow), one
+    /// GPU taking 930 ms a frame, 10 fps: frames 0-5 go at once; then each completion (at
+    /// 930 ms x k) frees a place that the next capture takes: frames 10, 19, 28, 38, 47, 56, 66.
+    func testSixFramesInFlight() {
+        let c = client("c", tasks: [task(deadlineMs: 10_000)], maxInFlight: 6)
+        let spec = world(clients: [c], servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                         models: [TestWorld.model(latencyMs: [1: 930])], durationMs: 7_000)
+        let result = TestWorld.run(spec)
+        XCTAssertEqual(result.requests.map(\.request.frame), [0, 1, 2, 3, 4, 5, 10, 19, 28, 38, 47, 56, 66])
+    }
+
     /// One offload in flight (AccuMO's client), a 250 ms server and a 20 ms local fallback, at
     /// 10 fps. Frame 0 is offloaded (back at 250 ms); frames 1 and 2 run the fallback; frame 3 is
     /// offloaded (back at 550); 4 and 5 run the fallback; 6 is offloaded. Accuracy at each frame,

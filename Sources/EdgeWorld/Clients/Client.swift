@@ -226,6 +226,56 @@ struct ClientLookupTable: Sendable {
     }
 }
 
+/// A client's offloaded frames with the number of their requests still outstanding. A client
+/// has a handful in flight: the first four are held in the client's own record, so that
+/// capturing a frame and delivering a result do not miss on an array of their own; more go
+/// into an overflow array. Frames are unique and their order is never read.
+struct FramesInFlight: Sendable {
+    private var frames: (Int64, Int64, Int64, Int64) = (-1, -1, -1, -1)
+    private var outstanding: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
+    private var overflow: [(frame: Int64, outstanding: Int)] = []
+    private(set) var count = 0
+
+    mutating func append(frame: Int64, outstanding n: Int) {
+        count += 1
+        for i in 0..<4 where self[frame: i] < 0 {
+            self[frame: i] = frame
+            self[outstanding: i] = Int32(n)
+            return
+        }
+        overflow.append((frame, n))
+    }
+
+    mutating func requestEnded(frame: Int64) {
+        for i in 0..<4 where self[frame: i] == frame {
+            if self[outstanding: i] <= 1 {
+                self[frame: i] = -1
+                count -= 1
+            } else {
+                self[outstanding: i] -= 1
+            }
+            return
+        }
+        guard let i = overflow.firstIndex(where: { $0.frame == frame }) else { return }
+        if overflow[i].outstanding <= 1 {
+            overflow.remove(at: i)
+            count -= 1
+        } else {
+            overflow[i].outstanding -= 1
+        }
+    }
+
+    private subscript(frame i: Int) -> Int64 {
+        get { withUnsafeBytes(of: frames) { $0.load(fromByteOffset: i * 8, as: Int64.self) } }
+        set { withUnsafeMutableBytes(of: &frames) { $0.storeBytes(of: newValue, toByteOffset: i * 8, as: Int64.self) } }
+    }
+
+    private subscript(outstanding i: Int) -> Int32 {
+        get { withUnsafeBytes(of: outstanding) { $0.load(fromByteOffset: i * 4, as: Int32.self) } }
+        set { withUnsafeMutableBytes(of: &outstanding) { $0.storeBytes(of: newValue, toByteOffset: i * 4, as: Int32.self) } }
+    }
+}
+
 /// A client during the run.
 ///
 /// Fields are declared in the order the hot path reads them: what capturing a frame, creating its
@@ -255,9 +305,8 @@ struct ClientState: Sendable {
     var tasks: [TaskRuntime]
     var hasFallback: [Bool]
     var results: [TaskResults]
-    /// Offloaded frames with their outstanding requests, oldest first; a frame is in flight while
-    /// any remain. (A handful at most, so a scan beats hashing.)
-    var framesInFlight = Deque<(frame: Int64, outstanding: Int)>()
+    /// Offloaded frames with their outstanding requests; a frame is in flight while any remain.
+    var framesInFlight = FramesInFlight()
     /// `policy.notices`, read once: the hot path tests a stored bit, not a protocol witness.
     let notices: PolicyNotices
     let maxOffloadsInFlight: Int?
@@ -290,10 +339,7 @@ struct ClientState: Sendable {
     var device = Deque<DeviceJob>()
 
     /// One of the frame's requests has ended.
-    mutating func requestEnded(frame: Int64) {
-        guard let i = framesInFlight.firstIndex(where: { $0.frame == frame }) else { return }
-        if framesInFlight[i].outstanding <= 1 { framesInFlight.remove(at: i) } else { framesInFlight[i].outstanding -= 1 }
-    }
+    mutating func requestEnded(frame: Int64) { framesInFlight.requestEnded(frame: frame) }
 
     init(spec: ClientSpec, seed: UInt64, uplink: Int32, downlink: Int32, sites: Int, servers: Int, duration: SimTime) {
         rng = RandomStream(seed: seed, name: "client/\(spec.name)/arrivals")
@@ -420,7 +466,7 @@ extension World {
             }
         }
         if offloaded > 0 {
-            clients[ci].framesInFlight.append((frame, offloaded))
+            clients[ci].framesInFlight.append(frame: frame, outstanding: offloaded)
             recorder.offload(client: c, at: now)
         }
         if let placement = uploadPlacement {
