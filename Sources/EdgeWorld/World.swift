@@ -71,6 +71,10 @@ public struct World: EventHandler, Sendable {
     /// The fifth and later requests of uploads that carry more than four (`UploadSlots`).
     var uploadSpill = Slab<[Int32]>()
     var paths = PathTable()
+    /// Each client's latest results, a row of `resultStride` tasks per client: one flat array,
+    /// so that the row of the next event's client can be asked for by its address alone.
+    var taskResults: [TaskResults]
+    let resultStride: Int
     var lookups: ClientLookupTable
     var pathIndex: [PathKey: Int32] = [:]
     var routes: [Route] = []
@@ -122,8 +126,10 @@ public struct World: EventHandler, Sendable {
         linkModels = links.map { LinkModel(spec: $0, seed: spec.seed) }
         clients = zip(spec.clients, clientLinks).map { ClientState(spec: $0, seed: spec.seed, uplink: $1.0, downlink: $1.1, sites: spec.sites.count,
                                                                   servers: spec.servers.count, duration: spec.duration) }
-        lookups = ClientLookupTable(clients: clients.count, sites: spec.sites.count, servers: spec.servers.count,
-                                    maxTasks: spec.clients.map(\.tasks.count).max() ?? 0)
+        let maxTasks = spec.clients.map(\.tasks.count).max() ?? 0
+        lookups = ClientLookupTable(clients: clients.count, sites: spec.sites.count, servers: spec.servers.count, maxTasks: maxTasks)
+        resultStride = maxTasks
+        taskResults = Array(repeating: TaskResults(), count: clients.count * maxTasks)
         // Clients expanded from one group have equal task tables: one shared array is read from
         // cache by all of them, where 10,000 copies would each be a miss.
         for c in clients.indices.dropFirst() where clients[c].tasks == clients[c - 1].tasks {
@@ -224,6 +230,13 @@ public struct World: EventHandler, Sendable {
             for line in stride(from: 0, to: MemoryLayout<ClientState>.size, by: 64) { arsim_prefetch(base + line) }
         }
         recorder.prefetch(client: c)
+        if resultStride > 0 {
+            taskResults.withUnsafeBufferPointer { b in
+                let row = UnsafeRawPointer(b.baseAddress! + c * resultStride)
+                arsim_prefetch(row)
+                arsim_prefetch(row + (resultStride * MemoryLayout<TaskResults>.stride - 1))
+            }
+        }
     }
 
     /// Uploads of more than four requests whose spilled array is still held (0 once all are delivered).

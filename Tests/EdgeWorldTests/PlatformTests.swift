@@ -738,6 +738,32 @@ final class ContentEstimateTests: XCTestCase {
     }
 }
 
+/// `ClientView.latestResultFrame` for a client of six tasks (four held inline in the view, two in
+/// its overflow).
+final class LatestResultTests: XCTestCase {
+    /// Offloads task t when its freshest result is more than t + 1 frames old (or there is none).
+    struct RefreshByAge: ClientPolicy {
+        func decide(_ view: ClientView) -> [TaskAction] {
+            (0..<6).map { t in (view.latestResultFrame(task: t) ?? -100) < view.frame - Int64(t + 1) ? .offload : .skip }
+        }
+    }
+
+    /// 100 fps and a 1 ms server: a result is back before the next frame, so task t goes at
+    /// frames 0, t + 2, 2 (t + 2), … (task 4 at 0, 6, 12, 18; task 5 at 0, 7, 14).
+    func testEachTaskSeesItsOwnLatestResult() {
+        var c = TestWorld.client("c", arrivals: .periodic(fps: 100, jitter: 0, phase: 0))
+        c.tasks = (0..<6).map { TaskSpec(name: "t\($0)", model: 0, deadline: TestWorld.ms(1_000), resultBytes: 0) }
+        c.policy = RefreshByAge()
+        let spec = TestWorld.spec(clients: [c], servers: [ServerSpec(name: "s", gpus: 6, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 1])], durationMs: 200)
+        let requests = TestWorld.run(spec).requests
+        for t in 0..<6 {
+            XCTAssertEqual(requests.filter { $0.request.task == Int32(t) }.map(\.request.frame),
+                           stride(from: 0, to: 20, by: t + 2).map(Int64.init), "task \(t)")
+        }
+    }
+}
+
 /// `AccuracyModel.showNewest`: the app shows the newer of its server and local results.
 final class ShowNewestTests: XCTestCase {
     /// Offload frame 0; run the fallback on frame 5. At frame 7 the server result (frame 0) is

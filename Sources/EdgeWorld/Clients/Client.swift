@@ -304,7 +304,6 @@ struct ClientState: Sendable {
     /// Shared by the clients of a group (equal tables are one array, see `World.init`).
     var tasks: [TaskRuntime]
     var hasFallback: [Bool]
-    var results: [TaskResults]
     /// Offloaded frames with their outstanding requests; a frame is in flight while any remain.
     var framesInFlight = FramesInFlight()
     /// `policy.notices`, read once: the hot path tests a stored bit, not a protocol witness.
@@ -362,7 +361,6 @@ struct ClientState: Sendable {
         self.downlink = downlink
         attachedSite = spec.site
         servingSite = spec.site
-        results = Array(repeating: TaskResults(), count: spec.tasks.count)
         capturing = spec.session == nil
         hasSession = spec.session != nil
         imu = spec.imu
@@ -405,7 +403,7 @@ extension World {
         let taskCount = clients[ci].tasks.count
         for t in 0..<taskCount {
             // Copied out: the motion cache is written while the results are read.
-            let results = clients[ci].results[t], model = clients[ci].tasks[t].accuracy
+            let results = taskResults[resultIndex(ci, t)], model = clients[ci].tasks[t].accuracy
             let (accuracy, staleness, source) = results.accuracy(model: model, frame: frame, now: now, motion: &clients[ci].motion)
             recorder.frame(FrameRecord(client: c, task: Int32(t), frame: frame, time: now, staleness: staleness,
                                        accuracy: accuracy, source: source))
@@ -419,7 +417,7 @@ extension World {
         // client state on every frame.
         let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].framesInFlight.count,
                               maxOffloadsInFlight: clients[ci].maxOffloadsInFlight,
-                              hasFallback: clients[ci].hasFallback, draw: clients[ci].policyDraw, results: clients[ci].results,
+                              hasFallback: clients[ci].hasFallback, draw: clients[ci].policyDraw, latest: latestFrames(client: ci, tasks: taskCount),
                               imuRotation: !sensors || clients[ci].imu == nil ? nil : readIMU(client: ci, now: now, scheduler: &scheduler),
                               contentChange: !sensors || clients[ci].contentEstimate == nil ? nil : clients[ci].estimates)
         let actions: [TaskAction]
@@ -476,6 +474,16 @@ extension World {
         scheduleNextFrame(client: c, after: now, scheduler: &scheduler)
     }
 
+    /// Where client `c`'s results for task `t` are in `taskResults`.
+    func resultIndex(_ c: Int, _ t: Int) -> Int { c * resultStride + t }
+
+    /// Per task, the frame of the freshest result, for the client's policy.
+    func latestFrames(client c: Int, tasks: Int) -> LatestFrames {
+        var latest = LatestFrames()
+        for t in 0..<tasks { latest.append(taskResults[resultIndex(c, t)].latest ?? -1) }
+        return latest
+    }
+
     mutating func scheduleNextFrame(client c: Int32, after previous: SimTime?, scheduler: inout Scheduler<WorldEvent>) {
         let next = clients[Int(c)].nextCaptureTime(clients[Int(c)].arrivals, after: previous)
         if next < clients[Int(c)].captureUntil && clients[Int(c)].capturing {
@@ -489,8 +497,8 @@ extension World {
         guard let imu = clients[c].imu else { return [] }
         let noise = Distribution.normal(mean: 0, standardDeviation: imu.noiseDegrees)
         var readings: [Double?] = []
-        for t in clients[c].results.indices {
-            guard let since = clients[c].results[t].latestCapture else { readings.append(nil); continue }
+        for t in clients[c].tasks.indices {
+            guard let since = taskResults[resultIndex(c, t)].latestCapture else { readings.append(nil); continue }
             let truth = clients[c].motion?.rotation(from: since, to: now) ?? 0
             readings.append(max(0, truth + noise.sample(&clients[c].imuRNG)))
         }
@@ -502,8 +510,8 @@ extension World {
     mutating func estimateContent(client c: Int, _ spec: ContentEstimateSpec, frame: Int64, now: SimTime,
                                   scheduler: inout Scheduler<WorldEvent>) {
         let noise = Distribution.normal(mean: 0, standardDeviation: spec.noise)
-        for t in clients[c].results.indices {
-            let r = clients[c].results[t]
+        for t in clients[c].tasks.indices {
+            let r = taskResults[resultIndex(c, t)]
             guard r.serverFrame >= 0 else { clients[c].estimates[t] = nil; continue }
             let model = clients[c].tasks[t].accuracy
             let turned = clients[c].motion?.rotation(from: r.serverTime, to: now) ?? 0
@@ -540,7 +548,7 @@ extension World {
         let job = clients[c].device.removeFirst()
         switch job.kind {
         case .fallback(let task, let frame, let captured):
-            clients[c].results[task].localResult(frame: frame, capturedAt: captured)
+            taskResults[resultIndex(c, task)].localResult(frame: frame, capturedAt: captured)
         case .stage(let slot):
             requests[slot].deviceEnd = now
             advance(request: slot, from: Placement.device, now: now, scheduler: &scheduler)
@@ -557,7 +565,7 @@ extension World {
         let now = scheduler.now
         let r = requests[slot]
         let c = Int(r.client)
-        clients[c].results[Int(r.task)].serverResult(frame: r.frame, capturedAt: r.created, loss: routeLoss[Int(r.route)])
+        taskResults[resultIndex(c, Int(r.task))].serverResult(frame: r.frame, capturedAt: r.created, loss: routeLoss[Int(r.route)])
         finish(slot, outcome: .completed, at: now)
         guard clients[c].notices.contains(.results) else { return }
         var effects = PolicyEffects()

@@ -12,8 +12,8 @@ public struct ClientView: Sendable {
     /// A number drawn once for this client from its own seeded stream ("client/<name>/policy"),
     /// for a policy's random choices, such as a phase.
     public let draw: UInt64
-    /// The client's results per task; shared, not copied, on every frame.
-    let results: [TaskResults]
+    /// Per task, the frame of its freshest result (-1: none).
+    let latest: LatestFrames
     /// Per task, what the device's IMU says the camera turned (degrees) since the capture of the
     /// task's freshest result, with the sensor's noise; nil without an IMU or before any result.
     /// Never the simulator's ground truth: a noisy reading, paid for in device time.
@@ -24,10 +24,32 @@ public struct ClientView: Sendable {
     public let contentChange: [Double?]?
 
     /// The frame of the freshest result the app has for `task` (server or local), if any.
-    public func latestResultFrame(task: Int) -> Int64? { results[task].latest }
+    public func latestResultFrame(task: Int) -> Int64? { latest[task] >= 0 ? latest[task] : nil }
 
     /// Whether one more offload fits under the in-flight limit.
     public var mayOffload: Bool { maxOffloadsInFlight.map { offloadsInFlight < $0 } ?? true }
+}
+
+/// Per task, a frame number: four held inline, so that a view of a client with up to four tasks
+/// allocates nothing; more go into an array.
+struct LatestFrames: Sendable {
+    private var inline: (Int64, Int64, Int64, Int64) = (-1, -1, -1, -1)
+    private var more: [Int64] = []
+    private var count = 0
+
+    mutating func append(_ frame: Int64) {
+        if count < 4 {
+            withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: frame, toByteOffset: count * 8, as: Int64.self) }
+        } else {
+            more.append(frame)
+        }
+        count += 1
+    }
+
+    subscript(task: Int) -> Int64 {
+        precondition(task >= 0 && task < count, "task \(task) out of range")
+        return task < 4 ? withUnsafeBytes(of: inline) { $0.load(fromByteOffset: task * 8, as: Int64.self) } : more[task - 4]
+    }
 }
 
 /// Per task, what to do with this frame.
