@@ -34,7 +34,6 @@ public struct Recorder: Sendable {
     /// start (cumulative over the whole run, so that a bin's share is a difference).
     var bin = OpenBin()
     var gpuBusyAll: [[SimTime]]
-    var linkBusyAll: [SimTime]
     /// Links whose bins are written: the shared ones (a client's own radio links would be one
     /// row per client per bin).
     let binnedLinks: [Int32]
@@ -61,6 +60,9 @@ public struct Recorder: Sendable {
         public var busy: SimTime = 0
         public var bytes: Int64 = 0
         public var transfers = 0
+        /// Busy time over the whole run, window or not (time bins read it); kept in the same
+        /// record so that a hop updates one line.
+        var busyAll: SimTime = 0
     }
 
     /// What a client did, counted over the window: frames with the sum of their accuracy, and
@@ -111,14 +113,13 @@ public struct Recorder: Sendable {
         gpuBatches = spec.servers.map { Array(repeating: 0, count: $0.executors) }
         self.links = Array(repeating: LinkCounters(), count: links.count)
         gpuBusyAll = spec.servers.map { Array(repeating: 0, count: $0.executors) }
-        linkBusyAll = Array(repeating: 0, count: links.count)
         recordTransfers = spec.recordTransfers
         binnedLinks = links.indices.filter { !links[$0].kind.hasPrefix("client") }.map(Int32.init)
         binNames = (spec.name, spec.servers.map(\.name), spec.servers.map { v in (0..<v.executors).map { "\(v.name)/\($0)" } }, links.map(\.name))
         bin.frames = Array(repeating: 0, count: names.count)
         bin.accuracySum = Array(repeating: 0, count: names.count)
         bin.gpuBusyAtStart = gpuBusyAll
-        bin.linkBusyAtStart = linkBusyAll
+        bin.linkBusyAtStart = Array(repeating: 0, count: links.count)
         clientGroup = spec.clients.map(\.group)
         serverSite = spec.servers.map(\.site)
         dimensions = (spec.clientGroups.count, spec.models.count, names.count)
@@ -208,7 +209,7 @@ public struct Recorder: Sendable {
     }
 
     mutating func linkBusy(link: Int, from: SimTime, to: SimTime, bytes: Int) {
-        linkBusyAll[link] += to - from
+        links[link].busyAll += to - from
         if recordTransfers { outbox.transfers.append(TransferRecord(link: Int32(link), start: from, end: to, bytes: bytes)) }
         let busy = min(to, windowEnd) - max(from, windowStart)
         if busy > 0 { links[link].busy += busy }
@@ -266,7 +267,7 @@ public struct Recorder: Sendable {
             row(.server, s, .queued, Double(queued(s)))
         }
         for l in binnedLinks {
-            let total = linkBusyAll[Int(l)] - linkBusyAfter(Int(l))
+            let total = links[Int(l)].busyAll - linkBusyAfter(Int(l))
             row(.link, Int(l), .utilization, Double(total - bin.linkBusyAtStart[Int(l)]) / width)
             bin.linkBusyAtStart[Int(l)] = total
         }
