@@ -96,6 +96,8 @@ public struct MotionState: Sendable {
     /// Two cached blocks: their indices and cumulative degrees at each step boundary (relative to
     /// the block's checkpoint); the older one is replaced next. Flat, one allocation each.
     private var cachedBlock = (-1, -1)
+    /// The cached blocks' checkpoints, kept beside them so that a hit reads no other array.
+    private var cachedBase: (Double, Double) = (0, 0)
     private var cache: ([Double], [Double]) = ([], [])
     private var replaceSecond = false
     /// The last two instants asked about and the cumulative degrees there: a frame's tasks ask
@@ -133,19 +135,22 @@ public struct MotionState: Sendable {
         let i = Int(t / g.step)
         let fraction = Double(t - SimTime(i) * g.step) / Double(g.step)
         let b = i / GeneratedMotion.blockSteps, j = i % GeneratedMotion.blockSteps
+        // A hit reads the cached block where it is: taking it out as a value would retain the
+        // array, itself a miss on its header when thousands of clients take turns.
+        if cachedBlock.0 == b { return cachedBase.0 + cache.0[j] + fraction * (cache.0[j + 1] - cache.0[j]) }
+        if cachedBlock.1 == b { return cachedBase.1 + cache.1[j] + fraction * (cache.1[j + 1] - cache.1[j]) }
         while checkpoints.count <= b {
             // The block just left is usually still cached: its total needs no second draw.
             let k = checkpoints.count - 1
             checkpoints.append(checkpoints[k] + (cached(block: k) ?? draw(block: k)).last!)
         }
-        let steps: [Double]
-        if let hit = cached(block: b) {
-            steps = hit
+        let steps = draw(block: b)
+        if replaceSecond {
+            (cachedBlock.1, cachedBase.1, cache.1) = (b, checkpoints[b], steps)
         } else {
-            steps = draw(block: b)
-            if replaceSecond { cachedBlock.1 = b; cache.1 = steps } else { cachedBlock.0 = b; cache.0 = steps }
-            replaceSecond.toggle()
+            (cachedBlock.0, cachedBase.0, cache.0) = (b, checkpoints[b], steps)
         }
+        replaceSecond.toggle()
         return checkpoints[b] + steps[j] + fraction * (steps[j + 1] - steps[j])
     }
 
