@@ -101,6 +101,8 @@ public struct Simulation<Model: EventHandler> {
     @inlinable
     public mutating func run(until end: SimTime = .max, maxEvents: UInt64 = .max) -> StopReason {
         var budget = maxEvents
+        // Once an event was refused the run cannot go on, whoever calls again.
+        if scheduler.queue.limitReached != nil { return .queueLimit }
         while budget > 0 {
             guard let event = scheduler.next(notAfter: end) else {
                 if scheduler.queue.isEmpty { return .queueEmpty }

@@ -45,6 +45,8 @@ final class SimulationTests: XCTestCase {
         XCTAssertEqual(sim.eventsProcessed, 100)
         XCTAssertEqual(sim.scheduler.queueLimitReached, "the event queue is full: more than 100 events pending at once")
         XCTAssertEqual(sim.scheduler.pendingCount, 100)
+        XCTAssertEqual(sim.run(), .queueLimit, "a run that lost an event does not go on")
+        XCTAssertEqual(sim.eventsProcessed, 100)
     }
 
     func testRunsToEndTimeAndAdvancesClock() {

@@ -96,7 +96,10 @@ public enum PoolServing {
         precondition(arrivals.count == setup.models.count, "one arrival process per model")
         var sim = Simulation(model: PoolCluster(setup, arrivals: arrivals, duration: duration, seed: seed, keepRequests: keepRequests))
         for d in setup.models.indices { sim.model.scheduleFirstArrival(d, scheduler: &sim.scheduler) }
-        _ = sim.run()
+        // A pool keeps one arrival per model and a few events per running batch pending: far
+        // below the queue's limit.
+        let reason = sim.run()
+        precondition(reason != .queueLimit, sim.scheduler.queueLimitReached ?? "")
         return PoolServingOutcome(models: sim.model.outcomes, requests: sim.model.kept, events: sim.eventsProcessed)
     }
 

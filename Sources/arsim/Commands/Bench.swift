@@ -165,9 +165,12 @@ struct Bench: ParsableCommand {
         let start = clock.now
         for quarter in 1...4 {
             let until = spec.duration / 4 * SimTime(quarter) + (quarter == 4 ? spec.drain : 0)
-            while sim.run(until: until, maxEvents: 1 << 20) == .eventBudget {
+            var reason = StopReason.eventBudget
+            while reason == .eventBudget {
+                reason = sim.run(until: until, maxEvents: 1 << 20)
                 _ = sim.model.takeOutbox()
             }
+            if reason == .queueLimit { throw fail("bench: \(sim.scheduler.queueLimitReached ?? "the event queue is full")", code: 1) }
             samples.append(fixed(Memory.residentMiB(), 1))
         }
         _ = sim.model.finish(at: sim.now)
