@@ -14,7 +14,8 @@ public struct PolicyFailure: Error, CustomStringConvertible {
     public var description: String { "policy error: \(message)" }
 }
 
-/// The world scheduled more events than the kernel's queue holds (`EventQueue.maxPending`).
+/// The world scheduled more events than the kernel's queue holds (`EventQueue.maxPending` at
+/// once, `EventQueue.maxScheduled` in a run).
 public struct QueueLimit: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }

@@ -25,10 +25,12 @@ public struct EventID: Hashable, Sendable {
 /// aligned start, so each group of children begins on a line). A key is (time, sequence, slot):
 /// the event itself waits in `events[slot]`, so sifting moves keys only, and a level of the
 /// heap costs one line where keys with their events inline spanned two or three. With a million
-/// events pending that halves the lines a pop reads. The next event's slot is asked for as soon
-/// as it reaches the root.
+/// events pending that halves the lines a pop reads. Once a few thousand events are held, the
+/// next event's slot is asked for as soon as it reaches the root.
 ///
-/// Limits, checked: 2^24 (16,777,216) events pending at once, and 2^40 scheduled in one run.
+/// Limits, checked: 2^24 (16,777,216) events held at once (a cancelled event holds its slot until
+/// it reaches the top), and 2^40 scheduled in one run. A freed slot keeps its old event until it
+/// is reused: an `Event` holding references keeps them alive that long.
 ///
 /// Cancellation is lazy: a cancelled event stays in the heap and is skipped when it reaches the
 /// top. The set of cancelled sequence numbers holds only events that are still in the heap, so it
@@ -89,7 +91,7 @@ public struct EventQueue<Event> {
         } else {
             guard events.count < capacity else {
                 nextSequence &-= 1
-                return refuse("more than \(capacity) events pending at once", time: time)
+                return refuse("more than \(capacity) events pending at once (cancelled ones count until they reach the top)", time: time)
             }
             slot = events.count
             events.append(event)

@@ -43,7 +43,7 @@ final class SimulationTests: XCTestCase {
         sim.scheduler.schedule(0, at: 0)
         XCTAssertEqual(sim.run(), .queueLimit)
         XCTAssertEqual(sim.eventsProcessed, 100)
-        XCTAssertEqual(sim.scheduler.queueLimitReached, "the event queue is full: more than 100 events pending at once")
+        XCTAssertEqual(sim.scheduler.queueLimitReached, "the event queue is full: more than 100 events pending at once (cancelled ones count until they reach the top)")
         XCTAssertEqual(sim.scheduler.pendingCount, 100)
         XCTAssertEqual(sim.run(), .queueLimit, "a run that lost an event does not go on")
         XCTAssertEqual(sim.eventsProcessed, 100)

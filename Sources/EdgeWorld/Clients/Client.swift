@@ -413,8 +413,8 @@ extension World {
         if sensors, let spec = clients[ci].contentEstimate, frame % Int64(spec.everyFrames) == 0 {
             estimateContent(client: ci, spec, frame: frame, now: now, scheduler: &scheduler)
         }
-        // The stored deque's count: a computed property read through the array copied the whole
-        // client state on every frame.
+        // The stored count of `FramesInFlight`: a computed property read through the array copied
+        // the whole client state on every frame.
         let view = ClientView(frame: frame, now: now, offloadsInFlight: clients[ci].framesInFlight.count,
                               maxOffloadsInFlight: clients[ci].maxOffloadsInFlight,
                               hasFallback: clients[ci].hasFallback, draw: clients[ci].policyDraw, latest: latestFrames(client: ci, tasks: taskCount),

@@ -63,7 +63,9 @@ struct UploadSlots: Sendable {
 
     /// Frees the spilled requests' array, once the upload is delivered.
     func release(spill table: inout Slab<[Int32]>) {
-        if spill >= 0 { _ = table.remove(spill) }
+        guard spill >= 0 else { return }
+        table[spill] = []   // a slab slot keeps its value until reused
+        _ = table.remove(spill)
     }
 }
 
@@ -82,8 +84,6 @@ struct PathKey: Hashable, Sendable {
 struct PathTable: Sendable {
     private var spans: [(start: Int32, count: Int32)] = []
     private var links: [Int32] = []
-
-    var count: Int { spans.count }
 
     mutating func append(_ path: [Int32]) -> Int32 {
         spans.append((Int32(links.count), Int32(path.count)))
@@ -139,7 +139,6 @@ extension World {
     }
 
     private mutating func startHop(_ slot: Int32, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
-        // Fields are read one by one: copying the transfer would retain its payload's array.
         let hop = transfers[slot].hop, bytes = transfers[slot].bytes
         let link = Int(paths.link(transfers[slot].path, hop: hop))
         let (start, finish, arrival) = links[link].simpleRate > 0
