@@ -217,6 +217,14 @@ public struct World: EventHandler, Sendable {
             transfers.prefetch(t)
             if hint.request >= 0 { requests.prefetch(hint.request) }
             if hint.client >= 0 { prefetchClient(Int(hint.client)) }
+        case .batchFinished(let s, let g):
+            // Each member's request, and its client's path back from this server.
+            guard Int(s) < servers.count, Int(g) < servers[Int(s)].gpus.count else { return }
+            let members = servers[Int(s)].gpus[Int(g)].members, clients = servers[Int(s)].gpus[Int(g)].memberClients
+            for i in members.indices {
+                requests.prefetch(members[i])
+                lookups.prefetch(client: Int(clients[i]), pathFromServer: Int(s))
+            }
         default:
             break
         }

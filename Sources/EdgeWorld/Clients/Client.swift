@@ -224,6 +224,13 @@ struct ClientLookupTable: Sendable {
         guard c * stride < ids.count else { return }
         ids.withUnsafeBufferPointer { arsim_prefetch($0.baseAddress! + c * stride) }
     }
+
+    /// Asks the cache for a client's path back from server `v`.
+    func prefetch(client c: Int, pathFromServer v: Int) {
+        let i = c * stride + sites + v
+        guard i < ids.count else { return }
+        ids.withUnsafeBufferPointer { arsim_prefetch($0.baseAddress! + i) }
+    }
 }
 
 /// A client's offloaded frames with the number of their requests still outstanding. A client

@@ -125,6 +125,9 @@ struct GPUState: Sendable {
     var queue = 0
     var started: SimTime = 0
     var members: [Int32] = []
+    /// The members' clients, in the same order: the batch's end sends each a result, and asks
+    /// for their path ids before it runs (`World.prefetch`).
+    var memberClients: [Int32] = []
     /// The running batch's profiled latency and worst case, for `BatchNotice`.
     var profiled: SimTime = 0
     var worstCase: SimTime = 0

@@ -30,6 +30,7 @@ extension World {
         nextBatchID += 1
         // Fields are written in place: copying the GPU out would copy its member list too.
         servers[s].gpus[g].members.removeAll(keepingCapacity: true)
+        servers[s].gpus[g].memberClients.removeAll(keepingCapacity: true)
         for _ in 0..<size {
             let slot = servers[s].queues.removeFirst(queue: queue).slot
             requests[slot].batch = batch
@@ -37,6 +38,7 @@ extension World {
             requests[slot].gpu = Int32(g)
             if requests[slot].batchStart < 0 { requests[slot].batchStart = now }
             servers[s].gpus[g].members.append(slot)
+            servers[s].gpus[g].memberClients.append(requests[slot].client)
         }
         queueChanged(server: s, at: now)
         let factor: Double
