@@ -127,10 +127,15 @@ public struct Slab<Element: Sendable>: Sendable {
         return slots[Int(slot)]
     }
 
-    /// Asks the cache for a slot's first line (see `World.prefetch`).
+    /// Asks the cache for every line of a slot (see `World.prefetch`): a request spans three or
+    /// four, and its handlers read fields all over it.
     @inline(__always) func prefetch(_ slot: Int32) {
         guard slot >= 0, Int(slot) < slots.count else { return }
-        slots.withUnsafeBufferPointer { arsim_prefetch($0.baseAddress! + Int(slot)) }
+        slots.withUnsafeBufferPointer { b in
+            let start = UnsafeRawPointer(b.baseAddress! + Int(slot))
+            for offset in stride(from: 0, to: MemoryLayout<Element>.size, by: 64) { arsim_prefetch(start + offset) }
+            arsim_prefetch(start + (MemoryLayout<Element>.size - 1))
+        }
     }
 
     /// The slots in use, in slot order.
