@@ -82,29 +82,38 @@ struct PathKey: Hashable, Sendable {
 /// Every path's links, in one flat array: a hop reads its link with one load, where an array per
 /// path (one per client and direction) was a dependent miss on every send and hop.
 struct PathTable: Sendable {
-    private var spans: [(start: Int32, count: Int32)] = []
+    private var spans: [PathSpan] = []
     private var links: [Int32] = []
 
     mutating func append(_ path: [Int32]) -> Int32 {
-        spans.append((Int32(links.count), Int32(path.count)))
+        spans.append(PathSpan(start: Int32(links.count), hops: Int32(path.count)))
         links.append(contentsOf: path)
         return Int32(spans.count - 1)
     }
 
-    /// Number of hops of path `id` (0: the same place).
-    func hops(_ id: Int32) -> Int32 { spans[Int(id)].count }
+    /// Where path `id`'s links are. A transfer keeps it, so that its hops do not look it up again.
+    func span(_ id: Int32) -> PathSpan { spans[Int(id)] }
 
-    /// The link of path `id`'s hop `hop`.
-    func link(_ id: Int32, hop: Int32) -> Int32 {
-        precondition(hop >= 0 && hop < spans[Int(id)].count)
-        return links[Int(spans[Int(id)].start + hop)]
+    /// Number of hops of path `id` (0: the same place).
+    func hops(_ id: Int32) -> Int32 { spans[Int(id)].hops }
+
+    /// The link of a path's hop `hop`.
+    func link(_ span: PathSpan, hop: Int32) -> Int32 {
+        precondition(hop >= 0 && hop < span.hops)
+        return links[Int(span.start + hop)]
     }
+}
+
+/// A path's links in `PathTable`: `hops` of them from `start`.
+struct PathSpan: Sendable {
+    var start: Int32
+    var hops: Int32
 }
 
 /// Bytes on their way along a path of links, one hop after another (store and forward).
 struct Transfer: Sendable {
     var payload: TransferPayload
-    var path: Int32
+    var path: PathSpan
     /// The hop it is on; -1 while the sender still encodes it (a stage's wire format).
     var hop: Int32
     var bytes: Int
@@ -120,17 +129,18 @@ extension World {
     /// at this instant, never inside the caller (a policy's message to its own place).
     mutating func send(_ payload: TransferPayload, bytes: Int, path id: Int32, now: SimTime, encode: SimTime = 0, decode: SimTime = 0,
                        byEvent: Bool = false, scheduler: inout Scheduler<WorldEvent>) {
-        if paths.hops(id) == 0 && encode == 0 && decode == 0 && !byEvent {
+        let span = paths.span(id)
+        if span.hops == 0 && encode == 0 && decode == 0 && !byEvent {
             deliver(payload, now: now, scheduler: &scheduler)
             return
         }
-        if encode == 0 && !byEvent && paths.hops(id) > 0 {
+        if encode == 0 && !byEvent && span.hops > 0 {
             // The common case, straight onto the first hop.
-            let slot = transfers.insert(Transfer(payload: payload, path: id, hop: 0, bytes: bytes, decode: decode))
+            let slot = transfers.insert(Transfer(payload: payload, path: span, hop: 0, bytes: bytes, decode: decode))
             return startHop(slot, now: now, scheduler: &scheduler)
         }
         // Hop -1: not on a link yet; `hopArrived` moves it onto the first hop (or delivers it).
-        let slot = transfers.insert(Transfer(payload: payload, path: id, hop: -1, bytes: bytes, decode: decode))
+        let slot = transfers.insert(Transfer(payload: payload, path: span, hop: -1, bytes: bytes, decode: decode))
         if encode > 0 || byEvent {
             scheduler.schedule(.hopArrived(transfer: slot, delivers: arrivalHint(slot)), after: encode)
         } else {
@@ -158,7 +168,7 @@ extension World {
     /// What the arrival about to be scheduled will touch, if it delivers the transfer (see
     /// `ArrivalHint`); read while the transfer is in cache.
     private func arrivalHint(_ slot: Int32) -> ArrivalHint {
-        guard transfers[slot].hop + 1 >= paths.hops(transfers[slot].path) else { return .none }
+        guard transfers[slot].hop + 1 >= transfers[slot].path.hops else { return .none }
         switch transfers[slot].payload {
         case .upload(let slots): return ArrivalHint(request: slots.first, client: -1)
         case .result(let r, let c): return ArrivalHint(request: r, client: c)
@@ -171,7 +181,7 @@ extension World {
     /// decoded, or delivered.
     mutating func hopArrived(transfer slot: Int32, scheduler: inout Scheduler<WorldEvent>) {
         transfers[slot].hop += 1
-        if transfers[slot].hop < paths.hops(transfers[slot].path) {
+        if transfers[slot].hop < transfers[slot].path.hops {
             startHop(slot, now: scheduler.now, scheduler: &scheduler)
         } else if transfers[slot].decode > 0 {
             let decode = transfers[slot].decode
