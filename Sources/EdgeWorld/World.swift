@@ -207,7 +207,8 @@ public struct World: EventHandler, Sendable {
     }
 
     /// With thousands of clients their state is not in cache when their next frame comes round:
-    /// the lines of the next event's client or transfer are asked for while the current event runs.
+    /// the lines of the next event's client, transfer or batch members are asked for while the
+    /// current event runs.
     public func prefetch(_ next: WorldEvent) {
         switch next {
         case .frameCaptured(let c), .deviceDone(let c):
@@ -220,10 +221,10 @@ public struct World: EventHandler, Sendable {
         case .batchFinished(let s, let g):
             // Each member's request, and its client's path back from this server.
             guard Int(s) < servers.count, Int(g) < servers[Int(s)].gpus.count else { return }
-            let members = servers[Int(s)].gpus[Int(g)].members, clients = servers[Int(s)].gpus[Int(g)].memberClients
-            for i in members.indices {
-                requests.prefetch(members[i])
-                lookups.prefetch(client: Int(clients[i]), pathFromServer: Int(s))
+            // Indexed through the arrays: binding them to locals would retain them.
+            for i in servers[Int(s)].gpus[Int(g)].members.indices {
+                requests.prefetch(servers[Int(s)].gpus[Int(g)].members[i])
+                lookups.prefetch(client: Int(servers[Int(s)].gpus[Int(g)].memberClients[i]), pathFromServer: Int(s))
             }
         default:
             break
