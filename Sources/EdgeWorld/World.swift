@@ -1,4 +1,3 @@
-import CPrefetch
 import SimKernel
 
 /// Everything that happens in the world, as the kernel's events. Each case is handled in the
@@ -124,8 +123,7 @@ public struct World: EventHandler, Sendable {
         precondition(links.count == Int(next))
         self.links = links.map { LinkState(spec: $0) }
         linkModels = links.map { LinkModel(spec: $0, seed: spec.seed) }
-        clients = zip(spec.clients, clientLinks).map { ClientState(spec: $0, seed: spec.seed, uplink: $1.0, downlink: $1.1, sites: spec.sites.count,
-                                                                  servers: spec.servers.count, duration: spec.duration) }
+        clients = zip(spec.clients, clientLinks).map { ClientState(spec: $0, seed: spec.seed, uplink: $1.0, downlink: $1.1, duration: spec.duration) }
         let maxTasks = spec.clients.map(\.tasks.count).max() ?? 0
         lookups = ClientLookupTable(clients: clients.count, sites: spec.sites.count, servers: spec.servers.count, maxTasks: maxTasks)
         resultStride = maxTasks
@@ -231,21 +229,11 @@ public struct World: EventHandler, Sendable {
         }
     }
 
-    /// Asks for a client's state and its counts in the recorder.
+    /// Asks for a client's state, its counts in the recorder and its row of latest results.
     func prefetchClient(_ c: Int) {
-        guard c < clients.count else { return }
-        clients.withUnsafeBufferPointer { b in
-            let base = UnsafeRawPointer(b.baseAddress! + c)
-            for line in stride(from: 0, to: MemoryLayout<ClientState>.size, by: 64) { arsim_prefetch(base + line) }
-        }
-        recorder.prefetch(client: c)
-        if resultStride > 0 {
-            taskResults.withUnsafeBufferPointer { b in
-                let row = UnsafeRawPointer(b.baseAddress! + c * resultStride)
-                arsim_prefetch(row)
-                arsim_prefetch(row + (resultStride * MemoryLayout<TaskResults>.stride - 1))
-            }
-        }
+        clients.prefetch(c)
+        recorder.clientCounts.prefetch(c)
+        taskResults.prefetch(c * resultStride ..< (c + 1) * resultStride)
     }
 
     /// Uploads of more than four requests whose spilled array is still held (0 once all are delivered).

@@ -34,9 +34,8 @@ enum MemoryBudget {
     /// Throws where `clients` in all would need more than half of what is available (the rest is
     /// the program, its libraries, the servers, the results and the allocator's slack).
     static func check(clients: Int, at node: ConfigNode) throws(ConfigError) {
-        let needed = UInt64(clients) * bytesPerClient
-        let budget = available / 2
-        guard needed > budget else { return }
+        let needed = UInt64(clients) * bytesPerClient, available = Self.available
+        guard needed > available / 2 else { return }
         func gb(_ b: UInt64) -> String { String(format: "%.1f GB", Double(b) / 1e9) }
         throw node.error("\(clients) clients in all need about \(gb(needed)) of memory (\(bytesPerClient >> 10) KiB each), "
                          + "more than half of the \(gb(available)) this process may use; use fewer clients or a machine with more memory")

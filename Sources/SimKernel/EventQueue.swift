@@ -49,9 +49,9 @@ public struct EventQueue<Event> {
     public private(set) var limitReached: String?
 
     /// Most events pending at once, and most scheduled in one run: a key holds a slot in 24 bits
-    /// and a sequence number in 40.
-    public static var maxPending: Int { 1 << 24 }
-    public static var maxScheduled: UInt64 { 1 << 40 }
+    /// and a sequence number in 40 (`KeyHeap.slotBits`).
+    @inlinable public static var maxPending: Int { 1 << KeyHeap.slotBits }
+    @inlinable public static var maxScheduled: UInt64 { 1 << (64 - UInt64(KeyHeap.slotBits)) }
 
     /// The most events pending at once: `maxPending`, or fewer (a test's small queue).
     @usableFromInline let capacity: Int
@@ -78,7 +78,7 @@ public struct EventQueue<Event> {
     @inlinable @discardableResult
     public mutating func push(_ event: Event, at time: SimTime) -> EventID {
         let sequence = nextSequence
-        guard sequence < 1 << 40 else { return refuse("more than 2^40 events scheduled in one run", time: time) }
+        guard sequence < Self.maxScheduled else { return refuse("more than 2^40 events scheduled in one run", time: time) }
         nextSequence &+= 1
         let slot: Int
         if lastFreed >= 0 {
@@ -111,8 +111,7 @@ public struct EventQueue<Event> {
         while heap.count > 0 {
             let top = heap.popRoot()
             let slot = KeyHeap.slot(top)
-            if lastFreed >= 0 { freeSlots.append(Int32(lastFreed)) }
-            lastFreed = slot
+            free(slot)
             if heap.count > 0 && events.count > 4096 {
                 // (A few thousand events stay in cache.) Mutable access: a read-only one retains the array.
                 let next = KeyHeap.slot(heap.root)
@@ -141,9 +140,14 @@ public struct EventQueue<Event> {
     @inlinable mutating func dropCancelledTop() {
         while !cancelled.isEmpty, heap.count > 0, cancelled.contains(KeyHeap.sequence(heap.root)) {
             cancelled.remove(KeyHeap.sequence(heap.root))
-            if lastFreed >= 0 { freeSlots.append(Int32(lastFreed)) }
-            lastFreed = KeyHeap.slot(heap.popRoot())
+            free(KeyHeap.slot(heap.popRoot()))
         }
+    }
+
+    /// A popped event's slot: kept as `lastFreed` for the next push, the one before it listed.
+    @inlinable mutating func free(_ slot: Int) {
+        if lastFreed >= 0 { freeSlots.append(Int32(lastFreed)) }
+        lastFreed = slot
     }
 }
 
@@ -156,6 +160,7 @@ public struct EventQueue<Event> {
     /// the high half; (sequence << 24 | slot) in the low half. Sequences are unique, so the slot
     /// never decides an order.
     @usableFromInline typealias Key = UInt128
+    @inlinable static var slotBits: Int { 24 }
 
     /// Its length is the capacity (plus the padding); the keys past `count` mean nothing.
     @usableFromInline var keys: ContiguousArray<Key> = []
@@ -167,11 +172,11 @@ public struct EventQueue<Event> {
     @inlinable var root: Key { keys[pad] }
 
     @inlinable static func key(time: SimTime, sequence: UInt64, slot: Int) -> Key {
-        Key(UInt64(bitPattern: time) ^ (1 << 63)) << 64 | Key(sequence << 24 | UInt64(slot))
+        Key(UInt64(bitPattern: time) ^ (1 << 63)) << 64 | Key(sequence << UInt64(slotBits) | UInt64(slot))
     }
     @inlinable static func time(_ key: Key) -> SimTime { SimTime(bitPattern: UInt64(truncatingIfNeeded: key >> 64) ^ (1 << 63)) }
-    @inlinable static func sequence(_ key: Key) -> UInt64 { UInt64(truncatingIfNeeded: key) >> 24 }
-    @inlinable static func slot(_ key: Key) -> Int { Int(UInt64(truncatingIfNeeded: key) & 0xFF_FFFF) }
+    @inlinable static func sequence(_ key: Key) -> UInt64 { UInt64(truncatingIfNeeded: key) >> UInt64(slotBits) }
+    @inlinable static func slot(_ key: Key) -> Int { Int(UInt64(truncatingIfNeeded: key) & ((1 << UInt64(slotBits)) - 1)) }
 
     /// Twice the room, with the padding worked out for the new array's address.
     @inlinable mutating func grow() {
@@ -227,8 +232,7 @@ public struct EventQueue<Event> {
                 // (Not near the root, whose levels stay in cache.)
                 let grandchildren = 4 * first + 1
                 if grandchildren >= 1024 && grandchildren < n {
-                    let p = UnsafeRawPointer(h + grandchildren)
-                    arsim_prefetch(p); arsim_prefetch(p + 64); arsim_prefetch(p + 128); arsim_prefetch(p + 192)
+                    arsim_prefetch_range(h + grandchildren, 16 * MemoryLayout<Key>.stride)
                 }
                 // A small tournament keeps the comparison chain short.
                 let a = h[first] < h[first + 1] ? first : first + 1

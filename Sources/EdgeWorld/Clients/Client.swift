@@ -1,4 +1,3 @@
-import CPrefetch
 import DequeModule
 import Foundation
 import SimKernel
@@ -220,17 +219,10 @@ struct ClientLookupTable: Sendable {
     }
 
     /// Asks the cache for the start of a client's row (see `World.prefetch`).
-    func prefetch(client c: Int) {
-        guard c * stride < ids.count else { return }
-        ids.withUnsafeBufferPointer { arsim_prefetch($0.baseAddress! + c * stride) }
-    }
+    func prefetch(client c: Int) { ids.prefetch(c * stride) }
 
     /// Asks the cache for a client's path back from server `v`.
-    func prefetch(client c: Int, pathFromServer v: Int) {
-        let i = c * stride + sites + v
-        guard i < ids.count else { return }
-        ids.withUnsafeBufferPointer { arsim_prefetch($0.baseAddress! + i) }
-    }
+    func prefetch(client c: Int, pathFromServer v: Int) { ids.prefetch(c * stride + sites + v) }
 }
 
 /// A client's offloaded frames with the number of their requests still outstanding. A client
@@ -238,28 +230,28 @@ struct ClientLookupTable: Sendable {
 /// capturing a frame and delivering a result do not miss on an array of their own; more go
 /// into an overflow array. Frames are unique and their order is never read.
 struct FramesInFlight: Sendable {
-    private var frames: (Int64, Int64, Int64, Int64) = (-1, -1, -1, -1)
-    private var outstanding: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
+    private var frames = InlineFour<Int64>(repeating: -1)
+    private var outstanding = InlineFour<Int32>(repeating: 0)
     private var overflow: [(frame: Int64, outstanding: Int)] = []
     private(set) var count = 0
 
     mutating func append(frame: Int64, outstanding n: Int) {
         count += 1
-        for i in 0..<4 where self[frame: i] < 0 {
-            self[frame: i] = frame
-            self[outstanding: i] = Int32(n)
+        for i in 0..<4 where frames[i] < 0 {
+            frames[i] = frame
+            outstanding[i] = Int32(n)
             return
         }
         overflow.append((frame, n))
     }
 
     mutating func requestEnded(frame: Int64) {
-        for i in 0..<4 where self[frame: i] == frame {
-            if self[outstanding: i] <= 1 {
-                self[frame: i] = -1
+        for i in 0..<4 where frames[i] == frame {
+            if outstanding[i] <= 1 {
+                frames[i] = -1
                 count -= 1
             } else {
-                self[outstanding: i] -= 1
+                outstanding[i] -= 1
             }
             return
         }
@@ -270,16 +262,6 @@ struct FramesInFlight: Sendable {
         } else {
             overflow[i].outstanding -= 1
         }
-    }
-
-    private subscript(frame i: Int) -> Int64 {
-        get { withUnsafeBytes(of: frames) { $0.load(fromByteOffset: i * 8, as: Int64.self) } }
-        set { withUnsafeMutableBytes(of: &frames) { $0.storeBytes(of: newValue, toByteOffset: i * 8, as: Int64.self) } }
-    }
-
-    private subscript(outstanding i: Int) -> Int32 {
-        get { withUnsafeBytes(of: outstanding) { $0.load(fromByteOffset: i * 4, as: Int32.self) } }
-        set { withUnsafeMutableBytes(of: &outstanding) { $0.storeBytes(of: newValue, toByteOffset: i * 4, as: Int32.self) } }
     }
 }
 
@@ -347,7 +329,7 @@ struct ClientState: Sendable {
     /// One of the frame's requests has ended.
     mutating func requestEnded(frame: Int64) { framesInFlight.requestEnded(frame: frame) }
 
-    init(spec: ClientSpec, seed: UInt64, uplink: Int32, downlink: Int32, sites: Int, servers: Int, duration: SimTime) {
+    init(spec: ClientSpec, seed: UInt64, uplink: Int32, downlink: Int32, duration: SimTime) {
         rng = RandomStream(seed: seed, name: "client/\(spec.name)/arrivals")
         arrivals = spec.arrivals
         frameBytes = spec.frameBytes

@@ -33,22 +33,18 @@ public struct ClientView: Sendable {
 /// Per task, a frame number: four held inline, so that a view of a client with up to four tasks
 /// allocates nothing; more go into an array.
 struct LatestFrames: Sendable {
-    private var inline: (Int64, Int64, Int64, Int64) = (-1, -1, -1, -1)
+    private var inline = InlineFour<Int64>(repeating: -1)
     private var more: [Int64] = []
     private var count = 0
 
     mutating func append(_ frame: Int64) {
-        if count < 4 {
-            withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: frame, toByteOffset: count * 8, as: Int64.self) }
-        } else {
-            more.append(frame)
-        }
+        if count < 4 { inline[count] = frame } else { more.append(frame) }
         count += 1
     }
 
     subscript(task: Int) -> Int64 {
         precondition(task >= 0 && task < count, "task \(task) out of range")
-        return task < 4 ? withUnsafeBytes(of: inline) { $0.load(fromByteOffset: task * 8, as: Int64.self) } : more[task - 4]
+        return task < 4 ? inline[task] : more[task - 4]
     }
 }
 

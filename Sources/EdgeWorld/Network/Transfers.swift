@@ -26,26 +26,23 @@ enum TransferPayload: Sendable {
 /// (copying one retains nothing); a fifth and later go into an array in `World.uploadSpill`,
 /// freed when the upload is delivered.
 struct UploadSlots: Sendable {
-    private var inline: (Int32, Int32, Int32, Int32) = (-1, -1, -1, -1)
+    private var inline = InlineFour<Int32>(repeating: -1)
     private(set) var count: Int32 = 0
     private var spill: Int32 = -1
 
     init() {}
 
     init(_ slot: Int32) {
-        inline.0 = slot
+        inline[0] = slot
         count = 1
     }
 
-    var first: Int32 { inline.0 }
+    var first: Int32 { inline[0] }
 
     mutating func append(_ slot: Int32, spill table: inout Slab<[Int32]>) {
-        switch count {
-        case 0: inline.0 = slot
-        case 1: inline.1 = slot
-        case 2: inline.2 = slot
-        case 3: inline.3 = slot
-        default:
+        if count < 4 {
+            inline[Int(count)] = slot
+        } else {
             if spill < 0 { spill = table.insert([]) }
             table[spill].append(slot)
         }
@@ -54,10 +51,7 @@ struct UploadSlots: Sendable {
 
     /// The requests in order.
     func forEach(spill table: Slab<[Int32]>, _ body: (Int32) -> Void) {
-        if count > 0 { body(inline.0) }
-        if count > 1 { body(inline.1) }
-        if count > 2 { body(inline.2) }
-        if count > 3 { body(inline.3) }
+        for i in 0..<min(Int(count), 4) { body(inline[i]) }
         if spill >= 0 { for s in table[spill] { body(s) } }
     }
 

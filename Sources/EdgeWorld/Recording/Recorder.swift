@@ -1,4 +1,3 @@
-import CPrefetch
 import SimKernel
 
 /// Collects what the run measures: `Tally`s for the whole run and each site, server, client
@@ -222,12 +221,6 @@ public struct Recorder: Sendable {
     /// A server's waiting requests changed (asked only when `recordTransfers`: traces).
     mutating func queued(server s: Int, at t: SimTime, count: Int) {
         outbox.queues.append(QueueRecord(server: Int32(s), time: t, queued: Int32(count)))
-    }
-
-    /// Asks the cache for a client's counts (see `World.prefetch`).
-    func prefetch(client c: Int) {
-        guard c < clientCounts.count else { return }
-        clientCounts.withUnsafeBufferPointer { arsim_prefetch($0.baseAddress! + c) }
     }
 
     mutating func offload(client c: Int32, at t: SimTime) { if inWindow(t) { clientCounts[Int(c)].offloads += 1 } }

@@ -1,4 +1,3 @@
-import CPrefetch
 import SimKernel
 
 /// One inference request: a task of one frame from a client, run through its model along its
@@ -129,14 +128,7 @@ public struct Slab<Element: Sendable>: Sendable {
 
     /// Asks the cache for every line of a slot (see `World.prefetch`): a request spans three or
     /// four, and its handlers read fields all over it.
-    @inline(__always) func prefetch(_ slot: Int32) {
-        guard slot >= 0, Int(slot) < slots.count else { return }
-        slots.withUnsafeBufferPointer { b in
-            let start = UnsafeRawPointer(b.baseAddress! + Int(slot))
-            for offset in stride(from: 0, to: MemoryLayout<Element>.size, by: 64) { arsim_prefetch(start + offset) }
-            arsim_prefetch(start + (MemoryLayout<Element>.size - 1))
-        }
-    }
+    @inline(__always) func prefetch(_ slot: Int32) { slots.prefetch(Int(slot)) }
 
     /// The slots in use, in slot order.
     public var occupied: [Int32] { (0..<Int32(slots.count)).filter { live[Int($0)] } }

@@ -1,0 +1,13 @@
+import CPrefetch
+
+extension Array {
+    /// Asks the cache for every line of the elements in `range`, nothing where it lies out of
+    /// bounds: a hint that changes nothing (see `World.prefetch`).
+    @inline(__always) func prefetch(_ range: Range<Int>) {
+        guard range.lowerBound >= 0, range.upperBound <= count, !range.isEmpty else { return }
+        withUnsafeBufferPointer { arsim_prefetch_range($0.baseAddress! + range.lowerBound, range.count * MemoryLayout<Element>.stride) }
+    }
+
+    /// Asks the cache for every line of element `i`.
+    @inline(__always) func prefetch(_ i: Int) { prefetch(i ..< i + 1) }
+}
