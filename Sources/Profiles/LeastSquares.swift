@@ -6,12 +6,18 @@ public enum LeastSquares {
         public let description: String
     }
 
+    /// OpenBLAS starts a thread per core for these small solves, and its idle threads spin
+    /// (sched_yield) for a while after each call, taking a core from the simulation and from the
+    /// results writer (`perf`: a fifth of a quickstart run's samples): one thread, set once.
+    private static let singleThreaded: Void = openblas_set_num_threads(1)
+
     /// Solves min ‖A x − b‖₂ for each column of `b` at once. `a` has `rows` rows of `columns`
     /// values (row-major); `b` has `rows` rows of `rightHandSides` values. Returns one solution of
     /// `columns` values per right-hand side.
     public static func solve(a: [Double], rows: Int, columns: Int, b: [Double], rightHandSides: Int = 1) throws(Failure) -> [[Double]] {
         precondition(a.count == rows * columns && b.count == rows * rightHandSides)
         guard rows >= columns else { throw Failure(description: "\(rows) observations cannot determine \(columns) coefficients") }
+        _ = singleThreaded
         var a = a
         var b = b
         let info = LAPACKE_dgels(LAPACK_ROW_MAJOR, CChar(truncatingIfNeeded: UInt8(ascii: "N")),

@@ -32,7 +32,8 @@ public struct RunOutcome: Sendable {
 }
 
 /// Drives one scenario from start to end: the world runs in slices of events; between slices the
-/// rows it produced go to the results store and the interrupt flag is checked. The `runs` row is
+/// rows it produced go to the results store (written on a second thread while the next slice runs,
+/// `SliceWriter`) and the interrupt flag is checked. The `runs` row is
 /// written first and completed last, so the database always says how the run ended.
 public struct Runner {
     public var scenario: Scenario
@@ -67,13 +68,14 @@ public struct Runner {
         let runID = try store?.beginRun(info)
         var sim = World.simulation(spec)
         var status = RunStatus.completed
+        let writer = store.flatMap { store in runID.map { SliceWriter(store: store, run: $0, spec: spec) } }
         do {
             loop: while true {
                 let reason = sim.run(until: spec.endTime, maxEvents: sliceEvents)
                 if let failure = sim.model.failure { throw PolicyFailure(message: failure) }
                 let rows = sim.model.takeOutbox()
                 try trace?.write(rows)
-                if let store, let runID { try store.write(rows, run: runID, spec: spec) }
+                try writer?.submit(rows)
                 switch reason {
                 case .queueEmpty, .reachedEndTime: break loop
                 case .eventBudget: if try shouldStop() { status = .interrupted; break loop }
@@ -84,9 +86,10 @@ public struct Runner {
             let rows = sim.model.takeOutbox()
             try trace?.write(rows)
             try trace?.close()
+            try writer?.submit(rows)
+            try writer?.finish()
             let wall = seconds(clock.now - started)
             if let store, let runID {
-                try store.write(rows, run: runID, spec: spec)
                 try store.finishRun(runID, status: status, summary: summary, eventsProcessed: sim.eventsProcessed,
                                     simulatedEnd: sim.now, wallSeconds: wall,
                                     error: status == .interrupted ? "interrupted by signal" : nil)
@@ -96,6 +99,7 @@ public struct Runner {
         } catch {
             // A failed run still ends its trace, so that what was written is a readable file.
             try? trace?.close()
+            writer?.abandon()
             if let store, let runID { store.markFailed(runID, error: "\(error)") }
             throw error
         }

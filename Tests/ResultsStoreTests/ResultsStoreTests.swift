@@ -154,6 +154,35 @@ final class ResultsStoreTests: XCTestCase {
         XCTAssertEqual(try store.runs().map(\.status), ["failed", "completed"])
     }
 
+    /// A slice's rows are written on a second thread (`SliceWriter`). When that write fails, the
+    /// run fails with SQLite's message; the failing slice leaves none of its rows and no later
+    /// slice is written.
+    func testWriteFailingOnTheWriterThreadFailsTheRun() throws {
+        let path = directory.appendingPathComponent("r.sqlite").path
+        let store = try ResultsStore(path: path)
+        // Another connection makes the 400th request row unwritable.
+        try SQLiteDatabase(path: path).execute("""
+            CREATE TRIGGER refuse BEFORE INSERT ON requests WHEN NEW.request_id = 400
+            BEGIN SELECT RAISE(ABORT, 'no room for request 400'); END;
+            """)
+        var runner = Runner(scenario: try scenario(seconds: 30))
+        runner.sliceEvents = 1_000
+        XCTAssertThrowsError(try runner.run(store: store)) { error in
+            XCTAssertTrue("\(error)".contains("no room for request 400"), "\(error)")
+        }
+        let row = try store.runs()[0]
+        XCTAssertEqual(row.status, "failed")
+        XCTAssertTrue(row.error?.contains("no room for request 400") == true, row.error ?? "")
+        XCTAssertEqual(try count(store, "summary", run: 1), 0)
+        // 10 clients at 30 fps make request 400 in the run's second simulated second; the rows of
+        // the slices before it are there, none from the failing slice or after it (9,000 in all).
+        let requests = CSVReader.parse(try csv(store, "requests", run: 1)).dropFirst()
+        let ids = requests.map { Int($0[1])! }
+        XCTAssertGreaterThan(ids.count, 100)
+        XCTAssertLessThan(ids.count, 600)
+        XCTAssertFalse(ids.contains(400))
+    }
+
     /// A run left `running` by a process that no longer exists is marked interrupted when the
     /// database is next opened.
     func testRunOfVanishedProcessIsMarkedInterrupted() throws {
