@@ -17,6 +17,9 @@ public struct LayerTable: Sendable {
         /// A convolution with weights as the matrix product it runs, per sample (from its output
         /// shape and weights); nil for other layers, or where they do not say.
         public var gemm: GEMMShape? = nil
+        /// Per sample, where the layer is a 3 × 3, stride-1, one-group convolution
+        /// (`winogradShape`); nil otherwise.
+        public var winograd: WinogradShape? = nil
     }
 
     public var model: String
@@ -48,6 +51,7 @@ public struct LayerTable: Sendable {
             // several outputs) leaves the layer without a matrix shape.
             let dims = (try? l.optional("output_shape")?.array().map { d throws(ConfigError) in try d.int(in: 1...1_000_000_000) }) ?? nil
             layer.gemm = dims.flatMap { Self.gemmShape(op: layer.op, outputShape: $0, params: layer.params, flops: layer.flops) }
+            if layer.gemm != nil, let dims { layer.winograd = Self.winogradShape(outputShape: dims, params: layer.params, bytes: layer.bytes) }
             return layer
         }
         // The provenance is free-form; only its architecture, where given, is carried on.
@@ -73,6 +77,29 @@ public struct LayerTable: Sendable {
         let shape = GEMMShape(m: m, n: n, k: max(params / n, 1))
         guard abs(2 * shape.m * shape.n * shape.k - flops) <= 0.1 * flops else { return nil }
         return shape
+    }
+
+    /// A convolution Winograd can run, told from what a layer table records (no kernel size,
+    /// stride or groups): with C output channels of H × W and K = weights / C (one more with a
+    /// bias), a 3 × 3, stride-1, one-group convolution has K = 9 · Cin and reads between
+    /// Cin · H · W (padded) and Cin · (H + 2) · (W + 2) (unpadded) input values, the input being
+    /// what the layer's bytes leave after weights and output. A 1 × 1 or strided convolution reads
+    /// K · H · W or more, a grouped or depthwise one K / 9 times its groups: neither passes.
+    /// The output must hold one whole 4 × 4 tile: smaller, a 1 × 1 convolution of a pooled vector
+    /// (squeeze-and-excitation) reads the same as a 3 × 3 one. What the table cannot tell is
+    /// dilation: a dilated 3 × 3 convolution (DeepLabV3's later stages and ASPP), which cuDNN
+    /// cannot run as Winograd, passes too.
+    public static func winogradShape(outputShape d: [Int], params: Double, bytes: Double) -> WinogradShape? {
+        guard d.count == 4, d[0] == 1, d[2] >= 4, d[3] >= 4 else { return nil }
+        let c = Double(d[1]), h = Double(d[2]), w = Double(d[3])
+        let input = bytes / 4 - params - c * h * w
+        for k in [params / c, params / c - 1] where k >= 9 && k.rounded() == k && k.truncatingRemainder(dividingBy: 9) == 0 {
+            let cin = k / 9
+            if input >= cin * h * w && input <= cin * (h + 2) * (w + 2) {
+                return WinogradShape(batch: 1, outputHeight: h, outputWidth: w, inputChannels: cin, outputChannels: c)
+            }
+        }
+        return nil
     }
 
     /// Every `*.layers.json` in a folder, by model name.

@@ -77,12 +77,15 @@ public enum RuntimeComparison {
         for m in medians(rows) {
             s += "\(m.source)\t\(m.precision)\t\(m.n)\t\(String(format: "%.2f", m.median))\t\(String(format: "%.2f–%.2f", m.low, m.high))\n"
         }
+        // The T4's busy-GPU ratios, as they come out of these rows.
+        let t4 = rows.filter { $0.gpu == "T4" && $0.model == "resnet50" && $0.precision == "fp32" && $0.batch >= 16 }.map(\.ratio)
+        let t4Range = t4.isEmpty ? "about 1" : String(format: "%.2f-%.2f", t4.min()!, t4.max()!)
         s += """
             What a derived profile represents: one model at FP32 arithmetic under an optimising runtime
             (layers fused, as TensorRT runs PPipe's measurements, to whose TF32 timings it is calibrated,
             on each GPU's FP32 peak). Eager
             PyTorch FP32 runs every layer as its own kernel, so it is slower, except on the T4: there
-            the T4's own calibration to PPipe's T4 timings makes the derived ResNet-50 1.05-1.06 times
+            the T4's own calibration to PPipe's T4 timings makes the derived ResNet-50 \(t4Range) times
             NVIDIA's eager FP32 from batch 16 (PPipe's T4 ran slower than NVIDIA's); FP16/AMP is another
             precision, which a derived FP32 profile does not model at all. At small batches eager
             PyTorch's time is mostly per-kernel launch overhead: NVIDIA's ResNet-50 takes about 10 ms

@@ -124,3 +124,97 @@ final class CostModelFileTests: XCTestCase {
         XCTAssertNil(LayerTable.gemmShape(op: "gemm", outputShape: [1, 1000], params: 2_049_000, flops: 4_096_000))
     }
 }
+
+final class WinogradTests: XCTestCase {
+    /// Which convolutions a layer table marks as Winograd's: the 3 × 3, stride-1, one-group ones
+    /// the architectures have. ResNet-50: the 16 bottleneck 3 × 3s less the three strided ones;
+    /// VGG-16: all 13; MobileNetV2: none (its 3 × 3s are depthwise); Inception v3: 12 (five of
+    /// them unpadded); ConvNeXt: none (7 × 7 depthwise).
+    func testLayerTablesMarkThe3x3Stride1Convolutions() throws {
+        let expected = ["resnet50": 13, "vgg16": 13, "mobilenet_v2": 0, "googlenet-v3-pytorch": 12, "convnext_large": 0, "fastdepth": 0]
+        for (model, count) in expected.sorted(by: { $0.key < $1.key }) {
+            let table = try LayerTable.load(path: Repo.path("Workloads/models/\(model).layers.json"))
+            XCTAssertEqual(table.layers.filter { $0.winograd != nil }.count, count, model)
+        }
+        let resnet = try LayerTable.load(path: Repo.path("Workloads/models/resnet50.layers.json"))
+        let marked = Set(resnet.layers.filter { $0.winograd != nil }.map(\.name))
+        XCTAssertTrue(marked.contains("layer1.0.conv2"))
+        XCTAssertFalse(marked.contains("layer2.0.conv2"), "stride 2")
+        XCTAssertFalse(marked.contains("layer1.0.conv1"), "1 x 1")
+        XCTAssertFalse(marked.contains("conv1"), "7 x 7, stride 2")
+        let conv2 = try XCTUnwrap(resnet.layers.first { $0.name == "layer1.0.conv2" }?.winograd)
+        XCTAssertEqual(conv2, WinogradShape(batch: 1, outputHeight: 56, outputWidth: 56, inputChannels: 64, outputChannels: 64))
+    }
+
+    /// Hand-made layers: padded and unpadded 3 × 3 pass; a 1 × 1 on the same map, a 3 × 3 with
+    /// stride 2, a depthwise 3 × 3 and a 1 × 1 on a pooled 1 × 1 map (squeeze-and-excitation,
+    /// K = 9 · 16) do not.
+    func testWinogradShapeFromTableFields() {
+        func bytes(input: Int, params: Int, output: Int) -> Double { Double(4 * (input + params + output)) }
+        let padded = LayerTable.winogradShape(outputShape: [1, 64, 28, 28], params: 64 * 32 * 9, bytes: bytes(input: 32 * 28 * 28, params: 64 * 32 * 9, output: 64 * 28 * 28))
+        XCTAssertEqual(padded?.inputChannels, 32)
+        XCTAssertEqual(padded?.tiles, 49)
+        let valid = LayerTable.winogradShape(outputShape: [1, 64, 28, 28], params: 64 * 32 * 9 + 64, bytes: bytes(input: 32 * 30 * 30, params: 64 * 32 * 9 + 64, output: 64 * 28 * 28))
+        XCTAssertEqual(valid?.inputChannels, 32, "with a bias, unpadded")
+        XCTAssertNil(LayerTable.winogradShape(outputShape: [1, 64, 28, 28], params: 64 * 288, bytes: bytes(input: 288 * 28 * 28, params: 64 * 288, output: 64 * 28 * 28)), "1 x 1 of 288 channels")
+        XCTAssertNil(LayerTable.winogradShape(outputShape: [1, 64, 28, 28], params: 64 * 32 * 9, bytes: bytes(input: 32 * 56 * 56, params: 64 * 32 * 9, output: 64 * 28 * 28)), "stride 2")
+        XCTAssertNil(LayerTable.winogradShape(outputShape: [1, 64, 28, 28], params: 64 * 9, bytes: bytes(input: 64 * 28 * 28, params: 64 * 9, output: 64 * 28 * 28)), "depthwise")
+        XCTAssertNil(LayerTable.winogradShape(outputShape: [1, 64, 1, 1], params: 64 * 144, bytes: bytes(input: 144, params: 64 * 144, output: 64)), "1 x 1 on a pooled vector")
+    }
+
+    /// F(4 × 4, 3 × 3) by hand: a 56 × 56 output of 64 channels from 64 is 196 tiles; 36 products
+    /// of 196 × 64 × 64. On a T4 (40 SMs) the best library tile is 32 × 32: 7 · 2 · 36 = 504 tiles,
+    /// 13 waves of 40, 13 · 40 · 2 · 32 · 32 · 64 FLOPs' time at the peak (64 × 64 would take 4
+    /// waves of 64 × 64 tiles, 23 % more). The transforms move 2 · 4 · 36 · (196 · 64 · 2 + 64 · 64)
+    /// bytes.
+    func testWinogradArithmeticAndTransformBytes() throws {
+        let w = WinogradShape(batch: 1, outputHeight: 56, outputWidth: 56, inputChannels: 64, outputChannels: 64)
+        XCTAssertEqual(w.tiles, 196)
+        let t4 = try XCTUnwrap(GPUCatalog.load(path: Repo.path("Workloads/gpus.json")).gpu(named: "T4"))
+        XCTAssertEqual(t4.sms, 40)
+        XCTAssertEqual(w.waveSeconds(on: t4), 13 * 40 * 2 * 32 * 32 * 64 / t4.fp32FLOPS, accuracy: 1e-15)
+        XCTAssertEqual(w.transformBytes, 2 * 4 * 36 * (196 * 64 * 2 + 64 * 64))
+        XCTAssertEqual(w.batched(8).tiles, 8 * 196)
+    }
+}
+
+final class ConvolutionFitTests: XCTestCase {
+    /// Latencies made from known coefficients come back from the fit: matrix multiplies give a;
+    /// convolutions, with a held at it, give b, Winograd's a_w and b_w and the measurement floor,
+    /// although half the samples start on the wrong branch (none runs above the FP32 peak).
+    func testFitRecoversPlantedCoefficients() throws {
+        let catalog = try GPUCatalog.load(path: Repo.path("Workloads/gpus.json"))
+        let t0 = CostModel.launchOverhead
+        var samples: [OperatorSample] = []
+        for name in ["T4", "V100"] {
+            let g = try XCTUnwrap(catalog.gpu(named: name))
+            for m in [64.0, 512, 4096] { for n in [256.0, 1024, 4096] { for k in [256.0, 2048] {
+                let flops = 2 * m * n * k, bytes = 4 * (m * k + k * n + m * n)
+                samples.append(OperatorSample(gpu: name, kind: "gemm", flops: flops, bytes: bytes,
+                                              seconds: t0 + 1.2 * flops / g.fp32FLOPS + 3 * bytes / g.memoryBandwidth, shape: nil))
+            } } }
+            for batch in [1.0, 8, 32] { for hw in [7.0, 14, 28, 56] { for cin in [32.0, 128, 512] { for cout in [64.0, 256] {
+                let shape = GEMMShape(m: batch * hw * hw, n: cout, k: cin * 9)
+                let w = WinogradShape(batch: batch, outputHeight: hw, outputWidth: hw, inputChannels: cin, outputChannels: cout)
+                let flops = 2 * shape.m * shape.n * shape.k, bytes = 4 * (batch * cin * hw * hw + cout * cin * 9 + batch * cout * hw * hw)
+                let gemm = 1.2 * shape.waveSeconds(on: g) + 1.5 * bytes / g.memoryBandwidth
+                let winograd = 2.0 * w.waveSeconds(on: g) + 0.5 * (bytes + w.transformBytes) / g.memoryBandwidth
+                samples.append(OperatorSample(gpu: name, kind: "conv", flops: flops, bytes: bytes, seconds: t0 + 100e-6 + min(gemm, winograd),
+                                              shape: shape, winograd: w))
+            } } } }
+        }
+        let conv = try XCTUnwrap(CostModel.fitOperators(samples, catalog: catalog).first { $0.kind == "conv" && $0.gpu == nil })
+        XCTAssertEqual(conv.flopsCoefficient, 1.2, accuracy: 1e-9, "held at the matrix multiplies' a")
+        XCTAssertEqual(conv.bytesCoefficient, 1.5, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(conv.winogradFlopsCoefficient), 2.0, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(conv.winogradBytesCoefficient), 0.5, accuracy: 1e-6)
+        XCTAssertEqual(conv.measurementFloor, 100e-6, accuracy: 1e-10)
+        // A layer is priced without the floor; a NeuSight sample with it.
+        let t4 = catalog.gpu(named: "T4")!, s = samples.last { $0.kind == "conv" && $0.gpu == "T4" }!
+        let model = CostModel(fits: [conv], calibration: 1)
+        XCTAssertEqual(model.operatorSeconds(kind: "conv", flops: s.flops, bytes: s.bytes, shape: s.shape, winograd: s.winograd, on: t4, measured: true),
+                       s.seconds, accuracy: 1e-9)
+        XCTAssertEqual(model.operatorSeconds(kind: "conv", flops: s.flops, bytes: s.bytes, shape: s.shape, winograd: s.winograd, on: t4),
+                       s.seconds - 100e-6, accuracy: 1e-9)
+    }
+}

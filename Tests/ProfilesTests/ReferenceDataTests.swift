@@ -85,18 +85,23 @@ final class CostModelTests: XCTestCase {
     func testValidationErrorsAreTheDocumentedOnes() throws {
         let report = try fitter().validate()
         XCTAssertEqual(report.blocks.count, 960, "3 models x 4 GPUs x 8 batch sizes x 10 blocks")
-        // Each GPU type's own k, fitted on the other models' blocks on that GPU.
-        XCTAssertEqual(report.blocks.median, 0.132, accuracy: 0.001)
-        XCTAssertEqual(report.blocks.p90, 0.422, accuracy: 0.001)
-        XCTAssertEqual(report.wholeModels.median, 0.127, accuracy: 0.001)
-        XCTAssertEqual(report.wholeModels.p90, 0.248, accuracy: 0.001)
+        // Each GPU type's own k, fitted on the other models' blocks on that GPU: issue 17's
+        // targets for blocks (median 15 %) and whole models (median 10 %, p90 25 %) are met.
+        XCTAssertEqual(report.blocks.median, 0.123, accuracy: 0.001)
+        XCTAssertEqual(report.blocks.p90, 0.407, accuracy: 0.001)
+        XCTAssertEqual(report.wholeModels.median, 0.098, accuracy: 0.001)
+        XCTAssertEqual(report.wholeModels.p90, 0.203, accuracy: 0.001)
         // One k for every GPU type, as a GPU type PPipe did not measure gets.
-        XCTAssertEqual(report.oneKBlocks.median, 0.224, accuracy: 0.001)
-        XCTAssertEqual(report.oneKBlocks.p90, 0.484, accuracy: 0.001)
-        XCTAssertEqual(report.oneKWholeModels.median, 0.174, accuracy: 0.001)
-        XCTAssertEqual(report.oneKWholeModels.p90, 0.443, accuracy: 0.001)
-        XCTAssertEqual(report.operatorHoldout.first { $0.kind == "conv" }!.error.median, 0.296, accuracy: 0.001)
+        XCTAssertEqual(report.oneKBlocks.median, 0.243, accuracy: 0.001)
+        XCTAssertEqual(report.oneKBlocks.p90, 0.467, accuracy: 0.001)
+        XCTAssertEqual(report.oneKWholeModels.median, 0.222, accuracy: 0.001)
+        XCTAssertEqual(report.oneKWholeModels.p90, 0.411, accuracy: 0.001)
+        XCTAssertEqual(report.operatorHoldout.first { $0.kind == "conv" }!.error.median, 0.164, accuracy: 0.001)
         XCTAssertEqual(report.operatorHoldout.first { $0.kind == "gemm" }!.error.median, 0.077, accuracy: 0.001)
+        // Convolutions on a GPU type left out (its matrix multiplies left out too): 19-24 %, not
+        // the 15 % the issue asks (docs/profiles.md says why).
+        let logo = report.leaveOneGPUOut.filter { $0.kind == "conv" }.map { "\($0.gpu) \(String(format: "%.1f", $0.error.median * 100))" }
+        XCTAssertEqual(logo, ["A100 19.4", "P100 20.3", "P4 19.4", "T4 24.1", "V100 18.8"])
     }
 
     /// The bundled derived profiles and cost model are exactly what the documented method produces
@@ -146,15 +151,15 @@ final class CostModelTests: XCTestCase {
 
     /// `arsim profiles validate` sets the bundled derived profiles beside eager-PyTorch whole-model
     /// measurements: the figures it prints, as achieved (34 matches at 224 × 224; derived / measured
-    /// medians FP32 0.75 and AMP 0.87 for NVIDIA's ResNet-50, 0.74 FP32 and 0.94 FP16 for the
+    /// medians FP32 0.75 and AMP 0.86 for NVIDIA's ResNet-50, 0.64 FP32 and 0.82 FP16 for the
     /// torchvision benchmark on the A100).
     func testRuntimeComparisonFigures() throws {
         let rows = try RuntimeComparison.rows(reference: Repo.referenceData(), library: ProfileLibrary(roots: [Repo.path("Workloads/profiles/derived")]))
         XCTAssertEqual(rows.count, 34)
         XCTAssertTrue(rows.allSatisfy { $0.measuredMs > 0 && $0.derivedMs > 0 })
         let medians = RuntimeComparison.medians(rows).map { "\($0.source) \($0.precision) \($0.n) \(String(format: "%.2f", $0.median))" }
-        XCTAssertEqual(medians, ["NVIDIA ResNet-50 v1.5, PyTorch fp32 14 0.75", "NVIDIA ResNet-50 v1.5, PyTorch amp 14 0.87",
-                                 "ryujaehun torchvision, PyTorch fp16 3 0.94", "ryujaehun torchvision, PyTorch fp32 3 0.74"])
+        XCTAssertEqual(medians, ["NVIDIA ResNet-50 v1.5, PyTorch fp32 14 0.75", "NVIDIA ResNet-50 v1.5, PyTorch amp 14 0.86",
+                                 "ryujaehun torchvision, PyTorch fp16 3 0.82", "ryujaehun torchvision, PyTorch fp32 3 0.64"])
         // No profile of another input size is compared (AccuMO's wide_resnet101_2 is 518 × 518).
         XCTAssertFalse(rows.contains { $0.model == "wide_resnet101_2" })
     }

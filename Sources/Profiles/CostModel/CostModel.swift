@@ -12,10 +12,15 @@ import SimKernel
 ///    small ones), where its shape is known; otherwise, and for matrix multiplies, FLOPs / peak.
 ///    Matrix multiplies keep FLOPs / peak because at a small M (a classifier at batch 1) libraries
 ///    run thin or split-K kernels, whose waste square tiles overstate: tried, VGG-16's first
-///    classifier layer came out at a third of the model's time on an L4. (a, b) are fitted by relative least squares (LAPACK `dgels`) on NeuSight's measured
-///    conv2d and linear latencies: one pair per GPU type that has at least 50 samples of that kind
-///    (kept only if both coefficients come out non-negative), and one global pair over all GPUs,
-///    used for every other GPU type.
+///    classifier layer came out at a third of the model's time on an L4. A 3 × 3, stride-1,
+///    one-group convolution takes the lesser of that and Winograd F(4 × 4, 3 × 3),
+///    a_w · W_w + b_w · (bytes + transforms) / bandwidth (`WinogradShape`), as cuDNN picks.
+///    Fitted by relative least squares (LAPACK `dgels`) on NeuSight's measured linear and
+///    conv2d latencies: (a, b) for matrix multiplies; for convolutions b, a_w, b_w and a
+///    measurement floor (never applied to layers), with a held at the global matrix multiply
+///    fit's (`fitConvolutions`). One fit per GPU type that has at least 50 samples of that kind
+///    (kept only if no coefficient comes out negative), and one global fit over all GPUs, used
+///    for every other GPU type.
 /// 2. Layers. A conv or gemm layer costs the operator time at its FLOPs and bytes (activations
 ///    scale with the batch, weights do not). Memory-bound layers (batch norm, activations, adds,
 ///    pooling) cost nothing of their own: optimising runtimes fuse them into the layer before.
@@ -30,9 +35,25 @@ public struct CostModel: Sendable {
         public var kind: String
         /// nil for the global fit.
         public var gpu: String?
+        /// a: for a convolution, its implicit GEMM's, which is the matrix multiply fit's a for
+        /// the same GPU (held, not fitted on convolutions).
         public var flopsCoefficient: Double
         public var bytesCoefficient: Double
+        /// A convolution's Winograd branch (a_w, b_w); nil where the data chose none.
+        public var winogradFlopsCoefficient: Double? = nil
+        public var winogradBytesCoefficient: Double? = nil
+        /// The constant NeuSight's timing adds to every call (59–108 µs for its fastest
+        /// convolutions on every GPU), fitted so that it does not bend the other coefficients;
+        /// it is never added to a layer.
+        public var measurementFloor: Double = 0
         public var samples: Int
+
+        var coefficients: [Double] {
+            [flopsCoefficient, bytesCoefficient, measurementFloor] + [winogradFlopsCoefficient, winogradBytesCoefficient].compactMap { $0 }
+        }
+
+        /// A fit that prices some operator negatively is not used.
+        var isNonNegative: Bool { coefficients.allSatisfy { $0.isFinite && $0 >= 0 } }
     }
 
     public static let launchOverhead = 5e-6
@@ -62,11 +83,17 @@ public struct CostModel: Sendable {
         fits.first { $0.kind == kind && $0.gpu == gpu } ?? fits.first { $0.kind == kind && $0.gpu == nil }
     }
 
-    /// Uncalibrated operator time, seconds.
-    public func operatorSeconds(kind: String, flops: Double, bytes: Double, shape: GEMMShape?, on gpu: GPUSpec) -> Double {
+    /// Uncalibrated operator time, seconds: for a convolution Winograd can run, the faster of
+    /// its implicit GEMM and Winograd, as the library picks. `measured` adds the measurement
+    /// floor, to compare with NeuSight's timings.
+    public func operatorSeconds(kind: String, flops: Double, bytes: Double, shape: GEMMShape?, winograd: WinogradShape? = nil,
+                                on gpu: GPUSpec, measured: Bool = false) -> Double {
         guard let f = fit(kind: kind, gpu: gpu.name) else { return 0 }
-        return Self.launchOverhead + f.flopsCoefficient * Self.arithmeticSeconds(flops: flops, shape: shape, on: gpu)
-            + f.bytesCoefficient * bytes / gpu.memoryBandwidth
+        var t = f.flopsCoefficient * Self.arithmeticSeconds(flops: flops, shape: shape, on: gpu) + f.bytesCoefficient * bytes / gpu.memoryBandwidth
+        if let winograd, let aw = f.winogradFlopsCoefficient, let bw = f.winogradBytesCoefficient {
+            t = min(t, aw * winograd.waveSeconds(on: gpu) + bw * (bytes + winograd.transformBytes) / gpu.memoryBandwidth)
+        }
+        return Self.launchOverhead + t + (measured ? f.measurementFloor : 0)
     }
 
     /// W of step 1.
@@ -80,7 +107,8 @@ public struct CostModel: Sendable {
         let weights = 4 * layer.params
         let bytes = max(layer.bytes - weights, 0) * Double(n) + weights
         let shape = layer.gemm.map { GEMMShape(m: $0.m * Double(n), n: $0.n, k: $0.k) }
-        return operatorSeconds(kind: layer.op, flops: layer.flops * Double(n), bytes: bytes, shape: shape, on: gpu)
+        return operatorSeconds(kind: layer.op, flops: layer.flops * Double(n), bytes: bytes, shape: shape,
+                               winograd: layer.winograd?.batched(Double(n)), on: gpu)
     }
 
     /// Calibrated time of a layer, seconds.
@@ -90,19 +118,33 @@ public struct CostModel: Sendable {
 
     // MARK: Fitting
 
-    /// Fits the operator model on `samples` (step 1 above).
+    /// Fits the operator model on `samples` (step 1 above): matrix multiplies first, then
+    /// convolutions, each fit's GEMM branch with the global matrix multiply fit's a. NeuSight's
+    /// convolutions are all 3 × 3 and stride 1, so they cannot tell a network's 1 × 1, strided
+    /// and depthwise convolutions' efficiency; measured matrix multiplies can. The global a
+    /// rather than each GPU type's own: with its own (T4 2.1, from linear layers at small M),
+    /// the T4's and P4's PPipe blocks came out worse (docs/profiles.md).
     public static func fitOperators(_ samples: [OperatorSample], catalog: GPUCatalog) throws(LeastSquares.Failure) -> [OperatorFit] {
+        let gemms = samples.filter { $0.kind == "gemm" }, convs = samples.filter { $0.kind == "conv" }
         var fits: [OperatorFit] = []
-        for kind in ["conv", "gemm"] {
-            let mine = samples.filter { $0.kind == kind }
-            guard !mine.isEmpty else { continue }
-            let global = try fitOne(mine, kind: kind, gpu: nil, catalog: catalog)
-            fits.append(global)
-            for gpu in Array(Set(mine.map(\.gpu))).sorted() {
-                let own = mine.filter { $0.gpu == gpu }
+        if !gemms.isEmpty {
+            fits.append(try fitOne(gemms, kind: "gemm", gpu: nil, catalog: catalog))
+            for gpu in Array(Set(gemms.map(\.gpu))).sorted() {
+                let own = gemms.filter { $0.gpu == gpu }
                 guard own.count >= minimumSamplesPerGPU else { continue }
-                let f = try fitOne(own, kind: kind, gpu: gpu, catalog: catalog)
+                let f = try fitOne(own, kind: "gemm", gpu: gpu, catalog: catalog)
                 if f.flopsCoefficient >= 0 && f.bytesCoefficient >= 0 { fits.append(f) }
+            }
+        }
+        if !convs.isEmpty {
+            // Without matrix multiplies to take it from, a = 1: arithmetic at the FP32 peak.
+            let a = fits.first { $0.kind == "gemm" && $0.gpu == nil }?.flopsCoefficient ?? 1
+            fits.append(try fitConvolutions(convs, gpu: nil, gemmFlopsCoefficient: a, catalog: catalog))
+            for gpu in Array(Set(convs.map(\.gpu))).sorted() {
+                let own = convs.filter { $0.gpu == gpu }
+                guard own.count >= minimumSamplesPerGPU else { continue }
+                let f = try fitConvolutions(own, gpu: gpu, gemmFlopsCoefficient: a, catalog: catalog)
+                if f.isNonNegative { fits.append(f) }
             }
         }
         return fits
@@ -121,6 +163,55 @@ public struct CostModel: Sendable {
         return OperatorFit(kind: kind, gpu: gpu, flopsCoefficient: x[0], bytesCoefficient: x[1], samples: samples.count)
     }
 
+    /// A branch needs more samples than this to be fitted; with fewer, every sample is a GEMM.
+    static let minimumBranchSamples = 20
+    /// The floor's column in the least squares, seconds per unit: keeps the columns' scales alike.
+    static let floorUnit = 1e-4
+
+    /// Fits a convolution model, t = t0 + floor + min(a·W + b·bytes/bw, a_w·W_w + b_w·bytes_w/bw)
+    /// with a held at the matrix multiplies' value, by relative least squares (b, a_w, b_w, the
+    /// floor) with each sample assigned to a branch, then each sample Winograd can run moved to
+    /// the branch that predicts less, until no sample moves (at most 40 rounds). It starts with
+    /// Winograd for the samples that ran faster than a direct convolution can (FLOPs above peak).
+    static func fitConvolutions(_ samples: [OperatorSample], gpu: String?, gemmFlopsCoefficient a: Double,
+                                catalog: GPUCatalog) throws(LeastSquares.Failure) -> OperatorFit {
+        let specs = samples.map { catalog.gpu(named: $0.gpu)! }
+        let gemmW = zip(samples, specs).map { arithmeticSeconds(flops: $0.flops, shape: $0.shape, on: $1) }
+        let gemmMemory = zip(samples, specs).map { $0.bytes / $1.memoryBandwidth }
+        let winoW = zip(samples, specs).map { s, g in s.winograd.map { $0.waveSeconds(on: g) } }
+        let winoMemory = zip(samples, specs).map { s, g in s.winograd.map { (s.bytes + $0.transformBytes) / g.memoryBandwidth } }
+        var winograd = zip(samples, specs).map { s, g in s.winograd != nil && s.flops / (g.fp32FLOPS * s.seconds) > 1 }
+        var fit = OperatorFit(kind: "conv", gpu: gpu, flopsCoefficient: a, bytesCoefficient: 0, samples: samples.count)
+        for _ in 0..<40 {
+            let withWinograd = winograd.filter { $0 }.count > minimumBranchSamples
+            if !withWinograd { winograd = winograd.map { _ in false } }
+            let columns = withWinograd ? 4 : 2
+            var rows: [Double] = [], rhs: [Double] = []
+            for (i, s) in samples.enumerated() {
+                let t = s.seconds
+                if winograd[i] {
+                    rows += [0, winoW[i]! / t, winoMemory[i]! / t, floorUnit / t]
+                    rhs.append((t - launchOverhead) / t)
+                } else {
+                    rows += withWinograd ? [gemmMemory[i] / t, 0, 0, floorUnit / t] : [gemmMemory[i] / t, floorUnit / t]
+                    rhs.append((t - launchOverhead - a * gemmW[i]) / t)
+                }
+            }
+            let x = try LeastSquares.solve(a: rows, rows: samples.count, columns: columns, b: rhs)[0]
+            fit.bytesCoefficient = x[0]
+            fit.winogradFlopsCoefficient = withWinograd ? x[1] : nil
+            fit.winogradBytesCoefficient = withWinograd ? x[2] : nil
+            fit.measurementFloor = x[columns - 1] * floorUnit
+            guard let aw = fit.winogradFlopsCoefficient, let bw = fit.winogradBytesCoefficient else { break }
+            let moved = samples.indices.map { i in
+                winoW[i].map { aw * $0 + bw * winoMemory[i]! < a * gemmW[i] + fit.bytesCoefficient * gemmMemory[i] } ?? false
+            }
+            if moved == winograd { break }
+            winograd = moved
+        }
+        return fit
+    }
+
     /// The calibration factor k (step 3) from (predicted, measured) pairs.
     public static func calibrate(predicted: [Double], measured: [Double]) -> Double {
         // argmin Σ ((k p − m) / m)² = Σ (p/m) / Σ (p/m)², in closed form.
@@ -135,20 +226,27 @@ public struct CostModel: Sendable {
     // MARK: File
 
     /// 2 added `calibration_by_gpu` (a file of format 1 reads as one with no per-GPU k); 3 fits `a`
-    /// on wave-quantised arithmetic time, so files of formats 1 and 2 are not read.
-    public static let formatVersion = 3
+    /// on wave-quantised arithmetic time; 4 adds a convolution's Winograd branch and holds its
+    /// GEMM branch's a at the matrix multiplies'. Files of earlier formats are not read.
+    public static let formatVersion = 4
 
     public func json(validation: JSONOutput?, sources: [String]) -> JSONOutput {
         var members: [(String, JSONOutput)] = [
             ("arsim_cost_model", .int(Self.formatVersion)),
-            ("method", .string("t = t0 + a W + b bytes/bandwidth per conv/gemm layer, W a convolution's arithmetic time in waves of output tiles over the SMs (FLOPs/peak for gemm), memory-bound layers fused (0), times k (the GPU type's own where PPipe measured it); see docs/profiles.md")),
+            ("method", .string("t = t0 + a W + b bytes/bandwidth per conv/gemm layer, W a convolution's arithmetic time in waves of output tiles over the SMs (FLOPs/peak for gemm); a 3x3 stride-1 convolution takes the lesser of that and Winograd F(4x4,3x3), a_w W_w + b_w (bytes + transforms)/bandwidth; a convolution's a is the GPU's gemm a; memory-bound layers fused (0); times k (the GPU type's own where PPipe measured it); see docs/profiles.md")),
             ("launch_overhead_us", .double(Self.launchOverhead * 1e6)),
             ("calibration", .double(Self.round(calibration))),
             ("calibration_by_gpu", .array(calibrationByGPU.map { .object([("gpu", .string($0.gpu)), ("k", .double(Self.round($0.k)))]) })),
             ("fits", .array(fits.map { f in
-                .object([("kind", .string(f.kind)), ("gpu", .optional(f.gpu)),
+                var members: [(String, JSONOutput)] = [("kind", .string(f.kind)), ("gpu", .optional(f.gpu)),
                          ("flops_coefficient", .double(Self.round(f.flopsCoefficient))),
-                         ("bytes_coefficient", .double(Self.round(f.bytesCoefficient))), ("samples", .int(f.samples))])
+                         ("bytes_coefficient", .double(Self.round(f.bytesCoefficient)))]
+                if let aw = f.winogradFlopsCoefficient, let bw = f.winogradBytesCoefficient {
+                    members += [("winograd_flops_coefficient", .double(Self.round(aw))), ("winograd_bytes_coefficient", .double(Self.round(bw)))]
+                }
+                if f.kind == "conv" { members.append(("measurement_floor_us", .double(Self.round(f.measurementFloor * 1e6)))) }
+                members.append(("samples", .int(f.samples)))
+                return .object(members)
             })),
             ("fitted_on", .array(sources.map { .string($0) })),
         ]
@@ -158,8 +256,10 @@ public struct CostModel: Sendable {
 
     static func round(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
 
+
     static let keys = ["arsim_cost_model", "method", "launch_overhead_us", "calibration", "calibration_by_gpu", "fits", "fitted_on", "validation"]
-    static let fitKeys = ["kind", "gpu", "flops_coefficient", "bytes_coefficient", "samples"]
+    static let fitKeys = ["kind", "gpu", "flops_coefficient", "bytes_coefficient", "winograd_flops_coefficient",
+                          "winograd_bytes_coefficient", "measurement_floor_us", "samples"]
 
     public static func load(path: String) throws(ConfigError) -> (CostModel, validation: JSONValue?) {
         let o = try InputFile.json(path, what: "the cost model").object(keys: keys)
@@ -170,16 +270,25 @@ public struct CostModel: Sendable {
         }
         let fits = try o.required("fits").array().map { n throws(ConfigError) -> OperatorFit in
             let f = try n.object(keys: fitKeys)
+            let aw = try f.optional("winograd_flops_coefficient")?.double(), bw = try f.optional("winograd_bytes_coefficient")?.double()
+            if let node = f.optional("winograd_flops_coefficient"), bw == nil {
+                throw node.error("expected winograd_bytes_coefficient beside it")
+            }
+            if let node = f.optional("winograd_bytes_coefficient"), aw == nil {
+                throw node.error("expected winograd_flops_coefficient beside it")
+            }
             return OperatorFit(kind: try f.required("kind").choice(["conv", "gemm"]), gpu: try f.optional("gpu")?.string(),
                                flopsCoefficient: try f.required("flops_coefficient").double(),
                                bytesCoefficient: try f.required("bytes_coefficient").double(),
+                               winogradFlopsCoefficient: aw, winogradBytesCoefficient: bw,
+                               measurementFloor: (try f.optional("measurement_floor_us")?.double() ?? 0) * 1e-6,
                                samples: try f.required("samples").positiveInt())
         }
         // A model must price both kinds on any GPU, and never negatively.
         for kind in ["conv", "gemm"] where !fits.contains(where: { $0.kind == kind && $0.gpu == nil }) {
             throw try o.required("fits").error("expected a global fit (no gpu) for \(kind)")
         }
-        for (i, f) in fits.enumerated() where !(f.flopsCoefficient.isFinite && f.flopsCoefficient >= 0 && f.bytesCoefficient.isFinite && f.bytesCoefficient >= 0) {
+        for (i, f) in fits.enumerated() where !f.isNonNegative {
             throw try o.required("fits").array()[i].error("coefficients must be finite and at least 0")
         }
         let byGPU = try (o.optional("calibration_by_gpu")?.array() ?? []).map { n throws(ConfigError) -> (gpu: String, k: Double) in
