@@ -51,7 +51,8 @@ public struct Runner {
 
     /// Runs the scenario. With a store, every row goes to it; without, only the summary is kept
     /// (tests and benchmarks). `shouldStop` is polled between slices (a SIGINT flag); an error it
-    /// throws fails the run like any other.
+    /// throws fails the run like any other. Until this returns the store is the runner's: its
+    /// rows are written on a second thread, so `shouldStop` must not use it.
     public func run(store: ResultsStore?, shouldStop: () throws -> Bool = { false }) throws -> RunOutcome {
         var spec = scenario.spec
         // A trace draws every transfer on its link; nothing else keeps them.
