@@ -76,6 +76,9 @@ public struct World: EventHandler, Sendable {
     let resultStride: Int
     var lookups: ClientLookupTable
     var pathIndex: [PathKey: Int32] = [:]
+    /// Per server, its front end's path into it (`pathIntoServer`), -1 until first used: asked
+    /// for on every dispatch, where hashing a `PathKey` showed in profiles.
+    var ingressPaths: [Int32]
     var routes: [Route] = []
     /// Whether any client measures its uplink (most worlds: none, and uploads skip the check).
     var uplinkObservers = false
@@ -119,6 +122,7 @@ public struct World: EventHandler, Sendable {
             serverLinks.append(ServerLinks(nicIn: add(v.nicIn), nicOut: add(v.nicOut), interconnect: add(v.interconnect)))
         }
         self.serverLinks = serverLinks
+        ingressPaths = Array(repeating: -1, count: spec.servers.count)
         let links = World.linkSpecs(spec)
         precondition(links.count == Int(next))
         self.links = links.map { LinkState(spec: $0) }

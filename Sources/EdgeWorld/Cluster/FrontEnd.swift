@@ -112,37 +112,42 @@ extension World {
             return policyError("site \(spec.sites[x].name): its dispatch policy \(type(of: frontEnds[x])) chose \(chosen) "
                                + "from the candidates \(candidates)")
         }
-        var targets: [(Int32, Int)] = [(slot, chosen[0])]
-        if chosen.count > 1 {
-            // Copies at a later stage: the request leaves the group of an earlier stage's copies
-            // (whose losers may still be out) for a group of its own.
-            if !groups.isEmpty, var earlier = groups[requests[slot].group] {
-                earlier.alive -= 1
-                groups[requests[slot].group] = earlier.alive == 0 ? nil : earlier
-                requests[slot].group = nextRequestID
-                nextRequestID += 1
-            }
-            let issue = frontEnds[x].copyIssue
-            var group = CopyGroup(members: [slot], alive: 1, cancelOnStart: frontEnds[x].cancellation == .onStart)
-            group.needed = min(max(issue.needed, 1), chosen.count)
-            if issue.delay > 0 {
-                group.pending = chosen.dropFirst().map { Int32($0) }
-                group.template = requests[slot]
-                scheduler.schedule(.copiesDue(request: slot, group: UInt32(truncatingIfNeeded: requests[slot].group)), after: issue.delay)
-            } else {
-                targets += makeCopies(of: slot, group: &group, servers: chosen.dropFirst().map { Int32($0) })
-            }
-            groups[requests[slot].group] = group
+        // One server, the usual case: no copies, no list of targets.
+        guard chosen.count > 1 else {
+            sendToServer(slot, chosen[0], now: now, scheduler: &scheduler)
+            return
         }
+        var targets: [(Int32, Int)] = [(slot, chosen[0])]
+        // Copies at a later stage: the request leaves the group of an earlier stage's copies
+        // (whose losers may still be out) for a group of its own.
+        if !groups.isEmpty, var earlier = groups[requests[slot].group] {
+            earlier.alive -= 1
+            groups[requests[slot].group] = earlier.alive == 0 ? nil : earlier
+            requests[slot].group = nextRequestID
+            nextRequestID += 1
+        }
+        let issue = frontEnds[x].copyIssue
+        var group = CopyGroup(members: [slot], alive: 1, cancelOnStart: frontEnds[x].cancellation == .onStart)
+        group.needed = min(max(issue.needed, 1), chosen.count)
+        if issue.delay > 0 {
+            group.pending = chosen.dropFirst().map { Int32($0) }
+            group.template = requests[slot]
+            scheduler.schedule(.copiesDue(request: slot, group: UInt32(truncatingIfNeeded: requests[slot].group)), after: issue.delay)
+        } else {
+            targets += makeCopies(of: slot, group: &group, servers: chosen.dropFirst().map { Int32($0) })
+        }
+        groups[requests[slot].group] = group
         sendToServers(targets, now: now, scheduler: &scheduler)
     }
 
     /// Sends each (request, server) pair on its way into that server.
     private mutating func sendToServers(_ targets: [(Int32, Int)], now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
-        for (s, v) in targets {
-            requests[s].server = Int32(v)
-            send(.dispatched(s), bytes: requests[s].inputBytes, path: pathIntoServer(v), now: now, scheduler: &scheduler)
-        }
+        for (s, v) in targets { sendToServer(s, v, now: now, scheduler: &scheduler) }
+    }
+
+    private mutating func sendToServer(_ s: Int32, _ v: Int, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
+        requests[s].server = Int32(v)
+        send(.dispatched(s), bytes: requests[s].inputBytes, path: pathIntoServer(v), now: now, scheduler: &scheduler)
     }
 
     /// Copies of `slot` for `servers`, added to its group.

@@ -280,7 +280,10 @@ extension World {
 
     /// A front end's path into one of its servers: the server's NIC, if modelled.
     mutating func pathIntoServer(_ v: Int) -> Int32 {
-        path(PathKey(kind: .serverToServer, a: -1, b: Int32(v), attached: -1)) { world in world.serverLinks[v].nicIn.map { [$0] } ?? [] }
+        if ingressPaths[v] >= 0 { return ingressPaths[v] }
+        let id = path(PathKey(kind: .serverToServer, a: -1, b: Int32(v), attached: -1)) { world in world.serverLinks[v].nicIn.map { [$0] } ?? [] }
+        ingressPaths[v] = id
+        return id
     }
 
     // MARK: Links of a path
