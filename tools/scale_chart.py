@@ -6,7 +6,7 @@ Workloads/bench/ar-10k.json` (the commands are in docs/performance.md); pass eac
 NAME=v100,v1000,v10000,v100000. Plain SVG, no dependencies:
 
     python3 tools/scale_chart.py --date 2026-11-26 "first=3.32,2.85,0.95,0.48" "layout=3.33,3.17,1.32,0.57" \
-        "now=3.25,3.41,2.39,0.89" > docs/img/scale.svg
+        "folded=3.25,3.41,2.39,0.89" "now=3.29,3.46,2.48,1.02" > docs/img/scale.svg
 """
 import argparse
 import math
