@@ -83,8 +83,8 @@ public struct LatencySource: Sendable, Equatable {
     /// Where the worst-case (p99) latency policies see comes from: "measured p99" or
     /// "mean × (1 + margin)" with the server's margin.
     public var worstCase = ""
-    /// For a derived profile, its stated error against measurements ("whole model median 23.3 %,
-    /// p90 53.0 %"), so that no summary shows a derived latency as if it were measured.
+    /// For a derived profile, its stated error against measurements ("whole model median 4.0 %,
+    /// p90 10.0 %"), so that no summary shows a derived latency as if it were measured.
     public var derivedError: String?
 
     public init(server: String, model: String, gpu: String, precision: String, kind: String, source: String,

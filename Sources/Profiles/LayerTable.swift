@@ -80,23 +80,24 @@ public struct LayerTable: Sendable {
     }
 
     /// A convolution Winograd can run, told from what a layer table records (no kernel size,
-    /// stride or groups): with C output channels of H × W and K = weights / C (one more with a
-    /// bias), a 3 × 3, stride-1, one-group convolution has K = 9 · Cin and reads between
-    /// Cin · H · W (padded) and Cin · (H + 2) · (W + 2) (unpadded) input values, the input being
-    /// what the layer's bytes leave after weights and output. A 1 × 1 or strided convolution reads
-    /// K · H · W or more, a grouped or depthwise one K / 9 times its groups: neither passes.
-    /// The output must hold one whole 4 × 4 tile: smaller, a 1 × 1 convolution of a pooled vector
-    /// (squeeze-and-excitation) reads the same as a 3 × 3 one. What the table cannot tell is
-    /// dilation: a dilated 3 × 3 convolution (DeepLabV3's later stages and ASPP), which cuDNN
-    /// cannot run as Winograd, passes too.
+    /// stride or groups): with an output of R regions (1, or the regions a detection head runs
+    /// on) of C channels of H × W and K = weights / C (one more with a bias), a 3 × 3, stride-1,
+    /// one-group convolution has K = 9 · Cin and reads between R · Cin · H · W (padded) and
+    /// R · Cin · (H + 2) · (W + 2) (unpadded) input values, the input being what the layer's
+    /// bytes leave after weights and output. A 1 × 1 or strided convolution reads K · H · W or
+    /// more per region, a grouped or depthwise one K / 9 times its groups: neither passes, except
+    /// a two-group one on a map of 4 × 4 or 5 × 5. The output must hold one whole 4 × 4 tile:
+    /// smaller, a 1 × 1 convolution of a pooled vector (squeeze-and-excitation) reads the same as
+    /// a 3 × 3 one. What the table cannot tell is dilation: a dilated 3 × 3 convolution, which
+    /// cuDNN cannot run as Winograd, passes too (DeepLabV3's later stages and ASPP, SSD300's FC6).
     public static func winogradShape(outputShape d: [Int], params: Double, bytes: Double) -> WinogradShape? {
-        guard d.count == 4, d[0] == 1, d[2] >= 4, d[3] >= 4 else { return nil }
-        let c = Double(d[1]), h = Double(d[2]), w = Double(d[3])
-        let input = bytes / 4 - params - c * h * w
+        guard d.count == 4, d[2] >= 4, d[3] >= 4 else { return nil }
+        let r = Double(d[0]), c = Double(d[1]), h = Double(d[2]), w = Double(d[3])
+        let input = bytes / 4 - params - r * c * h * w
         for k in [params / c, params / c - 1] where k >= 9 && k.rounded() == k && k.truncatingRemainder(dividingBy: 9) == 0 {
             let cin = k / 9
-            if input >= cin * h * w && input <= cin * (h + 2) * (w + 2) {
-                return WinogradShape(batch: 1, outputHeight: h, outputWidth: w, inputChannels: cin, outputChannels: c)
+            if input >= r * cin * h * w && input <= r * cin * (h + 2) * (w + 2) {
+                return WinogradShape(batch: r, outputHeight: h, outputWidth: w, inputChannels: cin, outputChannels: c)
             }
         }
         return nil

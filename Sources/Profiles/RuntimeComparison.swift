@@ -79,7 +79,7 @@ public enum RuntimeComparison {
         }
         // The T4's busy-GPU ratios, as they come out of these rows.
         let t4 = rows.filter { $0.gpu == "T4" && $0.model == "resnet50" && $0.precision == "fp32" && $0.batch >= 16 }.map(\.ratio)
-        let t4Range = t4.isEmpty ? "about 1" : String(format: "%.2f-%.2f", t4.min()!, t4.max()!)
+        let t4Range = t4.isEmpty ? "about 1" : String(format: "%.2f–%.2f", t4.min()!, t4.max()!)
         s += """
             What a derived profile represents: one model at FP32 arithmetic under an optimising runtime
             (layers fused, as TensorRT runs PPipe's measurements, to whose TF32 timings it is calibrated,

@@ -37,7 +37,8 @@ public struct RunOutcome: Sendable {
 /// written first and completed last, so the database always says how the run ended.
 public struct Runner {
     public var scenario: Scenario
-    /// Events per slice: bounds the rows held in memory between writes.
+    /// Events per slice: bounds the rows held in memory, three slices' worth at most (the one the
+    /// world fills and two waiting for the writer, `SliceWriter`).
     public var sliceEvents: UInt64 = 1 << 16
     /// Recorded in the runs table: a name for the run, and the sweep point it belongs to.
     public var label: String?

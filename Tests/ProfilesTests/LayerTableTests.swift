@@ -108,7 +108,32 @@ final class CostModelFileTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let negative = bundled.replacingOccurrences(of: "\"flops_coefficient\": ", with: "\"flops_coefficient\": -")
         try negative.write(toFile: dir + "/neg.json", atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try CostModel.load(path: dir + "/neg.json")) { XCTAssertTrue("\($0)".contains("at least 0"), "\($0)") }
+        XCTAssertThrowsError(try CostModel.load(path: dir + "/neg.json")) {
+            XCTAssertTrue("\($0)".contains("fits[0].flops_coefficient: must not be negative"), "\($0)")
+        }
+        // Format 4's keys: Winograd's two coefficients together, on convolutions only; an intercept
+        // that is not negative; an older format refused with what to do.
+        func refused(_ edit: (inout [String: Any]) -> Void, _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bundled.utf8)) as? [String: Any])
+            edit(&object)
+            try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: dir + "/edited.json"))
+            XCTAssertThrowsError(try CostModel.load(path: dir + "/edited.json"), file: file, line: line) {
+                XCTAssertTrue("\($0)".contains(expected), "\($0)", file: file, line: line)
+            }
+        }
+        func editFit(_ kind: String, _ change: @escaping (inout [String: Any]) -> Void) -> (inout [String: Any]) -> Void {
+            { object in
+                var fits = object["fits"] as! [[String: Any]]
+                let i = fits.firstIndex { $0["kind"] as? String == kind }!
+                change(&fits[i])
+                object["fits"] = fits
+            }
+        }
+        try refused(editFit("conv") { $0["winograd_bytes_coefficient"] = nil }, "winograd_flops_coefficient: expected winograd_bytes_coefficient beside it")
+        try refused(editFit("conv") { $0["measurement_floor_us"] = -3 }, "measurement_floor_us: must not be negative")
+        try refused(editFit("conv") { $0["winograd_flops_coefficient"] = -0.5 }, "winograd_flops_coefficient: must not be negative")
+        try refused(editFit("gemm") { $0["winograd_flops_coefficient"] = 2.0 }, "winograd_flops_coefficient: applies to conv fits only")
+        try refused({ $0["arsim_cost_model"] = 3 }, "this arsim reads cost model format 4, the file is format 3")
         var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bundled.utf8)) as? [String: Any])
         object["fits"] = (object["fits"] as? [[String: Any]])?.filter { !($0["kind"] as? String == "gemm" && ($0["gpu"] == nil || $0["gpu"] is NSNull)) }
         try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: dir + "/nogemm.json"))
@@ -128,10 +153,12 @@ final class CostModelFileTests: XCTestCase {
 final class WinogradTests: XCTestCase {
     /// Which convolutions a layer table marks as Winograd's: the 3 × 3, stride-1, one-group ones
     /// the architectures have. ResNet-50: the 16 bottleneck 3 × 3s less the three strided ones;
-    /// VGG-16: all 13; MobileNetV2: none (its 3 × 3s are depthwise); Inception v3: 12 (five of
-    /// them unpadded); ConvNeXt: none (7 × 7 depthwise).
+    /// VGG-16: all 13; MobileNetV2: none (its 3 × 3s are depthwise); Inception v3: 12 (two of
+    /// them unpadded); ConvNeXt: none (7 × 7 depthwise); Mask R-CNN: 26, the mask head's four
+    /// among them (run on 100 regions).
     func testLayerTablesMarkThe3x3Stride1Convolutions() throws {
-        let expected = ["resnet50": 13, "vgg16": 13, "mobilenet_v2": 0, "googlenet-v3-pytorch": 12, "convnext_large": 0, "fastdepth": 0]
+        let expected = ["resnet50": 13, "vgg16": 13, "mobilenet_v2": 0, "googlenet-v3-pytorch": 12, "convnext_large": 0, "fastdepth": 0,
+                        "maskrcnn_resnet50_fpn": 26]
         for (model, count) in expected.sorted(by: { $0.key < $1.key }) {
             let table = try LayerTable.load(path: Repo.path("Workloads/models/\(model).layers.json"))
             XCTAssertEqual(table.layers.filter { $0.winograd != nil }.count, count, model)
@@ -144,6 +171,9 @@ final class WinogradTests: XCTestCase {
         XCTAssertFalse(marked.contains("conv1"), "7 x 7, stride 2")
         let conv2 = try XCTUnwrap(resnet.layers.first { $0.name == "layer1.0.conv2" }?.winograd)
         XCTAssertEqual(conv2, WinogradShape(batch: 1, outputHeight: 56, outputWidth: 56, inputChannels: 64, outputChannels: 64))
+        let mask = try LayerTable.load(path: Repo.path("Workloads/models/maskrcnn_resnet50_fpn.layers.json"))
+        let head = try XCTUnwrap(mask.layers.first { $0.name == "mask_head.0.0" }?.winograd)
+        XCTAssertEqual(head, WinogradShape(batch: 100, outputHeight: 14, outputWidth: 14, inputChannels: 256, outputChannels: 256))
     }
 
     /// Hand-made layers: padded and unpadded 3 × 3 pass; a 1 × 1 on the same map, a 3 × 3 with
@@ -180,8 +210,9 @@ final class WinogradTests: XCTestCase {
 
 final class ConvolutionFitTests: XCTestCase {
     /// Latencies made from known coefficients come back from the fit: matrix multiplies give a;
-    /// convolutions, with a held at it, give b, Winograd's a_w and b_w and the measurement floor,
-    /// although half the samples start on the wrong branch (none runs above the FP32 peak).
+    /// convolutions, with a held at it, give b, Winograd's a_w and b_w and the intercept, although
+    /// the fit starts with only the samples above the FP32 peak on Winograd (59 of 270, where 226
+    /// are Winograd's: it must move the others there itself).
     func testFitRecoversPlantedCoefficients() throws {
         let catalog = try GPUCatalog.load(path: Repo.path("Workloads/gpus.json"))
         let t0 = CostModel.launchOverhead
@@ -193,7 +224,7 @@ final class ConvolutionFitTests: XCTestCase {
                 samples.append(OperatorSample(gpu: name, kind: "gemm", flops: flops, bytes: bytes,
                                               seconds: t0 + 1.2 * flops / g.fp32FLOPS + 3 * bytes / g.memoryBandwidth, shape: nil))
             } } }
-            for batch in [1.0, 8, 32] { for hw in [7.0, 14, 28, 56] { for cin in [32.0, 128, 512] { for cout in [64.0, 256] {
+            for batch in [1.0, 8, 32] { for hw in [4.0, 7, 14, 28, 56] { for cin in [32.0, 128, 512] { for cout in [64.0, 256, 1024] {
                 let shape = GEMMShape(m: batch * hw * hw, n: cout, k: cin * 9)
                 let w = WinogradShape(batch: batch, outputHeight: hw, outputWidth: hw, inputChannels: cin, outputChannels: cout)
                 let flops = 2 * shape.m * shape.n * shape.k, bytes = 4 * (batch * cin * hw * hw + cout * cin * 9 + batch * cout * hw * hw)
