@@ -154,6 +154,21 @@ final class ResultsStoreTests: XCTestCase {
         XCTAssertEqual(try store.runs().map(\.status), ["failed", "completed"])
     }
 
+    /// Rows written slice by slice on the writer thread come out as one slice writes them: the
+    /// same requests, frames and batches in the same order, whatever the slice size.
+    func testSlicesWrittenOnTheWriterThreadKeepTheirOrder() throws {
+        func tables(slice: UInt64) throws -> [String] {
+            let store = try ResultsStore(path: directory.appendingPathComponent("s\(slice).sqlite").path)
+            var runner = Runner(scenario: try scenario(seconds: 10))
+            runner.sliceEvents = slice
+            _ = try runner.run(store: store)
+            return try ["requests", "frames", "batches"].map { try csv(store, $0, run: 1) }
+        }
+        let small = try tables(slice: 500), whole = try tables(slice: 1 << 40)
+        XCTAssertGreaterThan(small[0].split(separator: "\n").count, 3000)
+        XCTAssertEqual(small, whole)
+    }
+
     /// A slice's rows are written on a second thread (`SliceWriter`). When that write fails, the
     /// run fails with SQLite's message; the failing slice leaves none of its rows and no later
     /// slice is written.
