@@ -76,6 +76,8 @@ public struct World: EventHandler, Sendable {
     let resultStride: Int
     var lookups: ClientLookupTable
     var pathIndex: [PathKey: Int32] = [:]
+    /// Every client's cached blocks of generated motion (`MotionBlocks`).
+    var motionBlocks: MotionBlocks
     /// Per server, its front end's path into it (`pathIntoServer`), -1 until first used: asked
     /// for on every dispatch, where hashing a `PathKey` showed in profiles.
     var ingressPaths: [Int32]
@@ -127,7 +129,11 @@ public struct World: EventHandler, Sendable {
         precondition(links.count == Int(next))
         self.links = links.map { LinkState(spec: $0) }
         linkModels = links.map { LinkModel(spec: $0, seed: spec.seed) }
-        clients = zip(spec.clients, clientLinks).map { ClientState(spec: $0, seed: spec.seed, uplink: $1.0, downlink: $1.1, duration: spec.duration) }
+        clients = zip(spec.clients, clientLinks).enumerated().map { c, pair in
+            ClientState(spec: pair.0, seed: spec.seed, uplink: pair.1.0, downlink: pair.1.1, duration: spec.duration,
+                        motionBlocksAt: MotionBlocks.offset(client: c))
+        }
+        motionBlocks = MotionBlocks(motion: spec.clients.map { $0.motion == nil ? $0.generatedMotion : nil })
         let maxTasks = spec.clients.map(\.tasks.count).max() ?? 0
         lookups = ClientLookupTable(clients: clients.count, sites: spec.sites.count, servers: spec.servers.count, maxTasks: maxTasks)
         resultStride = maxTasks
@@ -211,9 +217,14 @@ public struct World: EventHandler, Sendable {
     /// With thousands of clients their state is not in cache when their next frame comes round:
     /// the lines of the next event's client, transfer or batch members are asked for while the
     /// current event runs.
-    public func prefetch(_ next: WorldEvent) {
+    public func prefetch(_ next: WorldEvent, at time: SimTime) {
         switch next {
-        case .frameCaptured(let c), .deviceDone(let c):
+        case .frameCaptured(let c):
+            lookups.prefetch(client: Int(c))
+            prefetchClient(Int(c))
+            // The motion steps its frame's accuracy reads.
+            motionBlocks.prefetch(client: Int(c), at: time)
+        case .deviceDone(let c):
             lookups.prefetch(client: Int(c))
             prefetchClient(Int(c))
         case .hopArrived(let t, let hint):

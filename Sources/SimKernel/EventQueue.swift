@@ -70,9 +70,10 @@ public struct EventQueue<Event> {
         return heap.count > 0 ? KeyHeap.time(heap.root) : nil
     }
 
-    /// The earliest pending event, possibly one that was cancelled (see `EventHandler.prefetch`).
-    @inlinable public var next: Event? {
-        heap.count > 0 ? events[KeyHeap.slot(heap.root)] : nil
+    /// The earliest pending event, possibly one that was cancelled (see `EventHandler.prefetch`),
+    /// with its time.
+    @inlinable public var nextWithTime: (Event, SimTime)? {
+        heap.count > 0 ? (events[KeyHeap.slot(heap.root)], KeyHeap.time(heap.root)) : nil
     }
 
     @inlinable @discardableResult

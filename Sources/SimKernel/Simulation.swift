@@ -5,14 +5,14 @@
 public protocol EventHandler {
     associatedtype Event
     mutating func handle(_ event: Event, scheduler: inout Scheduler<Event>)
-    /// A hint, before `handle` runs the current event, that `next` is the earliest still pending:
-    /// a model whose state does not fit in cache can ask for what `next` will touch, so that
-    /// fetching it overlaps the current event's work. It must change nothing.
-    func prefetch(_ next: Event)
+    /// A hint, before `handle` runs the current event, that `next` is the earliest still pending,
+    /// due at `time`: a model whose state does not fit in cache can ask for what `next` will
+    /// touch, so that fetching it overlaps the current event's work. It must change nothing.
+    func prefetch(_ next: Event, at time: SimTime)
 }
 
 extension EventHandler {
-    @inlinable public func prefetch(_ next: Event) {}
+    @inlinable public func prefetch(_ next: Event, at time: SimTime) {}
 }
 
 /// What a handler sees of the kernel: the current time, and the means to schedule and cancel.
@@ -109,7 +109,7 @@ public struct Simulation<Model: EventHandler> {
                 scheduler.advance(to: end)
                 return .reachedEndTime
             }
-            if let upcoming = scheduler.queue.next { model.prefetch(upcoming) }
+            if let (upcoming, time) = scheduler.queue.nextWithTime { model.prefetch(upcoming, at: time) }
             model.handle(event, scheduler: &scheduler)
             budget &-= 1
             processed &+= 1

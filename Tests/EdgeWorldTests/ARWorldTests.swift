@@ -416,17 +416,23 @@ final class ARWorldTests: XCTestCase {
 final class GeneratedMotionTests: XCTestCase {
     func testRotationIsAdditiveAndStableAcrossBlocks() {
         let g = GeneratedMotion(meanSpeed: 30, cv: 0.5, step: Time.milliseconds(100), seed: 7, streamKey: 42)
-        var forward = MotionState(generated: g), backward = MotionState(generated: g)
+        // Two clients' blocks side by side in one store, as the world keeps them.
+        var blocks = MotionBlocks(motion: [g, g])
+        var forward = MotionState(generated: g, blocksAt: MotionBlocks.offset(client: 0))
+        var backward = MotionState(generated: g, blocksAt: MotionBlocks.offset(client: 1))
         let times: [SimTime] = [0, 150_000_000, 6_400_000_000, 6_450_000_000, 20_000_000_000, 600_000_000_000]
-        let pieces = zip(times, times.dropFirst()).map { forward.rotation(from: $0, to: $1) }
+        let pieces = zip(times, times.dropFirst()).map { forward.rotation(from: $0, to: $1, blocks: &blocks) }
         // Asked in the other order, after far-away blocks evicted the cache: the same values.
-        let again = zip(times, times.dropFirst()).reversed().map { backward.rotation(from: $0, to: $1) }.reversed()
+        let again = zip(times, times.dropFirst()).reversed().map { backward.rotation(from: $0, to: $1, blocks: &blocks) }.reversed()
         XCTAssertEqual(pieces, Array(again))
-        XCTAssertEqual(pieces.reduce(0, +), forward.rotation(from: 0, to: times.last!), accuracy: 1e-6)
+        XCTAssertEqual(pieces.reduce(0, +), forward.rotation(from: 0, to: times.last!, blocks: &blocks), accuracy: 1e-6)
         // Over 600 s (6,000 lognormal speeds, cv 0.5) the mean speed is 30 deg/s within 5 %.
-        XCTAssertEqual(forward.rotation(from: 0, to: 600_000_000_000) / 600, 30, accuracy: 1.5)
-        var steady = MotionState(generated: GeneratedMotion(meanSpeed: 20, cv: 0, step: Time.milliseconds(100), seed: 1, streamKey: 1))
-        XCTAssertEqual(steady.rotation(from: 6_350_000_000, to: 6_450_000_000), 2, accuracy: 1e-9, "0.1 s at 20 deg/s across a block edge")
+        XCTAssertEqual(forward.rotation(from: 0, to: 600_000_000_000, blocks: &blocks) / 600, 30, accuracy: 1.5)
+        let steadyMotion = GeneratedMotion(meanSpeed: 20, cv: 0, step: Time.milliseconds(100), seed: 1, streamKey: 1)
+        var steadyBlocks = MotionBlocks(motion: [steadyMotion])
+        var steady = MotionState(generated: steadyMotion, blocksAt: MotionBlocks.offset(client: 0))
+        XCTAssertEqual(steady.rotation(from: 6_350_000_000, to: 6_450_000_000, blocks: &steadyBlocks), 2, accuracy: 1e-9,
+                       "0.1 s at 20 deg/s across a block edge")
     }
 }
 

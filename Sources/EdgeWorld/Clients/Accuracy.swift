@@ -61,16 +61,17 @@ struct TaskResults: Sendable {
     }
 
     /// Accuracy at `frame` captured at `now`: the best of the results available.
-    func accuracy(model: AccuracyModel, frame: Int64, now: SimTime, motion: inout MotionState?) -> (Double, Int64, ResultSource) {
+    func accuracy(model: AccuracyModel, frame: Int64, now: SimTime, motion: inout MotionState?,
+                  blocks: inout MotionBlocks) -> (Double, Int64, ResultSource) {
         var best: (Double, Int64, ResultSource) = (model.floor, -1, .none)
         if serverFrame >= 0 {
             let a = model.accuracy(base: model.server - serverLoss, staleness: frame - serverFrame,
-                                   rotation: motion?.rotation(from: serverTime, to: now) ?? 0)
+                                   rotation: motion?.rotation(from: serverTime, to: now, blocks: &blocks) ?? 0)
             best = (a, frame - serverFrame, .server)
         }
         if localFrame >= 0 {
             let a = model.accuracy(base: model.local, staleness: frame - localFrame,
-                                   rotation: motion?.rotation(from: localTime, to: now) ?? 0)
+                                   rotation: motion?.rotation(from: localTime, to: now, blocks: &blocks) ?? 0)
             let take = model.showNewest ? (best.2 == .none || localFrame > serverFrame) : (a > best.0 || best.2 == .none)
             if take { best = (a, frame - localFrame, .local) }
         }

@@ -329,7 +329,7 @@ struct ClientState: Sendable {
     /// One of the frame's requests has ended.
     mutating func requestEnded(frame: Int64) { framesInFlight.requestEnded(frame: frame) }
 
-    init(spec: ClientSpec, seed: UInt64, uplink: Int32, downlink: Int32, duration: SimTime) {
+    init(spec: ClientSpec, seed: UInt64, uplink: Int32, downlink: Int32, duration: SimTime, motionBlocksAt: Int) {
         rng = RandomStream(seed: seed, name: "client/\(spec.name)/arrivals")
         arrivals = spec.arrivals
         frameBytes = spec.frameBytes
@@ -340,7 +340,7 @@ struct ClientState: Sendable {
         }
         hasFallback = tasks.map { $0.fallbackLatency != nil }
         maxOffloadsInFlight = spec.maxOffloadsInFlight
-        motion = spec.motion.map { MotionState(trace: $0) } ?? spec.generatedMotion.map { MotionState(generated: $0) }
+        motion = spec.motion.map { MotionState(trace: $0) } ?? spec.generatedMotion.map { MotionState(generated: $0, blocksAt: motionBlocksAt) }
         routeOverride = Array(repeating: -1, count: spec.tasks.count)
         adaptiveSplits = spec.tasks.map { $0.split.perRequest ? $0.split : nil }
         observesUplink = spec.tasks.contains { $0.split.perRequest } || spec.policy.notices.contains(.bandwidth)
@@ -393,7 +393,8 @@ extension World {
         for t in 0..<taskCount {
             // Copied out: the motion cache is written while the results are read.
             let results = taskResults[resultIndex(ci, t)], model = clients[ci].tasks[t].accuracy
-            let (accuracy, staleness, source) = results.accuracy(model: model, frame: frame, now: now, motion: &clients[ci].motion)
+            let (accuracy, staleness, source) = results.accuracy(model: model, frame: frame, now: now, motion: &clients[ci].motion,
+                                                                 blocks: &motionBlocks)
             recorder.frame(FrameRecord(client: c, task: Int32(t), frame: frame, time: now, staleness: staleness,
                                        accuracy: accuracy, source: source))
         }
@@ -488,7 +489,7 @@ extension World {
         var readings: [Double?] = []
         for t in clients[c].tasks.indices {
             guard let since = taskResults[resultIndex(c, t)].latestCapture else { readings.append(nil); continue }
-            let truth = clients[c].motion?.rotation(from: since, to: now) ?? 0
+            let truth = clients[c].motion?.rotation(from: since, to: now, blocks: &motionBlocks) ?? 0
             readings.append(max(0, truth + noise.sample(&clients[c].imuRNG)))
         }
         if imu.cost > 0 { enqueueOnDevice(client: c, DeviceJob(kind: .observation, duration: imu.cost), scheduler: &scheduler) }
@@ -503,7 +504,7 @@ extension World {
             let r = taskResults[resultIndex(c, t)]
             guard r.serverFrame >= 0 else { clients[c].estimates[t] = nil; continue }
             let model = clients[c].tasks[t].accuracy
-            let turned = clients[c].motion?.rotation(from: r.serverTime, to: now) ?? 0
+            let turned = clients[c].motion?.rotation(from: r.serverTime, to: now, blocks: &motionBlocks) ?? 0
             let lost = model.perFrame * Double(frame - r.serverFrame) + model.perDegree * turned
             clients[c].estimates[t] = max(0, lost * (1 + noise.sample(&clients[c].estimateRNG)))
         }

@@ -83,8 +83,39 @@ public struct GeneratedMotion: Sendable, Equatable {
     }
 }
 
+/// The cached blocks of generated motion, two per client, in one flat array the world owns:
+/// block b of client c sits at `offset(client: c) + (b & 1) · values`, an address the world can
+/// compute from the client's index and the time alone, so its prefetch hint asks for the steps a
+/// capture will read without first reading the client's state (a miss of its own).
+public struct MotionBlocks: Sendable {
+    /// Cumulative degrees at each step boundary of a block, from 0.
+    static let values = GeneratedMotion.blockSteps + 1
+    var storage: [Double]
+    /// Each client's step (0: no generated motion), for the hint.
+    let steps: [SimTime]
+
+    /// Room for two blocks of every client (1,040 bytes each) where any client has generated
+    /// motion, none otherwise: a client without it keeps its room unused, so that a block's
+    /// address stays a function of the client's index. `motion` has each client's (nil: none).
+    public init(motion: [GeneratedMotion?]) {
+        steps = motion.map { $0?.step ?? 0 }
+        storage = motion.contains { $0 != nil } ? [Double](repeating: 0, count: motion.count * 2 * Self.values) : []
+    }
+
+    public static func offset(client c: Int) -> Int { c * 2 * values }
+
+    /// Asks the cache for the two steps around `t` of client c's block (see `World.prefetch`).
+    func prefetch(client c: Int, at t: SimTime) {
+        guard c < steps.count, steps[c] > 0 else { return }
+        let i = Int(t / steps[c])
+        let b = i / GeneratedMotion.blockSteps, j = i % GeneratedMotion.blockSteps
+        let at = Self.offset(client: c) + (b & 1) * Self.values + j
+        storage.prefetch(at ..< at + 2)
+    }
+}
+
 /// A client's motion during the run: a trajectory read from a file, or generated motion with its
-/// cache of recent blocks.
+/// checkpoints and which blocks of it `MotionBlocks` holds.
 public struct MotionState: Sendable {
     private enum Source: Sendable {
         case trace(MotionTrace)
@@ -93,69 +124,70 @@ public struct MotionState: Sendable {
     private let source: Source
     /// Cumulative degrees at the start of each block drawn so far (generated motion).
     private var checkpoints: [Double] = [0]
-    /// Two cached blocks: their indices and cumulative degrees at each step boundary (relative to
-    /// the block's checkpoint); the older one is replaced next. Flat, one allocation each.
+    /// The block each of the client's two slots in `MotionBlocks` holds (-1: none): block b goes
+    /// to slot b & 1, so that the world can tell where a block would be.
     private var cachedBlock = (-1, -1)
-    /// The cached blocks' checkpoints, kept beside them so that a hit reads no other array.
+    /// The cached blocks' checkpoints, kept here so that a hit reads no other array.
     private var cachedBase: (Double, Double) = (0, 0)
-    private var cache: ([Double], [Double]) = ([], [])
-    private var replaceSecond = false
+    /// Where the client's slots start in `MotionBlocks`.
+    private let offset: Int
     /// The last two instants asked about and the cumulative degrees there: a frame's tasks ask
     /// about the same two (now, and the capture of the frame their results came from), so six
     /// lookups per frame become about two. A pure function of the instant, so results are the
     /// same with or without it.
     private var recent: (time: SimTime, degrees: Double, olderTime: SimTime, olderDegrees: Double) = (-1, 0, -1, 0)
 
-    public init(trace: MotionTrace) { source = .trace(trace) }
+    public init(trace: MotionTrace) {
+        source = .trace(trace)
+        offset = 0
+    }
 
-    public init(generated g: GeneratedMotion) {
+    /// Generated motion whose blocks live at `MotionBlocks.offset(client:)` of its client.
+    public init(generated g: GeneratedMotion, blocksAt offset: Int) {
         source = .generated(g, Distribution.lognormal(mean: max(g.meanSpeed, 1e-300), cv: g.cv))
+        self.offset = offset
     }
 
     /// Degrees turned between two times.
-    public mutating func rotation(from a: SimTime, to b: SimTime) -> Double {
+    public mutating func rotation(from a: SimTime, to b: SimTime, blocks: inout MotionBlocks) -> Double {
         guard b > a else { return 0 }
-        return remembered(b) - remembered(a)
+        return remembered(b, &blocks) - remembered(a, &blocks)
     }
 
-    private mutating func remembered(_ t: SimTime) -> Double {
+    private mutating func remembered(_ t: SimTime, _ blocks: inout MotionBlocks) -> Double {
         if t == recent.time { return recent.degrees }
         if t == recent.olderTime { return recent.olderDegrees }
         let degrees: Double
         switch source {
         case .trace(let trace): degrees = trace.cumulative(at: t)
-        case .generated: degrees = cumulative(at: t)
+        case .generated: degrees = cumulative(at: t, &blocks)
         }
         recent = (t, degrees, recent.time, recent.degrees)
         return degrees
     }
 
-    private mutating func cumulative(at t: SimTime) -> Double {
+    private func holds(_ b: Int) -> Bool { (b & 1 == 0 ? cachedBlock.0 : cachedBlock.1) == b }
+
+    private mutating func cumulative(at t: SimTime, _ blocks: inout MotionBlocks) -> Double {
         guard case .generated(let g, _) = source else { return 0 }
         let i = Int(t / g.step)
         let fraction = Double(t - SimTime(i) * g.step) / Double(g.step)
         let b = i / GeneratedMotion.blockSteps, j = i % GeneratedMotion.blockSteps
-        // A hit reads the cached block where it is: taking it out as a value would retain the
-        // array, itself a miss on its header when thousands of clients take turns.
-        if cachedBlock.0 == b { return cachedBase.0 + cache.0[j] + fraction * (cache.0[j + 1] - cache.0[j]) }
-        if cachedBlock.1 == b { return cachedBase.1 + cache.1[j] + fraction * (cache.1[j + 1] - cache.1[j]) }
-        while checkpoints.count <= b {
-            // The block just left is usually still cached: its total needs no second draw.
-            let k = checkpoints.count - 1
-            checkpoints.append(checkpoints[k] + (cached(block: k) ?? draw(block: k)).last!)
+        let at = offset + (b & 1) * MotionBlocks.values
+        if !holds(b) {
+            while checkpoints.count <= b {
+                // The block just left is usually still cached: its total needs no second draw.
+                let k = checkpoints.count - 1
+                let total = holds(k) ? blocks.storage[offset + (k & 1) * MotionBlocks.values + GeneratedMotion.blockSteps] : draw(block: k).last!
+                checkpoints.append(checkpoints[k] + total)
+            }
+            let steps = draw(block: b)
+            for v in steps.indices { blocks.storage[at + v] = steps[v] }
+            if b & 1 == 0 { (cachedBlock.0, cachedBase.0) = (b, checkpoints[b]) } else { (cachedBlock.1, cachedBase.1) = (b, checkpoints[b]) }
         }
-        let steps = draw(block: b)
-        if replaceSecond {
-            (cachedBlock.1, cachedBase.1, cache.1) = (b, checkpoints[b], steps)
-        } else {
-            (cachedBlock.0, cachedBase.0, cache.0) = (b, checkpoints[b], steps)
-        }
-        replaceSecond.toggle()
-        return checkpoints[b] + steps[j] + fraction * (steps[j + 1] - steps[j])
-    }
-
-    private func cached(block b: Int) -> [Double]? {
-        cachedBlock.0 == b ? cache.0 : cachedBlock.1 == b ? cache.1 : nil
+        let base = b & 1 == 0 ? cachedBase.0 : cachedBase.1
+        let lo = blocks.storage[at + j], hi = blocks.storage[at + j + 1]
+        return base + lo + fraction * (hi - lo)
     }
 
     /// Cumulative degrees at each step boundary of block b, from 0.
