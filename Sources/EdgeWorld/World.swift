@@ -129,11 +129,12 @@ public struct World: EventHandler, Sendable {
         precondition(links.count == Int(next))
         self.links = links.map { LinkState(spec: $0) }
         linkModels = links.map { LinkModel(spec: $0, seed: spec.seed) }
+        let motionBlocks = MotionBlocks(motion: spec.clients.map(\.generatedMotionInUse))
         clients = zip(spec.clients, clientLinks).enumerated().map { c, pair in
             ClientState(spec: pair.0, seed: spec.seed, uplink: pair.1.0, downlink: pair.1.1, duration: spec.duration,
-                        motionBlocksAt: MotionBlocks.offset(client: c))
+                        motionBlocksAt: motionBlocks.base(client: c) ?? -1)
         }
-        motionBlocks = MotionBlocks(motion: spec.clients.map { $0.motion == nil ? $0.generatedMotion : nil })
+        self.motionBlocks = motionBlocks
         let maxTasks = spec.clients.map(\.tasks.count).max() ?? 0
         lookups = ClientLookupTable(clients: clients.count, sites: spec.sites.count, servers: spec.servers.count, maxTasks: maxTasks)
         resultStride = maxTasks

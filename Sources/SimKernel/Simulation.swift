@@ -5,9 +5,10 @@
 public protocol EventHandler {
     associatedtype Event
     mutating func handle(_ event: Event, scheduler: inout Scheduler<Event>)
-    /// A hint, before `handle` runs the current event, that `next` is the earliest still pending,
-    /// due at `time`: a model whose state does not fit in cache can ask for what `next` will
-    /// touch, so that fetching it overlaps the current event's work. It must change nothing.
+    /// A hint, before `handle` runs the current event, that `next` is the earliest still pending
+    /// (or a cancelled one, which will not run), due at `time`: a model whose state does not fit
+    /// in cache can ask for what `next` will touch, so that fetching it overlaps the current
+    /// event's work. It must change nothing.
     func prefetch(_ next: Event, at time: SimTime)
 }
 

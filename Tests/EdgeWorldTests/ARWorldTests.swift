@@ -418,8 +418,8 @@ final class GeneratedMotionTests: XCTestCase {
         let g = GeneratedMotion(meanSpeed: 30, cv: 0.5, step: Time.milliseconds(100), seed: 7, streamKey: 42)
         // Two clients' blocks side by side in one store, as the world keeps them.
         var blocks = MotionBlocks(motion: [g, g])
-        var forward = MotionState(generated: g, blocksAt: MotionBlocks.offset(client: 0))
-        var backward = MotionState(generated: g, blocksAt: MotionBlocks.offset(client: 1))
+        var forward = MotionState(generated: g, blocksAt: blocks.base(client: 0)!)
+        var backward = MotionState(generated: g, blocksAt: blocks.base(client: 1)!)
         let times: [SimTime] = [0, 150_000_000, 6_400_000_000, 6_450_000_000, 20_000_000_000, 600_000_000_000]
         let pieces = zip(times, times.dropFirst()).map { forward.rotation(from: $0, to: $1, blocks: &blocks) }
         // Asked in the other order, after far-away blocks evicted the cache: the same values.
@@ -430,7 +430,7 @@ final class GeneratedMotionTests: XCTestCase {
         XCTAssertEqual(forward.rotation(from: 0, to: 600_000_000_000, blocks: &blocks) / 600, 30, accuracy: 1.5)
         let steadyMotion = GeneratedMotion(meanSpeed: 20, cv: 0, step: Time.milliseconds(100), seed: 1, streamKey: 1)
         var steadyBlocks = MotionBlocks(motion: [steadyMotion])
-        var steady = MotionState(generated: steadyMotion, blocksAt: MotionBlocks.offset(client: 0))
+        var steady = MotionState(generated: steadyMotion, blocksAt: steadyBlocks.base(client: 0)!)
         XCTAssertEqual(steady.rotation(from: 6_350_000_000, to: 6_450_000_000, blocks: &steadyBlocks), 2, accuracy: 1e-9,
                        "0.1 s at 20 deg/s across a block edge")
     }

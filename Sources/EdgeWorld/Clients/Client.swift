@@ -89,6 +89,8 @@ public struct ClientSpec: Sendable {
     public var motion: MotionTrace?
     /// Motion drawn as the run goes, instead of `motion` (which, if set, wins).
     public var generatedMotion: GeneratedMotion?
+    /// The generated motion the client runs with: none where a trace is given, which wins.
+    public var generatedMotionInUse: GeneratedMotion? { motion == nil ? generatedMotion : nil }
     /// When the client is present; nil: the whole run, with no admission.
     public var session: SessionSpec?
     /// The device's IMU, read on every frame for the policy (nil: none).
@@ -340,7 +342,7 @@ struct ClientState: Sendable {
         }
         hasFallback = tasks.map { $0.fallbackLatency != nil }
         maxOffloadsInFlight = spec.maxOffloadsInFlight
-        motion = spec.motion.map { MotionState(trace: $0) } ?? spec.generatedMotion.map { MotionState(generated: $0, blocksAt: motionBlocksAt) }
+        motion = spec.motion.map { MotionState(trace: $0) } ?? spec.generatedMotionInUse.map { MotionState(generated: $0, blocksAt: motionBlocksAt) }
         routeOverride = Array(repeating: -1, count: spec.tasks.count)
         adaptiveSplits = spec.tasks.map { $0.split.perRequest ? $0.split : nil }
         observesUplink = spec.tasks.contains { $0.split.perRequest } || spec.policy.notices.contains(.bandwidth)

@@ -83,33 +83,41 @@ public struct GeneratedMotion: Sendable, Equatable {
     }
 }
 
-/// The cached blocks of generated motion, two per client, in one flat array the world owns:
-/// block b of client c sits at `offset(client: c) + (b & 1) · values`, an address the world can
-/// compute from the client's index and the time alone, so its prefetch hint asks for the steps a
-/// capture will read without first reading the client's state (a miss of its own).
+/// The cached blocks of generated motion, two per client that has it, in one flat array the
+/// world owns: block b of such a client sits at its base + (b & 1) · values, an address the world
+/// finds from the client's index and the time (one small per-client record), so its prefetch hint
+/// asks for the steps a capture will read without first reading the client's state (a miss of
+/// its own).
 public struct MotionBlocks: Sendable {
     /// Cumulative degrees at each step boundary of a block, from 0.
     static let values = GeneratedMotion.blockSteps + 1
     var storage: [Double]
-    /// Each client's step (0: no generated motion), for the hint.
-    let steps: [SimTime]
+    /// Per client: its step and where its two blocks start (step 0: no generated motion).
+    private let entries: [(step: SimTime, base: Int)]
 
-    /// Room for two blocks of every client (1,040 bytes each) where any client has generated
-    /// motion, none otherwise: a client without it keeps its room unused, so that a block's
-    /// address stays a function of the client's index. `motion` has each client's (nil: none).
+    /// Room for two blocks (2 × 65 values, 1,040 bytes) of each client whose generated motion
+    /// `motion` gives (nil: none).
     public init(motion: [GeneratedMotion?]) {
-        steps = motion.map { $0?.step ?? 0 }
-        storage = motion.contains { $0 != nil } ? [Double](repeating: 0, count: motion.count * 2 * Self.values) : []
+        var next = 0
+        entries = motion.map { g in
+            guard let g else { return (0, -1) }
+            defer { next += 2 * Self.values }
+            return (g.step, next)
+        }
+        storage = [Double](repeating: 0, count: next)
     }
 
-    public static func offset(client c: Int) -> Int { c * 2 * values }
+    /// Where client c's blocks start (nil: it has no generated motion).
+    public func base(client c: Int) -> Int? {
+        c >= 0 && c < entries.count && entries[c].base >= 0 ? entries[c].base : nil
+    }
 
     /// Asks the cache for the two steps around `t` of client c's block (see `World.prefetch`).
     func prefetch(client c: Int, at t: SimTime) {
-        guard c < steps.count, steps[c] > 0 else { return }
-        let i = Int(t / steps[c])
+        guard c >= 0, c < entries.count, entries[c].step > 0, t >= 0 else { return }
+        let i = Int(t / entries[c].step)
         let b = i / GeneratedMotion.blockSteps, j = i % GeneratedMotion.blockSteps
-        let at = Self.offset(client: c) + (b & 1) * Self.values + j
+        let at = entries[c].base + (b & 1) * Self.values + j
         storage.prefetch(at ..< at + 2)
     }
 }
@@ -127,9 +135,9 @@ public struct MotionState: Sendable {
     /// The block each of the client's two slots in `MotionBlocks` holds (-1: none): block b goes
     /// to slot b & 1, so that the world can tell where a block would be.
     private var cachedBlock = (-1, -1)
-    /// The cached blocks' checkpoints, kept here so that a hit reads no other array.
+    /// The cached blocks' checkpoints, kept here so that a hit need not read `checkpoints`.
     private var cachedBase: (Double, Double) = (0, 0)
-    /// Where the client's slots start in `MotionBlocks`.
+    /// Where the client's slots start in `MotionBlocks` (`MotionBlocks.base(client:)`).
     private let offset: Int
     /// The last two instants asked about and the cumulative degrees there: a frame's tasks ask
     /// about the same two (now, and the capture of the frame their results came from), so six
@@ -142,7 +150,9 @@ public struct MotionState: Sendable {
         offset = 0
     }
 
-    /// Generated motion whose blocks live at `MotionBlocks.offset(client:)` of its client.
+    /// Generated motion whose blocks live at `offset` of a `MotionBlocks`, as its
+    /// `base(client:)` gives for this client: two clients given the same room would overwrite
+    /// each other's blocks.
     public init(generated g: GeneratedMotion, blocksAt offset: Int) {
         source = .generated(g, Distribution.lognormal(mean: max(g.meanSpeed, 1e-300), cv: g.cv))
         self.offset = offset
@@ -170,6 +180,7 @@ public struct MotionState: Sendable {
 
     private mutating func cumulative(at t: SimTime, _ blocks: inout MotionBlocks) -> Double {
         guard case .generated(let g, _) = source else { return 0 }
+        precondition(t >= 0, "motion before the run's start")
         let i = Int(t / g.step)
         let fraction = Double(t - SimTime(i) * g.step) / Double(g.step)
         let b = i / GeneratedMotion.blockSteps, j = i % GeneratedMotion.blockSteps
