@@ -21,6 +21,12 @@ public struct QueueLimit: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// The world grew past the memory the process may use (`RunMemory.outgrown`).
+public struct MemoryLimit: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
 /// How a run ended, with what it measured.
 public struct RunOutcome: Sendable {
     public var runID: Int64?
@@ -71,6 +77,7 @@ public struct Runner {
         var sim = World.simulation(spec)
         var status = RunStatus.completed
         let writer = store.flatMap { store in runID.map { SliceWriter(store: store, run: $0, spec: spec) } }
+        let memory = RunMemory()
         do {
             loop: while true {
                 let reason = sim.run(until: spec.endTime, maxEvents: sliceEvents)
@@ -78,6 +85,7 @@ public struct Runner {
                 let rows = sim.model.takeOutbox()
                 try trace?.write(rows)
                 try writer?.submit(rows)
+                if let message = memory.outgrown() { throw MemoryLimit(message: message) }
                 switch reason {
                 case .queueEmpty, .reachedEndTime: break loop
                 case .eventBudget: if try shouldStop() { status = .interrupted; break loop }

@@ -41,3 +41,37 @@ enum MemoryBudget {
                          + "more than half of the \(gb(available)) this process may use; use fewer clients or a machine with more memory")
     }
 }
+
+/// A run whose world keeps growing (requests piling up behind a link that cannot carry them)
+/// would end in the allocator, where no error can be reported: the runner checks between slices
+/// and fails the run with a message instead. What it counts is the address space mapped since the
+/// run began: the program, its libraries and threads already map about 0.4 GB.
+public struct RunMemory {
+    let baseline: UInt64?
+    let available: UInt64
+
+    public init() {
+        baseline = Self.mapped
+        available = MemoryBudget.available
+    }
+
+    /// Bytes of address space the process has mapped (`/proc/self/statm`); nil where unknown.
+    static var mapped: UInt64? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = text.split(separator: " ").first.flatMap({ UInt64($0) }) else { return nil }
+        return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// Why the run must stop, where it has mapped more than a third of what the process may still
+    /// use. A third, not a half: the largest of the world's tables grows by doubling, and for a
+    /// moment holds its old storage and the new one, twice its size.
+    public func outgrown() -> String? {
+        guard let baseline, let used = Self.mapped, available > baseline else { return nil }
+        let grown = used > baseline ? used - baseline : 0, room = available - baseline
+        guard grown > room / 3 else { return nil }
+        func gb(_ b: UInt64) -> String { String(format: "%.1f GB", Double(b) / 1e9) }
+        return "the run outgrew the memory this process may use: it has taken \(gb(grown)), more than a third of the "
+            + "\(gb(room)) left when it began; its world keeps growing (requests piling up faster than they are served or "
+            + "sent): lighten the load, shorten the run, or use a machine with more memory"
+    }
+}

@@ -155,3 +155,34 @@ final class CLITests: TemporaryDirectoryTestCase {
         XCTAssertEqual(summary.stdout.split(separator: "\n").count, 5, summary.stdout)
     }
 }
+
+/// A world that keeps growing (three clients at a million frames a second behind a 20 Mbit/s
+/// link: requests pile up) used to end in the allocator with a trap once it reached the
+/// process's memory limit (found by the fuzzer, seed 43). The run now stops between slices when
+/// it has taken a third of the memory left when it began, and is marked failed with why.
+final class RunMemoryCLITests: TemporaryDirectoryTestCase {
+    func testAWorldThatOutgrowsMemoryFailsWithAMessage() throws {
+        let scenario = try write("grow.json", """
+            {"name": "grow", "seed": 3, "duration_s": 15, "warmup_s": 1,
+             "models": [{"name": "m", "latency_ms": {"1": 10.7, "4": 12.73}}],
+             "servers": [{"name": "edge", "gpus": 1, "policy": {"name": "fixed_batch", "batch_size": 4}, "queue_capacity": 32}],
+             "clients": [{"name": "phone", "count": 3, "model": "m", "fps": 1000000, "arrivals": "poisson", "deadline_ms": 100,
+                          "frame_bytes": 30000, "result_bytes": 2000, "network": {"uplink_mbps": 20, "downlink_mbps": 50, "delay_ms": 10}}]}
+            """)
+        let db = file("r.sqlite")
+        // 2 GiB of address space for the process.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -v 2097152 && exec \"$0\" run \"$1\" --db \"$2\"", Arsim.executable.path, scenario, db]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 1, message)
+        XCTAssertTrue(message.contains("the run outgrew the memory this process may use"), message)
+        let runs = try Arsim.run(["runs", "--db", db])
+        XCTAssertTrue(runs.stdout.contains("failed"), runs.stdout)
+    }
+}
