@@ -129,6 +129,8 @@ public struct CostModelFitter: Sendable {
     public struct Report: Sendable {
         /// Operator model on a random 20 % of the samples held out of the fit, per kind.
         public var operatorHoldout: [(kind: String, error: ErrorSummary)]
+        /// The same convolutions priced as layers are, without the fit's intercept.
+        public var convolutionHoldoutWithoutIntercept: ErrorSummary
         /// Operator model fitted without one GPU type and tested on it (the global fit, as a GPU
         /// type with no data of its own gets).
         public var leaveOneGPUOut: [(kind: String, gpu: String, error: ErrorSummary)]
@@ -174,14 +176,15 @@ public struct CostModelFitter: Sendable {
         }
         let trained = CostModel(fits: try CostModel.fitOperators(train, catalog: catalog), calibration: 1)
         var holdout: [(String, ErrorSummary)] = []
-        func error(_ model: CostModel, _ s: OperatorSample) -> Double {
+        func error(_ model: CostModel, _ s: OperatorSample, measured: Bool = true) -> Double {
             let predicted = model.operatorSeconds(kind: s.kind, flops: s.flops, bytes: s.bytes, shape: s.shape, winograd: s.winograd,
-                                                  on: catalog.gpu(named: s.gpu)!, measured: true)
+                                                  on: catalog.gpu(named: s.gpu)!, measured: measured)
             return abs(predicted - s.seconds) / s.seconds
         }
         for kind in ["conv", "gemm"] {
             holdout.append((kind, ErrorSummary(test.filter { $0.kind == kind }.map { error(trained, $0) })))
         }
+        let withoutIntercept = ErrorSummary(test.filter { $0.kind == "conv" }.map { error(trained, $0, measured: false) })
         // 2. Leave one GPU type out: its samples are predicted by the global fits of the others'
         // (a convolution's GEMM branch from the others' matrix multiplies too).
         var logo: [(String, String, ErrorSummary)] = []
@@ -224,7 +227,7 @@ public struct CostModelFitter: Sendable {
         }
         let gpus = Array(Set(blockErrors.map(\.gpu))).sorted()
         return Report(
-            operatorHoldout: holdout, leaveOneGPUOut: logo,
+            operatorHoldout: holdout, convolutionHoldoutWithoutIntercept: withoutIntercept, leaveOneGPUOut: logo,
             blocks: ErrorSummary(blockErrors.map(\.error)), wholeModels: ErrorSummary(modelErrors.map(\.error)),
             blocksByGPU: gpus.map { g in (g, ErrorSummary(blockErrors.filter { $0.gpu == g }.map(\.error)),
                                           ErrorSummary(modelErrors.filter { $0.gpu == g }.map(\.error))) },
@@ -247,6 +250,7 @@ extension CostModelFitter.Report {
         func r(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
         return .object([
             ("operator_holdout_20pct", .object(operatorHoldout.map { ($0.kind, e($0.error)) })),
+            ("conv_holdout_20pct_without_intercept", e(convolutionHoldoutWithoutIntercept)),
             ("operator_leave_one_gpu_out", .array(leaveOneGPUOut.map { .object([("kind", .string($0.kind)), ("gpu", .string($0.gpu)), ("error", e($0.error))]) })),
             ("ppipe_blocks", e(blocks)),
             ("ppipe_whole_models", e(wholeModels)),
@@ -265,6 +269,10 @@ extension CostModelFitter.Report {
         lines.append("Operator model (NeuSight measured conv2d / linear, FP32)")
         for (kind, err) in operatorHoldout {
             lines.append("  \(kind.padding(toLength: 5, withPad: " ", startingAt: 0)) random 20 % held out: median \(pct(err.median)), p90 \(pct(err.p90))  (n = \(err.count))")
+            if kind == "conv" {
+                let w = convolutionHoldoutWithoutIntercept
+                lines.append("        the same without the fit's intercept, as layers are priced: median \(pct(w.median)), p90 \(pct(w.p90))")
+            }
         }
         lines.append("  leave one GPU type out (the global fit, as a GPU without data gets it):")
         for (kind, gpu, err) in leaveOneGPUOut {
