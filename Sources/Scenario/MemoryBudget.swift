@@ -36,7 +36,6 @@ enum MemoryBudget {
     static func check(clients: Int, at node: ConfigNode) throws(ConfigError) {
         let needed = UInt64(clients) * bytesPerClient, available = Self.available
         guard needed > available / 2 else { return }
-        func gb(_ b: UInt64) -> String { String(format: "%.1f GB", Double(b) / 1e9) }
         throw node.error("\(clients) clients in all need about \(gb(needed)) of memory (\(bytesPerClient >> 10) KiB each), "
                          + "more than half of the \(gb(available)) this process may use; use fewer clients or a machine with more memory")
     }
@@ -69,9 +68,11 @@ public struct RunMemory {
         guard let baseline, let used = Self.mapped, available > baseline else { return nil }
         let grown = used > baseline ? used - baseline : 0, room = available - baseline
         guard grown > room / 3 else { return nil }
-        func gb(_ b: UInt64) -> String { String(format: "%.1f GB", Double(b) / 1e9) }
         return "the run outgrew the memory this process may use: it has taken \(gb(grown)), more than a third of the "
             + "\(gb(room)) left when it began; its world keeps growing (requests piling up faster than they are served or "
             + "sent): lighten the load, shorten the run, or use a machine with more memory"
     }
 }
+
+/// Bytes as the messages above give them.
+private func gb(_ bytes: UInt64) -> String { String(format: "%.1f GB", Double(bytes) / 1e9) }

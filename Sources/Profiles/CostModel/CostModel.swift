@@ -135,7 +135,7 @@ public struct CostModel: Sendable {
                 let own = gemms.filter { $0.gpu == gpu }
                 guard own.count >= minimumSamplesPerGPU else { continue }
                 let f = try fitOne(own, kind: "gemm", gpu: gpu, catalog: catalog)
-                if f.flopsCoefficient >= 0 && f.bytesCoefficient >= 0 { fits.append(f) }
+                if f.isNonNegative { fits.append(f) }
             }
         }
         if !convs.isEmpty {

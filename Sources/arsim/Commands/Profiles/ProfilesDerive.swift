@@ -119,5 +119,4 @@ struct ProfilesDerive: ParsableCommand {
         }
         return (own, oneK)
     }
-
 }
