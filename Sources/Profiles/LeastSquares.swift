@@ -6,10 +6,16 @@ public enum LeastSquares {
         public let description: String
     }
 
-    /// OpenBLAS starts a thread per core for these small solves, and its idle threads spin
-    /// (sched_yield) for a while after each call, taking a core from the simulation and from the
-    /// results writer (`perf`: a fifth of a quickstart run's samples): one thread, set once.
-    private static let singleThreaded: Void = openblas_set_num_threads(1)
+    /// OpenBLAS starts a worker thread per further core when it loads, and each spins
+    /// (sched_yield) for about 2^28 cycles before it sleeps, whether or not a solve ever runs,
+    /// and again after each solve: about 0.1 s of a core taken from the simulation, the results
+    /// writer or a sibling run of a sweep (`perf`: a quarter of a quickstart run's samples at
+    /// `--detail requests`). These solves are tiny: one thread, and the workers stopped.
+    /// `arsim` does this first thing; a solve does it too, once, for other callers.
+    public static let singleThreaded: Void = {
+        openblas_set_num_threads(1)
+        blas_thread_shutdown_()
+    }()
 
     /// Solves min ‖A x − b‖₂ for each column of `b` at once. `a` has `rows` rows of `columns`
     /// values (row-major); `b` has `rows` rows of `rightHandSides` values. Returns one solution of

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Profiles
 
 @main
 struct Arsim: ParsableCommand {
@@ -20,6 +21,7 @@ struct Arsim: ParsableCommand {
     /// As ParsableCommand's, except that a command line the parser rejects exits 2, like every
     /// other bad input (the parser's own status is 64), so scripts need to know one code.
     static func main() {
+        LeastSquares.singleThreaded
         do {
             var command = try parseAsRoot()
             try command.run()
