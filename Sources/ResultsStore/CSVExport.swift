@@ -31,14 +31,15 @@ public enum CSVExport {
                               write: (String) throws -> Void) throws -> Int {
         guard let entry = Schema.exportable.first(where: { $0.table == table }) else { throw Failure.unknownTable(table) }
         do {
-            if try !store.hasTable(table) { throw Failure.tableAbsent(table) }
+            if try !store.hasTable(table, orView: true) { throw Failure.tableAbsent(table) }
             if let run {
                 let check = try store.db.prepare("SELECT 1 FROM runs WHERE run_id = ?")
                 check.bind(1, run)
                 if try !check.step() { throw Failure.noSuchRun(run) }
             }
             let filter = run == nil ? "" : " WHERE run_id = ?"
-            let s = try store.db.prepare("SELECT * FROM \(table)\(filter) ORDER BY \(entry.orderBy)")
+            let order = try entry.orderBy ?? (store.hasTable(table) ? "run_id, rowid" : nil)
+            let s = try store.db.prepare("SELECT * FROM \(table)\(filter)" + (order.map { " ORDER BY \($0)" } ?? ""))
             if let run { s.bind(1, run) }
             let n = s.columnCount
             try write((0..<n).map { field(s.columnName($0)) }.joined(separator: ",") + "\n")

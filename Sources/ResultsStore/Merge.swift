@@ -22,9 +22,12 @@ extension ResultsStore {
         return try s.step() ? (s.text(0) ?? "") : ""
     }
 
-    /// Tables whose rows belong to a run, copied with the run id remapped.
-    static let perRunTables = ["latency_sources", "requests", "frames", "batches", "plans", "sessions", "summary", "latency_cdf", "gpus",
-                               "links", "clients", "bins"]
+    /// Tables whose rows belong to a run, copied with the run id remapped. A schema-5 source
+    /// has `requests`, `frames` and `batches` as tables: their rows go into the target's views
+    /// of those names, which code them (`DetailSchema`); a schema-6 source has them as views,
+    /// and its coded tables are copied as they are.
+    static let perRunTables = ["latency_sources", "names", "request_rows", "frame_rows", "batch_rows", "requests", "frames", "batches",
+                               "plans", "sessions", "summary", "latency_cdf", "gpus", "links", "clients", "bins"]
 
     /// Copies every run of `source` that this database does not have yet, with new run ids and
     /// all of its rows, in one transaction: the target ends with all of it or none of it.

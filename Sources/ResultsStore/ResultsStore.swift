@@ -51,17 +51,22 @@ public final class ResultsStore {
     private var insertFrame: SQLiteStatement?
     private var insertRequests: SQLiteStatement?
     private var insertFrames: SQLiteStatement?
-    private var text: TextColumns?
+    private var insertName: SQLiteStatement?
+    private var names: NameCodes?
 
-    /// The text columns of `run`, made at its first detail rows.
-    private func textColumns(run: Int64, spec: WorldSpec) -> TextColumns {
-        if let t = text, t.run == run { return t }
-        let t = TextColumns(run: run, spec: spec)
-        text = t
-        return t
+    /// The name codes of `run`, made at its first detail rows.
+    private func nameCodes(run: Int64, spec: WorldSpec) -> NameCodes {
+        if let n = names, n.run == run { return n }
+        let n = NameCodes(run: run, spec: spec)
+        names = n
+        return n
     }
 
     public let readOnly: Bool
+
+    /// The pages a run's write-ahead log may hold before its writer waits for a checkpoint
+    /// (`LogCheckpointer`): 8,192 pages of 4 KiB, 32 MiB.
+    public var logLimitPages = 8_192
 
     /// Opens (creating it if absent) a database to append runs to.
     public init(path: String) throws(SQLiteError) {
@@ -156,6 +161,7 @@ public final class ResultsStore {
             try writeRequests(outbox.requests, run: run, spec: spec)
             try writeBatches(outbox.batches, run: run, spec: spec)
             try writeFrames(outbox.frames, run: run, spec: spec)
+            try writeNames(run: run)
             try writePlans(outbox.plans, run: run)
             try writeBins(outbox.bins, run: run)
         }
@@ -212,29 +218,43 @@ public final class ResultsStore {
         try? s.run()
     }
 
-    /// A database written by an arsim with another schema is left untouched: nothing in it is lost.
+    /// A database written by an arsim with another schema is left untouched: nothing in it is
+    /// lost. Two older schemas are upgraded when a run is appended (opened read-only, schema 5
+    /// reads as it is: its detail tables have the columns the views now have):
+    /// - schema 4 lacks the summary's staleness and fallback columns: it gains them, NULL for its
+    ///   earlier runs;
+    /// - schema 5 keeps its detail rows as they read; they move into the coded tables
+    ///   (`DetailSchema`) through the views, row for row, in their order.
     private func checkSchemaVersion() throws(SQLiteError) {
         let exists = try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
         guard try exists.step() else { return }
+        exists.reset()
         let s = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
         guard try s.step(), let text = s.text(0), let found = Int(text) else { return }
-        // Schema 4 lacks only the summary's staleness and fallback columns: opened to append, it
-        // gains them (NULL for its earlier runs) and becomes schema 5, nothing else changed.
-        if found == 4 && Schema.version == 5 && !readOnly {
-            try db.execute("""
-                BEGIN IMMEDIATE;
-                ALTER TABLE summary ADD COLUMN staleness_mean_frames REAL;
-                ALTER TABLE summary ADD COLUMN fallback_share REAL;
-                UPDATE meta SET value = '5' WHERE key = 'schema_version';
-                COMMIT;
-                """)
+        s.reset() // an unfinished statement would keep the upgrade from dropping a table
+        if found == Schema.version || (found == 5 && readOnly) { return }
+        if (found == 4 || found == 5) && Schema.version == 6 && !readOnly {
+            try db.execute("BEGIN IMMEDIATE")
+            do throws(SQLiteError) {
+                if found == 4 {
+                    try db.execute("""
+                        ALTER TABLE summary ADD COLUMN staleness_mean_frames REAL;
+                        ALTER TABLE summary ADD COLUMN fallback_share REAL;
+                        """)
+                }
+                try db.execute(DetailSchema.renameSchema5)
+                try db.execute(Schema.sql)
+                try db.execute(DetailSchema.moveSchema5)
+                try db.execute("UPDATE meta SET value = '\(Schema.version)' WHERE key = 'schema_version'; COMMIT;")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
             return
         }
-        if found != Schema.version {
-            let upgrade = found == 4 ? "; appending a run to it (arsim run --db) upgrades it, adding two summary columns" : ""
-            throw SQLiteError(code: 0, message: "\(path) holds results in schema \(found); this arsim writes schema \(Schema.version)\(upgrade). "
-                              + "Use another --db; the file is left as it is")
-        }
+        let upgrade = found == 4 || found == 5 ? "; appending a run to it (arsim run --db) upgrades it" : ""
+        throw SQLiteError(code: 0, message: "\(path) holds results in schema \(found); this arsim writes schema \(Schema.version)\(upgrade). "
+                          + "Use another --db; the file is left as it is")
     }
 
     /// The error of a run whose process disappeared without closing it (SIGKILL, a crash, power
@@ -295,48 +315,62 @@ public final class ResultsStore {
     }
 
     static let requestColumns = ["run_id", "request_id", "client", "client_group", "task", "model", "frame", "copy", "route", "server",
-                                 "created_ns", "device_start_ns", "device_end_ns", "sent_ns", "arrived_ns", "queued_ns", "batch_id",
-                                 "batch_size", "gpu", "batch_start_ns", "batch_end_ns", "completed_ns", "deadline_ns", "latency_ns",
-                                 "status", "drop_reason", "met_deadline", "in_window"]
+                                 "created_ns", "device_start_dt", "device_end_dt", "sent_dt", "arrived_dt", "queued_dt", "batch_id",
+                                 "batch_size", "gpu", "batch_start_dt", "batch_end_dt", "completed_dt", "deadline_dt",
+                                 "status", "drop_reason", "in_window"]
 
+    /// Writes coded request rows (`DetailSchema`): names as codes, stage times after creation.
     private func writeRequests(_ rows: [RequestRecord], run: Int64, spec: WorldSpec) throws(SQLiteError) {
         guard !rows.isEmpty else { return }
-        let text = textColumns(run: run, spec: spec)
-        try insertRows(rows, table: "requests", columns: Self.requestColumns, single: &insertRequest, multi: &insertRequests) { s, o, row in
-            func stamp(_ i: Int32, _ t: Int64) { if t >= 0 { s.bind(o + i, t) } else { s.bindNull(o + i) } }
+        let names = nameCodes(run: run, spec: spec)
+        try insertRows(rows, table: "request_rows", columns: Self.requestColumns, single: &insertRequest, multi: &insertRequests) { s, o, row in
             let r = row.request
+            func after(_ i: Int32, _ t: Int64) { if t >= 0 { s.bind(o + i, t - r.created) } else { s.bindNull(o + i) } }
             let c = Int(r.client)
             s.bind(o + 1, run)
             s.bind(o + 2, Int64(r.id))
-            s.bind(o + 3, static: text.clients[c])
-            s.bind(o + 4, static: text.groups[spec.clients[c].group])
-            s.bind(o + 5, static: text.tasks[c][Int(r.task)])
-            s.bind(o + 6, static: text.models[Int(r.model)])
+            s.bind(o + 3, names.clients[c])
+            s.bind(o + 4, names.groups[spec.clients[c].group])
+            s.bind(o + 5, names.tasks[c][Int(r.task)])
+            s.bind(o + 6, names.models[Int(r.model)])
             s.bind(o + 7, r.frame)
             s.bind(o + 8, Int64(r.copy))
-            if let route = row.route { s.bind(o + 9, static: text.route(route, spec: spec)) } else { s.bindNull(o + 9) }
-            if r.server >= 0 { s.bind(o + 10, static: text.servers[Int(r.server)]) } else { s.bindNull(o + 10) }
+            if let route = row.route { s.bind(o + 9, names.route(route, spec: spec)) } else { s.bindNull(o + 9) }
+            if r.server >= 0 { s.bind(o + 10, names.servers[Int(r.server)]) } else { s.bindNull(o + 10) }
             s.bind(o + 11, r.created)
-            stamp(12, r.deviceStart)
-            stamp(13, r.deviceEnd)
-            stamp(14, r.sent)
-            stamp(15, r.arrived)
-            stamp(16, r.queued)
-            stamp(17, r.batch)
+            after(12, r.deviceStart)
+            after(13, r.deviceEnd)
+            after(14, r.sent)
+            after(15, r.arrived)
+            after(16, r.queued)
+            if r.batch >= 0 { s.bind(o + 17, r.batch) } else { s.bindNull(o + 17) }
             if r.batch >= 0 { s.bind(o + 18, Int64(r.batchSize)); s.bind(o + 19, Int64(r.gpu)) } else { s.bindNull(o + 18); s.bindNull(o + 19) }
-            stamp(20, r.batchStart)
-            stamp(21, r.batchEnd)
-            stamp(22, r.completed)
-            s.bind(o + 23, r.deadline)
-            if row.outcome == .completed { s.bind(o + 24, r.completed - r.created) } else { s.bindNull(o + 24) }
-            switch row.outcome {
-            case .completed: s.bind(o + 25, static: text.text("completed")); s.bindNull(o + 26)
-            case .dropped(let reason): s.bind(o + 25, static: text.text("dropped")); s.bind(o + 26, static: text.text(reason.rawValue))
-            case .cancelled: s.bind(o + 25, static: text.text("cancelled")); s.bindNull(o + 26)
-            case .unfinished: s.bind(o + 25, static: text.text("unfinished")); s.bindNull(o + 26)
+            after(20, r.batchStart)
+            after(21, r.batchEnd)
+            after(22, r.completed)
+            s.bind(o + 23, r.deadline - r.created)
+            switch row.outcome { // DetailSchema.statusCodes
+            case .completed: s.bind(o + 24, Int64(0)); s.bindNull(o + 25)
+            case .dropped(let reason): s.bind(o + 24, Int64(1)); s.bind(o + 25, names.reason(reason))
+            case .cancelled: s.bind(o + 24, Int64(2)); s.bindNull(o + 25)
+            case .unfinished: s.bind(o + 24, Int64(3)); s.bindNull(o + 25)
             }
-            s.bind(o + 27, row.metDeadline ? 1 : 0)
-            s.bind(o + 28, r.created >= spec.warmup && r.created < spec.duration ? 1 : 0)
+            s.bind(o + 26, r.created >= spec.warmup && r.created < spec.duration ? 1 : 0)
+        }
+    }
+
+    /// Names given a code by this slice's rows, in the same transaction as the rows.
+    private func writeNames(run: Int64) throws(SQLiteError) {
+        guard let names, names.run == run else { return }
+        let new = names.takeUnwritten()
+        guard !new.isEmpty else { return }
+        if insertName == nil { insertName = try db.prepare("INSERT INTO names (run_id, code, name) VALUES (?,?,?)") }
+        let s = insertName!
+        for n in new {
+            s.bind(1, run)
+            s.bind(2, n.code)
+            s.bind(3, n.name)
+            try s.run()
         }
     }
 
@@ -355,18 +389,27 @@ public final class ResultsStore {
 
     static let frameColumns = ["run_id", "client", "task", "frame", "time_ns", "staleness_frames", "accuracy", "source", "in_window"]
 
+    /// `frame_rows.source`, in the order of `DetailSchema.sourceCodes`.
+    static func sourceCode(_ source: ResultSource) -> Int64 {
+        switch source {
+        case .server: 0
+        case .local: 1
+        case .none: 2
+        }
+    }
+
     private func writeFrames(_ rows: [FrameRecord], run: Int64, spec: WorldSpec) throws(SQLiteError) {
         guard !rows.isEmpty else { return }
-        let text = textColumns(run: run, spec: spec)
-        try insertRows(rows, table: "frames", columns: Self.frameColumns, single: &insertFrame, multi: &insertFrames) { s, o, f in
+        let names = nameCodes(run: run, spec: spec)
+        try insertRows(rows, table: "frame_rows", columns: Self.frameColumns, single: &insertFrame, multi: &insertFrames) { s, o, f in
             s.bind(o + 1, run)
-            s.bind(o + 2, static: text.clients[Int(f.client)])
-            s.bind(o + 3, static: text.tasks[Int(f.client)][Int(f.task)])
+            s.bind(o + 2, names.clients[Int(f.client)])
+            s.bind(o + 3, names.tasks[Int(f.client)][Int(f.task)])
             s.bind(o + 4, f.frame)
             s.bind(o + 5, f.time)
             if f.staleness >= 0 { s.bind(o + 6, f.staleness) } else { s.bindNull(o + 6) }
             s.bind(o + 7, f.accuracy)
-            s.bind(o + 8, static: text.text(f.source.rawValue))
+            s.bind(o + 8, Self.sourceCode(f.source))
             s.bind(o + 9, f.time >= spec.warmup && f.time < spec.duration ? 1 : 0)
         }
     }
@@ -388,22 +431,20 @@ public final class ResultsStore {
         guard !rows.isEmpty else { return }
         if insertBatch == nil {
             insertBatch = try db.prepare("""
-                INSERT INTO batches (run_id, batch_id, server, gpu, model, size, start_ns, end_ns, service_ns)
-                VALUES (?,?,?,?,?,?,?,?,?)
+                INSERT INTO batch_rows (run_id, batch_id, server, gpu, model, size, start_ns, end_ns) VALUES (?,?,?,?,?,?,?,?)
                 """)
         }
         let s = insertBatch!
-        let text = textColumns(run: run, spec: spec)
+        let names = nameCodes(run: run, spec: spec)
         for b in rows {
             s.bind(1, run)
             s.bind(2, b.id)
-            s.bind(3, static: text.servers[Int(b.server)])
+            s.bind(3, names.servers[Int(b.server)])
             s.bind(4, Int64(b.gpu))
-            s.bind(5, static: text.models[Int(b.model)])
+            s.bind(5, names.models[Int(b.model)])
             s.bind(6, Int64(b.size))
             s.bind(7, b.start)
             s.bind(8, b.end)
-            s.bind(9, b.end - b.start)
             try s.run()
         }
     }
@@ -592,10 +633,12 @@ extension ResultsStore {
     }
 
     /// Whether the database has a table (an older file may lack a newer one, such as `bins`);
-    /// `schema` names an attached database instead of this one.
-    public func hasTable(_ name: String, in schema: String = "main") throws(SQLiteError) -> Bool {
-        let s = try db.prepare("SELECT 1 FROM \(schema).sqlite_master WHERE type = 'table' AND name = ?")
-        s.bind(1, name)
+    /// `schema` names an attached database instead of this one. With `orView`, a view counts
+    /// (`requests`, `frames` and `batches` are views from schema 6, tables before).
+    public func hasTable(_ name: String, in schema: String = "main", orView: Bool = false) throws(SQLiteError) -> Bool {
+        let s = try db.prepare("SELECT 1 FROM \(schema).sqlite_master WHERE type IN ('table', ?) AND name = ?")
+        s.bind(1, orView ? "view" : "table")
+        s.bind(2, name)
         return try s.step()
     }
 }

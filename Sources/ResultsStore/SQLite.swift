@@ -106,8 +106,6 @@ public final class SQLiteStatement {
     public func bind(_ index: Int32, _ value: Double) { sqlite3_bind_double(handle, index, value) }
     public func bind(_ index: Int32, _ value: String) { sqlite3_bind_text(handle, index, value, -1, transient) }
     public func bindNull(_ index: Int32) { sqlite3_bind_null(handle, index) }
-    /// Text that outlives the statement's next step (`TextColumns`): bound without a copy.
-    func bind(_ index: Int32, static text: UnsafePointer<CChar>) { sqlite3_bind_text(handle, index, text, -1, nil) }
     public func bind(_ index: Int32, _ value: Double?) {
         if let value { bind(index, value) } else { bindNull(index) }
     }

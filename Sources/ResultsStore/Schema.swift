@@ -1,18 +1,16 @@
 /// The results database's tables. Created if absent, never dropped: a later run appends.
 ///
-/// The per-request and per-frame tables name their allowed values in comments, not CHECK
-/// constraints: SQLite evaluates a CHECK on every row, and on `requests` and `frames` that was
-/// a third again the cost of writing them (tools/sqlite_floor.c, a quickstart run's rows: 0.16 s
-/// without, 0.215 s with). Only arsim writes those rows, from enumerations. Databases made before
-/// keep their constraints; both read and append alike.
+/// The detail rows (`requests`, `frames`, `batches`) are stored coded and read through views of
+/// those names: `DetailSchema`.
 ///
 /// Times inside the simulation are integer nanoseconds (`_ns`), exactly as simulated; summary
 /// figures are in milliseconds (`_ms`), seconds (`_s`) or per second (`_rps`).
 enum Schema {
-    static let version = 5
+    static let version = 6
 
-    /// Tables that `arsim export` offers, with the columns that order their rows.
-    static let exportable: [(table: String, orderBy: String)] = [
+    /// Tables that `arsim export` offers, with the columns that order their rows (none: the
+    /// view's own order, or a table's rowid within each run).
+    static let exportable: [(table: String, orderBy: String?)] = [
         ("runs", "run_id"),
         ("sweeps", "sweep_id"),
         ("sweep_points", "sweep_id, point, rowid"),
@@ -24,7 +22,7 @@ enum Schema {
         ("links", "run_id, rowid"),
         ("clients", "run_id, rowid"),
         ("requests", "run_id, request_id"),
-        ("frames", "run_id, rowid"),
+        ("frames", nil),
         ("batches", "run_id, batch_id"),
         ("plans", "run_id, rowid"),
         ("bins", "run_id, start_ns, rowid"),
@@ -120,63 +118,7 @@ enum Schema {
             worst_case      TEXT NOT NULL
         );
 
-        CREATE TABLE IF NOT EXISTS requests (
-            run_id          INTEGER NOT NULL REFERENCES runs (run_id),
-            request_id      INTEGER NOT NULL,
-            client          TEXT NOT NULL,
-            client_group    TEXT NOT NULL,
-            task            TEXT NOT NULL,
-            model           TEXT NOT NULL,
-            frame           INTEGER NOT NULL,
-            copy            INTEGER NOT NULL,
-            route           TEXT,
-            server          TEXT,
-            created_ns      INTEGER NOT NULL,
-            device_start_ns INTEGER,
-            device_end_ns   INTEGER,
-            sent_ns         INTEGER,
-            arrived_ns      INTEGER,
-            queued_ns       INTEGER,
-            batch_id        INTEGER,
-            batch_size      INTEGER,
-            gpu             INTEGER,
-            batch_start_ns  INTEGER,
-            batch_end_ns    INTEGER,
-            completed_ns    INTEGER,
-            deadline_ns     INTEGER NOT NULL,
-            latency_ns      INTEGER,
-            status          TEXT NOT NULL, -- completed, dropped, cancelled or unfinished
-            drop_reason     TEXT,
-            met_deadline    INTEGER NOT NULL,
-            in_window       INTEGER NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS requests_by_run ON requests (run_id, request_id);
-
-        CREATE TABLE IF NOT EXISTS frames (
-            run_id           INTEGER NOT NULL REFERENCES runs (run_id),
-            client           TEXT NOT NULL,
-            task             TEXT NOT NULL,
-            frame            INTEGER NOT NULL,
-            time_ns          INTEGER NOT NULL,
-            staleness_frames INTEGER,
-            accuracy         REAL NOT NULL,
-            source           TEXT NOT NULL, -- server, local or none
-            in_window        INTEGER NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS frames_by_run ON frames (run_id);
-
-        CREATE TABLE IF NOT EXISTS batches (
-            run_id     INTEGER NOT NULL REFERENCES runs (run_id),
-            batch_id   INTEGER NOT NULL,
-            server     TEXT NOT NULL,
-            gpu        INTEGER NOT NULL,
-            model      TEXT NOT NULL,
-            size       INTEGER NOT NULL,
-            start_ns   INTEGER NOT NULL,
-            end_ns     INTEGER NOT NULL,
-            service_ns INTEGER NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS batches_by_run ON batches (run_id, batch_id);
+        \(DetailSchema.sql)
 
         CREATE TABLE IF NOT EXISTS bins (
             run_id   INTEGER NOT NULL REFERENCES runs (run_id),

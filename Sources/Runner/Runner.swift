@@ -44,7 +44,9 @@ public struct RunOutcome: Sendable {
 public struct Runner {
     public var scenario: Scenario
     /// Events per slice: bounds the rows held in memory, three slices' worth at most (the one the
-    /// world fills and two waiting for the writer, `SliceWriter`).
+    /// world fills and two waiting for the writer, `SliceWriter`). The first slice is a
+    /// sixteenth of this and each next one twice the last, so that the writer starts early
+    /// instead of idling through a whole first slice.
     public var sliceEvents: UInt64 = 1 << 16
     /// Recorded in the runs table: a name for the run, and the sweep point it belongs to.
     public var label: String?
@@ -78,9 +80,11 @@ public struct Runner {
         var status = RunStatus.completed
         let writer = store.flatMap { store in runID.map { SliceWriter(store: store, run: $0, spec: spec) } }
         let memory = RunMemory()
+        var slice = max(sliceEvents / 16, min(sliceEvents, 4_096))
         do {
             loop: while true {
-                let reason = sim.run(until: spec.endTime, maxEvents: sliceEvents)
+                let reason = sim.run(until: spec.endTime, maxEvents: slice)
+                slice = min(slice * 2, sliceEvents)
                 if let failure = sim.model.failure { throw PolicyFailure(message: failure) }
                 let rows = sim.model.takeOutbox()
                 try trace?.write(rows)

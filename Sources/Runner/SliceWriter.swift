@@ -23,11 +23,14 @@ final class SliceWriter: @unchecked Sendable {
     private let lock = NSLock()
     /// The first write that failed; once set, later slices are dropped and the run fails with it.
     private var failure: Error?
+    /// Takes the log's checkpoints off this writer's thread.
+    private let checkpointer: LogCheckpointer?
 
     init(store: ResultsStore, run: Int64, spec: WorldSpec) {
         self.store = store
         self.run = run
         self.spec = spec
+        checkpointer = store.logCheckpointer()
     }
 
     /// Queues a slice's rows, waiting while `maxQueued` slices are still unwritten. Throws an
@@ -40,18 +43,21 @@ final class SliceWriter: @unchecked Sendable {
             defer { slots.signal() }
             guard currentFailure() == nil else { return }
             do { try store.write(rows, run: run, spec: spec) } catch { record(error) }
+            checkpointer?.nudge()
         }
     }
 
     /// Waits for every queued slice and throws the first write error.
     func finish() throws {
         queue.sync {}
+        checkpointer?.finish()
         try rethrowFailure()
     }
 
     /// Waits for the queue to drain, ignoring its errors: the run is failing for another reason.
     func abandon() {
         queue.sync {}
+        checkpointer?.finish()
     }
 
     private func currentFailure() -> Error? {

@@ -77,28 +77,106 @@ final class ResultsStoreTests: XCTestCase {
                           before.split(separator: "\n").dropFirst().map { $0.dropFirst(2) }, "another seed, other rows")
     }
 
-    /// A schema-4 file (no staleness or fallback columns) is refused for reading and upgraded,
-    /// its runs kept, when a run is appended to it.
+    /// The detail tables as schema 5 had them (before they were coded behind views).
+    static let schemaFiveDetail = """
+        CREATE TABLE requests (run_id INTEGER NOT NULL, request_id INTEGER NOT NULL, client TEXT NOT NULL, client_group TEXT NOT NULL,
+            task TEXT NOT NULL, model TEXT NOT NULL, frame INTEGER NOT NULL, copy INTEGER NOT NULL, route TEXT, server TEXT,
+            created_ns INTEGER NOT NULL, device_start_ns INTEGER, device_end_ns INTEGER, sent_ns INTEGER, arrived_ns INTEGER,
+            queued_ns INTEGER, batch_id INTEGER, batch_size INTEGER, gpu INTEGER, batch_start_ns INTEGER, batch_end_ns INTEGER,
+            completed_ns INTEGER, deadline_ns INTEGER NOT NULL, latency_ns INTEGER,
+            status TEXT NOT NULL CHECK (status IN ('completed', 'dropped', 'cancelled', 'unfinished')), drop_reason TEXT,
+            met_deadline INTEGER NOT NULL, in_window INTEGER NOT NULL);
+        CREATE INDEX requests_by_run ON requests (run_id, request_id);
+        CREATE TABLE frames (run_id INTEGER NOT NULL, client TEXT NOT NULL, task TEXT NOT NULL, frame INTEGER NOT NULL,
+            time_ns INTEGER NOT NULL, staleness_frames INTEGER, accuracy REAL NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('server', 'local', 'none')), in_window INTEGER NOT NULL);
+        CREATE INDEX frames_by_run ON frames (run_id);
+        CREATE TABLE batches (run_id INTEGER NOT NULL, batch_id INTEGER NOT NULL, server TEXT NOT NULL, gpu INTEGER NOT NULL,
+            model TEXT NOT NULL, size INTEGER NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, service_ns INTEGER NOT NULL);
+        CREATE INDEX batches_by_run ON batches (run_id, batch_id);
+        """
+
+    /// Turns a file this arsim wrote into the schema-5 file an earlier arsim would have: the
+    /// detail rows, as the views read them, in plain tables; then, for 4, without the summary's
+    /// staleness and fallback columns.
+    func downgrade(_ path: String, to version: Int) throws {
+        let db = try SQLiteDatabase(path: path)
+        var sql = """
+            BEGIN;
+            CREATE TEMP TABLE r AS SELECT * FROM requests; CREATE TEMP TABLE f AS SELECT * FROM frames;
+            CREATE TEMP TABLE b AS SELECT * FROM batches;
+            DROP VIEW requests; DROP VIEW frames; DROP VIEW batches;
+            DROP TABLE request_rows; DROP TABLE frame_rows; DROP TABLE batch_rows; DROP TABLE names;
+            \(Self.schemaFiveDetail)
+            INSERT INTO requests SELECT * FROM temp.r ORDER BY rowid; INSERT INTO frames SELECT * FROM temp.f ORDER BY rowid;
+            INSERT INTO batches SELECT * FROM temp.b ORDER BY rowid;
+            UPDATE meta SET value = '\(version)' WHERE key = 'schema_version';
+            """
+        if version == 4 { sql += "ALTER TABLE summary DROP COLUMN staleness_mean_frames; ALTER TABLE summary DROP COLUMN fallback_share;" }
+        try db.execute(sql + "COMMIT;")
+    }
+
+    /// The detail rows of a file, as `arsim export` writes them.
+    func detail(_ store: ResultsStore) throws -> [String] {
+        try ["requests", "frames", "batches"].map { try csv(store, $0) }
+    }
+
+    /// A schema-5 file reads as it is (its detail tables have the views' columns) and is
+    /// upgraded when a run is appended: every earlier row reads the same, now coded.
+    func testSchemaFiveReadsAndIsUpgradedWhenARunIsAppended() throws {
+        let path = directory.appendingPathComponent("old.sqlite").path
+        _ = try Runner(scenario: scenario()).run(store: ResultsStore(path: path))
+        let before = try detail(ResultsStore(readingFrom: path))
+        try downgrade(path, to: 5)
+        XCTAssertEqual(try detail(ResultsStore(readingFrom: path)), before, "schema 5 read as it is")
+        _ = try Runner(scenario: scenario()).run(store: ResultsStore(path: path))
+        let store = try ResultsStore(readingFrom: path)
+        XCTAssertEqual(try store.runs().map(\.id), [1, 2])
+        XCTAssertEqual(try ["requests", "frames", "batches"].map { try csv(store, $0, run: 1) }, before)
+        XCTAssertEqual(try store.select("SELECT value FROM meta WHERE key = 'schema_version'"), [[.text("6")]])
+        XCTAssertEqual(try store.select("SELECT count(*) FROM sqlite_master WHERE name LIKE '%schema5'"), [[.integer(0)]])
+        // The same scenario and seed: run 2's rows are run 1's.
+        XCTAssertEqual(try csv(store, "requests", run: 2).split(separator: "\n").dropFirst().map { $0.drop { $0 != "," } },
+                       before[0].split(separator: "\n").dropFirst().map { $0.drop { $0 != "," } })
+    }
+
+    /// A schema-4 file (no staleness or fallback columns, detail as schema 5) is refused for
+    /// reading and upgraded, its runs kept, when a run is appended to it.
     func testSchemaFourIsUpgradedWhenARunIsAppended() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
-            throw XCTSkip("the sqlite3 command line tool is not installed; cannot make a schema-4 file")
-        }
         let path = directory.appendingPathComponent("old.sqlite").path
         let first = try Runner(scenario: scenario()).run(store: ResultsStore(path: path))
         let before = try csv(ResultsStore(path: path), "requests", run: first.runID)
-        let downgrade = Process()
-        downgrade.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        downgrade.arguments = [path, "ALTER TABLE summary DROP COLUMN staleness_mean_frames; ALTER TABLE summary DROP COLUMN fallback_share; "
-                                     + "UPDATE meta SET value = '4' WHERE key = 'schema_version';"]
-        try downgrade.run()
-        downgrade.waitUntilExit()
-        XCTAssertEqual(downgrade.terminationStatus, 0)
+        try downgrade(path, to: 4)
         XCTAssertThrowsError(try ResultsStore(readingFrom: path)) { XCTAssertTrue("\($0)".contains("upgrades it"), "\($0)") }
         _ = try Runner(scenario: scenario()).run(store: ResultsStore(path: path))
         let store = try ResultsStore(readingFrom: path)
         XCTAssertEqual(try store.runs().map(\.id), [1, 2])
         XCTAssertEqual(try csv(store, "requests", run: 1), before)
         XCTAssertTrue(try csv(store, "summary", run: 2).split(separator: "\n")[0].contains("staleness_mean_frames"))
+    }
+
+    /// Merging copies detail rows whole, from a schema-6 file (its coded tables) and from a
+    /// schema-5 one (through the views); the codes of the two runs do not mix.
+    func testMergeCopiesDetailRowsFromBothSchemas() throws {
+        let a = directory.appendingPathComponent("a.sqlite").path, b = directory.appendingPathComponent("b.sqlite").path
+        _ = try Runner(scenario: scenario(name: "a")).run(store: ResultsStore(path: a))
+        var other = try scenario(name: "b")
+        other.spec.seed = 7
+        _ = try Runner(scenario: other).run(store: ResultsStore(path: b))
+        let rowsA = try detail(ResultsStore(readingFrom: a)), rowsB = try detail(ResultsStore(readingFrom: b))
+        try downgrade(b, to: 5)
+        let into = try ResultsStore(path: directory.appendingPathComponent("all.sqlite").path)
+        _ = try into.merge(from: a)
+        _ = try into.merge(from: b)
+        func renumbered(_ text: String, run: Int) -> String {
+            text.split(separator: "\n").enumerated().map { $0.offset == 0 ? String($0.element) : "\(run)" + $0.element.drop { $0 != "," } }
+                .joined(separator: "\n") + "\n"
+        }
+        for (i, table) in ["requests", "frames", "batches"].enumerated() {
+            XCTAssertEqual(try csv(into, table, run: 1), rowsA[i], table)
+            XCTAssertEqual(try csv(into, table, run: 2), renumbered(rowsB[i], run: 2), table)
+        }
+        XCTAssertNotEqual(rowsA[0], renumbered(rowsB[0], run: 1), "another seed, other rows")
     }
 
     func testSummaryDetailWritesNoPerRequestRows() throws {
@@ -169,6 +247,28 @@ final class ResultsStoreTests: XCTestCase {
         XCTAssertEqual(small, whole)
     }
 
+    /// The writing connection leaves checkpoints to `LogCheckpointer`, which keeps the
+    /// write-ahead log near its limit however much the run writes; the connection checkpoints by
+    /// itself again afterwards.
+    func testCheckpointsOnTheSecondConnectionKeepTheLogBounded() throws {
+        let path = directory.appendingPathComponent("r.sqlite").path
+        let store = try ResultsStore(path: path)
+        store.logLimitPages = 200
+        var runner = Runner(scenario: try scenario(seconds: 120))
+        runner.sliceEvents = 2_000
+        _ = try runner.run(store: store)
+        XCTAssertEqual(try store.select("SELECT count(*) FROM requests"), [[.integer(36_000)]])
+        XCTAssertEqual(try store.select("PRAGMA wal_autocheckpoint"), [[.integer(1_000)]])
+        let pages = try store.select("PRAGMA page_count")[0][0], size = try store.select("PRAGMA page_size")[0][0]
+        guard case .integer(let n) = pages, case .integer(let b) = size else { return XCTFail("no page count") }
+        let log = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
+        XCTAssertGreaterThan(n * b, 4_000_000, "the run wrote megabytes")
+        // The limit and what the writer commits before a checkpoint reports the log full, a
+        // few slices (2,000 events: about 300 requests' rows, some 40 pages). Without the limit
+        // the log grew to twice the database (11.8 MB here).
+        XCTAssertLessThan(Int64(log), 600 * (b + 24), "log \(log) bytes, database \(n * b)")
+    }
+
     /// A slice's rows are written on a second thread (`SliceWriter`). When that write fails, the
     /// run fails with SQLite's message; the failing slice leaves none of its rows and no later
     /// slice is written.
@@ -177,7 +277,7 @@ final class ResultsStoreTests: XCTestCase {
         let store = try ResultsStore(path: path)
         // Another connection makes the 400th request row unwritable.
         try SQLiteDatabase(path: path).execute("""
-            CREATE TRIGGER refuse BEFORE INSERT ON requests WHEN NEW.request_id = 400
+            CREATE TRIGGER refuse BEFORE INSERT ON request_rows WHEN NEW.request_id = 400
             BEGIN SELECT RAISE(ABORT, 'no room for request 400'); END;
             """)
         var runner = Runner(scenario: try scenario(seconds: 30))

@@ -1,0 +1,181 @@
+/// How the detail rows (`--detail requests`) are stored: coded tables behind views.
+///
+/// A researcher reads `requests`, `frames` and `batches`, which are views with the columns the
+/// tables had before schema 6. What is stored is narrower, because writing it was most of a
+/// detail run's time (issue 10, item 3; docs/performance.md):
+/// - every name (client, group, task, model, route, server, drop reason) is an integer code
+///   into `names`, per run;
+/// - a request's stage times are offsets from its `created_ns` (`_dt`, nanoseconds after it):
+///   small integers take 2–4 bytes in a record where a time since the run's start takes 6–8;
+/// - a request's status and a frame's source are fixed integer codes (`statusCodes`,
+///   `sourceCodes`);
+/// - what follows from other columns (a request's `latency_ns` and `met_deadline`, a batch's
+///   `service_ns`) is computed by the view, as `RequestRecord` computes it.
+///
+/// The views accept INSERTs of whole rows as they read (an INSTEAD OF trigger codes them); the
+/// upgrade from schema 5 and a merge from a schema-5 file go that way. arsim's own writer binds
+/// the coded rows directly (`ResultsStore.writeRequests`).
+enum DetailSchema {
+    /// `request_rows.status`: the code of each `requests.status`.
+    static let statusCodes = ["completed", "dropped", "cancelled", "unfinished"]
+    /// `frame_rows.source`: the code of each `frames.source`.
+    static let sourceCodes = ["server", "local", "none"]
+
+    /// The name a code of `run` stands for.
+    private static func name(_ code: String, run: String = "r.run_id") -> String {
+        "(SELECT name FROM names WHERE run_id = \(run) AND code = \(code))"
+    }
+
+    /// The code of a name of the row being inserted through a view.
+    private static func code(_ value: String) -> String {
+        "(SELECT code FROM names WHERE run_id = NEW.run_id AND name = \(value))"
+    }
+
+    /// Gives a name of the row being inserted through a view its code, if it has none yet.
+    private static func intern(_ value: String) -> String {
+        """
+        INSERT OR IGNORE INTO names (run_id, code, name)
+                SELECT NEW.run_id, coalesce((SELECT max(code) + 1 FROM names WHERE run_id = NEW.run_id), 0), \(value)
+                WHERE \(value) IS NOT NULL;
+        """
+    }
+
+    private static func fixed(_ column: String, _ codes: [String], reading: Bool) -> String {
+        let cases = codes.enumerated().map { reading ? "WHEN \($0.offset) THEN '\($0.element)'" : "WHEN '\($0.element)' THEN \($0.offset)" }
+        return "CASE \(column) \(cases.joined(separator: " ")) END"
+    }
+
+    /// Stage times stored as offsets from `created_ns`, in the view's column order.
+    static let requestStages = ["device_start", "device_end", "sent", "arrived", "queued"]
+    static let batchStages = ["batch_start", "batch_end", "completed"]
+
+    static let sql = """
+        CREATE TABLE IF NOT EXISTS names (
+            run_id INTEGER NOT NULL REFERENCES runs (run_id),
+            code   INTEGER NOT NULL,
+            name   TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS names_by_code ON names (run_id, code);
+        CREATE UNIQUE INDEX IF NOT EXISTS names_by_name ON names (run_id, name);
+
+        CREATE TABLE IF NOT EXISTS request_rows (
+            run_id          INTEGER NOT NULL REFERENCES runs (run_id),
+            request_id      INTEGER NOT NULL,
+            client          INTEGER NOT NULL, -- names.code, as are client_group, task, model, route, server, drop_reason
+            client_group    INTEGER NOT NULL,
+            task            INTEGER NOT NULL,
+            model           INTEGER NOT NULL,
+            frame           INTEGER NOT NULL,
+            copy            INTEGER NOT NULL,
+            route           INTEGER,
+            server          INTEGER,
+            created_ns      INTEGER NOT NULL,
+            device_start_dt INTEGER,          -- ns after created_ns, as are all _dt columns
+            device_end_dt   INTEGER,
+            sent_dt         INTEGER,
+            arrived_dt      INTEGER,
+            queued_dt       INTEGER,
+            batch_id        INTEGER,
+            batch_size      INTEGER,
+            gpu             INTEGER,
+            batch_start_dt  INTEGER,
+            batch_end_dt    INTEGER,
+            completed_dt    INTEGER,
+            deadline_dt     INTEGER NOT NULL,
+            status          INTEGER NOT NULL, -- 0 completed, 1 dropped, 2 cancelled, 3 unfinished
+            drop_reason     INTEGER,
+            in_window       INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS request_rows_by_run ON request_rows (run_id, request_id);
+
+        CREATE VIEW IF NOT EXISTS requests AS SELECT
+            r.run_id, r.request_id, \(name("r.client")) AS client, \(name("r.client_group")) AS client_group,
+            \(name("r.task")) AS task, \(name("r.model")) AS model, r.frame, r.copy,
+            \(name("r.route")) AS route, \(name("r.server")) AS server, r.created_ns,
+            \(requestStages.map { "r.created_ns + r.\($0)_dt AS \($0)_ns" }.joined(separator: ", ")),
+            r.batch_id, r.batch_size, r.gpu,
+            \(batchStages.map { "r.created_ns + r.\($0)_dt AS \($0)_ns" }.joined(separator: ", ")),
+            r.created_ns + r.deadline_dt AS deadline_ns,
+            CASE WHEN r.status = 0 THEN r.completed_dt END AS latency_ns,
+            \(fixed("r.status", statusCodes, reading: true)) AS status,
+            \(name("r.drop_reason")) AS drop_reason,
+            CASE WHEN r.status = 0 AND r.completed_dt <= r.deadline_dt THEN 1 ELSE 0 END AS met_deadline, r.in_window
+            FROM request_rows r;
+
+        CREATE TRIGGER IF NOT EXISTS requests_insert INSTEAD OF INSERT ON requests BEGIN
+            \(["client", "client_group", "task", "model", "route", "server", "drop_reason"].map { intern("NEW.\($0)") }.joined(separator: "\n    "))
+            INSERT INTO request_rows VALUES (NEW.run_id, NEW.request_id, \(code("NEW.client")), \(code("NEW.client_group")),
+                \(code("NEW.task")), \(code("NEW.model")), NEW.frame, NEW.copy, \(code("NEW.route")), \(code("NEW.server")),
+                NEW.created_ns, \(requestStages.map { "NEW.\($0)_ns - NEW.created_ns" }.joined(separator: ", ")),
+                NEW.batch_id, NEW.batch_size, NEW.gpu, \(batchStages.map { "NEW.\($0)_ns - NEW.created_ns" }.joined(separator: ", ")),
+                NEW.deadline_ns - NEW.created_ns, \(fixed("NEW.status", statusCodes, reading: false)), \(code("NEW.drop_reason")),
+                NEW.in_window);
+        END;
+
+        CREATE TABLE IF NOT EXISTS frame_rows (
+            run_id           INTEGER NOT NULL REFERENCES runs (run_id),
+            client           INTEGER NOT NULL, -- names.code, as is task
+            task             INTEGER NOT NULL,
+            frame            INTEGER NOT NULL,
+            time_ns          INTEGER NOT NULL,
+            staleness_frames INTEGER,
+            accuracy         REAL NOT NULL,
+            source           INTEGER NOT NULL, -- 0 server, 1 local, 2 none
+            in_window        INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS frame_rows_by_run ON frame_rows (run_id);
+
+        -- In the order the rows were written (the index's order within a run).
+        CREATE VIEW IF NOT EXISTS frames AS SELECT
+            f.run_id, \(name("f.client", run: "f.run_id")) AS client, \(name("f.task", run: "f.run_id")) AS task, f.frame,
+            f.time_ns, f.staleness_frames, f.accuracy, \(fixed("f.source", sourceCodes, reading: true)) AS source, f.in_window
+            FROM frame_rows f ORDER BY f.run_id, f.rowid;
+
+        CREATE TRIGGER IF NOT EXISTS frames_insert INSTEAD OF INSERT ON frames BEGIN
+            \(intern("NEW.client"))
+            \(intern("NEW.task"))
+            INSERT INTO frame_rows VALUES (NEW.run_id, \(code("NEW.client")), \(code("NEW.task")), NEW.frame, NEW.time_ns,
+                NEW.staleness_frames, NEW.accuracy, \(fixed("NEW.source", sourceCodes, reading: false)), NEW.in_window);
+        END;
+
+        CREATE TABLE IF NOT EXISTS batch_rows (
+            run_id   INTEGER NOT NULL REFERENCES runs (run_id),
+            batch_id INTEGER NOT NULL,
+            server   INTEGER NOT NULL, -- names.code, as is model
+            gpu      INTEGER NOT NULL,
+            model    INTEGER NOT NULL,
+            size     INTEGER NOT NULL,
+            start_ns INTEGER NOT NULL,
+            end_ns   INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS batch_rows_by_run ON batch_rows (run_id, batch_id);
+
+        CREATE VIEW IF NOT EXISTS batches AS SELECT
+            b.run_id, b.batch_id, \(name("b.server", run: "b.run_id")) AS server, b.gpu, \(name("b.model", run: "b.run_id")) AS model,
+            b.size, b.start_ns, b.end_ns, b.end_ns - b.start_ns AS service_ns
+            FROM batch_rows b;
+
+        CREATE TRIGGER IF NOT EXISTS batches_insert INSTEAD OF INSERT ON batches BEGIN
+            \(intern("NEW.server"))
+            \(intern("NEW.model"))
+            INSERT INTO batch_rows VALUES (NEW.run_id, NEW.batch_id, \(code("NEW.server")), NEW.gpu, \(code("NEW.model")),
+                NEW.size, NEW.start_ns, NEW.end_ns);
+        END;
+        """
+
+    /// Moves a schema-5 file's detail tables into the coded ones, through the views: run inside
+    /// the upgrade's transaction, before `Schema.sql` (whose views take the tables' names).
+    static let renameSchema5 = """
+        ALTER TABLE requests RENAME TO requests_schema5;
+        ALTER TABLE frames RENAME TO frames_schema5;
+        ALTER TABLE batches RENAME TO batches_schema5;
+        """
+    static let moveSchema5 = """
+        INSERT INTO requests SELECT * FROM requests_schema5 ORDER BY rowid;
+        INSERT INTO frames SELECT * FROM frames_schema5 ORDER BY rowid;
+        INSERT INTO batches SELECT * FROM batches_schema5 ORDER BY rowid;
+        DROP TABLE requests_schema5;
+        DROP TABLE frames_schema5;
+        DROP TABLE batches_schema5;
+        """
+}

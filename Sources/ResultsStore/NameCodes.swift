@@ -1,0 +1,57 @@
+import EdgeWorld
+
+/// The codes a run's detail rows use for names (`DetailSchema`): clients, groups, tasks, models
+/// and servers get theirs when the run's first rows are written, in the spec's order; routes and
+/// drop reasons when first met. Codes are the order names were first given one, so the same run
+/// gets the same codes in any process. Names not yet in `names` wait in `unwritten` until the
+/// next write puts them there, in the same transaction as the rows that use them.
+final class NameCodes {
+    let run: Int64
+    private var codes: [String: Int64] = [:]
+    private var unwritten: [(code: Int64, name: String)] = []
+    private(set) var clients: [Int64] = []
+    private(set) var groups: [Int64] = []
+    /// Per client, its tasks' codes.
+    private(set) var tasks: [[Int64]] = []
+    private(set) var models: [Int64] = []
+    private(set) var servers: [Int64] = []
+    private var routes: [Route: Int64] = [:]
+    private var reasons: [DropReason: Int64] = [:]
+
+    init(run: Int64, spec: WorldSpec) {
+        self.run = run
+        clients = spec.clients.map { code($0.name) }
+        groups = spec.clientGroups.map { code($0) }
+        tasks = spec.clients.map { $0.tasks.map { code($0.name) } }
+        models = spec.models.map { code($0.name) }
+        servers = spec.servers.map { code($0.name) }
+    }
+
+    private func code(_ name: String) -> Int64 {
+        if let c = codes[name] { return c }
+        let c = Int64(codes.count)
+        codes[name] = c
+        unwritten.append((c, name))
+        return c
+    }
+
+    func route(_ r: Route, spec: WorldSpec) -> Int64 {
+        if let c = routes[r] { return c }
+        let c = code(ResultsStore.describe(r, spec: spec))
+        routes[r] = c
+        return c
+    }
+
+    func reason(_ r: DropReason) -> Int64 {
+        if let c = reasons[r] { return c }
+        let c = code(r.rawValue)
+        reasons[r] = c
+        return c
+    }
+
+    /// The names given codes since the last call, for `names`.
+    func takeUnwritten() -> [(code: Int64, name: String)] {
+        defer { unwritten.removeAll() }
+        return unwritten
+    }
+}
