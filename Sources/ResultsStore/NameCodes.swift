@@ -35,10 +35,20 @@ final class NameCodes {
         return c
     }
 
+    /// The last route looked up: a client's requests mostly share one route, often the same
+    /// array, which compares at once where hashing it would walk its stages.
+    private var lastRoute: (route: Route, code: Int64)?
+
     func route(_ r: Route, spec: WorldSpec) -> Int64 {
-        if let c = routes[r] { return c }
-        let c = code(ResultsStore.describe(r, spec: spec))
-        routes[r] = c
+        if let last = lastRoute, last.route == r { return last.code }
+        let c: Int64
+        if let known = routes[r] {
+            c = known
+        } else {
+            c = code(ResultsStore.describe(r, spec: spec))
+            routes[r] = c
+        }
+        lastRoute = (r, c)
         return c
     }
 

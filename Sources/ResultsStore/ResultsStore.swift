@@ -297,7 +297,7 @@ public final class ResultsStore {
     /// binding one row's columns from a parameter offset.
     private func insertRows<Row>(_ rows: [Row], table: String, columns: [String], single: inout SQLiteStatement?,
                                  multi: inout SQLiteStatement?,
-                                 bindRow: (SQLiteStatement, Int32, Row) -> Void) throws(SQLiteError) {
+                                 bindRow: (SQLiteStatement, Int32, borrowing Row) -> Void) throws(SQLiteError) {
         if single == nil { single = try db.prepare(Self.insertSQL(table, columns, rows: 1)) }
         if multi == nil { multi = try db.prepare(Self.insertSQL(table, columns, rows: Self.rowsPerInsert)) }
         let width = Int32(columns.count)
