@@ -5,8 +5,9 @@
  * synchronous=NORMAL as arsim opens a database. The shape is the first argument after the file:
  *   text    schema 5: 28 request columns with seven of text, text names in frames and batches
  *   codes   the same columns, every name an integer code
- *   coded   schema 6 (arsim today): 26 request columns, names as codes, stage times as offsets
- *           from creation; frames with codes; batches without service_ns
+ *   coded   schema 6 (arsim today): rows keyed by run << 40 | place instead of a run id and an
+ *           index, names as codes, stage times as offsets from creation; 25 request columns,
+ *           9 frame columns, 7 batch columns
  * Further words: `check` adds the two CHECK (x IN (...)) constraints schema 5 once had (text
  * only); `nockpt` turns off automatic checkpoints (as arsim's writing connection has them,
  * `LogCheckpointer` taking them on another thread) and leaves the log for the close.
@@ -71,10 +72,12 @@ int main(int argc, char **argv) {
     char schema[8192];
     if (coded) {
         snprintf(schema, sizeof schema,
-            "CREATE TABLE requests(run_id, request_id, client, client_group, task, model, frame, copy, route, server,"
+            "CREATE TABLE requests(row INTEGER PRIMARY KEY, client, client_group, task, model, frame, copy, route, server,"
             " created_ns, device_start_dt, device_end_dt, sent_dt, arrived_dt, queued_dt, batch_id, batch_size, gpu,"
             " batch_start_dt, batch_end_dt, completed_dt, deadline_dt, status, drop_reason, in_window);"
-            "CREATE INDEX requests_by_run ON requests (run_id, request_id);");
+            "CREATE TABLE frames(row INTEGER PRIMARY KEY, client, task, frame, time_ns, staleness_frames, accuracy,"
+            " source, in_window);"
+            "CREATE TABLE batches(row INTEGER PRIMARY KEY, server, gpu, model, size, start_ns, end_ns);");
     } else {
         snprintf(schema, sizeof schema,
             "CREATE TABLE requests(run_id INTEGER NOT NULL, request_id INTEGER NOT NULL, client %1$s NOT NULL,"
@@ -88,7 +91,7 @@ int main(int argc, char **argv) {
             name_type, check ? "CHECK (status IN ('completed', 'dropped', 'cancelled', 'unfinished'))" : "");
     }
     size_t used = strlen(schema);
-    snprintf(schema + used, sizeof schema - used,
+    if (!coded) snprintf(schema + used, sizeof schema - used,
         "CREATE TABLE frames(run_id INTEGER NOT NULL, client %1$s NOT NULL, task %1$s NOT NULL,"
         " frame INTEGER NOT NULL, time_ns INTEGER NOT NULL, staleness_frames INTEGER, accuracy REAL NOT NULL,"
         " source %1$s NOT NULL %2$s, in_window INTEGER NOT NULL);"
@@ -102,7 +105,8 @@ int main(int argc, char **argv) {
     if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", 0, 0, 0) != SQLITE_OK) fail(db);
     if (has(argc, argv, "nockpt") && sqlite3_exec(db, "PRAGMA wal_autocheckpoint=0;", 0, 0, 0) != SQLITE_OK) fail(db);
     if (sqlite3_exec(db, schema, 0, 0, 0) != SQLITE_OK) fail(db);
-    int width = coded ? 26 : 28, batchWidth = coded ? 8 : 9;
+    int width = coded ? 25 : 28, batchWidth = coded ? 7 : 9;
+    const long run = 1L << 40; /* run 1's first key */
     sqlite3_stmt *requests = insert(db, "requests", width), *frames = insert(db, "frames", 9),
                  *batches = insert(db, "batches", batchWidth);
     /* Where schema 5 has text: client, group, task, model, route, server, status. */
@@ -117,12 +121,13 @@ int main(int argc, char **argv) {
                 int o = r * width;
                 long id = i + r, t = 2146024 + id * 1666666;
                 if (coded) {
-                    /* Codes 0-4; created_ns; offsets of 1-4 bytes; device stages and drop reason NULL. */
+                    /* The key; codes 0-4; created_ns; offsets of 1-4 bytes; device stages and drop
+                       reason NULL. */
                     for (int c = 1; c <= width; c++)
-                        sqlite3_bind_int64(requests, o + c, c == 1 ? 1 : c == 2 ? id : c == 11 ? t : c < 11 ? c % 5 : 1000 + c * 123457);
+                        sqlite3_bind_int64(requests, o + c, c == 1 ? run + id : c == 10 ? t : c < 10 ? c % 5 : 1000 + c * 123457);
+                    sqlite3_bind_null(requests, o + 11);
                     sqlite3_bind_null(requests, o + 12);
-                    sqlite3_bind_null(requests, o + 13);
-                    sqlite3_bind_null(requests, o + 25);
+                    sqlite3_bind_null(requests, o + 24);
                 } else {
                     for (int c = 1; c <= 28; c++) sqlite3_bind_int64(requests, o + c, c == 1 ? 1 : c == 2 ? id : t + c);
                     for (int k = 0; k < 7; k++) name(requests, o + text[k], codes, names[k], k);
@@ -135,7 +140,7 @@ int main(int argc, char **argv) {
             for (int r = 0; r < PerInsert; r++) {
                 int o = r * 9;
                 long id = i + r;
-                sqlite3_bind_int64(frames, o + 1, 1);
+                sqlite3_bind_int64(frames, o + 1, coded ? run + id : 1);
                 name(frames, o + 2, codes, "phone-7", 3);
                 name(frames, o + 3, codes, "resnet50", 4);
                 sqlite3_bind_int64(frames, o + 4, id / 20);
@@ -151,15 +156,16 @@ int main(int argc, char **argv) {
                 for (int r = 0; r < PerInsert; r++) {
                     int o = r * batchWidth;
                     long id = i / 4 + r;
-                    sqlite3_bind_int64(batches, o + 1, 1);
-                    sqlite3_bind_int64(batches, o + 2, id);
-                    name(batches, o + 3, codes, "edge", 5);
-                    sqlite3_bind_int64(batches, o + 4, id % 2);
-                    name(batches, o + 5, codes, "resnet50", 4);
-                    sqlite3_bind_int64(batches, o + 6, 4);
-                    sqlite3_bind_int64(batches, o + 7, 29146024 + id * 6666666);
-                    sqlite3_bind_int64(batches, o + 8, 40743508 + id * 6666666);
-                    if (!coded) sqlite3_bind_int64(batches, o + 9, 11597484);
+                    int k = 1;
+                    if (coded) sqlite3_bind_int64(batches, o + k++, run + id);
+                    else { sqlite3_bind_int64(batches, o + k++, 1); sqlite3_bind_int64(batches, o + k++, id); }
+                    name(batches, o + k++, codes, "edge", 5);
+                    sqlite3_bind_int64(batches, o + k++, id % 2);
+                    name(batches, o + k++, codes, "resnet50", 4);
+                    sqlite3_bind_int64(batches, o + k++, 4);
+                    sqlite3_bind_int64(batches, o + k++, 29146024 + id * 6666666);
+                    sqlite3_bind_int64(batches, o + k++, 40743508 + id * 6666666);
+                    if (!coded) sqlite3_bind_int64(batches, o + k, 11597484);
                 }
                 step(db, batches);
             }

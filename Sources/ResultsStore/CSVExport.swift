@@ -38,8 +38,8 @@ public enum CSVExport {
                 if try !check.step() { throw Failure.noSuchRun(run) }
             }
             let filter = run == nil ? "" : " WHERE run_id = ?"
-            let order = try entry.orderBy ?? (store.hasTable(table) ? "run_id, rowid" : nil)
-            let s = try store.db.prepare("SELECT * FROM \(table)\(filter)" + (order.map { " ORDER BY \($0)" } ?? ""))
+            let order = try store.hasTable(table) ? " ORDER BY \(entry.orderBy)" : ""
+            let s = try store.db.prepare("SELECT * FROM \(table)\(filter)\(order)")
             if let run { s.bind(1, run) }
             let n = s.columnCount
             try write((0..<n).map { field(s.columnName($0)) }.joined(separator: ",") + "\n")

@@ -3,6 +3,10 @@
 /// A researcher reads `requests`, `frames` and `batches`, which are views with the columns the
 /// tables had before schema 6. What is stored is narrower, because writing it was most of a
 /// detail run's time (issue 10, item 3; docs/performance.md):
+/// - a row's key says its run and its place: `row` = run_id << 40 | the request id, the batch
+///   id, or a frame row's place among its run's frame rows. A run's rows are one range of keys,
+///   so the views find them without an index (an index per table cost a tenth of the writing)
+///   and read them in their order without sorting;
 /// - every name (client, group, task, model, route, server, drop reason) is an integer code
 ///   into `names`, per run;
 /// - a request's stage times are offsets from its `created_ns` (`_dt`, nanoseconds after it):
@@ -21,9 +25,23 @@ enum DetailSchema {
     /// `frame_rows.source`: the code of each `frames.source`.
     static let sourceCodes = ["server", "local", "none"]
 
-    /// The name a code of `run` stands for.
-    private static func name(_ code: String, run: String = "r.run_id") -> String {
-        "(SELECT name FROM names WHERE run_id = \(run) AND code = \(code))"
+    /// Bits of a row's key below its run id: 2^40 rows a run, 2^23 runs.
+    static let runShift: Int64 = 40
+    static let placeMask: Int64 = (1 << runShift) - 1
+
+    /// A row's key from its run and its place in the run.
+    static func key(run: Int64, place: Int64) -> Int64 { run << runShift | place }
+
+    /// The first key of `run` (an SQL expression).
+    private static func first(_ run: String) -> String { "(\(run) << \(runShift))" }
+    /// The keys of `run`, for a join or a WHERE.
+    private static func keys(_ column: String, of run: String) -> String {
+        "\(column) BETWEEN \(first(run)) AND \(first(run)) + \(placeMask)"
+    }
+
+    /// The name a code of the view's run stands for.
+    private static func name(_ code: String) -> String {
+        "(SELECT name FROM names WHERE run_id = ru.run_id AND code = \(code))"
     }
 
     /// The code of a name of the row being inserted through a view.
@@ -59,8 +77,7 @@ enum DetailSchema {
         CREATE UNIQUE INDEX IF NOT EXISTS names_by_name ON names (run_id, name);
 
         CREATE TABLE IF NOT EXISTS request_rows (
-            run_id          INTEGER NOT NULL REFERENCES runs (run_id),
-            request_id      INTEGER NOT NULL,
+            row             INTEGER PRIMARY KEY, -- run_id << 40 | request_id
             client          INTEGER NOT NULL, -- names.code, as are client_group, task, model, route, server, drop_reason
             client_group    INTEGER NOT NULL,
             task            INTEGER NOT NULL,
@@ -86,11 +103,10 @@ enum DetailSchema {
             drop_reason     INTEGER,
             in_window       INTEGER NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS request_rows_by_run ON request_rows (run_id, request_id);
 
         CREATE VIEW IF NOT EXISTS requests AS SELECT
-            r.run_id, r.request_id, \(name("r.client")) AS client, \(name("r.client_group")) AS client_group,
-            \(name("r.task")) AS task, \(name("r.model")) AS model, r.frame, r.copy,
+            ru.run_id, r.row - \(first("ru.run_id")) AS request_id, \(name("r.client")) AS client,
+            \(name("r.client_group")) AS client_group, \(name("r.task")) AS task, \(name("r.model")) AS model, r.frame, r.copy,
             \(name("r.route")) AS route, \(name("r.server")) AS server, r.created_ns,
             \(requestStages.map { "r.created_ns + r.\($0)_dt AS \($0)_ns" }.joined(separator: ", ")),
             r.batch_id, r.batch_size, r.gpu,
@@ -100,11 +116,11 @@ enum DetailSchema {
             \(fixed("r.status", statusCodes, reading: true)) AS status,
             \(name("r.drop_reason")) AS drop_reason,
             CASE WHEN r.status = 0 AND r.completed_dt <= r.deadline_dt THEN 1 ELSE 0 END AS met_deadline, r.in_window
-            FROM request_rows r;
+            FROM runs ru JOIN request_rows r ON \(keys("r.row", of: "ru.run_id")) ORDER BY ru.run_id, r.row;
 
         CREATE TRIGGER IF NOT EXISTS requests_insert INSTEAD OF INSERT ON requests BEGIN
             \(["client", "client_group", "task", "model", "route", "server", "drop_reason"].map { intern("NEW.\($0)") }.joined(separator: "\n    "))
-            INSERT INTO request_rows VALUES (NEW.run_id, NEW.request_id, \(code("NEW.client")), \(code("NEW.client_group")),
+            INSERT INTO request_rows VALUES (\(first("NEW.run_id")) + NEW.request_id, \(code("NEW.client")), \(code("NEW.client_group")),
                 \(code("NEW.task")), \(code("NEW.model")), NEW.frame, NEW.copy, \(code("NEW.route")), \(code("NEW.server")),
                 NEW.created_ns, \(requestStages.map { "NEW.\($0)_ns - NEW.created_ns" }.joined(separator: ", ")),
                 NEW.batch_id, NEW.batch_size, NEW.gpu, \(batchStages.map { "NEW.\($0)_ns - NEW.created_ns" }.joined(separator: ", ")),
@@ -113,53 +129,52 @@ enum DetailSchema {
         END;
 
         CREATE TABLE IF NOT EXISTS frame_rows (
-            run_id           INTEGER NOT NULL REFERENCES runs (run_id),
-            client           INTEGER NOT NULL, -- names.code, as is task
+            row              INTEGER PRIMARY KEY, -- run_id << 40 | the row's place among its run's frame rows
+            client           INTEGER NOT NULL,    -- names.code, as is task
             task             INTEGER NOT NULL,
             frame            INTEGER NOT NULL,
             time_ns          INTEGER NOT NULL,
             staleness_frames INTEGER,
             accuracy         REAL NOT NULL,
-            source           INTEGER NOT NULL, -- 0 server, 1 local, 2 none
+            source           INTEGER NOT NULL,    -- 0 server, 1 local, 2 none
             in_window        INTEGER NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS frame_rows_by_run ON frame_rows (run_id);
 
-        -- In the order the rows were written (the index's order within a run).
+        -- In the order the rows were written.
         CREATE VIEW IF NOT EXISTS frames AS SELECT
-            f.run_id, \(name("f.client", run: "f.run_id")) AS client, \(name("f.task", run: "f.run_id")) AS task, f.frame,
+            ru.run_id, \(name("f.client")) AS client, \(name("f.task")) AS task, f.frame,
             f.time_ns, f.staleness_frames, f.accuracy, \(fixed("f.source", sourceCodes, reading: true)) AS source, f.in_window
-            FROM frame_rows f ORDER BY f.run_id, f.rowid;
+            FROM runs ru JOIN frame_rows f ON \(keys("f.row", of: "ru.run_id")) ORDER BY ru.run_id, f.row;
 
         CREATE TRIGGER IF NOT EXISTS frames_insert INSTEAD OF INSERT ON frames BEGIN
             \(intern("NEW.client"))
             \(intern("NEW.task"))
-            INSERT INTO frame_rows VALUES (NEW.run_id, \(code("NEW.client")), \(code("NEW.task")), NEW.frame, NEW.time_ns,
+            INSERT INTO frame_rows VALUES (
+                coalesce((SELECT max(row) + 1 FROM frame_rows WHERE \(keys("row", of: "NEW.run_id"))), \(first("NEW.run_id"))),
+                \(code("NEW.client")), \(code("NEW.task")), NEW.frame, NEW.time_ns,
                 NEW.staleness_frames, NEW.accuracy, \(fixed("NEW.source", sourceCodes, reading: false)), NEW.in_window);
         END;
 
         CREATE TABLE IF NOT EXISTS batch_rows (
-            run_id   INTEGER NOT NULL REFERENCES runs (run_id),
-            batch_id INTEGER NOT NULL,
-            server   INTEGER NOT NULL, -- names.code, as is model
+            row      INTEGER PRIMARY KEY, -- run_id << 40 | batch_id
+            server   INTEGER NOT NULL,    -- names.code, as is model
             gpu      INTEGER NOT NULL,
             model    INTEGER NOT NULL,
             size     INTEGER NOT NULL,
             start_ns INTEGER NOT NULL,
             end_ns   INTEGER NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS batch_rows_by_run ON batch_rows (run_id, batch_id);
 
         CREATE VIEW IF NOT EXISTS batches AS SELECT
-            b.run_id, b.batch_id, \(name("b.server", run: "b.run_id")) AS server, b.gpu, \(name("b.model", run: "b.run_id")) AS model,
-            b.size, b.start_ns, b.end_ns, b.end_ns - b.start_ns AS service_ns
-            FROM batch_rows b;
+            ru.run_id, b.row - \(first("ru.run_id")) AS batch_id, \(name("b.server")) AS server, b.gpu,
+            \(name("b.model")) AS model, b.size, b.start_ns, b.end_ns, b.end_ns - b.start_ns AS service_ns
+            FROM runs ru JOIN batch_rows b ON \(keys("b.row", of: "ru.run_id")) ORDER BY ru.run_id, b.row;
 
         CREATE TRIGGER IF NOT EXISTS batches_insert INSTEAD OF INSERT ON batches BEGIN
             \(intern("NEW.server"))
             \(intern("NEW.model"))
-            INSERT INTO batch_rows VALUES (NEW.run_id, NEW.batch_id, \(code("NEW.server")), NEW.gpu, \(code("NEW.model")),
-                NEW.size, NEW.start_ns, NEW.end_ns);
+            INSERT INTO batch_rows VALUES (\(first("NEW.run_id")) + NEW.batch_id, \(code("NEW.server")), NEW.gpu,
+                \(code("NEW.model")), NEW.size, NEW.start_ns, NEW.end_ns);
         END;
         """
 

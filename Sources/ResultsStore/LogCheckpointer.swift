@@ -6,7 +6,7 @@ import Foundation
 /// run's rows are written, instead of the writing connection doing it itself every 1,000 pages.
 ///
 /// At `--detail requests` the writer thread is the slower of a run's two threads, and a fifth
-/// of its time was those checkpoints (tools/sqlite_floor.c: 0.105 s with them, 0.082 s without);
+/// of its time was those checkpoints (tools/sqlite_floor.c: 0.098 s with them, 0.074 s without);
 /// the simulation's thread waits for the writer meanwhile, so its core is free to take them.
 /// Checkpoints are passive: they copy what is committed and never block the writer.
 ///

@@ -28,6 +28,8 @@ extension ResultsStore {
     /// and its coded tables are copied as they are.
     static let perRunTables = ["latency_sources", "names", "request_rows", "frame_rows", "batch_rows", "requests", "frames", "batches",
                                "plans", "sessions", "summary", "latency_cdf", "gpus", "links", "clients", "bins"]
+    /// Tables keyed by run and place instead of holding a run id (`DetailSchema`).
+    static let keyedTables: Set<String> = ["request_rows", "frame_rows", "batch_rows"]
 
     /// Copies every run of `source` that this database does not have yet, with new run ids and
     /// all of its rows, in one transaction: the target ends with all of it or none of it.
@@ -69,7 +71,17 @@ extension ResultsStore {
             var tables: [String] = []
             for table in Self.perRunTables where try hasTable(table, in: "src") { tables.append(table) }
             var copyRows: [String: SQLiteStatement] = [:]
-            for table in tables {
+            for table in tables where Self.keyedTables.contains(table) {
+                // A run's range of keys, moved to the new run's (`DetailSchema.key`).
+                let cols = try tableColumns(table).filter { $0 != "row" }.joined(separator: ", ")
+                let shift = DetailSchema.runShift, mask = DetailSchema.placeMask
+                copyRows[table] = try db.prepare("""
+                    INSERT INTO main.\(table) (row, \(cols))
+                    SELECT (?1 << \(shift)) + (row - (?2 << \(shift))), \(cols) FROM src.\(table)
+                    WHERE row BETWEEN (?2 << \(shift)) AND (?2 << \(shift)) + \(mask) ORDER BY row
+                    """)
+            }
+            for table in tables where !Self.keyedTables.contains(table) {
                 let cols = try tableColumns(table).filter { $0 != "run_id" }
                 copyRows[table] = try db.prepare("""
                     INSERT INTO main.\(table) (run_id, \(cols.joined(separator: ", ")))

@@ -1,6 +1,6 @@
 import EdgeWorld
 
-/// The codes a run's detail rows use for names (`DetailSchema`): clients, groups, tasks, models
+/// The codes a run's detail rows use for names (`DetailSchema`), and its count of frame rows: clients, groups, tasks, models
 /// and servers get theirs when the run's first rows are written, in the spec's order; routes and
 /// drop reasons when first met. Codes are the order names were first given one, so the same run
 /// gets the same codes in any process. Names not yet in `names` wait in `unwritten` until the
@@ -16,6 +16,8 @@ final class NameCodes {
     private(set) var models: [Int64] = []
     private(set) var servers: [Int64] = []
     private var routes: [Route: Int64] = [:]
+    /// The run's frame rows written so far: the next one's place (`DetailSchema.key`).
+    var frameRows: Int64 = 0
     private var reasons: [DropReason: Int64] = [:]
 
     init(run: Int64, spec: WorldSpec) {

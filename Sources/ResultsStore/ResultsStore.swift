@@ -54,10 +54,14 @@ public final class ResultsStore {
     private var insertName: SQLiteStatement?
     private var names: NameCodes?
 
-    /// The name codes of `run`, made at its first detail rows.
-    private func nameCodes(run: Int64, spec: WorldSpec) -> NameCodes {
+    /// The name codes of `run`, made at its first detail rows, and where its frame rows go on.
+    private func nameCodes(run: Int64, spec: WorldSpec) throws(SQLiteError) -> NameCodes {
         if let n = names, n.run == run { return n }
         let n = NameCodes(run: run, spec: spec)
+        let last = try db.prepare("SELECT max(row) FROM frame_rows WHERE row BETWEEN ? AND ?")
+        last.bind(1, DetailSchema.key(run: run, place: 0))
+        last.bind(2, DetailSchema.key(run: run, place: DetailSchema.placeMask))
+        if try last.step(), case .integer(let row) = last.value(0) { n.frameRows = row - DetailSchema.key(run: run, place: 0) + 1 }
         names = n
         return n
     }
@@ -314,48 +318,48 @@ public final class ResultsStore {
         }
     }
 
-    static let requestColumns = ["run_id", "request_id", "client", "client_group", "task", "model", "frame", "copy", "route", "server",
+    static let requestColumns = ["row", "client", "client_group", "task", "model", "frame", "copy", "route", "server",
                                  "created_ns", "device_start_dt", "device_end_dt", "sent_dt", "arrived_dt", "queued_dt", "batch_id",
                                  "batch_size", "gpu", "batch_start_dt", "batch_end_dt", "completed_dt", "deadline_dt",
                                  "status", "drop_reason", "in_window"]
 
-    /// Writes coded request rows (`DetailSchema`): names as codes, stage times after creation.
+    /// Writes coded request rows (`DetailSchema`): keyed by run and id, names as codes, stage
+    /// times after creation.
     private func writeRequests(_ rows: [RequestRecord], run: Int64, spec: WorldSpec) throws(SQLiteError) {
         guard !rows.isEmpty else { return }
-        let names = nameCodes(run: run, spec: spec)
+        let names = try nameCodes(run: run, spec: spec)
         try insertRows(rows, table: "request_rows", columns: Self.requestColumns, single: &insertRequest, multi: &insertRequests) { s, o, row in
             let r = row.request
             func after(_ i: Int32, _ t: Int64) { if t >= 0 { s.bind(o + i, t - r.created) } else { s.bindNull(o + i) } }
             let c = Int(r.client)
-            s.bind(o + 1, run)
-            s.bind(o + 2, Int64(r.id))
-            s.bind(o + 3, names.clients[c])
-            s.bind(o + 4, names.groups[spec.clients[c].group])
-            s.bind(o + 5, names.tasks[c][Int(r.task)])
-            s.bind(o + 6, names.models[Int(r.model)])
-            s.bind(o + 7, r.frame)
-            s.bind(o + 8, Int64(r.copy))
-            if let route = row.route { s.bind(o + 9, names.route(route, spec: spec)) } else { s.bindNull(o + 9) }
-            if r.server >= 0 { s.bind(o + 10, names.servers[Int(r.server)]) } else { s.bindNull(o + 10) }
-            s.bind(o + 11, r.created)
-            after(12, r.deviceStart)
-            after(13, r.deviceEnd)
-            after(14, r.sent)
-            after(15, r.arrived)
-            after(16, r.queued)
-            if r.batch >= 0 { s.bind(o + 17, r.batch) } else { s.bindNull(o + 17) }
-            if r.batch >= 0 { s.bind(o + 18, Int64(r.batchSize)); s.bind(o + 19, Int64(r.gpu)) } else { s.bindNull(o + 18); s.bindNull(o + 19) }
-            after(20, r.batchStart)
-            after(21, r.batchEnd)
-            after(22, r.completed)
-            s.bind(o + 23, r.deadline - r.created)
+            s.bind(o + 1, DetailSchema.key(run: run, place: Int64(r.id)))
+            s.bind(o + 2, names.clients[c])
+            s.bind(o + 3, names.groups[spec.clients[c].group])
+            s.bind(o + 4, names.tasks[c][Int(r.task)])
+            s.bind(o + 5, names.models[Int(r.model)])
+            s.bind(o + 6, r.frame)
+            s.bind(o + 7, Int64(r.copy))
+            if let route = row.route { s.bind(o + 8, names.route(route, spec: spec)) } else { s.bindNull(o + 8) }
+            if r.server >= 0 { s.bind(o + 9, names.servers[Int(r.server)]) } else { s.bindNull(o + 9) }
+            s.bind(o + 10, r.created)
+            after(11, r.deviceStart)
+            after(12, r.deviceEnd)
+            after(13, r.sent)
+            after(14, r.arrived)
+            after(15, r.queued)
+            if r.batch >= 0 { s.bind(o + 16, r.batch) } else { s.bindNull(o + 16) }
+            if r.batch >= 0 { s.bind(o + 17, Int64(r.batchSize)); s.bind(o + 18, Int64(r.gpu)) } else { s.bindNull(o + 17); s.bindNull(o + 18) }
+            after(19, r.batchStart)
+            after(20, r.batchEnd)
+            after(21, r.completed)
+            s.bind(o + 22, r.deadline - r.created)
             switch row.outcome { // DetailSchema.statusCodes
-            case .completed: s.bind(o + 24, Int64(0)); s.bindNull(o + 25)
-            case .dropped(let reason): s.bind(o + 24, Int64(1)); s.bind(o + 25, names.reason(reason))
-            case .cancelled: s.bind(o + 24, Int64(2)); s.bindNull(o + 25)
-            case .unfinished: s.bind(o + 24, Int64(3)); s.bindNull(o + 25)
+            case .completed: s.bind(o + 23, Int64(0)); s.bindNull(o + 24)
+            case .dropped(let reason): s.bind(o + 23, Int64(1)); s.bind(o + 24, names.reason(reason))
+            case .cancelled: s.bind(o + 23, Int64(2)); s.bindNull(o + 24)
+            case .unfinished: s.bind(o + 23, Int64(3)); s.bindNull(o + 24)
             }
-            s.bind(o + 26, r.created >= spec.warmup && r.created < spec.duration ? 1 : 0)
+            s.bind(o + 25, r.created >= spec.warmup && r.created < spec.duration ? 1 : 0)
         }
     }
 
@@ -387,7 +391,7 @@ public final class ResultsStore {
         }.joined(separator: " > ")
     }
 
-    static let frameColumns = ["run_id", "client", "task", "frame", "time_ns", "staleness_frames", "accuracy", "source", "in_window"]
+    static let frameColumns = ["row", "client", "task", "frame", "time_ns", "staleness_frames", "accuracy", "source", "in_window"]
 
     /// `frame_rows.source`, in the order of `DetailSchema.sourceCodes`.
     static func sourceCode(_ source: ResultSource) -> Int64 {
@@ -400,9 +404,13 @@ public final class ResultsStore {
 
     private func writeFrames(_ rows: [FrameRecord], run: Int64, spec: WorldSpec) throws(SQLiteError) {
         guard !rows.isEmpty else { return }
-        let names = nameCodes(run: run, spec: spec)
+        let names = try nameCodes(run: run, spec: spec)
+        let first = names.frameRows
+        names.frameRows += Int64(rows.count)
+        var place = first
         try insertRows(rows, table: "frame_rows", columns: Self.frameColumns, single: &insertFrame, multi: &insertFrames) { s, o, f in
-            s.bind(o + 1, run)
+            s.bind(o + 1, DetailSchema.key(run: run, place: place))
+            place += 1
             s.bind(o + 2, names.clients[Int(f.client)])
             s.bind(o + 3, names.tasks[Int(f.client)][Int(f.task)])
             s.bind(o + 4, f.frame)
@@ -431,20 +439,19 @@ public final class ResultsStore {
         guard !rows.isEmpty else { return }
         if insertBatch == nil {
             insertBatch = try db.prepare("""
-                INSERT INTO batch_rows (run_id, batch_id, server, gpu, model, size, start_ns, end_ns) VALUES (?,?,?,?,?,?,?,?)
+                INSERT INTO batch_rows (row, server, gpu, model, size, start_ns, end_ns) VALUES (?,?,?,?,?,?,?)
                 """)
         }
         let s = insertBatch!
-        let names = nameCodes(run: run, spec: spec)
+        let names = try nameCodes(run: run, spec: spec)
         for b in rows {
-            s.bind(1, run)
-            s.bind(2, b.id)
-            s.bind(3, names.servers[Int(b.server)])
-            s.bind(4, Int64(b.gpu))
-            s.bind(5, names.models[Int(b.model)])
-            s.bind(6, Int64(b.size))
-            s.bind(7, b.start)
-            s.bind(8, b.end)
+            s.bind(1, DetailSchema.key(run: run, place: b.id))
+            s.bind(2, names.servers[Int(b.server)])
+            s.bind(3, Int64(b.gpu))
+            s.bind(4, names.models[Int(b.model)])
+            s.bind(5, Int64(b.size))
+            s.bind(6, b.start)
+            s.bind(7, b.end)
             try s.run()
         }
     }

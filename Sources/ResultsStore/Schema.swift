@@ -8,9 +8,9 @@
 enum Schema {
     static let version = 6
 
-    /// Tables that `arsim export` offers, with the columns that order their rows (none: the
-    /// view's own order, or a table's rowid within each run).
-    static let exportable: [(table: String, orderBy: String?)] = [
+    /// Tables that `arsim export` offers, with the columns that order their rows. Views
+    /// (`DetailSchema`) are read in their own order, which is the same.
+    static let exportable: [(table: String, orderBy: String)] = [
         ("runs", "run_id"),
         ("sweeps", "sweep_id"),
         ("sweep_points", "sweep_id, point, rowid"),
@@ -22,7 +22,7 @@ enum Schema {
         ("links", "run_id, rowid"),
         ("clients", "run_id, rowid"),
         ("requests", "run_id, request_id"),
-        ("frames", nil),
+        ("frames", "run_id, rowid"),
         ("batches", "run_id, batch_id"),
         ("plans", "run_id, rowid"),
         ("bins", "run_id, start_ns, rowid"),

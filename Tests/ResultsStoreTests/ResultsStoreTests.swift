@@ -277,7 +277,7 @@ final class ResultsStoreTests: XCTestCase {
         let store = try ResultsStore(path: path)
         // Another connection makes the 400th request row unwritable.
         try SQLiteDatabase(path: path).execute("""
-            CREATE TRIGGER refuse BEFORE INSERT ON request_rows WHEN NEW.request_id = 400
+            CREATE TRIGGER refuse BEFORE INSERT ON request_rows WHEN NEW.row & 1099511627775 = 400
             BEGIN SELECT RAISE(ABORT, 'no room for request 400'); END;
             """)
         var runner = Runner(scenario: try scenario(seconds: 30))
