@@ -28,6 +28,8 @@ enum DetailSchema {
     /// Bits of a row's key below its run id: 2^40 rows a run, 2^23 runs.
     static let runShift: Int64 = 40
     static let placeMask: Int64 = (1 << runShift) - 1
+    /// The largest run id a key can hold (a file with more runs writes no more detail rows).
+    static let lastRun: Int64 = Int64.max >> runShift
 
     /// A row's key from its run and its place in the run.
     static func key(run: Int64, place: Int64) -> Int64 { run << runShift | place }

@@ -161,6 +161,10 @@ public final class ResultsStore {
     /// Writes the rows a slice of the run produced, in one transaction.
     public func write(_ outbox: Outbox, run: Int64, spec: WorldSpec) throws {
         guard !outbox.isEmpty else { return }
+        if run > DetailSchema.lastRun && !(outbox.requests.isEmpty && outbox.frames.isEmpty && outbox.batches.isEmpty) {
+            throw SQLiteError(code: 0, message: "\(path): run \(run) is past the \(DetailSchema.lastRun) runs whose detail rows this schema "
+                              + "can key (DetailSchema); write this run to another --db")
+        }
         try db.transaction {
             try writeRequests(outbox.requests, run: run, spec: spec)
             try writeBatches(outbox.batches, run: run, spec: spec)

@@ -269,6 +269,20 @@ final class ResultsStoreTests: XCTestCase {
         XCTAssertLessThan(Int64(log), 600 * (b + 24), "log \(log) bytes, database \(n * b)")
     }
 
+    /// A detail row's key holds run ids up to 2^23 - 1; a run past that fails with a message
+    /// instead of writing keys that would wrap into another run's.
+    func testRunPastTheLastKeyableRunFailsWithAMessage() throws {
+        let path = directory.appendingPathComponent("r.sqlite").path
+        let store = try ResultsStore(path: path)
+        _ = try Runner(scenario: scenario(detail: "summary", seconds: 1)).run(store: store)
+        try SQLiteDatabase(path: path).execute("UPDATE sqlite_sequence SET seq = 8388607 WHERE name = 'runs'")
+        XCTAssertThrowsError(try Runner(scenario: scenario()).run(store: store)) { error in
+            XCTAssertTrue("\(error)".contains("run 8388608 is past the 8388607 runs"), "\(error)")
+        }
+        XCTAssertEqual(try store.runs().map(\.status), ["completed", "failed"])
+        XCTAssertEqual(try store.select("SELECT count(*) FROM request_rows"), [[.integer(0)]])
+    }
+
     /// A slice's rows are written on a second thread (`SliceWriter`). When that write fails, the
     /// run fails with SQLite's message; the failing slice leaves none of its rows and no later
     /// slice is written.
