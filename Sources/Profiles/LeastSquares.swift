@@ -12,10 +12,7 @@ public enum LeastSquares {
     /// writer or a sibling run of a sweep (`perf`: a quarter of a quickstart run's samples at
     /// `--detail requests`). These solves are tiny: one thread, and the workers stopped.
     /// `arsim` does this first thing; a solve does it too, once, for other callers.
-    public static let singleThreaded: Void = {
-        openblas_set_num_threads(1)
-        blas_thread_shutdown_()
-    }()
+    public static let singleThreaded: Void = arsim_openblas_single_threaded()
 
     /// Solves min ‖A x − b‖₂ for each column of `b` at once. `a` has `rows` rows of `columns`
     /// values (row-major); `b` has `rows` rows of `rightHandSides` values. Returns one solution of

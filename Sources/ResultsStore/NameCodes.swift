@@ -1,14 +1,15 @@
 import EdgeWorld
 
-/// The codes a run's detail rows use for names (`DetailSchema`), and its count of frame rows: clients, groups, tasks, models
-/// and servers get theirs when the run's first rows are written, in the spec's order; routes and
-/// drop reasons when first met. Codes are the order names were first given one, so the same run
-/// gets the same codes in any process. Names not yet in `names` wait in `unwritten` until the
-/// next write puts them there, in the same transaction as the rows that use them.
+/// The codes a run's detail rows use for names (`DetailSchema`), and its count of frame rows.
+/// Clients, groups, tasks, models and servers get their codes when the run's first rows are
+/// written, in the spec's order; routes and drop reasons when first met. Codes are the order
+/// names were first given one, so the same run gets the same codes in any process. Names not
+/// yet in `names` wait in `unwritten` until a write puts them there, in the same transaction as
+/// the rows that use them; a transaction that fails leaves them waiting (`rolledBack`).
 final class NameCodes {
     let run: Int64
     private var codes: [String: Int64] = [:]
-    private var unwritten: [(code: Int64, name: String)] = []
+    private(set) var unwritten: [(code: Int64, name: String)] = []
     private(set) var clients: [Int64] = []
     private(set) var groups: [Int64] = []
     /// Per client, its tasks' codes.
@@ -16,12 +17,17 @@ final class NameCodes {
     private(set) var models: [Int64] = []
     private(set) var servers: [Int64] = []
     private var routes: [Route: Int64] = [:]
-    /// The run's frame rows written so far: the next one's place (`DetailSchema.key`).
-    var frameRows: Int64 = 0
+    /// The run's frame rows so far: the next one's place (`DetailSchema.key`); and as of the
+    /// last committed transaction.
+    private var frameRows: Int64
+    private var committedFrameRows: Int64
     private var reasons: [DropReason: Int64] = [:]
 
-    init(run: Int64, spec: WorldSpec) {
+    /// `frameRows`: the run's frame rows already in the file.
+    init(run: Int64, spec: WorldSpec, frameRows: Int64) {
         self.run = run
+        self.frameRows = frameRows
+        committedFrameRows = frameRows
         clients = spec.clients.map { code($0.name) }
         groups = spec.clientGroups.map { code($0) }
         tasks = spec.clients.map { $0.tasks.map { code($0.name) } }
@@ -61,9 +67,20 @@ final class NameCodes {
         return c
     }
 
-    /// The names given codes since the last call, for `names`.
-    func takeUnwritten() -> [(code: Int64, name: String)] {
-        defer { unwritten.removeAll() }
-        return unwritten
+    /// Places for `count` more frame rows: the first one's.
+    func reserveFrames(_ count: Int) -> Int64 {
+        defer { frameRows += Int64(count) }
+        return frameRows
+    }
+
+    /// The transaction that wrote `unwritten` and the reserved frame rows committed.
+    func committed() {
+        unwritten.removeAll()
+        committedFrameRows = frameRows
+    }
+
+    /// The transaction failed: its names are still to be written, its frame rows' places free.
+    func rolledBack() {
+        frameRows = committedFrameRows
     }
 }

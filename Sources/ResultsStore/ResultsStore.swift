@@ -57,11 +57,12 @@ public final class ResultsStore {
     /// The name codes of `run`, made at its first detail rows, and where its frame rows go on.
     private func nameCodes(run: Int64, spec: WorldSpec) throws(SQLiteError) -> NameCodes {
         if let n = names, n.run == run { return n }
-        let n = NameCodes(run: run, spec: spec)
         let last = try db.prepare("SELECT max(row) FROM frame_rows WHERE row BETWEEN ? AND ?")
         last.bind(1, DetailSchema.key(run: run, place: 0))
         last.bind(2, DetailSchema.key(run: run, place: DetailSchema.placeMask))
-        if try last.step(), case .integer(let row) = last.value(0) { n.frameRows = row - DetailSchema.key(run: run, place: 0) + 1 }
+        var frames: Int64 = 0
+        if try last.step(), case .integer(let row) = last.value(0) { frames = row - DetailSchema.key(run: run, place: 0) + 1 }
+        let n = NameCodes(run: run, spec: spec, frameRows: frames)
         names = n
         return n
     }
@@ -165,13 +166,19 @@ public final class ResultsStore {
             throw SQLiteError(code: 0, message: "\(path): run \(run) is past the \(DetailSchema.lastRun) runs whose detail rows this schema "
                               + "can key (DetailSchema); write this run to another --db")
         }
-        try db.transaction {
-            try writeRequests(outbox.requests, run: run, spec: spec)
-            try writeBatches(outbox.batches, run: run, spec: spec)
-            try writeFrames(outbox.frames, run: run, spec: spec)
-            try writeNames(run: run)
-            try writePlans(outbox.plans, run: run)
-            try writeBins(outbox.bins, run: run)
+        do {
+            try db.transaction {
+                try writeRequests(outbox.requests, run: run, spec: spec)
+                try writeBatches(outbox.batches, run: run, spec: spec)
+                try writeFrames(outbox.frames, run: run, spec: spec)
+                try writeNames(run: run)
+                try writePlans(outbox.plans, run: run)
+                try writeBins(outbox.bins, run: run)
+            }
+            names?.committed()
+        } catch {
+            names?.rolledBack()
+            throw error
         }
     }
 
@@ -244,6 +251,14 @@ public final class ResultsStore {
         if (found == 4 || found == 5) && Schema.version == 6 && !readOnly {
             try db.execute("BEGIN IMMEDIATE")
             do throws(SQLiteError) {
+                // Another process may have upgraded the file while this one waited for the lock.
+                let again = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
+                let now = try again.step() ? again.text(0) : nil
+                again.reset()
+                if now == "\(Schema.version)" {
+                    try db.execute("COMMIT")
+                    return
+                }
                 if found == 4 {
                     try db.execute("""
                         ALTER TABLE summary ADD COLUMN staleness_mean_frames REAL;
@@ -256,7 +271,8 @@ public final class ResultsStore {
                 try db.execute("UPDATE meta SET value = '\(Schema.version)' WHERE key = 'schema_version'; COMMIT;")
             } catch {
                 try? db.execute("ROLLBACK")
-                throw error
+                throw SQLiteError(code: 0, message: "upgrading \(path) from schema \(found) to \(Schema.version) failed, "
+                                  + "the file is left as it was: \(error.description)")
             }
             return
         }
@@ -370,7 +386,7 @@ public final class ResultsStore {
     /// Names given a code by this slice's rows, in the same transaction as the rows.
     private func writeNames(run: Int64) throws(SQLiteError) {
         guard let names, names.run == run else { return }
-        let new = names.takeUnwritten()
+        let new = names.unwritten
         guard !new.isEmpty else { return }
         if insertName == nil { insertName = try db.prepare("INSERT INTO names (run_id, code, name) VALUES (?,?,?)") }
         let s = insertName!
@@ -409,9 +425,7 @@ public final class ResultsStore {
     private func writeFrames(_ rows: [FrameRecord], run: Int64, spec: WorldSpec) throws(SQLiteError) {
         guard !rows.isEmpty else { return }
         let names = try nameCodes(run: run, spec: spec)
-        let first = names.frameRows
-        names.frameRows += Int64(rows.count)
-        var place = first
+        var place = names.reserveFrames(rows.count)
         try insertRows(rows, table: "frame_rows", columns: Self.frameColumns, single: &insertFrame, multi: &insertFrames) { s, o, f in
             s.bind(o + 1, DetailSchema.key(run: run, place: place))
             place += 1

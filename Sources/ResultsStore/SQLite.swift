@@ -17,11 +17,12 @@ public final class SQLiteDatabase {
     let handle: OpaquePointer
 
     /// `immutable` (read-only only) tells SQLite the file cannot change, so that it needs no
-    /// `-shm` or `-wal` beside it: for a results file archived on read-only storage.
-    public init(path: String, readOnly: Bool = false, immutable: Bool = false) throws(SQLiteError) {
+    /// `-shm` or `-wal` beside it: for a results file archived on read-only storage. Without
+    /// `create`, a file that is not there is an error rather than a new database.
+    public init(path: String, readOnly: Bool = false, immutable: Bool = false, create: Bool = true) throws(SQLiteError) {
         _ = SQLiteDatabase.configured
         var db: OpaquePointer?
-        var flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        var flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
         var name = path
         if readOnly && immutable {
             flags |= SQLITE_OPEN_URI

@@ -44,9 +44,10 @@ public struct RunOutcome: Sendable {
 public struct Runner {
     public var scenario: Scenario
     /// Events per slice: bounds the rows held in memory, three slices' worth at most (the one the
-    /// world fills and two waiting for the writer, `SliceWriter`). The first slice is a
-    /// sixteenth of this and each next one twice the last, so that the writer starts early
-    /// instead of idling through a whole first slice.
+    /// world fills and two waiting for the writer, `SliceWriter`). The first slice is 4,096
+    /// events (a sixteenth of the default; never more than this, never less than a sixteenth of
+    /// it) and each next one twice the last, so that the writer starts early instead of idling
+    /// through a whole first slice.
     public var sliceEvents: UInt64 = 1 << 16
     /// Recorded in the runs table: a name for the run, and the sweep point it belongs to.
     public var label: String?

@@ -30,7 +30,8 @@ final class SliceWriter: @unchecked Sendable {
         self.store = store
         self.run = run
         self.spec = spec
-        checkpointer = store.logCheckpointer()
+        // A summary run writes a few rows: SQLite's own checkpoints are as good there.
+        checkpointer = spec.detail == .requests ? store.logCheckpointer() : nil
     }
 
     /// Queues a slice's rows, waiting while `maxQueued` slices are still unwritten. Throws an

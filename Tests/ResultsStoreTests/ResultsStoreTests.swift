@@ -226,6 +226,7 @@ final class ResultsStoreTests: XCTestCase {
         let exported = try csv(store, "requests", run: 1).split(separator: "\n")
         XCTAssertTrue(exported.first?.contains("request_id") == true, "\(exported.first ?? "")")
         XCTAssertEqual(try count(store, "summary", run: 1), 0, "a failed run has no summary")
+        XCTAssertEqual(try store.select("PRAGMA wal_autocheckpoint"), [[.integer(1_000)]], "checkpoints handed back")
         // A later run in the same file works and the failed one stays.
         let next = try Runner(scenario: scenario()).run(store: store)
         XCTAssertEqual(next.runID, 2)
@@ -269,6 +270,73 @@ final class ResultsStoreTests: XCTestCase {
         XCTAssertLessThan(Int64(log), 600 * (b + 24), "log \(log) bytes, database \(n * b)")
     }
 
+    /// The views give back what the simulation recorded: over the measurement window, the
+    /// request rows' statuses, met deadlines and latencies are the summary's figures, in a run
+    /// with drops (a short queue under overload) and unfinished requests (no drain); frame rows
+    /// are the summary's frames. Rows come in request-id order.
+    func testDetailViewsAgreeWithTheSummary() throws {
+        let scenario = try Scenario.parse("""
+            {"name": "overload", "seed": 3, "duration_s": 6, "warmup_s": 1, "drain_s": 0, "detail": "requests",
+             "models": [{"name": "m", "latency_ms": {"1": 10.7, "2": 11.3, "4": 12.7}}],
+             "servers": [{"name": "edge", "gpus": 1, "policy": "fifo", "queue_capacity": 8,
+                          "variability": {"kind": "lognormal", "cv": 0.05}}],
+             "clients": [{"name": "p", "count": 5, "model": "m", "fps": 28, "arrivals": "poisson", "deadline_ms": 100,
+                          "frame_bytes": 30000, "result_bytes": 2000,
+                          "network": {"uplink_mbps": 20, "downlink_mbps": 50, "delay_ms": 10}}]}
+            """, file: "inline.json")
+        let store = try ResultsStore(path: directory.appendingPathComponent("r.sqlite").path)
+        let run = try Runner(scenario: scenario).run(store: store).summary
+        let t = run.run
+        XCTAssertGreaterThan(t.dropped, 50)
+        XCTAssertGreaterThan(t.unfinished, 0)
+        XCTAssertGreaterThan(t.completed, t.metDeadline)
+        XCTAssertEqual(try store.select("""
+            SELECT count(*), sum(status = 'completed'), sum(met_deadline), sum(status = 'dropped'), sum(status = 'unfinished'),
+                   sum(latency_ns IS NOT NULL), sum(drop_reason IS NOT NULL)
+            FROM requests WHERE run_id = 1 AND in_window = 1
+            """), [[t.requests, t.completed, t.metDeadline, t.dropped, t.unfinished, t.completed, t.dropped].map { .integer(Int64($0)) }])
+        guard case .real(let mean) = try store.select("SELECT avg(latency_ns) / 1e6 FROM requests WHERE in_window = 1")[0][0] else {
+            return XCTFail("no latencies")
+        }
+        XCTAssertEqual(mean, try XCTUnwrap(t.latencyMeanMs), accuracy: 1e-9)
+        XCTAssertEqual(try store.select("SELECT count(*) FROM frames WHERE in_window = 1"), [[.integer(Int64(t.frames))]])
+        let reasons = try store.select("SELECT DISTINCT drop_reason FROM requests WHERE status = 'dropped' ORDER BY 1")
+        XCTAssertFalse(reasons.isEmpty)
+        for r in reasons { guard case .text(let name) = r[0], DropReason(rawValue: name) != nil else { return XCTFail("\(r)") } }
+        let ids = CSVReader.parse(try csv(store, "requests")).dropFirst().map { Int($0[1])! }
+        XCTAssertEqual(ids, Array(0..<ids.count))
+    }
+
+    /// Rows written through the views (as an upgrade and a merge from schema 5 write them) read
+    /// back exactly, NULLs and late and dropped requests included.
+    func testRowsInsertedThroughTheViewsReadBackExactly() throws {
+        let store = try ResultsStore(path: directory.appendingPathComponent("r.sqlite").path)
+        let info = RunInfo(scenarioName: "x", scenarioFile: "x.json", scenarioJSON: "{}", seed: 1, detail: .requests, arsimVersion: "test")
+        let run = try store.beginRun(info)
+        let requests = [
+            // on time; late (completed after its deadline); dropped with a reason, no GPU stages; unfinished
+            "\(run),0,p-0,p,detect,m,0,0,edge,edge,1000,,,1500,2000,2100,0,2,1,2200,3200,4000,9000,3000,completed,,1,1",
+            "\(run),1,p-1,p,detect,m,0,0,edge,edge,1000,,,1500,2000,2100,0,2,1,2200,3200,12000,9000,11000,completed,,0,1",
+            "\(run),2,p-0,p,detect,m2,1,0,edge,edge,34000,,,34500,35000,,,,,,,,42000,,dropped,queue_full,0,0",
+            "\(run),3,p-1,p,track,m,1,1,edge > cloud,,70000,70001,70500,,,,,,,,,,78000,,unfinished,,0,1",
+        ]
+        let frames = ["\(run),p-0,detect,0,1000,,0.5,server,1", "\(run),p-1,track,1,70000,3,0.25,local,0"]
+        let batches = ["\(run),0,edge,1,m,2,2200,3200,1000"]
+        func values(_ line: String) -> String {
+            line.split(separator: ",", omittingEmptySubsequences: false).map { field -> String in
+                if field.isEmpty { return "NULL" }
+                return Double(field) != nil ? String(field) : "'\(field)'"
+            }.joined(separator: ", ")
+        }
+        let db = try SQLiteDatabase(path: store.path)
+        for (table, rows) in [("requests", requests), ("frames", frames), ("batches", batches)] {
+            for row in rows { try db.execute("INSERT INTO \(table) VALUES (\(values(row)))") }
+        }
+        XCTAssertEqual(try csv(store, "requests").split(separator: "\n").dropFirst().map(String.init), requests)
+        XCTAssertEqual(try csv(store, "frames").split(separator: "\n").dropFirst().map(String.init), frames)
+        XCTAssertEqual(try csv(store, "batches").split(separator: "\n").dropFirst().map(String.init), batches)
+    }
+
     /// A detail row's key holds run ids up to 2^23 - 1; a run past that fails with a message
     /// instead of writing keys that would wrap into another run's.
     func testRunPastTheLastKeyableRunFailsWithAMessage() throws {
@@ -302,6 +370,7 @@ final class ResultsStoreTests: XCTestCase {
         let row = try store.runs()[0]
         XCTAssertEqual(row.status, "failed")
         XCTAssertTrue(row.error?.contains("no room for request 400") == true, row.error ?? "")
+        XCTAssertEqual(try store.select("PRAGMA wal_autocheckpoint"), [[.integer(1_000)]], "checkpoints handed back")
         XCTAssertEqual(try count(store, "summary", run: 1), 0)
         // 10 clients at 30 fps make request 400 in the run's second simulated second; the rows of
         // the slices before it are there, none from the failing slice or after it (9,000 in all).
