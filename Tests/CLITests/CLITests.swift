@@ -109,6 +109,21 @@ final class CLITests: TemporaryDirectoryTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: file("x.sqlite")), "nothing is created for bad input")
     }
 
+    /// `arsim bench --only detail` runs its ten processes and reports the rows the detail runs
+    /// wrote: quickstart's 20 phones at 30 fps make just under 3,000 frames in 5 s, each with
+    /// its request. Its times are reported, never asserted.
+    func testBenchDetailReportsRowsAndBytes() throws {
+        let r = try Arsim.run(["bench", "--only", "detail", "--detail-seconds", "5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("(e) detail, quickstart over 5 s"), r.stdout)
+        let counts = try XCTUnwrap(r.stdout.firstMatch(of: /\(([0-9,]+) requests, ([0-9,]+) frames, ([0-9,]+) batches\)/), r.stdout)
+        let requests = Int(counts.1.replacingOccurrences(of: ",", with: ""))!
+        XCTAssertEqual(counts.1, counts.2)
+        XCTAssertTrue((2_900...3_000).contains(requests), "\(requests)")
+        XCTAssertNotNil(r.stdout.firstMatch(of: /M rows\/s of extra wall time, [0-9]+ bytes a request/), r.stdout)
+        XCTAssertEqual(try Arsim.run(["bench", "--only", "detail", "--detail-seconds", "-1"]).status, 2)
+    }
+
     func testBadArgumentsExitWith2() throws {
         XCTAssertEqual(try Arsim.run(["run", quickstart, "--detail", "everything", "--db", file("x.sqlite")]).status, 2)
         let e = try Arsim.run(["export", "--db", file("none.sqlite"), "--table", "runs"])

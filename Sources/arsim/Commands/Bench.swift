@@ -23,12 +23,16 @@ struct Bench: ParsableCommand {
             end of simulated time: in summary mode it must not grow with simulated time. \
             (d) sweep (only when asked, --only sweep): Workloads/bench/sweep-jobs.json, eight \
             runs of about a second each, with --jobs 1 and --jobs 2 in turn (A B A B), whole \
-            processes; then the overhead of one `arsim run` process around a near-empty run.
+            processes; then the overhead of one `arsim run` process around a near-empty run. \
+            (e) detail (only when asked, --only detail): quickstart stretched to \
+            --detail-seconds, whole `arsim run` processes at --detail summary and --detail \
+            requests in turn (A B A B, five pairs), each into a fresh database: the time ratio, \
+            rows written per second and database bytes per request.
 
             Build with `swift build -c release` first; a debug build is 10-50x slower.
             """)
 
-    @Option(help: "Which benchmarks: mm1, phold, world, sweep (comma-separated).")
+    @Option(help: "Which benchmarks: mm1, phold, world, sweep, detail (comma-separated).")
     var only: String = "mm1,phold,world"
 
     @Option(help: "Customers for (a).")
@@ -55,13 +59,19 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("set"), help: "With --scenario: override a value, as in arsim run (repeatable).")
     var overrides: [String] = []
 
+    @Option(help: "Simulated seconds of quickstart for (e), more than its 2 s of warm-up.")
+    var detailSeconds: Double = 120
+
     func run() throws {
         let chosen = only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let known = ["mm1", "phold", "world", "sweep"]
+        let known = ["mm1", "phold", "world", "sweep", "detail"]
         for name in chosen where !known.contains(name) {
             throw fail("--only: " + Suggestion.unknownName(name, kind: "benchmark", valid: known), code: 2)
         }
         if chosen.contains("phold") { try checkPHOLDSize() }
+        guard detailSeconds > 2 && detailSeconds <= 86_400 else {
+            throw fail("--detail-seconds: expected more than quickstart's 2 s of warm-up and at most 86400, got \(detailSeconds)", code: 2)
+        }
         #if DEBUG
         note("arsim bench: this is a debug build; figures are not representative (use swift build -c release)")
         #endif
@@ -96,6 +106,23 @@ struct Bench: ParsableCommand {
         if chosen.contains("sweep") {
             try benchSweep()
         }
+        if chosen.contains("detail") {
+            try benchDetail()
+        }
+    }
+
+    /// A whole `arsim` process with these arguments, its output thrown away: its wall seconds.
+    func timedProcess(_ args: [String], benchmark: String) throws -> Double {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: WorkerPool.currentExecutable())
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        let clock = ContinuousClock(), start = clock.now
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw fail("\(benchmark): arsim \(args.joined(separator: " ")) exited \(p.terminationStatus)", code: 1) }
+        return seconds(clock.now - start)
     }
 
     /// Whole `arsim sweep` processes, --jobs 2 against --jobs 1, alternating so that drift in the
@@ -106,18 +133,7 @@ struct Bench: ParsableCommand {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-bench-\(getpid())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        func timed(_ args: [String]) throws -> Double {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: WorkerPool.currentExecutable())
-            p.arguments = args
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            let clock = ContinuousClock(), start = clock.now
-            try p.run()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw fail("(d): arsim \(args.joined(separator: " ")) exited \(p.terminationStatus)", code: 1) }
-            return seconds(clock.now - start)
-        }
+        func timed(_ args: [String]) throws -> Double { try timedProcess(args, benchmark: "(d)") }
         var one: [Double] = [], two: [Double] = []
         for i in 0..<2 {
             for (jobs, into) in [(1, 0), (2, 1)] {
