@@ -111,6 +111,15 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// A fresh folder for a benchmark's databases (the caller removes it), once the repository
+    /// file it runs is found.
+    func scratchDirectory(for benchmark: String, needing file: String) throws -> URL {
+        guard FileManager.default.fileExists(atPath: file) else { throw fail("\(benchmark) needs \(file): run from the repository", code: 2) }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        return scratch
+    }
+
     /// A whole `arsim` process with these arguments, its output thrown away: its wall seconds.
     func timedProcess(_ args: [String], benchmark: String) throws -> Double {
         let p = Process()
@@ -129,9 +138,7 @@ struct Bench: ParsableCommand {
     /// machine's speed hits both alike; each into a fresh database.
     func benchSweep() throws {
         let file = "Workloads/bench/sweep-jobs.json"
-        guard FileManager.default.fileExists(atPath: file) else { throw fail("(d) needs \(file): run from the repository", code: 2) }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-bench-\(getpid())")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let scratch = try scratchDirectory(for: "(d)", needing: file)
         defer { try? FileManager.default.removeItem(at: scratch) }
         func timed(_ args: [String]) throws -> Double { try timedProcess(args, benchmark: "(d)") }
         var one: [Double] = [], two: [Double] = []

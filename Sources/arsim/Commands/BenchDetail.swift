@@ -6,9 +6,7 @@ extension Bench {
     /// world (issue 10, item 3). Whole processes, alternating, so drift hits both alike.
     func benchDetail() throws {
         let file = "Workloads/scenarios/quickstart.json"
-        guard FileManager.default.fileExists(atPath: file) else { throw fail("(e) needs \(file): run from the repository", code: 2) }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-bench-detail-\(getpid())")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let scratch = try scratchDirectory(for: "(e)", needing: file)
         defer { try? FileManager.default.removeItem(at: scratch) }
         func run(_ detail: String, _ i: Int) throws -> (seconds: Double, db: String) {
             let db = scratch.appendingPathComponent("\(detail)-\(i).sqlite").path
