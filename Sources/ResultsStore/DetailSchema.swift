@@ -25,11 +25,29 @@ enum DetailSchema {
     /// `frame_rows.source`: the code of each `frames.source`.
     static let sourceCodes = ["server", "local", "none"]
 
-    /// Bits of a row's key below its run id: 2^40 rows a run, 2^23 runs.
+    /// Bits of a row's key below its run id: 2^40 rows a run, run ids up to 2^23 - 1.
     static let runShift: Int64 = 40
     static let placeMask: Int64 = (1 << runShift) - 1
     /// The largest run id a key can hold (a file with more runs writes no more detail rows).
     static let lastRun: Int64 = Int64.max >> runShift
+
+    /// Refuses detail rows for a run id past `lastRun`: its keys would wrap into another run's.
+    static func checkKeyable(run: Int64, in path: String) throws(SQLiteError) {
+        guard run > lastRun else { return }
+        throw SQLiteError(code: 0, message: "\(path): run \(run) is past the \(lastRun) runs whose detail rows this schema can key "
+                          + "(DetailSchema); write this run to another --db")
+    }
+
+    /// Stops an INSERT through a view whose run or id cannot make a key (a NULL id would take
+    /// the next free key, in whichever run's range that is).
+    private static func refuseUnkeyable(_ id: String?) -> String {
+        let run = "NEW.run_id IS NULL OR NEW.run_id < 0 OR NEW.run_id > \(lastRun)"
+        guard let id else { return "SELECT RAISE(ABORT, 'run_id must be from 0 to \(lastRun)') WHERE \(run);" }
+        return """
+            SELECT RAISE(ABORT, '\(id) must be from 0 to \(placeMask), run_id from 0 to \(lastRun)')
+                    WHERE NEW.\(id) IS NULL OR NEW.\(id) < 0 OR NEW.\(id) > \(placeMask) OR \(run);
+            """
+    }
 
     /// A row's key from its run and its place in the run.
     static func key(run: Int64, place: Int64) -> Int64 { run << runShift | place }
@@ -121,6 +139,7 @@ enum DetailSchema {
             FROM runs ru JOIN request_rows r ON \(keys("r.row", of: "ru.run_id")) ORDER BY ru.run_id, r.row;
 
         CREATE TRIGGER IF NOT EXISTS requests_insert INSTEAD OF INSERT ON requests BEGIN
+            \(refuseUnkeyable("request_id"))
             \(["client", "client_group", "task", "model", "route", "server", "drop_reason"].map { intern("NEW.\($0)") }.joined(separator: "\n    "))
             INSERT INTO request_rows VALUES (\(first("NEW.run_id")) + NEW.request_id, \(code("NEW.client")), \(code("NEW.client_group")),
                 \(code("NEW.task")), \(code("NEW.model")), NEW.frame, NEW.copy, \(code("NEW.route")), \(code("NEW.server")),
@@ -149,6 +168,7 @@ enum DetailSchema {
             FROM runs ru JOIN frame_rows f ON \(keys("f.row", of: "ru.run_id")) ORDER BY ru.run_id, f.row;
 
         CREATE TRIGGER IF NOT EXISTS frames_insert INSTEAD OF INSERT ON frames BEGIN
+            \(refuseUnkeyable(nil))
             \(intern("NEW.client"))
             \(intern("NEW.task"))
             INSERT INTO frame_rows VALUES (
@@ -173,6 +193,7 @@ enum DetailSchema {
             FROM runs ru JOIN batch_rows b ON \(keys("b.row", of: "ru.run_id")) ORDER BY ru.run_id, b.row;
 
         CREATE TRIGGER IF NOT EXISTS batches_insert INSTEAD OF INSERT ON batches BEGIN
+            \(refuseUnkeyable("batch_id"))
             \(intern("NEW.server"))
             \(intern("NEW.model"))
             INSERT INTO batch_rows VALUES (\(first("NEW.run_id")) + NEW.batch_id, \(code("NEW.server")), NEW.gpu,

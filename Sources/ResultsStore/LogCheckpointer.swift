@@ -66,7 +66,8 @@ public final class LogCheckpointer: @unchecked Sendable {
         if full {
             queue.sync { checkpoint() }
         } else if start {
-            queue.async { [self] in
+            queue.async { [weak self] in
+                guard let self else { return }
                 lock.lock()
                 queued = false
                 lock.unlock()
@@ -89,7 +90,8 @@ public final class LogCheckpointer: @unchecked Sendable {
         queue.sync {}
         guard !finished else { return }
         finished = true
-        try? store.db.execute("PRAGMA wal_autocheckpoint=\(autocheckpoint)")
+        // As PRAGMA wal_autocheckpoint does, and it cannot fail: the hook stops pointing here.
+        sqlite3_wal_autocheckpoint(store.db.handle, Int32(clamping: autocheckpoint))
     }
 
     private var finished = false

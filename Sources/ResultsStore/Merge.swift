@@ -95,6 +95,9 @@ extension ResultsStore {
                 insertRun.bind(3, copy.old)
                 try insertRun.run()
                 let new = db.lastInsertRowID
+                if tables.contains(where: { Self.keyedTables.contains($0) || ["requests", "frames", "batches"].contains($0) }) {
+                    try DetailSchema.checkKeyable(run: new, in: path)
+                }
                 for table in tables {
                     let s = copyRows[table]!
                     s.bind(1, new)

@@ -23,11 +23,12 @@ final class NameCodes {
     private var committedFrameRows: Int64
     private var reasons: [DropReason: Int64] = [:]
 
-    /// `frameRows`: the run's frame rows already in the file.
-    init(run: Int64, spec: WorldSpec, frameRows: Int64) {
+    /// `frameRows` and `existing`: the run's frame rows and names already in the file.
+    init(run: Int64, spec: WorldSpec, frameRows: Int64, existing: [(code: Int64, name: String)] = []) {
         self.run = run
         self.frameRows = frameRows
         committedFrameRows = frameRows
+        for (code, name) in existing { codes[name] = code }
         clients = spec.clients.map { code($0.name) }
         groups = spec.clientGroups.map { code($0) }
         tasks = spec.clients.map { $0.tasks.map { code($0.name) } }
@@ -37,7 +38,7 @@ final class NameCodes {
 
     private func code(_ name: String) -> Int64 {
         if let c = codes[name] { return c }
-        let c = Int64(codes.count)
+        let c = Int64(codes.count) // codes are 0 ..< count: a run's own, or those read back
         codes[name] = c
         unwritten.append((c, name))
         return c

@@ -62,7 +62,12 @@ public final class ResultsStore {
         last.bind(2, DetailSchema.key(run: run, place: DetailSchema.placeMask))
         var frames: Int64 = 0
         if try last.step(), case .integer(let row) = last.value(0) { frames = row - DetailSchema.key(run: run, place: 0) + 1 }
-        let n = NameCodes(run: run, spec: spec, frameRows: frames)
+        // A run written before by this store (another run's rows came between) keeps its codes.
+        let known = try db.prepare("SELECT code, name FROM names WHERE run_id = ? ORDER BY code")
+        known.bind(1, run)
+        var existing: [(code: Int64, name: String)] = []
+        while try known.step() { existing.append((known.int64(0), known.text(1) ?? "")) }
+        let n = NameCodes(run: run, spec: spec, frameRows: frames, existing: existing)
         names = n
         return n
     }
@@ -162,10 +167,7 @@ public final class ResultsStore {
     /// Writes the rows a slice of the run produced, in one transaction.
     public func write(_ outbox: Outbox, run: Int64, spec: WorldSpec) throws {
         guard !outbox.isEmpty else { return }
-        if run > DetailSchema.lastRun && !(outbox.requests.isEmpty && outbox.frames.isEmpty && outbox.batches.isEmpty) {
-            throw SQLiteError(code: 0, message: "\(path): run \(run) is past the \(DetailSchema.lastRun) runs whose detail rows this schema "
-                              + "can key (DetailSchema); write this run to another --db")
-        }
+        if !(outbox.requests.isEmpty && outbox.frames.isEmpty && outbox.batches.isEmpty) { try DetailSchema.checkKeyable(run: run, in: path) }
         do {
             try db.transaction {
                 try writeRequests(outbox.requests, run: run, spec: spec)
@@ -175,9 +177,9 @@ public final class ResultsStore {
                 try writePlans(outbox.plans, run: run)
                 try writeBins(outbox.bins, run: run)
             }
-            names?.committed()
+            if let names, names.run == run { names.committed() }
         } catch {
-            names?.rolledBack()
+            if let names, names.run == run { names.rolledBack() }
             throw error
         }
     }
@@ -234,12 +236,13 @@ public final class ResultsStore {
     }
 
     /// A database written by an arsim with another schema is left untouched: nothing in it is
-    /// lost. Two older schemas are upgraded when a run is appended (opened read-only, schema 5
-    /// reads as it is: its detail tables have the columns the views now have):
+    /// lost. Two older schemas are upgraded, in one transaction, when the file is opened to be
+    /// written to (opened read-only, schema 5 reads as it is: its detail tables have the columns
+    /// the views now have):
     /// - schema 4 lacks the summary's staleness and fallback columns: it gains them, NULL for its
-    ///   earlier runs;
-    /// - schema 5 keeps its detail rows as they read; they move into the coded tables
-    ///   (`DetailSchema`) through the views, row for row, in their order.
+    ///   earlier runs, and then takes schema 5's path;
+    /// - schema 5's detail rows move into the coded tables (`DetailSchema.moveSchema5`) and read
+    ///   as before, in their order.
     private func checkSchemaVersion() throws(SQLiteError) {
         let exists = try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
         guard try exists.step() else { return }
@@ -253,13 +256,13 @@ public final class ResultsStore {
             do throws(SQLiteError) {
                 // Another process may have upgraded the file while this one waited for the lock.
                 let again = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
-                let now = try again.step() ? again.text(0) : nil
+                let now = try again.step() ? again.text(0).flatMap { Int($0) } ?? found : found
                 again.reset()
-                if now == "\(Schema.version)" {
+                if now == Schema.version {
                     try db.execute("COMMIT")
                     return
                 }
-                if found == 4 {
+                if now == 4 {
                     try db.execute("""
                         ALTER TABLE summary ADD COLUMN staleness_mean_frames REAL;
                         ALTER TABLE summary ADD COLUMN fallback_share REAL;

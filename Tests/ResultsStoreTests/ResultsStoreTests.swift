@@ -98,8 +98,10 @@ final class ResultsStoreTests: XCTestCase {
 
     /// Turns a file this arsim wrote into the schema-5 file an earlier arsim would have: the
     /// detail rows, as the views read them, in plain tables; then, for 4, without the summary's
-    /// staleness and fallback columns.
+    /// staleness and fallback columns. The rows go in as sweep workers sharing a file wrote
+    /// them: runs interleaved, request and batch ids out of order (a run's frames keep theirs).
     func downgrade(_ path: String, to version: Int) throws {
+        let frameColumns = "run_id, client, task, frame, time_ns, staleness_frames, accuracy, source, in_window"
         let db = try SQLiteDatabase(path: path)
         var sql = """
             BEGIN;
@@ -108,8 +110,10 @@ final class ResultsStoreTests: XCTestCase {
             DROP VIEW requests; DROP VIEW frames; DROP VIEW batches;
             DROP TABLE request_rows; DROP TABLE frame_rows; DROP TABLE batch_rows; DROP TABLE names;
             \(Self.schemaFiveDetail)
-            INSERT INTO requests SELECT * FROM temp.r ORDER BY rowid; INSERT INTO frames SELECT * FROM temp.f ORDER BY rowid;
-            INSERT INTO batches SELECT * FROM temp.b ORDER BY rowid;
+            INSERT INTO requests SELECT * FROM temp.r ORDER BY (request_id * 7919) % 1009, run_id;
+            INSERT INTO frames SELECT \(frameColumns) FROM
+                (SELECT *, row_number() OVER (PARTITION BY run_id ORDER BY rowid) AS k FROM temp.f) ORDER BY k, run_id;
+            INSERT INTO batches SELECT * FROM temp.b ORDER BY batch_id % 7, run_id;
             UPDATE meta SET value = '\(version)' WHERE key = 'schema_version';
             """
         if version == 4 { sql += "ALTER TABLE summary DROP COLUMN staleness_mean_frames; ALTER TABLE summary DROP COLUMN fallback_share;" }
@@ -351,12 +355,20 @@ final class ResultsStoreTests: XCTestCase {
         let path = directory.appendingPathComponent("r.sqlite").path
         let store = try ResultsStore(path: path)
         _ = try Runner(scenario: scenario(detail: "summary", seconds: 1)).run(store: store)
-        try SQLiteDatabase(path: path).execute("UPDATE sqlite_sequence SET seq = 8388607 WHERE name = 'runs'")
+        try SQLiteDatabase(path: path).execute("UPDATE sqlite_sequence SET seq = 8388606 WHERE name = 'runs'")
+        // The last run a key can hold: its range ends at Int64.max, and it reads back whole.
+        let last = try Runner(scenario: scenario(seconds: 1)).run(store: store)
+        XCTAssertEqual(last.runID, 8_388_607)
+        XCTAssertEqual(try count(store, "requests", run: 8_388_607), 300)
         XCTAssertThrowsError(try Runner(scenario: scenario()).run(store: store)) { error in
             XCTAssertTrue("\(error)".contains("run 8388608 is past the 8388607 runs"), "\(error)")
         }
-        XCTAssertEqual(try store.runs().map(\.status), ["completed", "failed"])
-        XCTAssertEqual(try store.select("SELECT count(*) FROM request_rows"), [[.integer(0)]])
+        XCTAssertEqual(try store.runs().map(\.status), ["completed", "completed", "failed"])
+        XCTAssertEqual(try store.select("SELECT count(*) FROM request_rows"), [[.integer(300)]])
+        // Through the views, a row whose id cannot make a key is refused.
+        XCTAssertThrowsError(try SQLiteDatabase(path: path).execute("""
+            INSERT INTO batches VALUES (1, NULL, 'edge', 0, 'm', 1, 0, 10, 10)
+            """)) { XCTAssertTrue("\($0)".contains("batch_id must be from 0 to"), "\($0)") }
     }
 
     /// A slice's rows are written on a second thread (`SliceWriter`). When that write fails, the

@@ -115,7 +115,7 @@ struct Bench: ParsableCommand {
     /// file it runs is found.
     func scratchDirectory(for benchmark: String, needing file: String) throws -> URL {
         guard FileManager.default.fileExists(atPath: file) else { throw fail("\(benchmark) needs \(file): run from the repository", code: 2) }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-bench-\(getpid())")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         return scratch
     }

@@ -38,7 +38,8 @@ extension Bench {
               + "requests \(requests.map { fixed($0, 3) }.joined(separator: ", ")) s")
         print("    requests / summary: median \(fixed(ratios[2], 2))x (\(fixed(ratios[0], 2))-\(fixed(ratios[4], 2))) (target <= 2); "
               + "\(grouped(UInt64(rows))) rows (\(grouped(UInt64(requestRows))) requests, \(grouped(UInt64(frameRows))) frames, "
-              + "\(grouped(UInt64(batchRows))) batches), \(fixed(rows / max(extraSeconds, 1e-9) / 1e6, 2)) M rows/s of extra wall time, "
+              + "\(grouped(UInt64(batchRows))) batches), "
+              + (extraSeconds > 0 ? "\(fixed(rows / extraSeconds / 1e6, 2))" : "n/a") + " M rows/s of extra wall time, "
               + "\(fixed(extraBytes / Double(max(requestRows, 1)), 0)) bytes a request")
     }
 }
