@@ -17,8 +17,8 @@
 ///   `service_ns`) is computed by the view, as `RequestRecord` computes it.
 ///
 /// The views accept INSERTs of whole rows as they read (an INSTEAD OF trigger codes them); a
-/// merge from a schema-5 file goes that way (the upgrade of one codes its rows set by set). arsim's own writer binds
-/// the coded rows directly (`ResultsStore.writeRequests`).
+/// merge from a schema-5 file goes that way (the upgrade of one codes its rows set by set).
+/// arsim's own writer binds the coded rows directly (`ResultsStore.writeRequests`).
 enum DetailSchema {
     /// `request_rows.status`: the code of each `requests.status`.
     static let statusCodes = ["completed", "dropped", "cancelled", "unfinished"]
