@@ -88,12 +88,13 @@ enum DetailSchema {
     static let batchStages = ["batch_start", "batch_end", "completed"]
 
     static let sql = """
+        -- Keyed by (run_id, code) without a rowid: a view reads a name from one B-tree.
         CREATE TABLE IF NOT EXISTS names (
             run_id INTEGER NOT NULL REFERENCES runs (run_id),
             code   INTEGER NOT NULL,
-            name   TEXT NOT NULL
-        );
-        CREATE UNIQUE INDEX IF NOT EXISTS names_by_code ON names (run_id, code);
+            name   TEXT NOT NULL,
+            PRIMARY KEY (run_id, code)
+        ) WITHOUT ROWID;
         CREATE UNIQUE INDEX IF NOT EXISTS names_by_name ON names (run_id, name);
 
         CREATE TABLE IF NOT EXISTS request_rows (

@@ -83,9 +83,10 @@ extension ResultsStore {
             }
             for table in tables where !Self.keyedTables.contains(table) {
                 let cols = try tableColumns(table).filter { $0 != "run_id" }
+                let order = table == "names" ? "code" : "rowid" // names has no rowid
                 copyRows[table] = try db.prepare("""
                     INSERT INTO main.\(table) (run_id, \(cols.joined(separator: ", ")))
-                    SELECT ?, \(cols.joined(separator: ", ")) FROM src.\(table) WHERE run_id = ? ORDER BY rowid
+                    SELECT ?, \(cols.joined(separator: ", ")) FROM src.\(table) WHERE run_id = ? ORDER BY \(order)
                     """)
             }
             var touched = Set<Int64>()
