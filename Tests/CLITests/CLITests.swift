@@ -73,6 +73,19 @@ final class CLITests: TemporaryDirectoryTestCase {
         }
         XCTAssertEqual(fnv1a64(exports[0]), fnv1a64(exports[1]))
         XCTAssertTrue(exports[0] == exports[1])
+        // What is stored, not only what the views read: the same name codes and coded rows.
+        let sqlite = "/usr/bin/sqlite3"
+        guard FileManager.default.isExecutableFile(atPath: sqlite) else { return }
+        var stored: [String] = []
+        for i in 0..<2 {
+            let dump = try ReportCLITests.runTool(sqlite, [file("ar\(i).sqlite"), """
+                SELECT * FROM names ORDER BY run_id, code; SELECT * FROM request_rows; SELECT * FROM frame_rows; SELECT * FROM batch_rows;
+                """])
+            XCTAssertEqual(dump.status, 0, dump.stderr)
+            stored.append(dump.stdout)
+        }
+        XCTAssertGreaterThan(stored[0].split(separator: "\n").count, 10_000)
+        XCTAssertTrue(stored[0] == stored[1], "the coded tables differ between two processes")
     }
 
     func fnv1a64(_ s: String) -> UInt64 {
