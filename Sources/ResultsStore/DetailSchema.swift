@@ -59,9 +59,17 @@ enum DetailSchema {
         "\(column) BETWEEN \(first(run)) AND \(first(run)) + \(placeMask)"
     }
 
-    /// The name a code of the view's run stands for.
-    private static func name(_ code: String) -> String {
-        "(SELECT name FROM names WHERE run_id = ru.run_id AND code = \(code))"
+    /// The name a code column of the view's row stands for: `r.client` reads `n_client.name`,
+    /// joined by `joins`.
+    private static func name(_ code: String) -> String { "\(alias(code)).name" }
+    private static func alias(_ code: String) -> String { "n_" + code.split(separator: ".").last! }
+
+    /// A view's joins to `names` for these code columns. LEFT JOINs on the whole key: a code
+    /// without a name reads NULL rather than losing its row, and the planner keeps the keyed
+    /// scan outermost (joins read 719,998 requests in 1.6 s where a subquery per name took 2.1 s).
+    private static func joins(_ codes: [String]) -> String {
+        codes.map { "LEFT JOIN names \(alias($0)) ON \(alias($0)).run_id = ru.run_id AND \(alias($0)).code = \($0)" }
+            .joined(separator: "\n    ")
     }
 
     /// The code of a name of the row being inserted through a view.
@@ -137,7 +145,9 @@ enum DetailSchema {
             \(fixed("r.status", statusCodes, reading: true)) AS status,
             \(name("r.drop_reason")) AS drop_reason,
             CASE WHEN r.status = 0 AND r.completed_dt <= r.deadline_dt THEN 1 ELSE 0 END AS met_deadline, r.in_window
-            FROM runs ru JOIN request_rows r ON \(keys("r.row", of: "ru.run_id")) ORDER BY ru.run_id, r.row;
+            FROM runs ru JOIN request_rows r ON \(keys("r.row", of: "ru.run_id"))
+            \(joins(["r.client", "r.client_group", "r.task", "r.model", "r.route", "r.server", "r.drop_reason"]))
+            ORDER BY ru.run_id, r.row;
 
         CREATE TRIGGER IF NOT EXISTS requests_insert INSTEAD OF INSERT ON requests BEGIN
             \(refuseUnkeyable("request_id"))
@@ -166,7 +176,8 @@ enum DetailSchema {
         CREATE VIEW IF NOT EXISTS frames AS SELECT
             ru.run_id, \(name("f.client")) AS client, \(name("f.task")) AS task, f.frame,
             f.time_ns, f.staleness_frames, f.accuracy, \(fixed("f.source", sourceCodes, reading: true)) AS source, f.in_window
-            FROM runs ru JOIN frame_rows f ON \(keys("f.row", of: "ru.run_id")) ORDER BY ru.run_id, f.row;
+            FROM runs ru JOIN frame_rows f ON \(keys("f.row", of: "ru.run_id")) \(joins(["f.client", "f.task"]))
+            ORDER BY ru.run_id, f.row;
 
         CREATE TRIGGER IF NOT EXISTS frames_insert INSTEAD OF INSERT ON frames BEGIN
             \(refuseUnkeyable(nil))
@@ -191,7 +202,8 @@ enum DetailSchema {
         CREATE VIEW IF NOT EXISTS batches AS SELECT
             ru.run_id, b.row - \(first("ru.run_id")) AS batch_id, \(name("b.server")) AS server, b.gpu,
             \(name("b.model")) AS model, b.size, b.start_ns, b.end_ns, b.end_ns - b.start_ns AS service_ns
-            FROM runs ru JOIN batch_rows b ON \(keys("b.row", of: "ru.run_id")) ORDER BY ru.run_id, b.row;
+            FROM runs ru JOIN batch_rows b ON \(keys("b.row", of: "ru.run_id")) \(joins(["b.server", "b.model"]))
+            ORDER BY ru.run_id, b.row;
 
         CREATE TRIGGER IF NOT EXISTS batches_insert INSTEAD OF INSERT ON batches BEGIN
             \(refuseUnkeyable("batch_id"))
