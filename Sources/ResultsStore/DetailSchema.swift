@@ -24,6 +24,10 @@ enum DetailSchema {
     static let statusCodes = ["completed", "dropped", "cancelled", "unfinished"]
     /// `frame_rows.source`: the code of each `frames.source`.
     static let sourceCodes = ["server", "local", "none"]
+    /// The views a researcher reads; tables of these names in a schema-5 file.
+    static let views = ["requests", "frames", "batches"]
+    /// The coded tables, keyed by run and place instead of holding a run id.
+    static let keyedTables = ["request_rows", "frame_rows", "batch_rows"]
 
     /// Bits of a row's key below its run id: 2^40 rows a run, run ids up to 2^23 - 1.
     static let runShift: Int64 = 40
@@ -53,9 +57,9 @@ enum DetailSchema {
     static func key(run: Int64, place: Int64) -> Int64 { run << runShift | place }
 
     /// The first key of `run` (an SQL expression).
-    private static func first(_ run: String) -> String { "(\(run) << \(runShift))" }
+    static func first(_ run: String) -> String { "(\(run) << \(runShift))" }
     /// The keys of `run`, for a join or a WHERE.
-    private static func keys(_ column: String, of run: String) -> String {
+    static func keys(_ column: String, of run: String) -> String {
         "\(column) BETWEEN \(first(run)) AND \(first(run)) + \(placeMask)"
     }
 

@@ -26,10 +26,8 @@ extension ResultsStore {
     /// has `requests`, `frames` and `batches` as tables: their rows go into the target's views
     /// of those names, which code them (`DetailSchema`); a schema-6 source has them as views,
     /// and its coded tables are copied as they are.
-    static let perRunTables = ["latency_sources", "names", "request_rows", "frame_rows", "batch_rows", "requests", "frames", "batches",
-                               "plans", "sessions", "summary", "latency_cdf", "gpus", "links", "clients", "bins"]
-    /// Tables keyed by run and place instead of holding a run id (`DetailSchema`).
-    static let keyedTables: Set<String> = ["request_rows", "frame_rows", "batch_rows"]
+    static let perRunTables = ["latency_sources", "names"] + DetailSchema.keyedTables + DetailSchema.views
+        + ["plans", "sessions", "summary", "latency_cdf", "gpus", "links", "clients", "bins"]
 
     /// Copies every run of `source` that this database does not have yet, with new run ids and
     /// all of its rows, in one transaction: the target ends with all of it or none of it.
@@ -71,17 +69,16 @@ extension ResultsStore {
             var tables: [String] = []
             for table in Self.perRunTables where try hasTable(table, in: "src") { tables.append(table) }
             var copyRows: [String: SQLiteStatement] = [:]
-            for table in tables where Self.keyedTables.contains(table) {
+            for table in tables where DetailSchema.keyedTables.contains(table) {
                 // A run's range of keys, moved to the new run's (`DetailSchema.key`).
                 let cols = try tableColumns(table).filter { $0 != "row" }.joined(separator: ", ")
-                let shift = DetailSchema.runShift, mask = DetailSchema.placeMask
                 copyRows[table] = try db.prepare("""
                     INSERT INTO main.\(table) (row, \(cols))
-                    SELECT (?1 << \(shift)) + (row - (?2 << \(shift))), \(cols) FROM src.\(table)
-                    WHERE row BETWEEN (?2 << \(shift)) AND (?2 << \(shift)) + \(mask) ORDER BY row
+                    SELECT \(DetailSchema.first("?1")) + (row - \(DetailSchema.first("?2"))), \(cols) FROM src.\(table)
+                    WHERE \(DetailSchema.keys("row", of: "?2")) ORDER BY row
                     """)
             }
-            for table in tables where !Self.keyedTables.contains(table) {
+            for table in tables where !DetailSchema.keyedTables.contains(table) {
                 let cols = try tableColumns(table).filter { $0 != "run_id" }
                 let order = table == "names" ? "code" : "rowid" // names has no rowid
                 copyRows[table] = try db.prepare("""
@@ -90,15 +87,14 @@ extension ResultsStore {
                     """)
             }
             var touched = Set<Int64>()
+            let detail = tables.contains { DetailSchema.keyedTables.contains($0) || DetailSchema.views.contains($0) }
             for copy in copies {
                 insertRun.bind(1, copy.origin)
                 insertRun.bind(2, copy.sweep.flatMap { sweepMap[$0] })
                 insertRun.bind(3, copy.old)
                 try insertRun.run()
                 let new = db.lastInsertRowID
-                if tables.contains(where: { Self.keyedTables.contains($0) || ["requests", "frames", "batches"].contains($0) }) {
-                    try DetailSchema.checkKeyable(run: new, in: path)
-                }
+                if detail { try DetailSchema.checkKeyable(run: new, in: path) }
                 for table in tables {
                     let s = copyRows[table]!
                     s.bind(1, new)
