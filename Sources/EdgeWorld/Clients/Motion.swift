@@ -115,11 +115,20 @@ public struct MotionBlocks: Sendable {
     /// Asks the cache for the two steps around `t` of client c's block (see `World.prefetch`).
     func prefetch(client c: Int, at t: SimTime) {
         guard c >= 0, c < entries.count, entries[c].step > 0, t >= 0 else { return }
-        let i = Int(t / entries[c].step)
-        let b = i / GeneratedMotion.blockSteps, j = i % GeneratedMotion.blockSteps
-        let at = entries[c].base + (b & 1) * Self.values + j
+        let (b, j, _) = Self.position(of: t, step: entries[c].step)
+        let at = Self.start(of: b, base: entries[c].base) + j
         storage.prefetch(at ..< at + 2)
     }
+
+    /// Where instant `t` falls: block b, step j within it, and the fraction of that step gone.
+    static func position(of t: SimTime, step: SimTime) -> (block: Int, step: Int, fraction: Double) {
+        let i = Int(t / step)
+        let fraction = Double(t - SimTime(i) * step) / Double(step)
+        return (i / GeneratedMotion.blockSteps, i % GeneratedMotion.blockSteps, fraction)
+    }
+
+    /// Where block b of a client whose blocks start at `base` sits: slot b & 1.
+    static func start(of b: Int, base: Int) -> Int { base + (b & 1) * values }
 }
 
 /// A client's motion during the run: a trajectory read from a file, or generated motion with its
@@ -181,15 +190,13 @@ public struct MotionState: Sendable {
     private mutating func cumulative(at t: SimTime, _ blocks: inout MotionBlocks) -> Double {
         guard case .generated(let g, _) = source else { return 0 }
         precondition(t >= 0, "motion before the run's start")
-        let i = Int(t / g.step)
-        let fraction = Double(t - SimTime(i) * g.step) / Double(g.step)
-        let b = i / GeneratedMotion.blockSteps, j = i % GeneratedMotion.blockSteps
-        let at = offset + (b & 1) * MotionBlocks.values
+        let (b, j, fraction) = MotionBlocks.position(of: t, step: g.step)
+        let at = MotionBlocks.start(of: b, base: offset)
         if !holds(b) {
             while checkpoints.count <= b {
                 // The block just left is usually still cached: its total needs no second draw.
                 let k = checkpoints.count - 1
-                let total = holds(k) ? blocks.storage[offset + (k & 1) * MotionBlocks.values + GeneratedMotion.blockSteps] : draw(block: k).last!
+                let total = holds(k) ? blocks.storage[MotionBlocks.start(of: k, base: offset) + GeneratedMotion.blockSteps] : draw(block: k).last!
                 checkpoints.append(checkpoints[k] + total)
             }
             let steps = draw(block: b)
