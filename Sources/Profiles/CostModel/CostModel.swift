@@ -247,10 +247,16 @@ public struct CostModel: Sendable {
     /// GEMM branch's a at the matrix multiplies'. Files of earlier formats are not read.
     public static let formatVersion = 4
 
+    /// What W and the Winograd branch are, as the cost model file's method and every derived
+    /// profile's derivation say it.
+    static let layerTerms = "W a convolution's arithmetic time in waves of output tiles over the SMs (FLOPs/peak for gemm); "
+        + "a 3x3 stride-1 convolution takes the lesser of that and Winograd F(4x4,3x3), a_w W_w + b_w (bytes + transforms)/bandwidth; "
+        + "a convolution's a is the global gemm a"
+
     public func json(validation: JSONOutput?, sources: [String]) -> JSONOutput {
         var members: [(String, JSONOutput)] = [
             ("arsim_cost_model", .int(Self.formatVersion)),
-            ("method", .string("t = t0 + a W + b bytes/bandwidth per conv/gemm layer, W a convolution's arithmetic time in waves of output tiles over the SMs (FLOPs/peak for gemm); a 3x3 stride-1 convolution takes the lesser of that and Winograd F(4x4,3x3), a_w W_w + b_w (bytes + transforms)/bandwidth; a convolution's a is the global gemm a; memory-bound layers fused (0); times k (the GPU type's own where PPipe measured it); see docs/profiles.md")),
+            ("method", .string("t = t0 + a W + b bytes/bandwidth per conv/gemm layer, \(Self.layerTerms); memory-bound layers fused (0); times k (the GPU type's own where PPipe measured it); see docs/profiles.md")),
             ("launch_overhead_us", .double(Self.launchOverhead * 1e6)),
             ("calibration", .double(Self.round(calibration))),
             ("calibration_by_gpu", .array(calibrationByGPU.map { .object([("gpu", .string($0.gpu)), ("k", .double(Self.round($0.k)))]) })),

@@ -19,9 +19,7 @@ public enum Derivation {
                 fitUsed.append(f.gpu == nil ? "\(kind): the global fit (no \(kind) measurements of \(gpu.name))" : "\(kind): \(fitted) on \(f.samples) \(gpu.name) samples")
             }
         }
-        let method = "Cost model of docs/profiles.md: per conv/gemm layer t = 5 us + a W + b bytes/bandwidth, W a convolution's arithmetic "
-            + "time in waves of output tiles over the SMs (FLOPs/peak for gemm); a 3x3 stride-1 convolution takes the lesser of that and "
-            + "Winograd F(4x4,3x3), a_w W_w + b_w (bytes + transforms)/bandwidth; a convolution's a is the global gemm a "
+        let method = "Cost model of docs/profiles.md: per conv/gemm layer t = 5 us + a W + b bytes/bandwidth, \(CostModel.layerTerms) "
             + "(\(fitUsed.joined(separator: "; "))), memory-bound layers fused (0 us), all times k = "
             + String(format: "%.4f", costModel.calibration(for: gpu.name))
             + (costModel.hasOwnCalibration(gpu.name) ? " to match \(gpu.name)'s TensorRT TF32 block latencies. "
