@@ -54,10 +54,15 @@ public struct RunMemory {
         available = MemoryBudget.available
     }
 
-    /// Bytes of address space the process has mapped (`/proc/self/statm`); nil where unknown.
-    static var mapped: UInt64? {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
-              let pages = text.split(separator: " ").first.flatMap({ UInt64($0) }) else { return nil }
+    /// Bytes of address space the process has mapped; nil where unknown.
+    static var mapped: UInt64? { statm(field: 0) }
+
+    /// A field of `/proc/self/statm` in bytes (0: address space mapped, 1: resident); nil where
+    /// unknown.
+    public static func statm(field: Int) -> UInt64? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard field >= 0, field < fields.count, let pages = UInt64(fields[field]) else { return nil }
         return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))
     }
 

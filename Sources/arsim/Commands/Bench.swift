@@ -239,9 +239,6 @@ enum Memory {
 
     /// Current resident set size, from /proc/self/statm.
     static func residentMiB() -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return .nan }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Double(fields[1]) else { return .nan }
-        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+        RunMemory.statm(field: 1).map { Double($0) / 1_048_576 } ?? .nan
     }
 }
