@@ -392,6 +392,7 @@ extension World {
         let ci = Int(c)
         let frame = clients[ci].nextFrame
         let taskCount = clients[ci].tasks.count
+        prefetchUpload(client: ci)
         for t in 0..<taskCount {
             // Copied out: the motion cache is written while the results are read.
             let results = taskResults[resultIndex(ci, t)], model = clients[ci].tasks[t].accuracy

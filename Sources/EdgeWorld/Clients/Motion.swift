@@ -94,6 +94,10 @@ public struct MotionBlocks: Sendable {
     var storage: [Double]
     /// Per client: its step and where its two blocks start (step 0: no generated motion).
     private let entries: [(step: SimTime, base: Int)]
+    /// The step every client's motion has, when every client has generated motion with the same
+    /// step (0 otherwise): client c's blocks then start at c · 2 · values, and the prefetch hint
+    /// finds them by arithmetic instead of a load from `entries` that misses at 10,000 clients.
+    private let uniformStep: SimTime
 
     /// Room for two blocks (2 × 65 values, 1,040 bytes) of each client whose generated motion
     /// `motion` gives (nil: none).
@@ -105,6 +109,8 @@ public struct MotionBlocks: Sendable {
             return (g.step, next)
         }
         storage = [Double](repeating: 0, count: next)
+        let first = entries.first?.step ?? 0
+        uniformStep = entries.allSatisfy { $0.base >= 0 && $0.step == first } ? first : 0
     }
 
     /// Where client c's blocks start (nil: it has no generated motion).
@@ -114,9 +120,16 @@ public struct MotionBlocks: Sendable {
 
     /// Asks the cache for the two steps around `t` of client c's block (see `World.prefetch`).
     func prefetch(client c: Int, at t: SimTime) {
-        guard c >= 0, c < entries.count, entries[c].step > 0, t >= 0 else { return }
-        let (b, j, _) = Self.position(of: t, step: entries[c].step)
-        let at = Self.start(of: b, base: entries[c].base) + j
+        guard c >= 0, t >= 0 else { return }
+        let step: SimTime, base: Int
+        if uniformStep > 0 {
+            (step, base) = (uniformStep, c * 2 * Self.values)
+        } else {
+            guard c < entries.count, entries[c].step > 0 else { return }
+            (step, base) = entries[c]
+        }
+        let (b, j, _) = Self.position(of: t, step: step)
+        let at = Self.start(of: b, base: base) + j
         storage.prefetch(at ..< at + 2)
     }
 

@@ -88,6 +88,9 @@ struct PathTable: Sendable {
     /// Where path `id`'s links are. A transfer keeps it, so that its hops do not look it up again.
     func span(_ id: Int32) -> PathSpan { spans[Int(id)] }
 
+    /// Asks the cache for path `id`'s span (a hint).
+    func prefetchSpan(_ id: Int32) { spans.prefetch(Int(id)) }
+
     /// Number of hops of path `id` (0: the same place).
     func hops(_ id: Int32) -> Int32 { spans[Int(id)].hops }
 
@@ -168,6 +171,35 @@ extension World {
         case .result(let r, let c): return ArrivalHint(request: r, client: c)
         case .dispatched(let r), .activation(let r): return ArrivalHint(request: r, client: -1)
         default: return .none
+        }
+    }
+
+    /// Asks, as a frame's capture begins, for what its upload will read once the frame's accuracy
+    /// and the policy's decision are done: the client's radio uplink (every path from a client
+    /// starts there), its counters, and its path to the site it is attached to. The client's state
+    /// is in cache by now (`World.prefetch`), so the link's index costs no wait. A hint.
+    func prefetchUpload(client c: Int) {
+        let uplink = Int(clients[c].uplink)
+        links.prefetch(uplink)
+        recorder.links.prefetch(uplink)
+        let p = lookups[client: c, pathToSite: clients[c].attachedSite]
+        if p >= 0 { paths.prefetchSpan(p) }
+    }
+
+    /// Asks, before a batch's results leave, for the first link of each member's way back to its
+    /// client: the path's entry, the link's state and its counters. Sending the results one after
+    /// another walks those three dependent misses member by member; here the members' loads overlap.
+    /// A hint: it changes nothing.
+    mutating func prefetchWayBack(server s: Int, gpu g: Int) {
+        // Indexed through the arrays: binding them to locals would retain them.
+        for i in servers[s].gpus[g].memberClients.indices {
+            let p = lookups[client: Int(servers[s].gpus[g].memberClients[i]), pathFromServer: s]
+            guard p >= 0 else { continue }
+            let span = paths.span(p)
+            guard span.hops > 0 else { continue }
+            let link = Int(paths.link(span, hop: 0))
+            links.prefetch(link)
+            recorder.links.prefetch(link)
         }
     }
 

@@ -116,6 +116,7 @@ extension World {
                                    model: Int32(servers[s].queues.model(ofQueue: queue)), size: Int32(size),
                                    start: servers[s].gpus[g].started, end: now,
                                    firstLayer: Int32(layers.lowerBound), endLayer: Int32(layers.upperBound)))
+        prefetchWayBack(server: s, gpu: g)
         for i in 0..<size {
             let slot = servers[s].gpus[g].members[i]
             requests[slot].batchEnd = now
