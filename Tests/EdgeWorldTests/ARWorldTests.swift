@@ -299,6 +299,23 @@ final class ARWorldTests: XCTestCase {
         XCTAssertEqual((0..<4).map { _ in rr.choose(from: [4, 7], view: FrontEndView(outstanding: [])) }, [[4], [7], [4], [7]])
     }
 
+    /// A choice of one server holds no array, and reads the same as the list it stands for.
+    func testServerChoiceOfOneEqualsItsList() {
+        XCTAssertEqual(ServerChoice.one(3), [3])
+        XCTAssertEqual(ServerChoice([3]), .one(3))
+        XCTAssertEqual(ServerChoice.one(3).servers, [3])
+        XCTAssertEqual(ServerChoice([2, 5]).servers, [2, 5])
+        XCTAssertEqual(ServerChoice([2, 5]).count, 2)
+        XCTAssertEqual(ServerChoice([2, 5]).first, 2)
+        XCTAssertTrue(ServerChoice([2, 5]).isWithin([1, 2, 5]))
+        XCTAssertFalse(ServerChoice([2, 6]).isWithin([1, 2, 5]))
+        // What a policy may get wrong stays visible to the world's check and its message.
+        XCTAssertEqual(ServerChoice([]).count, 0)
+        XCTAssertNil(ServerChoice([]).first)
+        XCTAssertEqual(ServerChoice.one(-1).description, "[-1]")
+        XCTAssertFalse(ServerChoice.one(-1).isWithin([0, 1]))
+    }
+
     /// A client moves from site A to site B at 500 ms; each site's WAN adds 10 ms per hop. With
     /// `stay`, it is served from A all along, 41 ms per request after the move (B up, A down, the
     /// server's 1 ms, A up, B down) instead of 1 ms. With `migrate`, 1,250,000 B of state crosses

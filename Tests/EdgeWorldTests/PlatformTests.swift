@@ -119,9 +119,9 @@ final class PlatformTests: XCTestCase {
     /// Requests whose deadline is near go to the fast server, others to the slow one: the front
     /// end sees each request's deadline, model and bytes.
     struct UrgentToFast: ClusterPolicy {
-        func choose(from candidates: [Int], view: FrontEndView) -> [Int] { [candidates[0]] }
+        func choose(from candidates: [Int], view: FrontEndView) -> ServerChoice { [candidates[0]] }
         func choose(for request: DispatchRequest, from candidates: [Int], view: FrontEndView,
-                    effects: inout PolicyEffects) -> [Int] {
+                    effects: inout PolicyEffects) -> ServerChoice {
             [request.deadline - request.now < 50_000_000 ? candidates[1] : candidates[0]]
         }
     }
@@ -150,6 +150,28 @@ final class PlatformTests: XCTestCase {
         func nextBatch(queues: RequestQueues, gpu: Int, now: SimTime) -> BatchDecision {
             guard let q = queues.oldestQueue() else { return .idle }
             return .run(queue: q, size: 5)
+        }
+    }
+
+    /// A front end that picks a server outside its candidates, or none, fails the run the same way.
+    struct Astray: ClusterPolicy {
+        let choice: ServerChoice
+        func choose(from candidates: [Int], view: FrontEndView) -> ServerChoice { choice }
+    }
+
+    func testADispatchOutsideTheCandidatesFailsTheRunWithAMessage() {
+        for (choice, shown) in [(ServerChoice.one(9), "[9]"), (ServerChoice([]), "[]"), (ServerChoice([0, 9]), "[0, 9]")] {
+            // Not pinned to a server (TestWorld.client is): its requests go through the front end.
+            let client = ClientSpec(name: "c", group: 0, arrivals: .periodic(fps: 10, jitter: 0, phase: 0), frameBytes: 1000,
+                                    tasks: [TaskSpec(name: "t", model: 0, deadline: ms(100), resultBytes: 0)],
+                                    uplink: TestWorld.link(), downlink: TestWorld.link())
+            var spec = TestWorld.spec(clients: [client],
+                                      servers: [ServerSpec(name: "edge", gpus: 1, policy: FIFOPolicy())],
+                                      models: [TestWorld.model(latencyMs: [1: 5])], durationMs: 1000)
+            spec.sites = [SiteSpec(name: "edge", dispatch: Astray(choice: choice))]
+            var sim = World.simulation(spec)
+            _ = sim.run(until: spec.endTime)
+            XCTAssertEqual(sim.model.failure, "site edge: its dispatch policy Astray chose \(shown) from the candidates [0]")
         }
     }
 

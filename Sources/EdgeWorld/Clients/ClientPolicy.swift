@@ -56,6 +56,14 @@ public enum TaskAction: Sendable, Equatable {
     case local
     /// Do nothing: the app keeps the last result it has.
     case skip
+
+    /// `.offload` for each of `tasks` tasks (up to 16), one shared array per count: the usual
+    /// answer of the default policy, which then allocates no array per frame.
+    public static func offloadAll(_ tasks: Int) -> [TaskAction]? {
+        tasks >= 0 && tasks < allOffload.count ? allOffload[tasks] : nil
+    }
+
+    private static let allOffload: [[TaskAction]] = (0...16).map { Array(repeating: .offload, count: $0) }
 }
 
 /// A result reached the client: what the client itself can observe of it.
@@ -111,6 +119,7 @@ public struct OffloadEveryFrame: ClientPolicy {
     public init() {}
     public func decide(_ view: ClientView) -> [TaskAction] {
         let offload = view.mayOffload
+        if offload, let all = TaskAction.offloadAll(view.hasFallback.count) { return all }
         return view.hasFallback.map { offload ? .offload : ($0 ? .local : .skip) }
     }
 }

@@ -24,6 +24,45 @@ public struct DispatchRequest: Sendable, Equatable {
     public let now: SimTime
 }
 
+/// The servers a front end chose for one request: one, the usual case, held without an array
+/// (a choice is made for every request, and an array per request was an allocation and a free
+/// each time), or several (redundant copies, the first the original). An array literal makes
+/// one too: `[v]` is `.one(v)`.
+public struct ServerChoice: Sendable, Equatable, ExpressibleByArrayLiteral, CustomStringConvertible {
+    /// The one server chosen, or -1 when `several` holds the choice.
+    private let single: Int
+    private let several: [Int]
+
+    /// One server.
+    public static func one(_ server: Int) -> ServerChoice {
+        server >= 0 ? ServerChoice(single: server, several: []) : ServerChoice(single: -1, several: [server])
+    }
+
+    /// These servers, in order (none: a choice the world reports as the policy's error).
+    public init(_ servers: [Int]) {
+        if servers.count == 1 && servers[0] >= 0 { self.init(single: servers[0], several: []) } else { self.init(single: -1, several: servers) }
+    }
+
+    public init(arrayLiteral servers: Int...) { self.init(servers) }
+
+    private init(single: Int, several: [Int]) {
+        self.single = single
+        self.several = several
+    }
+
+    public var count: Int { single >= 0 ? 1 : several.count }
+    /// The server that gets the original (nil: none chosen).
+    public var first: Int? { single >= 0 ? single : several.first }
+    /// Every server chosen, in order (an array: for copies and messages, not the one-server path).
+    public var servers: [Int] { single >= 0 ? [single] : several }
+    public var description: String { servers.description }
+
+    /// Whether every server chosen is one of `candidates`.
+    public func isWithin(_ candidates: [Int]) -> Bool {
+        single >= 0 ? candidates.contains(single) : several.allSatisfy { candidates.contains($0) }
+    }
+}
+
 /// The cluster point of the policy points: which server(s) run a request.
 /// When a request's redundant copies are cancelled (Joshi, Soljanin and Wornell, TOMPECS 2017).
 public enum CopyCancellation: String, Sendable, CaseIterable {
@@ -36,7 +75,7 @@ public enum CopyCancellation: String, Sendable, CaseIterable {
 public protocol ClusterPolicy: Sendable {
     /// One or more of `candidates` (servers of this site that host the request's model, in index
     /// order, never empty). More than one means redundant copies: the first result wins.
-    mutating func choose(from candidates: [Int], view: FrontEndView) -> [Int]
+    mutating func choose(from candidates: [Int], view: FrontEndView) -> ServerChoice
     /// When copies of one request are cancelled (`onFinish` unless the policy says otherwise).
     var cancellation: CopyCancellation { get }
     /// How copies are issued: how many must finish (k of r), and after what delay the copies
@@ -44,7 +83,7 @@ public protocol ClusterPolicy: Sendable {
     var copyIssue: CopyIssue { get }
     /// `choose`, seeing the request and able to set timers; the world calls this one.
     mutating func choose(for request: DispatchRequest, from candidates: [Int], view: FrontEndView,
-                         effects: inout PolicyEffects) -> [Int]
+                         effects: inout PolicyEffects) -> ServerChoice
     mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects)
     mutating func messageArrived(_ message: ControlMessage, now: SimTime, effects: inout PolicyEffects)
 }
@@ -68,7 +107,7 @@ extension ClusterPolicy {
     public var copyIssue: CopyIssue { CopyIssue() }
 
     public mutating func choose(for request: DispatchRequest, from candidates: [Int], view: FrontEndView,
-                                effects: inout PolicyEffects) -> [Int] {
+                                effects: inout PolicyEffects) -> ServerChoice {
         choose(from: candidates, view: view)
     }
     public mutating func timerFired(token: Int, now: SimTime, effects: inout PolicyEffects) {}
@@ -79,8 +118,8 @@ extension ClusterPolicy {
 public struct RoundRobinDispatch: ClusterPolicy {
     var next = 0
     public init() {}
-    public mutating func choose(from candidates: [Int], view: FrontEndView) -> [Int] {
+    public mutating func choose(from candidates: [Int], view: FrontEndView) -> ServerChoice {
         defer { next &+= 1 }
-        return [candidates[next % candidates.count]]
+        return .one(candidates[next % candidates.count])
     }
 }

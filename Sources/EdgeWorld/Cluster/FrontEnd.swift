@@ -108,16 +108,17 @@ extension World {
         var effects = PolicyEffects()
         let chosen = frontEnds[x].choose(for: info, from: candidates, view: FrontEndView(outstanding: outstanding), effects: &effects)
         if !effects.isEmpty { apply(effects, owner: .frontEnd(Int32(x)), scheduler: &scheduler) }
-        guard !chosen.isEmpty, chosen.allSatisfy({ candidates.contains($0) }) else {
+        guard let original = chosen.first, chosen.isWithin(candidates) else {
             return policyError("site \(spec.sites[x].name): its dispatch policy \(type(of: frontEnds[x])) chose \(chosen) "
                                + "from the candidates \(candidates)")
         }
         // One server, the usual case: no copies, no list of targets.
         guard chosen.count > 1 else {
-            sendToServer(slot, chosen[0], now: now, scheduler: &scheduler)
+            sendToServer(slot, original, now: now, scheduler: &scheduler)
             return
         }
-        var targets: [(Int32, Int)] = [(slot, chosen[0])]
+        let copies = chosen.servers.dropFirst()
+        var targets: [(Int32, Int)] = [(slot, original)]
         // Copies at a later stage: the request leaves the group of an earlier stage's copies
         // (whose losers may still be out) for a group of its own.
         if !groups.isEmpty, var earlier = groups[requests[slot].group] {
@@ -130,11 +131,11 @@ extension World {
         var group = CopyGroup(members: [slot], alive: 1, cancelOnStart: frontEnds[x].cancellation == .onStart)
         group.needed = min(max(issue.needed, 1), chosen.count)
         if issue.delay > 0 {
-            group.pending = chosen.dropFirst().map { Int32($0) }
+            group.pending = copies.map { Int32($0) }
             group.template = requests[slot]
             scheduler.schedule(.copiesDue(request: slot, group: UInt32(truncatingIfNeeded: requests[slot].group)), after: issue.delay)
         } else {
-            targets += makeCopies(of: slot, group: &group, servers: chosen.dropFirst().map { Int32($0) })
+            targets += makeCopies(of: slot, group: &group, servers: copies.map { Int32($0) })
         }
         groups[requests[slot].group] = group
         sendToServers(targets, now: now, scheduler: &scheduler)

@@ -5,8 +5,8 @@ import SimKernel
 public struct LeastLoadedDispatch: ClusterPolicy {
     public init() {}
 
-    public func choose(from candidates: [Int], view: FrontEndView) -> [Int] {
-        [candidates.min { (view.outstanding[$0], $0) < (view.outstanding[$1], $1) }!]
+    public func choose(from candidates: [Int], view: FrontEndView) -> ServerChoice {
+        .one(candidates.min { (view.outstanding[$0], $0) < (view.outstanding[$1], $1) }!)
     }
 }
 
@@ -31,8 +31,8 @@ public struct RedundantDispatch: ClusterPolicy {
         copyIssue = CopyIssue(needed: needed, delay: delay)
     }
 
-    public func choose(from candidates: [Int], view: FrontEndView) -> [Int] {
+    public func choose(from candidates: [Int], view: FrontEndView) -> ServerChoice {
         let ranked = candidates.sorted { (view.outstanding[$0], $0) < (view.outstanding[$1], $1) }
-        return Array(ranked.prefix(copies))
+        return ServerChoice(Array(ranked.prefix(copies)))
     }
 }
