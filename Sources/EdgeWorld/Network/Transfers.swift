@@ -179,6 +179,7 @@ extension World {
     /// starts there), its counters, and its path to the site it is attached to. The client's state
     /// is in cache by now (`World.prefetch`), so the link's index costs no wait. A hint.
     func prefetchUpload(client c: Int) {
+        guard hints else { return }
         let uplink = Int(clients[c].uplink)
         links.prefetch(uplink)
         recorder.links.prefetch(uplink)
@@ -191,6 +192,7 @@ extension World {
     /// another walks those three dependent misses member by member; here the members' loads overlap.
     /// A hint: it changes nothing.
     mutating func prefetchWayBack(server s: Int, gpu g: Int) {
+        guard hints else { return }
         // Indexed through the arrays: binding them to locals would retain them.
         for i in servers[s].gpus[g].memberClients.indices {
             let p = lookups[client: Int(servers[s].gpus[g].memberClients[i]), pathFromServer: s]
