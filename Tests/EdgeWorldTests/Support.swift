@@ -55,8 +55,10 @@ enum TestWorld {
         return summary
     }
 
-    static func run(_ spec: WorldSpec) -> Result {
+    /// `hints`: turn the prefetch hints on or off (nil: the world's default for its size).
+    static func run(_ spec: WorldSpec, hints: Bool? = nil) -> Result {
         var sim = World.simulation(spec)
+        if let hints { sim.model.hints = hints }
         var out = Outbox()
         func collect(_ o: Outbox) {
             out.requests += o.requests
