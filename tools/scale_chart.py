@@ -5,8 +5,11 @@ The figures are the medians measured with `arsim bench --only world --scenario
 Workloads/bench/ar-10k.json` (the commands are in docs/performance.md); pass each series as
 NAME=v100,v1000,v10000,v100000. Plain SVG, no dependencies:
 
-    python3 tools/scale_chart.py --date 2026-11-26 "first=3.32,2.85,0.95,0.48" "layout=3.33,3.17,1.32,0.57" \
-        "folded=3.25,3.41,2.39,0.89" "now=3.29,3.46,2.48,1.02" > docs/img/scale.svg
+    python3 tools/scale_chart.py --date 2026-11-26 "session start (bbe8fb0)=3.29,3.29,2.40,0.92" \
+        "now=3.74,3.85,2.89,1.06" > docs/img/scale.svg
+
+(Both series measured on the same machine in one sitting; earlier charts mixed machines whose
+caches differed, see docs/performance.md.)
 """
 import argparse
 import math
