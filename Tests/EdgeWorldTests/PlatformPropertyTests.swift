@@ -91,6 +91,25 @@ final class PlatformPropertyTests: XCTestCase {
         return spec
     }
 
+    /// The prefetch hints change nothing in platform worlds either (sites and dispatch, copies,
+    /// pipelines, handovers, sessions), half of them with generated motion of one step for every
+    /// client (the hint then finds a client's motion blocks by arithmetic).
+    func testPrefetchHintsChangeNothing() {
+        var rng = RandomStream(seed: 12, name: "platform-hints")
+        var compared = 0
+        for round in 0..<12 {
+            var spec = randomWorld(&rng)
+            if round % 2 == 0 {
+                for c in spec.clients.indices {
+                    spec.clients[c].generatedMotion = GeneratedMotion(meanSpeed: 30, cv: 1, step: Time.milliseconds(100), seed: 5,
+                                                                      streamKey: UInt64(c))
+                }
+            }
+            compared += TestWorld.assertHintsChangeNothing(spec, "round \(round)")
+        }
+        XCTAssertGreaterThan(compared, 200)
+    }
+
     func testInvariantsHoldInRandomPlatformWorlds() {
         var rng = RandomStream(seed: 2026, name: "platform-worlds")
         var sawCopies = false, sawRejected = false, sawDevice = false, sawCompressed = false, sawPipeline = false

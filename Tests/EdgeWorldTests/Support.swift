@@ -55,6 +55,29 @@ enum TestWorld {
         return summary
     }
 
+    /// Runs `spec` with the prefetch hints on and with them off and asserts that every record
+    /// is the same: each request's ids, times, placement and outcome, every frame and batch, and
+    /// the summary's rows. The hints run by default only in large worlds; this checks that they
+    /// change nothing in small ones. Returns the number of requests compared.
+    @discardableResult
+    static func assertHintsChangeNothing(_ spec: WorldSpec, _ label: String, file: StaticString = #filePath, line: UInt = #line) -> Int {
+        let with = run(spec, hints: true), without = run(spec, hints: false)
+        func rows(_ r: Result) -> [String] {
+            r.requests.map {
+                let q = $0.request
+                return "\(q.id) \(q.client) \(q.task) \(q.copy) \(q.sent) \(q.arrived) \(q.queued) \(q.server) \(q.gpu) \(q.batch) "
+                    + "\(q.batchStart) \(q.batchEnd) \(q.completed) \(q.deviceStart) \(q.deviceEnd) \($0.outcome)"
+            }
+        }
+        XCTAssertEqual(rows(with), rows(without), label, file: file, line: line)
+        XCTAssertEqual(with.frames, without.frames, label, file: file, line: line)
+        XCTAssertEqual(with.batches, without.batches, label, file: file, line: line)
+        XCTAssertEqual(with.summary.rows, without.summary.rows, label, file: file, line: line)
+        XCTAssertEqual(with.end, without.end, label, file: file, line: line)
+        XCTAssertEqual(with.failure, without.failure, label, file: file, line: line)
+        return with.requests.count
+    }
+
     /// `hints`: turn the prefetch hints on or off (nil: the world's default for its size).
     static func run(_ spec: WorldSpec, hints: Bool? = nil) -> Result {
         var sim = World.simulation(spec)

@@ -215,6 +215,19 @@ struct ClientLookupTable: Sendable {
         set { ids[c * stride + sites + servers + t * sites + x] = newValue }
     }
 
+    /// What `[client: c, pathToSite: x]` holds, for a hint: -1 (none) where (c, x) lies outside
+    /// the table, where the subscript would trap.
+    func peek(client c: Int, pathToSite x: Int) -> Int32 {
+        guard c >= 0, x >= 0, x < sites, c * stride + x < ids.count else { return -1 }
+        return ids[c * stride + x]
+    }
+
+    /// What `[client: c, pathFromServer: v]` holds, for a hint: -1 outside the table.
+    func peek(client c: Int, pathFromServer v: Int) -> Int32 {
+        guard c >= 0, v >= 0, v < servers, c * stride + sites + v < ids.count else { return -1 }
+        return ids[c * stride + sites + v]
+    }
+
     /// The client moved: its paths change (its routes do not).
     mutating func forgetPaths(client c: Int) {
         for i in 0..<(sites + servers) { ids[c * stride + i] = -1 }

@@ -183,7 +183,7 @@ extension World {
         let uplink = Int(clients[c].uplink)
         links.prefetch(uplink)
         recorder.links.prefetch(uplink)
-        let p = lookups[client: c, pathToSite: clients[c].attachedSite]
+        let p = lookups.peek(client: c, pathToSite: clients[c].attachedSite)
         if p >= 0 { paths.prefetchSpan(p) }
     }
 
@@ -191,11 +191,11 @@ extension World {
     /// client: the path's entry, the link's state and its counters. Sending the results one after
     /// another walks those three dependent misses member by member; here the members' loads overlap.
     /// A hint: it changes nothing.
-    mutating func prefetchWayBack(server s: Int, gpu g: Int) {
+    func prefetchWayBack(server s: Int, gpu g: Int) {
         guard hints else { return }
         // Indexed through the arrays: binding them to locals would retain them.
         for i in servers[s].gpus[g].memberClients.indices {
-            let p = lookups[client: Int(servers[s].gpus[g].memberClients[i]), pathFromServer: s]
+            let p = lookups.peek(client: Int(servers[s].gpus[g].memberClients[i]), pathFromServer: s)
             guard p >= 0 else { continue }
             let span = paths.span(p)
             guard span.hops > 0 else { continue }
