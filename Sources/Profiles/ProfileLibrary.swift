@@ -112,7 +112,11 @@ public struct ProfileLibrary: Sendable {
                                path: (root as NSString).appendingPathComponent(relative)))
         }
         // A measurement beats a derivation of the same key: files under a `measured` folder first.
-        return found.sorted { (isMeasured($0.path) ? 0 : 1, $0.path) < (isMeasured($1.path) ? 0 : 1, $1.path) }
+        // (Each path is classified once, not in every comparison: splitting paths inside the
+        // comparator was most of a run's start-up.)
+        return found.map { (rank: isMeasured($0.path) ? 0 : 1, entry: $0) }
+            .sorted { ($0.rank, $0.entry.path) < ($1.rank, $1.entry.path) }
+            .map(\.entry)
     }
 
     public static func isMeasured(_ path: String) -> Bool { path.split(separator: "/").contains("measured") }
