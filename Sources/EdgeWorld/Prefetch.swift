@@ -10,4 +10,12 @@ extension Array {
 
     /// Asks the cache for every line of element `i`.
     @inline(__always) func prefetch(_ i: Int) { prefetch(i ..< i + 1) }
+
+    /// Asks the cache for the lines of element `i` that hold its bytes `bytes` (some of its fields).
+    @inline(__always) func prefetch(_ i: Int, bytes: Range<Int>) {
+        guard i >= 0, i < count, bytes.lowerBound >= 0, bytes.upperBound <= MemoryLayout<Element>.stride, !bytes.isEmpty else { return }
+        withUnsafeBufferPointer {
+            arsim_prefetch_range(UnsafeRawPointer($0.baseAddress! + i) + bytes.lowerBound, bytes.count)
+        }
+    }
 }

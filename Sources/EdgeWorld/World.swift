@@ -243,7 +243,7 @@ public struct World: EventHandler, Sendable {
         case .hopArrived(let t, let hint):
             transfers.prefetch(t)
             if hint.request >= 0 { requests.prefetch(hint.request) }
-            if hint.client >= 0 { prefetchClient(Int(hint.client)) }
+            if hint.client >= 0 { prefetchClientForResult(Int(hint.client)) }
         case .batchFinished(let s, let g):
             // Each member's request, and its client's path back from this server.
             guard Int(s) < servers.count, Int(g) < servers[Int(s)].gpus.count else { return }
@@ -255,6 +255,14 @@ public struct World: EventHandler, Sendable {
         default:
             break
         }
+    }
+
+    /// What a result's delivery reads of its client: the fields of its record from the frames in
+    /// flight to its notices (two of the record's ten lines), its counts and its latest results.
+    func prefetchClientForResult(_ c: Int) {
+        clients.prefetch(c, bytes: ClientState.resultFields)
+        recorder.clientCounts.prefetch(c)
+        taskResults.prefetch(c * resultStride ..< (c + 1) * resultStride)
     }
 
     /// Asks for a client's state, its counts in the recorder and its row of latest results.

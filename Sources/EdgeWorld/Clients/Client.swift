@@ -341,6 +341,13 @@ struct ClientState: Sendable {
     var nextHandover = 0
     var device = Deque<DeviceJob>()
 
+    /// The bytes of the record a result's delivery reads: `framesInFlight` and `notices`.
+    static let resultFields: Range<Int> = {
+        let from = MemoryLayout<ClientState>.offset(of: \ClientState.framesInFlight) ?? 0
+        let to = MemoryLayout<ClientState>.offset(of: \ClientState.maxOffloadsInFlight) ?? MemoryLayout<ClientState>.size
+        return from ..< to
+    }()
+
     /// One of the frame's requests has ended.
     mutating func requestEnded(frame: Int64) { framesInFlight.requestEnded(frame: frame) }
 
