@@ -5,8 +5,10 @@ The figures are the medians measured with `arsim bench --only world --scenario
 Workloads/bench/ar-10k.json` (the commands are in docs/performance.md); pass each series as
 NAME=v100,v1000,v10000,v100000. Plain SVG, no dependencies:
 
-    python3 tools/scale_chart.py --date 2026-11-26 "session start (bbe8fb0)=3.29,3.29,2.40,0.92" \
-        "now=3.74,3.85,2.89,1.06" > docs/img/scale.svg
+    python3 tools/scale_chart.py --date 2026-11-26 "session start (bbe8fb0)=3.44,3.55,2.83,0.92" \
+        "final=3.84,3.90,3.04,1.17" > docs/img/scale.svg
+
+(the means of sitting 2's two runs each)
 
 (Both series measured on the same machine in one sitting; earlier charts mixed machines whose
 caches differed, see docs/performance.md.)
