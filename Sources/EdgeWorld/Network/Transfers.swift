@@ -249,6 +249,9 @@ extension World {
     mutating func deliver(_ payload: TransferPayload, now: SimTime, scheduler: inout Scheduler<WorldEvent>) {
         switch payload {
         case .upload(let slots):
+            // The arrival's hint asked for the first request only; the others' loads overlap
+            // with its dispatch.
+            if hints { slots.forEach(spill: uploadSpill) { requests.prefetch($0) } }
             slots.forEach(spill: uploadSpill) { arriveAtStage(request: $0, now: now, scheduler: &scheduler) }
             slots.release(spill: &uploadSpill)
         case .activation(let s):
