@@ -233,8 +233,9 @@ struct ClientLookupTable: Sendable {
         for i in 0..<(sites + servers) { ids[c * stride + i] = -1 }
     }
 
-    /// Asks the cache for the start of a client's row (see `World.prefetch`).
-    func prefetch(client c: Int) { ids.prefetch(c * stride) }
+    /// Asks the cache for a client's whole row (see `World.prefetch`): a capture reads its path
+    /// to a site near the start and its tasks' routes near the end.
+    func prefetch(client c: Int) { ids.prefetch(c * stride ..< (c + 1) * stride) }
 
     /// Asks the cache for a client's path back from server `v`.
     func prefetch(client c: Int, pathFromServer v: Int) { ids.prefetch(c * stride + sites + v) }
