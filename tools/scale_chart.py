@@ -5,10 +5,10 @@ The figures are the medians measured with `arsim bench --only world --scenario
 Workloads/bench/ar-10k.json` (the commands are in docs/performance.md); pass each series as
 NAME=v100,v1000,v10000,v100000. Plain SVG, no dependencies:
 
-    python3 tools/scale_chart.py --date 2026-11-26 "session start (bbe8fb0)=3.44,3.55,2.83,0.92" \
-        "final=3.84,3.90,3.04,1.17" > docs/img/scale.svg
+    python3 tools/scale_chart.py --date 2026-11-26 "session start (bbe8fb0)=3.25,3.38,2.03,0.86" \
+        "final=3.68,3.71,2.92,1.37" > docs/img/scale.svg
 
-(the means of sitting 2's two runs each)
+(the medians or means of sitting 3's runs in docs/performance.md)
 
 (Both series measured on the same machine in one sitting; earlier charts mixed machines whose
 caches differed, see docs/performance.md.)
