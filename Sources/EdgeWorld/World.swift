@@ -257,8 +257,9 @@ public struct World: EventHandler, Sendable {
         }
     }
 
-    /// What a result's delivery reads of its client: the fields of its record from the frames in
-    /// flight to its notices (two of the record's ten lines), its counts and its latest results.
+    /// What a result's delivery reads of its client: the lines of its record that hold its frames
+    /// in flight and its notices (not the other lines of ten), its counts and its latest results.
+    /// A client whose policy hears of results also has its policy read, which this leaves out.
     func prefetchClientForResult(_ c: Int) {
         clients.prefetch(c, bytes: ClientState.resultFields)
         recorder.clientCounts.prefetch(c)

@@ -346,7 +346,8 @@ struct ClientState: Sendable {
     static let resultFields: Range<Int> = {
         let from = MemoryLayout<ClientState>.offset(of: \ClientState.framesInFlight) ?? 0
         let to = MemoryLayout<ClientState>.offset(of: \ClientState.maxOffloadsInFlight) ?? MemoryLayout<ClientState>.size
-        return from ..< to
+        // Swift does not promise to keep the declared order: then the whole record.
+        return from < to ? from ..< to : 0 ..< MemoryLayout<ClientState>.size
     }()
 
     /// One of the frame's requests has ended.
