@@ -243,7 +243,8 @@ public struct World: EventHandler, Sendable {
         case .hopArrived(let t, let hint):
             transfers.prefetch(t)
             if hint.request >= 0 { requests.prefetch(hint.request) }
-            if hint.client >= 0 { prefetchClientForResult(Int(hint.client)) }
+            // Of the client's record, only what a result's delivery reads (not all ten lines).
+            if hint.client >= 0 { prefetchClient(Int(hint.client), fields: ClientState.resultFields) }
         case .batchFinished(let s, let g):
             // Each member's request, and its client's path back from this server.
             guard Int(s) < servers.count, Int(g) < servers[Int(s)].gpus.count else { return }
@@ -257,18 +258,10 @@ public struct World: EventHandler, Sendable {
         }
     }
 
-    /// What a result's delivery reads of its client: the lines of its record that hold its frames
-    /// in flight and its notices (not the other lines of ten), its counts and its latest results.
-    /// A client whose policy hears of results also has its policy read, which this leaves out.
-    func prefetchClientForResult(_ c: Int) {
-        clients.prefetch(c, bytes: ClientState.resultFields)
-        recorder.clientCounts.prefetch(c)
-        taskResults.prefetch(c * resultStride ..< (c + 1) * resultStride)
-    }
-
-    /// Asks for a client's state, its counts in the recorder and its row of latest results.
-    func prefetchClient(_ c: Int) {
-        clients.prefetch(c)
+    /// Asks for a client's state (the lines holding `fields` of its record: all of it unless
+    /// said), its counts in the recorder and its row of latest results.
+    func prefetchClient(_ c: Int, fields: Range<Int> = ClientState.allFields) {
+        clients.prefetch(c, bytes: fields)
         recorder.clientCounts.prefetch(c)
         taskResults.prefetch(c * resultStride ..< (c + 1) * resultStride)
     }

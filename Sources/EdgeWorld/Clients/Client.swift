@@ -200,33 +200,41 @@ struct ClientLookupTable: Sendable {
         ids = Array(repeating: -1, count: clients * stride)
     }
 
+    /// Where a client's row keeps its path to site x, its path back from server v, and task t's
+    /// route when served from site x.
+    private func index(client c: Int, pathToSite x: Int) -> Int { c * stride + x }
+    private func index(client c: Int, pathFromServer v: Int) -> Int { c * stride + sites + v }
+    private func index(client c: Int, route t: Int, servingSite x: Int) -> Int { c * stride + sites + servers + t * sites + x }
+
     subscript(client c: Int, pathToSite x: Int) -> Int32 {
-        get { ids[c * stride + x] }
-        set { ids[c * stride + x] = newValue }
+        get { ids[index(client: c, pathToSite: x)] }
+        set { ids[index(client: c, pathToSite: x)] = newValue }
     }
 
     subscript(client c: Int, pathFromServer v: Int) -> Int32 {
-        get { ids[c * stride + sites + v] }
-        set { ids[c * stride + sites + v] = newValue }
+        get { ids[index(client: c, pathFromServer: v)] }
+        set { ids[index(client: c, pathFromServer: v)] = newValue }
     }
 
     subscript(client c: Int, route t: Int, servingSite x: Int) -> Int32 {
-        get { ids[c * stride + sites + servers + t * sites + x] }
-        set { ids[c * stride + sites + servers + t * sites + x] = newValue }
+        get { ids[index(client: c, route: t, servingSite: x)] }
+        set { ids[index(client: c, route: t, servingSite: x)] = newValue }
     }
 
     /// What `[client: c, pathToSite: x]` holds, for a hint: -1 (none) where (c, x) lies outside
     /// the table, where the subscript would trap.
     func peek(client c: Int, pathToSite x: Int) -> Int32 {
-        guard c >= 0, x >= 0, x < sites, c * stride + x < ids.count else { return -1 }
-        return ids[c * stride + x]
+        guard c >= 0, x >= 0, x < sites else { return -1 }
+        return peek(at: index(client: c, pathToSite: x))
     }
 
     /// What `[client: c, pathFromServer: v]` holds, for a hint: -1 outside the table.
     func peek(client c: Int, pathFromServer v: Int) -> Int32 {
-        guard c >= 0, v >= 0, v < servers, c * stride + sites + v < ids.count else { return -1 }
-        return ids[c * stride + sites + v]
+        guard c >= 0, v >= 0, v < servers else { return -1 }
+        return peek(at: index(client: c, pathFromServer: v))
     }
+
+    private func peek(at i: Int) -> Int32 { i < ids.count ? ids[i] : -1 }
 
     /// The client moved: its paths change (its routes do not).
     mutating func forgetPaths(client c: Int) {
@@ -238,7 +246,7 @@ struct ClientLookupTable: Sendable {
     func prefetch(client c: Int) { ids.prefetch(c * stride ..< (c + 1) * stride) }
 
     /// Asks the cache for a client's path back from server `v`.
-    func prefetch(client c: Int, pathFromServer v: Int) { ids.prefetch(c * stride + sites + v) }
+    func prefetch(client c: Int, pathFromServer v: Int) { ids.prefetch(index(client: c, pathFromServer: v)) }
 }
 
 /// A client's offloaded frames with the number of their requests still outstanding. A client
@@ -342,7 +350,11 @@ struct ClientState: Sendable {
     var nextHandover = 0
     var device = Deque<DeviceJob>()
 
-    /// The bytes of the record a result's delivery reads: `framesInFlight` and `notices`.
+    /// The whole record, as `World.prefetchClient` asks for it by default.
+    static let allFields = 0 ..< MemoryLayout<ClientState>.stride
+
+    /// The bytes of the record a result's delivery reads: `framesInFlight` and `notices` (a client
+    /// whose policy hears of results also has its policy read, which these leave out).
     static let resultFields: Range<Int> = {
         let from = MemoryLayout<ClientState>.offset(of: \ClientState.framesInFlight) ?? 0
         let to = MemoryLayout<ClientState>.offset(of: \ClientState.maxOffloadsInFlight) ?? MemoryLayout<ClientState>.size
