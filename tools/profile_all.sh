@@ -5,7 +5,10 @@
 #   tools/profile_all.sh [OUTDIR]        (default Workloads/profiles/measured)
 #
 # Environment: BUDGET_S (whole run, default 480), REPETITIONS (default 50), WARMUP (default 10),
-# PRECISIONS (default fp32,tf32,fp16). A quick smoke test runs first and stops everything if the
+# PRECISIONS (default fp32,tf32,fp16), MODELS (names from the plan below, in the order to measure
+# them; default the whole plan in its order), LIMIT_S (every model's time limit, in place of the
+# plan's). Each model has a time limit; the profiler stops before a batch size that would overrun
+# it and writes what it measured, so a model cut short leaves its smaller batches, not nothing. A quick smoke test runs first and stops everything if the
 # profiler cannot measure at all, so a broken run costs seconds of GPU time, not minutes.
 # Where $OUT is set (the device tool), the profiles are packed into $OUT/measured.tar.gz after
 # every model, so whatever was measured comes back even if the run is cut off.
@@ -26,15 +29,6 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm,
     --format=csv || true
 python3 -c 'import torch, torchvision; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), "torchvision", torchvision.__version__)'
 
-echo "== smoke test"
-smoke=$(mktemp -d)
-if ! timeout 120 python3 tools/profile_model.py --model resnet50 --out "$smoke" --precision fp32 \
-        --max-batch 2 --warmup 2 --repetitions 3; then
-    echo "smoke test failed: nothing measured" >&2
-    exit 1
-fi
-rm -rf "$smoke"
-
 # model, largest batch, time limit (s). The largest batch is cut where one pass of the model
 # would take longer than about 0.3 s in FP32 on a current data-centre GPU.
 plan="resnet50 64 60
@@ -54,13 +48,33 @@ deepvo 16 40"
 # The last five need Python packages beyond torchvision (ultralytics for YOLO, timm for AdaBins);
 # where they are missing, profile_model.py says so and the others are still measured.
 
+if [ -n "${MODELS:-}" ]; then
+    chosen=""
+    for m in $MODELS; do
+        line=$(grep "^$m " <<< "$plan") || { echo "profile_all.sh: no model $m in the plan" >&2; exit 2; }
+        chosen+="$line"$'\n'
+    done
+    plan=${chosen%$'\n'}
+fi
+
+echo "== smoke test"
+smoke=$(mktemp -d)
+if ! timeout 120 python3 tools/profile_model.py --model resnet50 --out "$smoke" --precision fp32 \
+        --max-batch 2 --warmup 2 --repetitions 3; then
+    echo "smoke test failed: nothing measured" >&2
+    exit 1
+fi
+rm -rf "$smoke"
+
 while read -r model batch limit; do
     left=$(( budget - ($(date +%s) - start) ))
     if [ "$left" -lt 20 ]; then echo "== $model: skipped, ${left}s of the budget left"; continue; fi
+    [ -n "${LIMIT_S:-}" ] && limit=$LIMIT_S
     [ "$limit" -gt "$left" ] && limit=$left
     echo "== $model (batch 1-$batch, limit ${limit}s)"
-    timeout "$limit" python3 tools/profile_model.py --model "$model" --out "$out" --precision "$precisions" \
-        --max-batch "$batch" --warmup "$warmup" --repetitions "$reps"
+    # The profiler keeps to the limit less start-up; timeout is the backstop for a pass that hangs.
+    timeout $(( limit + 30 )) python3 tools/profile_model.py --model "$model" --out "$out" --precision "$precisions" \
+        --max-batch "$batch" --warmup "$warmup" --repetitions "$reps" --time-limit $(( limit - 8 ))
     echo "== $model: exit $? after $(( $(date +%s) - start ))s"
     pack
 done <<< "$plan"

@@ -117,13 +117,15 @@ class YOLOCore(nn.Module):
 
     def __init__(self, scale):
         super().__init__()
-        try:
-            from ultralytics.nn.tasks import DetectionModel
-        except ImportError:
-            sys.exit("profile_model.py: the YOLO models need the ultralytics package (pip install ultralytics)")
         # Building runs a forward pass to find the strides, which the meta device cannot: build on
-        # the CPU (trace() moves the model to the meta device after).
+        # the CPU (trace() moves the model to the meta device after). The import too: the package
+        # makes tensors when it is first imported (the detection head's empty anchors), and made
+        # inside trace()'s meta context they could never be moved to a GPU.
         with torch.device("cpu"):
+            try:
+                from ultralytics.nn.tasks import DetectionModel
+            except ImportError:
+                sys.exit("profile_model.py: the YOLO models need the ultralytics package (pip install ultralytics)")
             self.model = DetectionModel(f"yolov8{scale}.yaml", verbose=False).eval()
         # The head returns its raw outputs when it is in training mode; its layers stay in eval mode.
         self.model.model[-1].training = True
@@ -596,11 +598,28 @@ def stats(samples_us):
     return {"mean": mean, "p50": percentile(s, 50), "p99": percentile(s, 99), "std": std, "n": n}
 
 
+class HostEvent:
+    """A stand-in for torch.cuda.Event with the host's clock, for --check on a machine without a
+    GPU: it runs the same hooks and attribution, so that a model whose GPU run would not line up
+    with its traced table fails here, before any GPU time is spent."""
+
+    def __init__(self, enable_timing=True):
+        self.t = None
+
+    def record(self):
+        import time
+        self.t = time.perf_counter()
+
+    def elapsed_time(self, end):
+        return (end.t - self.t) * 1000
+
+
 class EventHooks:
     """CUDA events at every leaf module's entry and exit. The time from one leaf's exit to the
     next leaf's entry is the functional ops between them (a residual add)."""
 
-    def __init__(self, model):
+    def __init__(self, model, event=None):
+        self.event = event or torch.cuda.Event
         self.events = []
         self.handles = []
         for module in model.modules():
@@ -610,7 +629,7 @@ class EventHooks:
 
     def _mark(self, what):
         def hook(*_):
-            e = torch.cuda.Event(enable_timing=True)
+            e = self.event(enable_timing=True)
             e.record()
             self.events.append((what, e))
         return hook
@@ -620,44 +639,60 @@ class EventHooks:
             h.remove()
 
 
-def measure(model_name, table, precision, batch_sizes, warmup, repetitions):
+def measure(model_name, table, precision, batch_sizes, warmup, repetitions, deadline=None, check=False):
+    """Times every layer at each batch size. With a deadline (time.monotonic()), a batch size is
+    started only if one twice as long as the last would still end before it, so a time limit
+    leaves a profile of the smaller batches instead of nothing. With check, one pass per batch
+    size runs on the CPU with host-clock events and nothing is timed that matters."""
+    import time
     make, shape = build_model(model_name)
-    dtype = torch.float16 if precision == "fp16" else torch.float32
+    device = "cpu" if check else "cuda"
+    event = HostEvent if check else torch.cuda.Event
+    sync = (lambda: None) if check else torch.cuda.synchronize
+    dtype = torch.float16 if precision == "fp16" and not check else torch.float32
     torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
     torch.backends.cudnn.allow_tf32 = precision == "tf32"
     torch.backends.cudnn.benchmark = True
-    model = make().to("cuda", dtype).eval()
+    # Built on the device itself: random initialisation of DeepVO's 518 M weights takes seconds
+    # on the host and is repeated for every precision.
+    with torch.device(device):
+        model = make().to(device, dtype).eval()
     layers = table["layers"]
     functional = [l["type"] == "functional" for l in layers]
     results = {"batch_sizes": [], "layers": [[] for _ in layers], "end_to_end": [], "unattributed_us": []}
+    last_batch_s = 0.0
     for b in batch_sizes:
+        if deadline is not None and results["batch_sizes"] and time.monotonic() + 2 * last_batch_s > deadline:
+            print(f"  batch {b}: time limit; larger batches skipped", file=sys.stderr)
+            break
+        began = time.monotonic()
         try:
-            x = torch.randn((b, *shape), device="cuda", dtype=dtype)
+            x = torch.randn((b, *shape), device=device, dtype=dtype)
             with torch.no_grad():
                 for _ in range(warmup):
                     model(x)
-                torch.cuda.synchronize()
+                sync()
                 # End to end, no hooks.
                 e2e = []
                 for _ in range(repetitions):
-                    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                    start, end = event(enable_timing=True), event(enable_timing=True)
                     start.record()
                     model(x)
                     end.record()
-                    torch.cuda.synchronize()
+                    sync()
                     e2e.append(start.elapsed_time(end) * 1000)
                 # Per layer.
                 per_layer = [[] for _ in layers]
                 unattributed = []
-                hooks = EventHooks(model)
+                hooks = EventHooks(model, event)
                 for _ in range(repetitions):
                     hooks.events.clear()
-                    first = torch.cuda.Event(enable_timing=True)
+                    first = event(enable_timing=True)
                     first.record()
                     model(x)
-                    last = torch.cuda.Event(enable_timing=True)
+                    last = event(enable_timing=True)
                     last.record()
-                    torch.cuda.synchronize()
+                    sync()
                     times, lost = attribute(hooks.events, first, last, functional)
                     if len(times) != len(layers):
                         sys.exit(f"profile_model.py: traced {len(layers)} layers but timed {len(times)}; "
@@ -670,6 +705,7 @@ def measure(model_name, table, precision, batch_sizes, warmup, repetitions):
             print(f"  batch {b}: out of GPU memory; larger batches skipped", file=sys.stderr)
             torch.cuda.empty_cache()
             break
+        last_batch_s = time.monotonic() - began
         results["batch_sizes"].append(b)
         for i in range(len(layers)):
             results["layers"][i].append(stats(per_layer[i]))
@@ -768,6 +804,8 @@ def profile_document(model_name, table, precision, results, args, device):
             "source": f"measured by the arsim profiler on {platform.node()}",
             "citation": None,
         },
+        # Where the architecture comes from, for the models not taken whole from torchvision.
+        **({"notes": "architecture: " + ARCHITECTURES[model_name]()} if model_name in ARCHITECTURES else {}),
     }
 
 
@@ -781,9 +819,21 @@ def main():
     p.add_argument("--warmup", type=int, default=20, help="forward passes before timing")
     p.add_argument("--repetitions", type=int, default=100, help="timed forward passes per batch size")
     p.add_argument("--gpu-name", help="GPU type as scenarios name it (default: from the device name, e.g. H100)")
+    p.add_argument("--time-limit", type=float, help="seconds for the whole measurement, shared evenly by the "
+                   "precisions left: a batch size that would not finish in time is skipped, and what was "
+                   "measured is written")
+    p.add_argument("--check", action="store_true", help="no GPU needed: run the model on the CPU at batch 1 and 2 "
+                   "with the profiler's hooks and check that every layer of its traced table is timed, so that "
+                   "a model that would fail on a GPU fails here first; writes nothing")
     args = p.parse_args()
 
     table = trace(args.model)
+    if args.check:
+        results = measure(args.model, table, "fp32", [1, 2], 0, 1, check=True)
+        if results["batch_sizes"] != [1, 2]:
+            sys.exit(f"profile_model.py: {args.model} did not run at batch 1 and 2 on the CPU")
+        print(f"{args.model}: every one of its {len(table['layers'])} traced layers is timed at batch 1 and 2")
+        return
     if args.layers_only or not torch.cuda.is_available():
         if not args.layers_only:
             print("profile_model.py: no CUDA GPU; writing the layer table only", file=sys.stderr)
@@ -802,9 +852,19 @@ def main():
 
     device = torch.cuda.get_device_name()
     batch_sizes = [2 ** i for i in range(int(math.log2(args.max_batch)) + 1)]
-    for precision in args.precision.split(","):
+    import time
+    began = time.monotonic()
+    precisions = args.precision.split(",")
+    for k, precision in enumerate(precisions):
+        deadline = None
+        if args.time_limit:
+            left = args.time_limit - (time.monotonic() - began)
+            deadline = time.monotonic() + left / (len(precisions) - k)
         print(f"{args.model} on {device}, {precision}:", file=sys.stderr)
-        results = measure(args.model, table, precision, batch_sizes, args.warmup, args.repetitions)
+        results = measure(args.model, table, precision, batch_sizes, args.warmup, args.repetitions, deadline)
+        if not results["batch_sizes"]:
+            print(f"  {precision}: nothing measured, no file written", file=sys.stderr)
+            continue
         doc = profile_document(args.model, table, precision, results, args, device)
         directory = os.path.join(args.out, doc["gpu"])
         os.makedirs(directory, exist_ok=True)

@@ -6,7 +6,7 @@ import SimKernel
 import XCTest
 
 /// Measured profiles: the profiler's per-layer instrumentation taken out, measurements preferred
-/// to derivations, and the profiles measured on a lent H200 (Workloads/profiles/measured).
+/// to derivations, and the profiles measured on a lent H200 and H100 (Workloads/profiles/measured).
 final class MeasuredProfileTests: XCTestCase {
     /// Layers timed one by one add up to 400 us at batch 1 where the pass without timing took
     /// 200 us: each layer is halved. At batch 2 they add up to less than end to end: unchanged.
@@ -52,12 +52,16 @@ final class MeasuredProfileTests: XCTestCase {
     /// matches its model's layer table layer for layer, and builds a latency table.
     func testBundledMeasuredProfilesAreWholeAndTraceable() throws {
         let library = ProfileLibrary(roots: [Repo.path("Workloads/profiles/measured")])
-        XCTAssertEqual(library.entries.count, 27, "9 models x fp32, tf32, fp16 on the H200")
+        XCTAssertEqual(library.entries.filter { $0.key.gpu == "H200" }.count, 27, "9 models x fp32, tf32, fp16 on the H200")
+        XCTAssertEqual(library.entries.filter { $0.key.gpu == "H100" }.count, 28, "14 models x fp32, fp16 on the H100")
+        XCTAssertEqual(library.entries.count, 55)
+        let devices = ["H200": "NVIDIA H200", "H100": "NVIDIA H100 80GB HBM3"]
         let tables = try LayerTable.loadAll(directory: Repo.path("Workloads/models"))
         for entry in library.entries {
             let p = try XCTUnwrap(library.load(entry.key))
             guard case .measured(let m) = p.provenance else { return XCTFail("\(entry.path) is not measured") }
-            XCTAssertEqual(m.device, "NVIDIA H200")
+            XCTAssertEqual(m.device, devices[p.gpu], entry.path)
+            XCTAssertTrue(entry.path.contains("/measured/\(p.gpu)/"), entry.path)
             XCTAssertEqual(m.precision, p.precision)
             XCTAssertNotNil(p.endToEndUs)
             let table = try XCTUnwrap(tables.first { $0.model == p.model })
@@ -70,25 +74,60 @@ final class MeasuredProfileTests: XCTestCase {
         }
     }
 
-    /// The cost model against the H200 measurements: the figures `arsim profiles compare` prints,
-    /// asserted as achieved (docs/profiles.md quotes them). Derived H200 latencies stand for TF32
-    /// in an optimising runtime from the FP32 peak; eager PyTorch at small batches is bound by
-    /// kernel launches, and with TF32 tensor cores at large ones runs VGG-class models about
-    /// twice as fast as the derivation.
-    func testCostModelErrorAgainstTheH200Measurements() throws {
+    /// The cost model against the H200 and H100 measurements: the figures `arsim profiles compare`
+    /// prints, asserted as achieved (docs/profiles.md quotes them). Derived latencies stand for
+    /// TF32 in an optimising runtime from the FP32 peak; eager PyTorch at small batches is bound by
+    /// kernel launches, and with TF32 tensor cores at large ones runs VGG-class models about twice
+    /// as fast as the derivation.
+    func testCostModelErrorAgainstTheH200AndH100Measurements() throws {
+        let c = try measuredComparison()
+        XCTAssertTrue(c.skipped.isEmpty, "\(c.skipped)")
+        XCTAssertEqual(c.points.filter { $0.gpu == "H200" }.count, 156)
+        let tf32Large = c.summary(gpu: "H200", precision: "tf32", batches: 16...Int.max)
+        XCTAssertEqual(tf32Large.median, 0.495, accuracy: 0.001)
+        XCTAssertEqual(c.medianSignedError(gpu: "H200", precision: "tf32", batches: 16...Int.max), 0.023, accuracy: 0.001)
+        let fp32Small = c.summary(gpu: "H200", precision: "fp32", batches: 1...8)
+        XCTAssertEqual(fp32Small.median, 0.634, accuracy: 0.001)
+        XCTAssertEqual(c.medianSignedError(gpu: "H200", precision: "fp32", batches: 1...8), -0.634, accuracy: 0.001,
+                       "without tensor cores and with launch overhead the derivation is too fast")
+
+        // The H100 (measured 2026-11-26, FP32 and FP16 only), the five newer models included.
+        XCTAssertEqual(c.points.filter { $0.gpu == "H100" }.count, 142)
+        XCTAssertEqual(c.summary(gpu: "H100", precision: "fp32", batches: 1...8).median, 0.658, accuracy: 0.001)
+        XCTAssertEqual(c.summary(gpu: "H100", precision: "fp32", batches: 16...Int.max).median, 0.581, accuracy: 0.001)
+        XCTAssertEqual(c.medianSignedError(gpu: "H100", precision: "fp32", batches: 16...Int.max), -0.581, accuracy: 0.001)
+        XCTAssertEqual(c.medianSignedError(gpu: "H100", precision: "fp16", batches: 16...Int.max), 0.933, accuracy: 0.001,
+                       "the derivation ignores FP16 tensor cores: too slow at large batches")
+    }
+
+    /// The H100 and H200 have the same SMs and clocks; the H200 has 43 % more memory bandwidth.
+    /// Measured on two machines a day apart, the same model, precision and batch must take about
+    /// as long on both, the H100 no faster and not much slower: a mislabelled file, a different
+    /// precision or a throttled GPU would show here. Batch 16 and up, where launches no longer
+    /// dominate.
+    func testTheH100AndH200MeasurementsAgree() throws {
+        let library = ProfileLibrary(roots: [Repo.path("Workloads/profiles/measured")])
+        var ratios: [Double] = []
+        for entry in library.entries where entry.key.gpu == "H100" {
+            guard let h200 = try library.load(.init(gpu: "H200", model: entry.key.model, precision: entry.key.precision)),
+                  let h100 = try library.load(entry.key) else { continue }
+            for (i, b) in h100.batchSizes.enumerated() where b >= 16 {
+                guard let j = h200.batchSizes.firstIndex(of: b) else { continue }
+                let ratio = h100.endToEndUs![i] / h200.endToEndUs![j]
+                XCTAssertTrue((0.9...1.3).contains(ratio), "\(entry.path) batch \(b): H100/H200 \(ratio)")
+                ratios.append(ratio)
+            }
+        }
+        XCTAssertEqual(ratios.count, 24)
+        let sorted = ratios.sorted()
+        XCTAssertEqual((sorted[11] + sorted[12]) / 2, 1.083, accuracy: 0.002, "the median")
+    }
+
+    private func measuredComparison() throws -> MeasuredComparison {
         let library = ProfileLibrary(roots: [Repo.path("Workloads/profiles/measured")])
         let profiles = try library.entries.map { e throws -> Profile in try ProfileFile.load(path: e.path) }
-        let c = MeasuredComparison(measured: profiles, tables: try LayerTable.loadAll(directory: Repo.path("Workloads/models")),
-                                   catalog: try GPUCatalog.load(path: Repo.path("Workloads/gpus.json")),
-                                   costModel: try CostModel.load(path: Repo.path("Workloads/costmodel.json")).0)
-        XCTAssertTrue(c.skipped.isEmpty, "\(c.skipped)")
-        XCTAssertEqual(c.points.count, 156)
-        let tf32Large = c.summary(precision: "tf32", batches: 16...Int.max)
-        XCTAssertEqual(tf32Large.median, 0.495, accuracy: 0.001)
-        XCTAssertEqual(c.medianSignedError(precision: "tf32", batches: 16...Int.max), 0.023, accuracy: 0.001)
-        let fp32Small = c.summary(precision: "fp32", batches: 1...8)
-        XCTAssertEqual(fp32Small.median, 0.634, accuracy: 0.001)
-        XCTAssertEqual(c.medianSignedError(precision: "fp32", batches: 1...8), -0.634, accuracy: 0.001,
-                       "without tensor cores and with launch overhead the derivation is too fast")
+        return MeasuredComparison(measured: profiles, tables: try LayerTable.loadAll(directory: Repo.path("Workloads/models")),
+                                  catalog: try GPUCatalog.load(path: Repo.path("Workloads/gpus.json")),
+                                  costModel: try CostModel.load(path: Repo.path("Workloads/costmodel.json")).0)
     }
 }

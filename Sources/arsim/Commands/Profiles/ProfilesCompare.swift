@@ -11,7 +11,7 @@ struct ProfilesCompare: ParsableCommand {
             For every measured profile under --measured whose model has a layer table and whose \
             GPU is in the catalogue, prints the whole-model latency per batch size as measured \
             (end to end, without per-layer timing) and as the cost model derives it, and the \
-            relative error, summarised per precision for small (1–8) and large (16 and up) batches. \
+            relative error, summarised per GPU and precision for small (1–8) and large (16 and up) batches. \
             A derived profile stands for an optimising runtime (TensorRT, TF32); an eager PyTorch \
             measurement at small batches is bound by launching kernels from Python, so the two \
             regimes are reported apart.
@@ -64,19 +64,21 @@ struct ProfilesCompare: ParsableCommand {
             }
             lines += [t.render(), ""]
         }
-        var t = TextTable(header: ["precision", "batches", "points", "|error| median", "|error| p90", "signed median"])
-        t.leftAligned = [0, 1]
-        let precisions = Array(Set(c.points.map(\.precision))).sorted()
-        for precision in precisions {
-            for (label, range) in [("1-8", 1...8), ("16+", 16...Int.max)] {
-                let s = c.summary(precision: precision, batches: range)
-                guard s.count > 0 else { continue }
-                t.rows.append([precision, label, String(s.count), String(format: "%.1f %%", s.median * 100),
-                               String(format: "%.1f %%", s.p90 * 100),
-                               String(format: "%+.1f %%", c.medianSignedError(precision: precision, batches: range) * 100)])
+        var t = TextTable(header: ["gpu", "precision", "batches", "points", "|error| median", "|error| p90", "signed median"])
+        t.leftAligned = [0, 1, 2]
+        for gpu in Array(Set(c.points.map(\.gpu))).sorted() {
+            let precisions = Array(Set(c.points.filter { $0.gpu == gpu }.map(\.precision))).sorted()
+            for precision in precisions {
+                for (label, range) in [("1-8", 1...8), ("16+", 16...Int.max)] {
+                    let s = c.summary(gpu: gpu, precision: precision, batches: range)
+                    guard s.count > 0 else { continue }
+                    t.rows.append([gpu, precision, label, String(s.count), String(format: "%.1f %%", s.median * 100),
+                                   String(format: "%.1f %%", s.p90 * 100),
+                                   String(format: "%+.1f %%", c.medianSignedError(gpu: gpu, precision: precision, batches: range) * 100)])
+                }
             }
         }
-        lines.append("derived whole-model latency against measured end-to-end latency, per precision and batch range:")
+        lines.append("derived whole-model latency against measured end-to-end latency, per GPU, precision and batch range:")
         lines.append(t.render())
         for s in c.skipped { lines.append("skipped: \(s)") }
         return lines.joined(separator: "\n")
