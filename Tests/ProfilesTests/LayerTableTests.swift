@@ -95,6 +95,25 @@ final class ProfilerToolTests: XCTestCase {
         XCTAssertEqual(fresh.layers.map(\.flops), committed.layers.map(\.flops))
         XCTAssertEqual(fresh.layers.map(\.outputBytes), committed.layers.map(\.outputBytes))
     }
+
+    /// --check runs the model on the CPU with the profiler's hooks, as a GPU run would, and
+    /// writes nothing: every traced layer of FastDepth is timed.
+    func testCheckModeTimesEveryTracedLayerAndWritesNothing() throws {
+        let python = try python()
+        let out = try temporaryDirectory()
+        let p = Process()
+        let pipe = Pipe()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [Repo.path("tools/profile_model.py"), "--model", "fastdepth", "--check", "--out", out]
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertEqual(printed, "fastdepth: every one of its 122 traced layers is timed at batch 1 and 2\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [])
+    }
 }
 
 final class CostModelFileTests: XCTestCase {
