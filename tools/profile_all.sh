@@ -7,9 +7,13 @@
 # Environment: BUDGET_S (whole run, default 480), REPETITIONS (default 50), WARMUP (default 10),
 # PRECISIONS (default fp32,tf32,fp16), MODELS (names from the plan below, in the order to measure
 # them; default the whole plan in its order), LIMIT_S (every model's time limit, in place of the
-# plan's). Each model has a time limit; the profiler stops before a batch size that would overrun
-# it and writes what it measured, so a model cut short leaves its smaller batches, not nothing. A quick smoke test runs first and stops everything if the
-# profiler cannot measure at all, so a broken run costs seconds of GPU time, not minutes.
+# plan's), BATCH_S (seconds of timed passes per batch size: fewer passes, never under 10, for the
+# batch sizes where REPETITIONS would take longer; unset, every size gets REPETITIONS).
+#
+# Each model has a time limit; the profiler stops before a batch size that would overrun it and
+# writes what it measured, so a model cut short leaves its smaller batches, not nothing. A quick
+# smoke test runs first and stops everything if the profiler cannot measure at all, so a broken
+# run costs seconds of GPU time, not minutes.
 # Where $OUT is set (the device tool), the profiles are packed into $OUT/measured.tar.gz after
 # every model, so whatever was measured comes back even if the run is cut off.
 set -u
@@ -74,7 +78,8 @@ while read -r model batch limit; do
     echo "== $model (batch 1-$batch, limit ${limit}s)"
     # The profiler keeps to the limit less start-up; timeout is the backstop for a pass that hangs.
     timeout $(( limit + 30 )) python3 tools/profile_model.py --model "$model" --out "$out" --precision "$precisions" \
-        --max-batch "$batch" --warmup "$warmup" --repetitions "$reps" --time-limit $(( limit - 8 ))
+        --max-batch "$batch" --warmup "$warmup" --repetitions "$reps" --time-limit $(( limit - 8 )) \
+        ${BATCH_S:+--batch-seconds "$BATCH_S"}
     echo "== $model: exit $? after $(( $(date +%s) - start ))s"
     pack
 done <<< "$plan"

@@ -639,10 +639,25 @@ class EventHooks:
             h.remove()
 
 
-def measure(model_name, table, precision, batch_sizes, warmup, repetitions, deadline=None, check=False):
+MIN_REPETITIONS = 10
+
+
+def repetitions_for(pass_s, repetitions, batch_seconds):
+    """Timed passes for one batch size: `repetitions`, or fewer (never under MIN_REPETITIONS)
+    where that many passes, timed twice over (end to end, then per layer), would take longer than
+    `batch_seconds`. Large batches vary little from pass to pass; the time goes to covering them."""
+    if not batch_seconds or pass_s <= 0:
+        return repetitions
+    fit = int(batch_seconds / (2 * pass_s))
+    return max(min(repetitions, fit), min(repetitions, MIN_REPETITIONS))
+
+
+def measure(model_name, table, precision, batch_sizes, warmup, repetitions, deadline=None, check=False,
+            batch_seconds=None):
     """Times every layer at each batch size. With a deadline (time.monotonic()), a batch size is
     started only if one twice as long as the last would still end before it, so a time limit
-    leaves a profile of the smaller batches instead of nothing. With check, one pass per batch
+    leaves a profile of the smaller batches instead of nothing. With batch_seconds, the number of
+    timed passes per batch size is cut to fit it (repetitions_for). With check, one pass per batch
     size runs on the CPU with host-clock events and nothing is timed that matters."""
     import time
     make, shape = build_model(model_name)
@@ -659,7 +674,7 @@ def measure(model_name, table, precision, batch_sizes, warmup, repetitions, dead
         model = make().to(device, dtype).eval()
     layers = table["layers"]
     functional = [l["type"] == "functional" for l in layers]
-    results = {"batch_sizes": [], "layers": [[] for _ in layers], "end_to_end": [], "unattributed_us": []}
+    results = {"batch_sizes": [], "layers": [[] for _ in layers], "end_to_end": [], "unattributed_us": [], "repetitions": []}
     last_batch_s = 0.0
     for b in batch_sizes:
         if deadline is not None and results["batch_sizes"] and time.monotonic() + 2 * last_batch_s > deadline:
@@ -672,9 +687,14 @@ def measure(model_name, table, precision, batch_sizes, warmup, repetitions, dead
                 for _ in range(warmup):
                     model(x)
                 sync()
+                # One pass, timed from the host, sets how many passes this batch size gets.
+                clock = time.monotonic()
+                model(x)
+                sync()
+                reps = repetitions_for(time.monotonic() - clock, repetitions, batch_seconds)
                 # End to end, no hooks.
                 e2e = []
-                for _ in range(repetitions):
+                for _ in range(reps):
                     start, end = event(enable_timing=True), event(enable_timing=True)
                     start.record()
                     model(x)
@@ -685,7 +705,7 @@ def measure(model_name, table, precision, batch_sizes, warmup, repetitions, dead
                 per_layer = [[] for _ in layers]
                 unattributed = []
                 hooks = EventHooks(model, event)
-                for _ in range(repetitions):
+                for _ in range(reps):
                     hooks.events.clear()
                     first = event(enable_timing=True)
                     first.record()
@@ -707,6 +727,7 @@ def measure(model_name, table, precision, batch_sizes, warmup, repetitions, dead
             break
         last_batch_s = time.monotonic() - began
         results["batch_sizes"].append(b)
+        results["repetitions"].append(reps)
         for i in range(len(layers)):
             results["layers"][i].append(stats(per_layer[i]))
         results["end_to_end"].append(stats(e2e))
@@ -800,7 +821,10 @@ def profile_document(model_name, table, precision, results, args, device):
                        "(functional ops between leaves timed as their own layer), eager mode, random weights, "
                        "cudnn.benchmark on, TF32 " + ("on" if precision == "tf32" else "off")
                        + f"; unattributed time per pass (mean, per batch size): "
-                       + ", ".join(f"{u:.1f} us" for u in results["unattributed_us"])),
+                       + ", ".join(f"{u:.1f} us" for u in results["unattributed_us"])
+                       + ("" if len(set(results["repetitions"])) <= 1 else
+                          "; timed passes per batch size (cut to fit --batch-seconds): "
+                          + ", ".join(str(r) for r in results["repetitions"]))),
             "source": f"measured by the arsim profiler on {platform.node()}",
             "citation": None,
         },
@@ -822,6 +846,9 @@ def main():
     p.add_argument("--time-limit", type=float, help="seconds for the whole measurement, shared evenly by the "
                    "precisions left: a batch size that would not finish in time is skipped, and what was "
                    "measured is written")
+    p.add_argument("--batch-seconds", type=float, help="cut the timed passes of a batch size (to no fewer than "
+                   f"{MIN_REPETITIONS}) where --repetitions of them would take longer than this; each layer's "
+                   "samples record how many it got")
     p.add_argument("--check", action="store_true", help="no GPU needed: run the model on the CPU at batch 1 and 2 "
                    "with the profiler's hooks and check that every layer of its traced table is timed, so that "
                    "a model that would fail on a GPU fails here first; writes nothing")
@@ -861,7 +888,8 @@ def main():
             left = args.time_limit - (time.monotonic() - began)
             deadline = time.monotonic() + left / (len(precisions) - k)
         print(f"{args.model} on {device}, {precision}:", file=sys.stderr)
-        results = measure(args.model, table, precision, batch_sizes, args.warmup, args.repetitions, deadline)
+        results = measure(args.model, table, precision, batch_sizes, args.warmup, args.repetitions, deadline,
+                          batch_seconds=args.batch_seconds)
         if not results["batch_sizes"]:
             print(f"  {precision}: nothing measured, no file written", file=sys.stderr)
             continue

@@ -114,6 +114,26 @@ final class ProfilerToolTests: XCTestCase {
         XCTAssertEqual(printed, "fastdepth: every one of its 122 traced layers is timed at batch 1 and 2\n")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [])
     }
+
+    /// --batch-seconds 3 with 30 passes asked: a 50 ms pass keeps all 30 (30 x 2 x 50 ms = 3 s), a
+    /// 100 ms pass gets 15, a 500 ms pass the floor of 10; without it every size gets 30, and a
+    /// request for 5 passes is never raised to the floor.
+    func testTimedPassesAreCutToFitTheBatchSeconds() throws {
+        let python = try python()
+        let p = Process()
+        let pipe = Pipe()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.currentDirectoryURL = URL(fileURLWithPath: Repo.path("tools"))
+        p.arguments = ["-c", "import profile_model as p; print([p.repetitions_for(t, 30, 3.0) for t in (0.05, 0.1, 0.5)], "
+                       + "p.repetitions_for(0.5, 30, None), p.repetitions_for(0.5, 5, 3.0))"]
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertEqual(printed, "[30, 15, 10] 30 5\n")
+    }
 }
 
 final class CostModelFileTests: XCTestCase {
