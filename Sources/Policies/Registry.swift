@@ -89,11 +89,15 @@ public struct ServerPolicyContext: Sendable {
     public let tables: [LatencyTable?]
     /// The models that clients send to this server.
     public let modelsServed: [Int]
+    /// Per model, what to add when its table lacks a batch size (nil: nothing): a measured
+    /// profile covers only the sizes that were measured, and says how to use a derived one.
+    public let batchSizeNotes: [String?]
 
-    public init(models: [ModelSpec], tables: [LatencyTable?], modelsServed: [Int]) {
+    public init(models: [ModelSpec], tables: [LatencyTable?], modelsServed: [Int], batchSizeNotes: [String?] = []) {
         self.models = models
         self.tables = tables
         self.modelsServed = modelsServed
+        self.batchSizeNotes = batchSizeNotes
     }
 
     /// Fails, naming the model and its table, if a model served lacks a latency for `size`.
@@ -101,7 +105,8 @@ public struct ServerPolicyContext: Sendable {
         for m in modelsServed {
             guard let table = tables[m], table.latency(batchSize: size) == nil else { continue }
             let sizes = Self.describe(table.batchSizes)
-            throw node.error("batch size \(size) is not in the latency table of model \"\(models[m].name)\" (it has \(sizes))")
+            let note = m < batchSizeNotes.count ? batchSizeNotes[m].map { "; " + $0 } ?? "" : ""
+            throw node.error("batch size \(size) is not in the latency table of model \"\(models[m].name)\" (it has \(sizes))\(note)")
         }
     }
 

@@ -150,6 +150,7 @@ extension ScenarioReader {
         }
         // Each hosted model needs a latency table: the scenario's, or a profile for this GPU.
         var profiled = [LatencyTable?](repeating: nil, count: models.count)
+        var batchSizeNotes = [String?](repeating: nil, count: models.count)
         for m in hosted {
             let model = models[m]
             if let table = model.spec.latency {
@@ -168,6 +169,11 @@ extension ScenarioReader {
             latencySources.append(LatencySource(server: name, model: model.spec.name, gpu: gpu, precision: precision,
                                                 kind: profile.provenance.kind, source: path, reference: profile.provenance.summary,
                                                 batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: residual))
+            if profile.provenance.kind == "measured" {
+                batchSizeNotes[m] = "that is the measured profile \(path), which holds the sizes measured; to use a derived "
+                    + "profile of this GPU and model instead, name its folder first in ARSIM_PROFILES (Workloads/profiles/derived "
+                    + "for the bundled ones; docs/profiles.md)"
+            }
             if case .derived(let d) = profile.provenance {
                 latencySources[latencySources.count - 1].derivedError = d.error.map {
                     String(format: "whole model median %.1f %%, p90 %.1f %%", 100 * $0.wholeModelMedian, 100 * $0.wholeModelP90)
@@ -192,7 +198,7 @@ extension ScenarioReader {
                 "the models hosted need \(Self.gigabytes(weights)) GB of weights per GPU"
                 + (copies > 1 ? " (\(copies) MPS shares, a copy each)" : "") + " but a \(gpu) has \(Self.gigabytes(Int(memory))) GB")
         }
-        let context = ServerPolicyContext(models: models.map(\.spec), tables: tables, modelsServed: hosted)
+        let context = ServerPolicyContext(models: models.map(\.spec), tables: tables, modelsServed: hosted, batchSizeNotes: batchSizeNotes)
         serverTables.append(tables)
         let policy = try ServerPolicies.registry.make(opt("policy"), orDefaultAt: node, key: "policy", context: context)
         let variability = try opt("variability").map { n throws(ConfigError) in try self.variability(n) } ?? .deterministic

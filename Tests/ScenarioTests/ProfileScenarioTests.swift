@@ -44,6 +44,25 @@ final class ProfileScenarioTests: XCTestCase {
         XCTAssertEqual(Double(batch1), 2_962_988, accuracy: 174, "one nanosecond of rounding per layer at most")
     }
 
+    /// The H100's measured Mask R-CNN FP32 profile holds batch 1 and 2 (what fitted the GPU's
+    /// time): a batch of 8 is an error that names the measured file and how to use the derived
+    /// profile, and with the derived folder searched first the same scenario runs on it.
+    func testABatchBeyondAMeasuredProfileSaysHowToUseTheDerivedOne() throws {
+        let text = scenario(gpu: "H100", model: "maskrcnn_resnet50_fpn",
+                            policy: #"{"name": "dynamic_batch", "max_batch": 8, "max_queue_delay_ms": 4}"#)
+        XCTAssertThrowsError(try Scenario.parse(text, file: "s.json", profileRoots: bundled)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("batch size 8 is not in the latency table of model \"maskrcnn_resnet50_fpn\" (it has 1, 2); "
+                                           + "that is the measured profile "), message)
+            XCTAssertTrue(message.contains("measured/H100/maskrcnn_resnet50_fpn.fp32.json"), message)
+            XCTAssertTrue(message.contains("ARSIM_PROFILES (Workloads/profiles/derived"), message)
+            XCTAssertFalse(message.contains("\n"), "one line")
+        }
+        let s = try Scenario.parse(text, file: "s.json", profileRoots: [Repo.path("Workloads/profiles/derived")] + bundled)
+        XCTAssertEqual(s.spec.latencySources[0].kind, "derived")
+        XCTAssertEqual(s.spec.latencySources[0].batchSizes, "1 to 64")
+    }
+
     /// A scenario folder's resnet50 (2 layers) on the T4 and the bundled one (174) on the L4: the
     /// same name with other layers is an error naming both files, not a trap when a range is cut.
     func testAModelWhoseProfilesDisagreeOnItsLayersIsAnError() throws {
