@@ -24,6 +24,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 
 import torch
 import torch.nn as nn
@@ -607,7 +608,6 @@ class HostEvent:
         self.t = None
 
     def record(self):
-        import time
         self.t = time.perf_counter()
 
     def elapsed_time(self, end):
@@ -659,7 +659,6 @@ def measure(model_name, table, precision, batch_sizes, warmup, repetitions, dead
     leaves a profile of the smaller batches instead of nothing. With batch_seconds, the number of
     timed passes per batch size is cut to fit it (repetitions_for). With check, one pass per batch
     size runs on the CPU with host-clock events and nothing is timed that matters."""
-    import time
     make, shape = build_model(model_name)
     device = "cpu" if check else "cuda"
     event = HostEvent if check else torch.cuda.Event
@@ -879,7 +878,6 @@ def main():
 
     device = torch.cuda.get_device_name()
     batch_sizes = [2 ** i for i in range(int(math.log2(args.max_batch)) + 1)]
-    import time
     began = time.monotonic()
     precisions = args.precision.split(",")
     for k, precision in enumerate(precisions):
