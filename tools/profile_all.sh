@@ -25,6 +25,18 @@ precisions=${PRECISIONS:-fp32,tf32,fp16}
 start=$(date +%s)
 export PYTHONUNBUFFERED=1
 
+# Settings are checked before any GPU time is spent: whole seconds and counts, one line if not.
+for name in BUDGET_S REPETITIONS WARMUP LIMIT_S; do
+    value=${!name:-}
+    if [ -n "$value" ] && ! [[ "$value" =~ ^[0-9]+$ ]]; then
+        echo "profile_all.sh: $name must be a whole number, got \"$value\"" >&2; exit 2
+    fi
+done
+if [ -n "${BATCH_S:-}" ] && ! [[ "$BATCH_S" =~ ^[0-9]+([.][0-9]+)?$ ]]; then
+    echo "profile_all.sh: BATCH_S must be a number of seconds, got \"$BATCH_S\"" >&2; exit 2
+fi
+echo "settings: BUDGET_S=$budget REPETITIONS=$reps WARMUP=$warmup PRECISIONS=$precisions LIMIT_S=${LIMIT_S:-} BATCH_S=${BATCH_S:-} MODELS=${MODELS:-(the plan)}"
+
 pack() {
     if [ -n "${OUT:-}" ] && [ -d "$out" ]; then tar czf "$OUT/measured.tar.gz" -C "$out" .; fi
 }
@@ -76,9 +88,11 @@ while read -r model batch limit; do
     [ -n "${LIMIT_S:-}" ] && limit=$LIMIT_S
     [ "$limit" -gt "$left" ] && limit=$left
     echo "== $model (batch 1-$batch, limit ${limit}s)"
-    # The profiler keeps to the limit less start-up; timeout is the backstop for a pass that hangs.
-    timeout $(( limit + 30 )) python3 tools/profile_model.py --model "$model" --out "$out" --precision "$precisions" \
-        --max-batch "$batch" --warmup "$warmup" --repetitions "$reps" --time-limit $(( limit - 8 )) \
+    # The profiler keeps to the limit less about 8 s of start-up (at least batch 1 is measured);
+    # timeout is the backstop for a pass that hangs, never past the budget.
+    backstop=$(( limit + 30 < left ? limit + 30 : left ))
+    timeout "$backstop" python3 tools/profile_model.py --model "$model" --out "$out" --precision "$precisions" \
+        --max-batch "$batch" --warmup "$warmup" --repetitions "$reps" --time-limit $(( limit > 8 ? limit - 8 : 0 )) \
         ${BATCH_S:+--batch-seconds "$BATCH_S"}
     echo "== $model: exit $? after $(( $(date +%s) - start ))s"
     pack

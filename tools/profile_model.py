@@ -28,6 +28,9 @@ import time
 
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from profile_timing import MIN_REPETITIONS, fits, next_batch_seconds, repetitions_for  # noqa: E402
 from torch.utils._python_dispatch import TorchDispatchMode
 
 FORMAT_VERSION = 1
@@ -639,24 +642,11 @@ class EventHooks:
             h.remove()
 
 
-MIN_REPETITIONS = 10
-
-
-def repetitions_for(pass_s, repetitions, batch_seconds):
-    """Timed passes for one batch size: `repetitions`, or fewer (never under MIN_REPETITIONS)
-    where that many passes, timed twice over (end to end, then per layer), would take longer than
-    `batch_seconds`. Large batches vary little from pass to pass; the time goes to covering them."""
-    if not batch_seconds or pass_s <= 0:
-        return repetitions
-    fit = int(batch_seconds / (2 * pass_s))
-    return max(min(repetitions, fit), min(repetitions, MIN_REPETITIONS))
-
-
 def measure(model_name, table, precision, batch_sizes, warmup, repetitions, deadline=None, check=False,
             batch_seconds=None):
     """Times every layer at each batch size. With a deadline (time.monotonic()), a batch size is
-    started only if one twice as long as the last would still end before it, so a time limit
-    leaves a profile of the smaller batches instead of nothing. With batch_seconds, the number of
+    started only if it is predicted to end before it (profile_timing.next_batch_seconds), so a
+    time limit leaves a profile of the smaller batches instead of nothing. With batch_seconds, the number of
     timed passes per batch size is cut to fit it (repetitions_for). With check, one pass per batch
     size runs on the CPU with host-clock events and nothing is timed that matters."""
     make, shape = build_model(model_name)
@@ -674,9 +664,9 @@ def measure(model_name, table, precision, batch_sizes, warmup, repetitions, dead
     layers = table["layers"]
     functional = [l["type"] == "functional" for l in layers]
     results = {"batch_sizes": [], "layers": [[] for _ in layers], "end_to_end": [], "unattributed_us": [], "repetitions": []}
-    last_batch_s = 0.0
+    predicted_s = 0.0
     for b in batch_sizes:
-        if deadline is not None and results["batch_sizes"] and time.monotonic() + 2 * last_batch_s > deadline:
+        if results["batch_sizes"] and not fits(time.monotonic(), deadline, predicted_s):
             print(f"  batch {b}: time limit; larger batches skipped", file=sys.stderr)
             break
         began = time.monotonic()
@@ -690,7 +680,9 @@ def measure(model_name, table, precision, batch_sizes, warmup, repetitions, dead
                 clock = time.monotonic()
                 model(x)
                 sync()
-                reps = repetitions_for(time.monotonic() - clock, repetitions, batch_seconds)
+                pass_s = time.monotonic() - clock
+                setup_s = clock - began
+                reps = repetitions_for(pass_s, repetitions, batch_seconds)
                 # End to end, no hooks.
                 e2e = []
                 for _ in range(reps):
@@ -724,7 +716,8 @@ def measure(model_name, table, precision, batch_sizes, warmup, repetitions, dead
             print(f"  batch {b}: out of GPU memory; larger batches skipped", file=sys.stderr)
             torch.cuda.empty_cache()
             break
-        last_batch_s = time.monotonic() - began
+        timed_s = time.monotonic() - began - setup_s - pass_s
+        predicted_s = next_batch_seconds(setup_s, pass_s, timed_s, reps, warmup, repetitions, batch_seconds)
         results["batch_sizes"].append(b)
         results["repetitions"].append(reps)
         for i in range(len(layers)):
@@ -821,7 +814,7 @@ def profile_document(model_name, table, precision, results, args, device):
                        "cudnn.benchmark on, TF32 " + ("on" if precision == "tf32" else "off")
                        + f"; unattributed time per pass (mean, per batch size): "
                        + ", ".join(f"{u:.1f} us" for u in results["unattributed_us"])
-                       + ("" if len(set(results["repetitions"])) <= 1 else
+                       + ("" if all(r == args.repetitions for r in results["repetitions"]) else
                           "; timed passes per batch size (cut to fit --batch-seconds): "
                           + ", ".join(str(r) for r in results["repetitions"]))),
             "source": f"measured by the arsim profiler on {platform.node()}",
@@ -835,7 +828,7 @@ def profile_document(model_name, table, precision, results, args, device):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="model name (see the list in build_model)")
-    p.add_argument("--out", required=True, help="directory to write into")
+    p.add_argument("--out", help="directory to write into (required unless --check)")
     p.add_argument("--layers-only", action="store_true", help="write the layer table, measure nothing")
     p.add_argument("--precision", default="fp32,fp16", help="comma-separated: fp32, tf32, fp16")
     p.add_argument("--max-batch", type=int, default=64, help="largest batch size (powers of two from 1)")
@@ -848,10 +841,13 @@ def main():
     p.add_argument("--batch-seconds", type=float, help="cut the timed passes of a batch size (to no fewer than "
                    f"{MIN_REPETITIONS}) where --repetitions of them would take longer than this; each layer's "
                    "samples record how many it got")
-    p.add_argument("--check", action="store_true", help="no GPU needed: run the model on the CPU at batch 1 and 2 "
-                   "with the profiler's hooks and check that every layer of its traced table is timed, so that "
-                   "a model that would fail on a GPU fails here first; writes nothing")
+    p.add_argument("--check", action="store_true", help="no GPU needed: build the model as a GPU run does, run it "
+                   "in FP32 on the CPU at batch 1 and 2 with the profiler's hooks, and check that every layer of its "
+                   "traced table is timed; writes nothing. It catches a model that cannot leave the trace's meta "
+                   "device or whose control flow differs from the trace, not faults of FP16 or CUDA-only operators")
     args = p.parse_args()
+    if not args.check and not args.out:
+        p.error("--out is required (unless --check)")
 
     table = trace(args.model)
     if args.check:
@@ -882,7 +878,7 @@ def main():
     precisions = args.precision.split(",")
     for k, precision in enumerate(precisions):
         deadline = None
-        if args.time_limit:
+        if args.time_limit is not None:
             left = args.time_limit - (time.monotonic() - began)
             deadline = time.monotonic() + left / (len(precisions) - k)
         print(f"{args.model} on {device}, {precision}:", file=sys.stderr)

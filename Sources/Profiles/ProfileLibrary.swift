@@ -35,18 +35,30 @@ public struct ProfileLibrary: Sendable {
     public let roots: [String]
     /// All files found, sorted by key; for a key present in several roots, the earliest root's.
     public let entries: [Entry]
+    /// The files a chosen entry hides (a derived profile behind a measured one, a bundled one
+    /// behind the user's), in search order: an error can name the one that would have served.
+    public let shadowed: [Entry]
 
     public init(roots: [String]) {
         self.roots = roots
         var seen = Set<Key>()
         var entries: [Entry] = []
+        var shadowed: [Entry] = []
         for root in roots {
-            for entry in ProfileLibrary.scan(root) where !seen.contains(entry.key) {
-                seen.insert(entry.key)
-                entries.append(entry)
+            for entry in ProfileLibrary.scan(root) {
+                if seen.insert(entry.key).inserted { entries.append(entry) } else { shadowed.append(entry) }
             }
         }
         self.entries = entries.sorted { $0.key < $1.key }
+        self.shadowed = shadowed
+    }
+
+    /// The first hidden file of `key` that is not a measurement, and the folder that would put it
+    /// first if named before the others (the one above its GPU folder).
+    public func derivedAlternative(to key: Key) -> (path: String, folder: String)? {
+        guard let e = shadowed.first(where: { $0.key == key && !Self.isMeasured($0.path) }) else { return nil }
+        let folder = ((e.path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        return (e.path, folder)
     }
 
     /// The folders searched by default: `$ARSIM_PROFILES` (colon-separated), then the bundled

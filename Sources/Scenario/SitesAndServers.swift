@@ -170,9 +170,8 @@ extension ScenarioReader {
                                                 kind: profile.provenance.kind, source: path, reference: profile.provenance.summary,
                                                 batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: residual))
             if profile.provenance.kind == "measured" {
-                batchSizeNotes[m] = "that is the measured profile \(path), which holds the sizes measured; to use a derived "
-                    + "profile of this GPU and model instead, name its folder first in ARSIM_PROFILES (Workloads/profiles/derived "
-                    + "for the bundled ones; docs/profiles.md)"
+                let key = ProfileLibrary.Key(gpu: gpu, model: model.profileName, precision: precision, mpsLevel: shares == nil ? mps : 1)
+                batchSizeNotes[m] = measuredSizesNote(path: path, key: key)
             }
             if case .derived(let d) = profile.provenance {
                 latencySources[latencySources.count - 1].derivedError = d.error.map {
@@ -252,6 +251,18 @@ extension ScenarioReader {
             throw node.error("MPS shares add up to \(Suggestion.format(shares.reduce(0, +))); a GPU has 1")
         }
         return shares
+    }
+
+    /// What an error about a batch size missing from a measured profile adds: the profile holds
+    /// the sizes that were measured, and where a derived profile of the same key is hidden behind
+    /// it, how to run on that one instead.
+    func measuredSizesNote(path: String, key: ProfileLibrary.Key) -> String {
+        let head = "that is the measured profile \(path), which holds the sizes measured"
+        guard let derived = library.derivedAlternative(to: key) else {
+            return head + ", and no derived profile of \(key.description) exists to use instead"
+        }
+        return head + "; to use the derived \(derived.path) instead, name its folder first in ARSIM_PROFILES "
+            + "(ARSIM_PROFILES=\(derived.folder); it then comes first for every model and GPU of the run, after the scenario's own profiles)"
     }
 
     static func gigabytes(_ bytes: Int) -> String { String(format: "%.2f", Double(bytes) / 1e9) }

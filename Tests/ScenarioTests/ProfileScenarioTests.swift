@@ -55,8 +55,20 @@ final class ProfileScenarioTests: XCTestCase {
             XCTAssertTrue(message.contains("batch size 8 is not in the latency table of model \"maskrcnn_resnet50_fpn\" (it has 1, 2); "
                                            + "that is the measured profile "), message)
             XCTAssertTrue(message.contains("measured/H100/maskrcnn_resnet50_fpn.fp32.json"), message)
-            XCTAssertTrue(message.contains("ARSIM_PROFILES (Workloads/profiles/derived"), message)
+            XCTAssertTrue(message.contains("to use the derived "), message)
+            XCTAssertTrue(message.contains("derived/H100/maskrcnn_resnet50_fpn.fp32.json instead, name its folder first in ARSIM_PROFILES "
+                                           + "(ARSIM_PROFILES="), message)
+            XCTAssertTrue(message.contains("Workloads/profiles/derived; it then comes first"), message)
             XCTAssertFalse(message.contains("\n"), "one line")
+        }
+        // At FP16 there is no derived profile to fall back on (derived profiles are FP32): the
+        // error says so instead of giving advice that would not work.
+        let fp16 = text.replacingOccurrences(of: #""gpu": "H100""#, with: #""gpu": "H100", "precision": "fp16""#)
+            .replacingOccurrences(of: #""max_batch": 8"#, with: #""max_batch": 16"#)
+        XCTAssertThrowsError(try Scenario.parse(fp16, file: "s.json", profileRoots: bundled)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("batch size 16 is not in the latency table of model \"maskrcnn_resnet50_fpn\" (it has 1 to 8)"), message)
+            XCTAssertTrue(message.hasSuffix("and no derived profile of maskrcnn_resnet50_fpn on H100 (fp16) exists to use instead"), message)
         }
         let s = try Scenario.parse(text, file: "s.json", profileRoots: [Repo.path("Workloads/profiles/derived")] + bundled)
         XCTAssertEqual(s.spec.latencySources[0].kind, "derived")

@@ -1,0 +1,33 @@
+"""How tools/profile_model.py spends a GPU's time: how many timed passes a batch size gets, and
+whether the next batch size still fits a time limit. Plain arithmetic with no PyTorch, so that
+it is tested everywhere (Tests/ProfilesTests/LayerTableTests.swift), not only where PyTorch is.
+"""
+
+MIN_REPETITIONS = 10
+
+
+def repetitions_for(pass_s, repetitions, batch_seconds):
+    """Timed passes for one batch size: `repetitions`, or fewer (never under MIN_REPETITIONS)
+    where that many passes, timed twice over (end to end, then per layer), would take longer than
+    `batch_seconds`. Large batches vary little from pass to pass; the time goes to covering them."""
+    if not batch_seconds or pass_s <= 0:
+        return repetitions
+    fit = int(batch_seconds / (2 * pass_s))
+    return max(min(repetitions, fit), min(repetitions, MIN_REPETITIONS))
+
+
+def next_batch_seconds(setup_s, pass_s, timed_s, reps, warmup, repetitions, batch_seconds):
+    """A cautious guess at how long the next batch size (twice this one) will take, from how this
+    one went: its set-up (`setup_s`: the input, the warm-up passes and cuDNN's choice of
+    algorithms, which does not double with the batch) again, the warm-up passes at twice the pass
+    time, and the timed passes at twice the pass time, as many as `repetitions_for` will give.
+    `timed_s` is what this size's `reps` timed passes (both kinds) took."""
+    next_reps = repetitions_for(2 * pass_s, repetitions, batch_seconds)
+    per_pass = timed_s / reps if reps else 2 * pass_s
+    return setup_s + warmup * pass_s + 2 * per_pass * next_reps
+
+
+def fits(now, deadline, predicted_s):
+    """Whether a batch size predicted to take `predicted_s` from `now` ends before `deadline`
+    (None: no limit)."""
+    return deadline is None or now + predicted_s <= deadline
