@@ -25,16 +25,22 @@ precisions=${PRECISIONS:-fp32,tf32,fp16}
 start=$(date +%s)
 export PYTHONUNBUFFERED=1
 
-# Settings are checked before any GPU time is spent: whole seconds and counts, one line if not.
-for name in BUDGET_S REPETITIONS WARMUP LIMIT_S; do
-    value=${!name:-}
-    if [ -n "$value" ] && ! [[ "$value" =~ ^[0-9]+$ ]]; then
-        echo "profile_all.sh: $name must be a whole number, got \"$value\"" >&2; exit 2
-    fi
-done
-if [ -n "${BATCH_S:-}" ] && ! [[ "$BATCH_S" =~ ^[0-9]+([.][0-9]+)?$ ]]; then
-    echo "profile_all.sh: BATCH_S must be a number of seconds, got \"$BATCH_S\"" >&2; exit 2
+# Settings are checked before any GPU time is spent, each with one line if it is wrong.
+bad() { echo "profile_all.sh: $1" >&2; exit 2; }
+whole() {  # name, smallest: a whole number in decimal (no leading zero, which bash reads as octal)
+    local value=${!1:-}
+    [ -z "$value" ] && return
+    [[ "$value" =~ ^(0|[1-9][0-9]*)$ ]] || bad "$1 must be a whole number of seconds or passes, got \"$value\""
+    [ "$value" -ge "$2" ] || bad "$1 must be at least $2, got $value"
+}
+whole BUDGET_S 30; whole REPETITIONS 2; whole WARMUP 0; whole LIMIT_S 10
+if [ -n "${BATCH_S:-}" ] && ! [[ "$BATCH_S" =~ ^([0-9]+([.][0-9]*)?|[.][0-9]+)$ ]]; then
+    bad "BATCH_S must be a number of seconds, got \"$BATCH_S\""
 fi
+IFS=, read -ra wanted <<< "$precisions"
+for p in "${wanted[@]}"; do
+    case "$p" in fp32|tf32|fp16) ;; *) bad "PRECISIONS: \"$p\" is not fp32, tf32 or fp16" ;; esac
+done
 echo "settings: BUDGET_S=$budget REPETITIONS=$reps WARMUP=$warmup PRECISIONS=$precisions LIMIT_S=${LIMIT_S:-} BATCH_S=${BATCH_S:-} MODELS=${MODELS:-(the plan)}"
 
 pack() {
@@ -88,11 +94,14 @@ while read -r model batch limit; do
     [ -n "${LIMIT_S:-}" ] && limit=$LIMIT_S
     [ "$limit" -gt "$left" ] && limit=$left
     echo "== $model (batch 1-$batch, limit ${limit}s)"
-    # The profiler keeps to the limit less about 8 s of start-up (at least batch 1 is measured);
-    # timeout is the backstop for a pass that hangs, never past the budget.
+    # The profiler keeps to its own limit (at least batch 1 is measured), which leaves it about 8 s
+    # for start-up and 30 s before the backstop, a timeout for a pass that hangs; the backstop never
+    # runs past the budget.
     backstop=$(( limit + 30 < left ? limit + 30 : left ))
+    own=$(( limit - 8 < backstop - 30 ? limit - 8 : backstop - 30 ))
+    [ "$own" -lt 0 ] && own=0
     timeout "$backstop" python3 tools/profile_model.py --model "$model" --out "$out" --precision "$precisions" \
-        --max-batch "$batch" --warmup "$warmup" --repetitions "$reps" --time-limit $(( limit > 8 ? limit - 8 : 0 )) \
+        --max-batch "$batch" --warmup "$warmup" --repetitions "$reps" --time-limit "$own" \
         ${BATCH_S:+--batch-seconds "$BATCH_S"}
     echo "== $model: exit $? after $(( $(date +%s) - start ))s"
     pack

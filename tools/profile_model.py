@@ -717,7 +717,7 @@ def measure(model_name, table, precision, batch_sizes, warmup, repetitions, dead
             torch.cuda.empty_cache()
             break
         timed_s = time.monotonic() - began - setup_s - pass_s
-        predicted_s = next_batch_seconds(setup_s, pass_s, timed_s, reps, warmup, repetitions, batch_seconds)
+        predicted_s = next_batch_seconds(setup_s, pass_s, timed_s, reps, repetitions, batch_seconds)
         results["batch_sizes"].append(b)
         results["repetitions"].append(reps)
         for i in range(len(layers)):
@@ -846,6 +846,11 @@ def main():
                    "traced table is timed; writes nothing. It catches a model that cannot leave the trace's meta "
                    "device or whose control flow differs from the trace, not faults of FP16 or CUDA-only operators")
     args = p.parse_args()
+    for precision in args.precision.split(","):
+        if precision not in ("fp32", "tf32", "fp16"):
+            p.error(f"--precision: {precision!r} is not fp32, tf32 or fp16")
+    if args.repetitions < 2:
+        p.error("--repetitions: at least 2 (a standard deviation needs two)")
     if not args.check and not args.out:
         p.error("--out is required (unless --check)")
 

@@ -16,15 +16,16 @@ def repetitions_for(pass_s, repetitions, batch_seconds):
     return max(min(repetitions, fit), min(repetitions, MIN_REPETITIONS))
 
 
-def next_batch_seconds(setup_s, pass_s, timed_s, reps, warmup, repetitions, batch_seconds):
+def next_batch_seconds(setup_s, pass_s, timed_s, reps, repetitions, batch_seconds):
     """A cautious guess at how long the next batch size (twice this one) will take, from how this
-    one went: its set-up (`setup_s`: the input, the warm-up passes and cuDNN's choice of
-    algorithms, which does not double with the batch) again, the warm-up passes at twice the pass
-    time, and the timed passes at twice the pass time, as many as `repetitions_for` will give.
-    `timed_s` is what this size's `reps` timed passes (both kinds) took."""
+    one went. Its set-up (`setup_s`: the input, the warm-up passes and cuDNN's timing of candidate
+    algorithms at the real shape) counted twice, as all of it grows with the batch (at batch 1 it
+    also holds one-off start-up costs, so the guess for batch 2 runs high); the pass that sets the
+    number of timed passes, at twice the pass time; and the timed passes at twice this size's time
+    per pass (`timed_s` over `reps`, both kinds), as many as `repetitions_for` will give."""
     next_reps = repetitions_for(2 * pass_s, repetitions, batch_seconds)
     per_pass = timed_s / reps if reps else 2 * pass_s
-    return setup_s + warmup * pass_s + 2 * per_pass * next_reps
+    return 2 * setup_s + 2 * pass_s + 2 * per_pass * next_reps
 
 
 def fits(now, deadline, predicted_s):

@@ -89,11 +89,13 @@ public struct ServerPolicyContext: Sendable {
     public let tables: [LatencyTable?]
     /// The models that clients send to this server.
     public let modelsServed: [Int]
-    /// Per model, what to add when its table lacks a batch size (nil: nothing): a measured
-    /// profile covers only the sizes that were measured, and says how to use a derived one.
-    public let batchSizeNotes: [String?]
+    /// Per model, what to add when its table lacks a batch size, given that size (nil: nothing):
+    /// a measured profile holds only the sizes that were measured, and where a derived one would
+    /// serve, the note says how to use it. Worked out only when the error is raised.
+    public let batchSizeNotes: [(@Sendable (Int) -> String)?]
 
-    public init(models: [ModelSpec], tables: [LatencyTable?], modelsServed: [Int], batchSizeNotes: [String?] = []) {
+    public init(models: [ModelSpec], tables: [LatencyTable?], modelsServed: [Int],
+                batchSizeNotes: [(@Sendable (Int) -> String)?] = []) {
         self.models = models
         self.tables = tables
         self.modelsServed = modelsServed
@@ -105,7 +107,7 @@ public struct ServerPolicyContext: Sendable {
         for m in modelsServed {
             guard let table = tables[m], table.latency(batchSize: size) == nil else { continue }
             let sizes = Self.describe(table.batchSizes)
-            let note = m < batchSizeNotes.count ? batchSizeNotes[m].map { "; " + $0 } ?? "" : ""
+            let note = m < batchSizeNotes.count ? batchSizeNotes[m].map { "; " + $0(size) } ?? "" : ""
             throw node.error("batch size \(size) is not in the latency table of model \"\(models[m].name)\" (it has \(sizes))\(note)")
         }
     }

@@ -30,6 +30,9 @@ public struct ProfileLibrary: Sendable {
     public struct Entry: Sendable {
         public var key: Key
         public var path: String
+        /// Whether the file lies under a `measured` folder inside its root (the root's own path
+        /// does not count: a checkout under a folder of that name changes nothing).
+        public var measured = false
     }
 
     public let roots: [String]
@@ -53,10 +56,10 @@ public struct ProfileLibrary: Sendable {
         self.shadowed = shadowed
     }
 
-    /// The first hidden file of `key` that is not a measurement, and the folder that would put it
-    /// first if named before the others (the one above its GPU folder).
+    /// The first hidden file of `key` that is not a measurement, and the folder above its GPU
+    /// folder (the one to search first for it to be taken, unless something earlier hides it too).
     public func derivedAlternative(to key: Key) -> (path: String, folder: String)? {
-        guard let e = shadowed.first(where: { $0.key == key && !Self.isMeasured($0.path) }) else { return nil }
+        guard let e = shadowed.first(where: { $0.key == key && !$0.measured }) else { return nil }
         let folder = ((e.path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
         return (e.path, folder)
     }
@@ -121,17 +124,15 @@ public struct ProfileLibrary: Sendable {
             let precision = pieces.removeLast()
             let model = pieces.joined(separator: ".")
             found.append(Entry(key: Key(gpu: gpu, model: model, precision: precision, mpsLevel: mps),
-                               path: (root as NSString).appendingPathComponent(relative)))
+                               path: (root as NSString).appendingPathComponent(relative), measured: parts.contains("measured")))
         }
         // A measurement beats a derivation of the same key: files under a `measured` folder first.
         // (Each path is classified once, not in every comparison: splitting paths inside the
         // comparator was most of a run's start-up.)
-        return found.map { (rank: isMeasured($0.path) ? 0 : 1, entry: $0) }
+        return found.map { (rank: $0.measured ? 0 : 1, entry: $0) }
             .sorted { ($0.rank, $0.entry.path) < ($1.rank, $1.entry.path) }
             .map(\.entry)
     }
-
-    public static func isMeasured(_ path: String) -> Bool { path.split(separator: "/").contains("measured") }
 
     public func entry(_ key: Key) -> Entry? { entries.first { $0.key == key } }
 

@@ -150,7 +150,7 @@ extension ScenarioReader {
         }
         // Each hosted model needs a latency table: the scenario's, or a profile for this GPU.
         var profiled = [LatencyTable?](repeating: nil, count: models.count)
-        var batchSizeNotes = [String?](repeating: nil, count: models.count)
+        var batchSizeNotes = [(@Sendable (Int) -> String)?](repeating: nil, count: models.count)
         for m in hosted {
             let model = models[m]
             if let table = model.spec.latency {
@@ -171,7 +171,8 @@ extension ScenarioReader {
                                                 batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: residual))
             if profile.provenance.kind == "measured" {
                 let key = ProfileLibrary.Key(gpu: gpu, model: model.profileName, precision: precision, mpsLevel: shares == nil ? mps : 1)
-                batchSizeNotes[m] = measuredSizesNote(path: path, key: key)
+                let (library, defaults) = (library, defaultProfileRoots)
+                batchSizeNotes[m] = { size in Self.measuredSizesNote(path: path, key: key, size: size, library: library, defaultRoots: defaults) }
             }
             if case .derived(let d) = profile.provenance {
                 latencySources[latencySources.count - 1].derivedError = d.error.map {
@@ -254,15 +255,30 @@ extension ScenarioReader {
     }
 
     /// What an error about a batch size missing from a measured profile adds: the profile holds
-    /// the sizes that were measured, and where a derived profile of the same key is hidden behind
-    /// it, how to run on that one instead.
-    func measuredSizesNote(path: String, key: ProfileLibrary.Key) -> String {
+    /// the sizes that were measured; and where a derived profile of the same key has `size` and
+    /// would be taken with its folder first in ARSIM_PROFILES (checked by searching that way, so
+    /// that the advice works), how to run on it.
+    static func measuredSizesNote(path: String, key: ProfileLibrary.Key, size: Int, library: ProfileLibrary,
+                                  defaultRoots: [String]) -> String {
         let head = "that is the measured profile \(path), which holds the sizes measured"
         guard let derived = library.derivedAlternative(to: key) else {
             return head + ", and no derived profile of \(key.description) exists to use instead"
         }
-        return head + "; to use the derived \(derived.path) instead, name its folder first in ARSIM_PROFILES "
-            + "(ARSIM_PROFILES=\(derived.folder); it then comes first for every model and GPU of the run, after the scenario's own profiles)"
+        guard let largest = (try? ProfileFile.load(path: derived.path))?.batchSizes.last else {
+            return head + "; the derived \(derived.path) cannot be read (`arsim profiles show` says why)"
+        }
+        guard largest >= size else {
+            return head + "; the derived \(derived.path) goes to batch \(largest) only"
+        }
+        let scenarioRoots = Array(library.roots.dropLast(defaultRoots.count))
+        let trial = ProfileLibrary(roots: scenarioRoots + [derived.folder] + defaultRoots)
+        guard trial.entry(key)?.path == derived.path else {
+            return head + "; the derived \(derived.path) has it, but a folder searched before it (the scenario's own "
+                + "profiles, or a measured file beside it) would still be taken"
+        }
+        let current = ProcessInfo.processInfo.environment["ARSIM_PROFILES"].flatMap { $0.isEmpty ? nil : ":" + $0 } ?? ""
+        return head + "; to use the derived \(derived.path) instead (it has batch \(size)), search its folder first: "
+            + "ARSIM_PROFILES=\(derived.folder)\(current), which puts it first for every model and GPU of the run"
     }
 
     static func gigabytes(_ bytes: Int) -> String { String(format: "%.2f", Double(bytes) / 1e9) }

@@ -63,7 +63,8 @@ final class LayerTableTests: XCTestCase {
 }
 
 /// tools/profile_model.py, where Python has PyTorch (not in CI: the profiler is a tool for a
-/// machine with a GPU; the committed layer tables are its output).
+/// machine with a GPU; the committed layer tables are its output), and its time budgeting
+/// (tools/profile_timing.py), wherever python3 is.
 final class ProfilerToolTests: XCTestCase {
     func python() throws -> String {
         let candidates = [ProcessInfo.processInfo.environment["ARSIM_PYTHON"], "/usr/bin/python3", "/usr/local/bin/python3"].compactMap { $0 }
@@ -119,9 +120,9 @@ final class ProfilerToolTests: XCTestCase {
     /// --batch-seconds 3 with 30 passes asked: a 50 ms pass keeps all 30 (30 x 2 x 50 ms = 3 s), a
     /// 100 ms pass gets 15, a 500 ms pass the floor of 10; without it every size gets 30, and a
     /// request for 5 passes is never raised to the floor. The next batch size (10 ms passes now, so
-    /// 20 ms then) is predicted from this one's 2 s of set-up, 5 warm-up passes and 30 timed passes
-    /// that took 1.2 s: 2 + 5 x 0.01 + 2 x 0.04 x 30 = 4.45 s, or 4.05 s when --batch-seconds 1 cuts
-    /// it to 25 passes; with 4.1 s left only the second fits.
+    /// 20 ms then) is predicted from this one's 2 s of set-up and 30 timed passes that took 1.2 s:
+    /// 2 x 2 + 2 x 0.01 + 2 x 0.04 x 30 = 6.42 s, or 6.02 s when --batch-seconds 1 cuts it to 25
+    /// passes; with 6.1 s left only the second fits.
     func testTimedPassesAndTheNextBatchSizeFitTheirBudgets() throws {
         let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let python else { throw XCTSkip("no python3") }
@@ -132,14 +133,14 @@ final class ProfilerToolTests: XCTestCase {
         p.arguments = ["-B", "-c", "import profile_timing as p; "
                        + "print([p.repetitions_for(t, 30, 3.0) for t in (0.05, 0.1, 0.5)], p.repetitions_for(0.5, 30, None), "
                        + "p.repetitions_for(0.5, 5, 3.0)); "
-                       + "a, b = p.next_batch_seconds(2.0, 0.01, 1.2, 30, 5, 30, None), p.next_batch_seconds(2.0, 0.01, 1.2, 30, 5, 30, 1.0); "
-                       + "print(round(a, 9), round(b, 9), p.fits(10, 14.1, a), p.fits(10, 14.1, b), p.fits(10, None, 1e9))"]
+                       + "a, b = p.next_batch_seconds(2.0, 0.01, 1.2, 30, 30, None), p.next_batch_seconds(2.0, 0.01, 1.2, 30, 30, 1.0); "
+                       + "print(round(a, 9), round(b, 9), p.fits(10, 16.1, a), p.fits(10, 16.1, b), p.fits(10, None, 1e9))"]
         p.standardOutput = pipe
         try p.run()
         let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0)
-        XCTAssertEqual(printed, "[30, 15, 10] 30 5\n4.45 4.05 False True True\n")
+        XCTAssertEqual(printed, "[30, 15, 10] 30 5\n6.42 6.02 False True True\n")
     }
 }
 

@@ -32,7 +32,9 @@ final class MeasuredProfileTests: XCTestCase {
     }
 
     func testAMeasuredProfileBeatsADerivedOneInTheSameFolder() throws {
-        let root = try temporaryDirectory()
+        // The root itself under a folder named "measured" (a checkout there): only the part of a
+        // path inside the root says which file is a measurement.
+        let root = try temporaryDirectory() + "/measured/checkout"
         var measured = try ProfileFile.parse(sampleProfile, file: "p.json")
         measured.layers[0].meanUs = [5, 5, 5]
         let derived = Profile(model: "tiny", gpu: "T4", precision: "fp32", inputBytes: 1000, batchSizes: [1, 2, 4],
@@ -46,6 +48,8 @@ final class MeasuredProfileTests: XCTestCase {
         let loaded = try library.load(.init(gpu: "T4", model: "tiny", precision: "fp32"))
         XCTAssertEqual(loaded?.provenance.kind, "measured")
         XCTAssertEqual(loaded?.layers[0].meanUs, [5, 5, 5])
+        XCTAssertEqual(library.shadowed.map(\.measured), [false])
+        XCTAssertEqual(library.derivedAlternative(to: .init(gpu: "T4", model: "tiny", precision: "fp32"))?.folder, root + "/derived")
     }
 
     /// Every bundled measured profile parses, says it is measured on the device its folder names,
@@ -100,8 +104,8 @@ final class MeasuredProfileTests: XCTestCase {
                        "the derivation ignores FP16 tensor cores: too slow at large batches")
     }
 
-    /// The H100 and H200 have the same SM count and top clock in the catalogue; the H200 has 40 %
-    /// more memory bandwidth. Measured on two machines a day apart, the same model, precision and
+    /// The H100 and H200 have the same SM count in the catalogue and reported the same 1,980 MHz
+    /// top clock in the run logs; the H200 has 40 % more memory bandwidth. Measured on two machines a day apart, the same model, precision and
     /// batch must take about as long on both (H100 over H200 within 0.9-1.3, the H100 a little
     /// slower at the median): a mislabelled file, a different precision or a throttled GPU would
     /// show here. Batch 16 and up, where launches no longer dominate.

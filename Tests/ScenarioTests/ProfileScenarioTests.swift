@@ -45,34 +45,52 @@ final class ProfileScenarioTests: XCTestCase {
     }
 
     /// The H100's measured Mask R-CNN FP32 profile holds batch 1 and 2 (what fitted the GPU's
-    /// time): a batch of 8 is an error that names the measured file and how to use the derived
-    /// profile, and with the derived folder searched first the same scenario runs on it.
+    /// time): a batch of 8 is an error that names the measured file and, since the derived
+    /// profile has batch 8 and would be taken with its folder searched first, how to use it; with
+    /// that folder first the same scenario runs on it. Where the advice would not work, the error
+    /// says why instead: no derived profile at FP16, none as large as 128, or the scenario's own
+    /// profiles folder holding the measurement (searched before ARSIM_PROFILES).
     func testABatchBeyondAMeasuredProfileSaysHowToUseTheDerivedOne() throws {
-        let text = scenario(gpu: "H100", model: "maskrcnn_resnet50_fpn",
-                            policy: #"{"name": "dynamic_batch", "max_batch": 8, "max_queue_delay_ms": 4}"#)
-        XCTAssertThrowsError(try Scenario.parse(text, file: "s.json", profileRoots: bundled)) { error in
-            let message = "\(error)"
-            XCTAssertTrue(message.contains("batch size 8 is not in the latency table of model \"maskrcnn_resnet50_fpn\" (it has 1, 2); "
-                                           + "that is the measured profile "), message)
-            XCTAssertTrue(message.contains("measured/H100/maskrcnn_resnet50_fpn.fp32.json"), message)
-            XCTAssertTrue(message.contains("to use the derived "), message)
-            XCTAssertTrue(message.contains("derived/H100/maskrcnn_resnet50_fpn.fp32.json instead, name its folder first in ARSIM_PROFILES "
-                                           + "(ARSIM_PROFILES="), message)
-            XCTAssertTrue(message.contains("Workloads/profiles/derived; it then comes first"), message)
-            XCTAssertFalse(message.contains("\n"), "one line")
+        func message(_ text: String, roots: [String]? = nil) -> String {
+            do {
+                _ = try Scenario.parse(text, file: "s.json", profileRoots: roots ?? bundled)
+                return "parsed"
+            } catch { return "\(error)" }
         }
-        // At FP16 there is no derived profile to fall back on (derived profiles are FP32): the
-        // error says so instead of giving advice that would not work.
-        let fp16 = text.replacingOccurrences(of: #""gpu": "H100""#, with: #""gpu": "H100", "precision": "fp16""#)
-            .replacingOccurrences(of: #""max_batch": 8"#, with: #""max_batch": 16"#)
-        XCTAssertThrowsError(try Scenario.parse(fp16, file: "s.json", profileRoots: bundled)) { error in
-            let message = "\(error)"
-            XCTAssertTrue(message.contains("batch size 16 is not in the latency table of model \"maskrcnn_resnet50_fpn\" (it has 1 to 8)"), message)
-            XCTAssertTrue(message.hasSuffix("and no derived profile of maskrcnn_resnet50_fpn on H100 (fp16) exists to use instead"), message)
+        func maskRCNN(_ server: String, batch: Int, extra: String = "") -> String {
+            scenario(gpu: "H100", model: "maskrcnn_resnet50_fpn", extra: extra,
+                     policy: #"{"name": "dynamic_batch", "max_batch": \#(batch), "max_queue_delay_ms": 4}"#)
+                .replacingOccurrences(of: #""gpu": "H100""#, with: server)
         }
-        let s = try Scenario.parse(text, file: "s.json", profileRoots: [Repo.path("Workloads/profiles/derived")] + bundled)
+        let derived = Repo.path("Workloads/profiles/derived")
+        let fp32 = message(maskRCNN(#""gpu": "H100""#, batch: 8))
+        XCTAssertTrue(fp32.contains("batch size 8 is not in the latency table of model \"maskrcnn_resnet50_fpn\" (it has 1, 2); "
+                                    + "that is the measured profile "), fp32)
+        XCTAssertTrue(fp32.contains("measured/H100/maskrcnn_resnet50_fpn.fp32.json, which holds the sizes measured; to use the derived "), fp32)
+        XCTAssertTrue(fp32.contains("derived/H100/maskrcnn_resnet50_fpn.fp32.json instead (it has batch 8), search its folder first: "
+                                    + "ARSIM_PROFILES=\(derived)"), fp32)
+        XCTAssertFalse(fp32.contains("\n"), "one line")
+        let s = try Scenario.parse(maskRCNN(#""gpu": "H100""#, batch: 8), file: "s.json", profileRoots: [derived] + bundled)
         XCTAssertEqual(s.spec.latencySources[0].kind, "derived")
         XCTAssertEqual(s.spec.latencySources[0].batchSizes, "1 to 64")
+
+        let fp16 = message(maskRCNN(#""gpu": "H100", "precision": "fp16""#, batch: 16))
+        XCTAssertTrue(fp16.contains("batch size 16 is not in the latency table of model \"maskrcnn_resnet50_fpn\" (it has 1 to 8)"), fp16)
+        XCTAssertTrue(fp16.hasSuffix("and no derived profile of maskrcnn_resnet50_fpn on H100 (fp16) exists to use instead"), fp16)
+
+        let large = message(maskRCNN(#""gpu": "H100""#, batch: 128))
+        XCTAssertTrue(large.hasSuffix("derived/H100/maskrcnn_resnet50_fpn.fp32.json goes to batch 64 only"), large)
+
+        // The scenario's own folder holds a copy of the measurement: ARSIM_PROFILES cannot help.
+        let own = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-own-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: own) }
+        try FileManager.default.createDirectory(atPath: own + "/measured/H100", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Repo.path("Workloads/profiles/measured/H100/maskrcnn_resnet50_fpn.fp32.json"),
+                                         toPath: own + "/measured/H100/maskrcnn_resnet50_fpn.fp32.json")
+        let hidden = message(maskRCNN(#""gpu": "H100""#, batch: 8, extra: #""profiles": ["\#(own)"],"#))
+        XCTAssertTrue(hidden.contains("\(own)/measured/H100/maskrcnn_resnet50_fpn.fp32.json, which holds the sizes measured"), hidden)
+        XCTAssertTrue(hidden.hasSuffix("has it, but a folder searched before it (the scenario's own profiles, or a measured file "
+                                       + "beside it) would still be taken"), hidden)
     }
 
     /// A scenario folder's resnet50 (2 layers) on the T4 and the bundled one (174) on the L4: the
