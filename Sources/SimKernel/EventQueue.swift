@@ -115,8 +115,16 @@ public struct EventQueue<Event> {
             free(slot)
             if heap.count > 0 && events.count > 4096 {
                 // (A few thousand events stay in cache.) Mutable access: a read-only one retains the array.
+                // The next event is read as soon as this pop returns (the scheduler's look at the next
+                // event for `EventHandler.prefetch`), too soon for a prefetch issued now to help; so the
+                // one likely to follow it, the least of the root's children, is asked for as well, one
+                // event ahead of that read.
                 let next = KeyHeap.slot(heap.root)
-                events.withUnsafeMutableBufferPointer { arsim_prefetch($0.baseAddress! + next) }
+                let after = heap.count > 4 ? KeyHeap.slot(heap.leastChildOfRoot()) : next
+                events.withUnsafeMutableBufferPointer {
+                    arsim_prefetch($0.baseAddress! + next)
+                    arsim_prefetch($0.baseAddress! + after)
+                }
             }
             let sequence = KeyHeap.sequence(top)
             if !cancelled.isEmpty, cancelled.remove(sequence) != nil { continue }
@@ -207,6 +215,17 @@ public struct EventQueue<Event> {
                 child = parent
             }
             h[child] = key
+        }
+    }
+
+    /// The least of the root's four children (the heap must hold at least five keys): the next
+    /// root, unless a key pushed before the next pop, or the one the pop moves up, comes first.
+    @inlinable mutating func leastChildOfRoot() -> Key {
+        let pad = self.pad
+        return keys.withUnsafeMutableBufferPointer { b in
+            let h = b.baseAddress! + pad
+            let x = h[1] < h[2] ? h[1] : h[2], y = h[3] < h[4] ? h[3] : h[4]
+            return x < y ? x : y
         }
     }
 
