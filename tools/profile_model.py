@@ -653,7 +653,7 @@ def measure(model_name, table, precision, batch_sizes, warmup, repetitions, dead
     device = "cpu" if check else "cuda"
     event = HostEvent if check else torch.cuda.Event
     sync = (lambda: None) if check else torch.cuda.synchronize
-    dtype = torch.float16 if precision == "fp16" and not check else torch.float32
+    dtype = torch.float16 if precision == "fp16" else torch.float32
     torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
     torch.backends.cudnn.allow_tf32 = precision == "tf32"
     torch.backends.cudnn.benchmark = True
@@ -846,7 +846,8 @@ def main():
                    "traced table is timed; writes nothing. It catches a model that cannot leave the trace's meta "
                    "device or whose control flow differs from the trace, not faults of FP16 or CUDA-only operators")
     args = p.parse_args()
-    for precision in args.precision.split(","):
+    precisions = args.precision.split(",")
+    for precision in precisions:
         if precision not in ("fp32", "tf32", "fp16"):
             p.error(f"--precision: {precision!r} is not fp32, tf32 or fp16")
     if args.repetitions < 2:
@@ -880,7 +881,6 @@ def main():
     device = torch.cuda.get_device_name()
     batch_sizes = [2 ** i for i in range(int(math.log2(args.max_batch)) + 1)]
     began = time.monotonic()
-    precisions = args.precision.split(",")
     for k, precision in enumerate(precisions):
         deadline = None
         if args.time_limit is not None:

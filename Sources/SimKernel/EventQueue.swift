@@ -224,9 +224,16 @@ public struct EventQueue<Event> {
         let pad = self.pad
         return keys.withUnsafeMutableBufferPointer { b in
             let h = b.baseAddress! + pad
-            let x = h[1] < h[2] ? h[1] : h[2], y = h[3] < h[4] ? h[3] : h[4]
-            return x < y ? x : y
+            return h[KeyHeap.leastOfGroup(in: h, from: 1)]
         }
+    }
+
+    /// The index of the least of the four keys from `first` (a full group of children, one line).
+    /// A small tournament keeps the comparison chain short.
+    @inlinable @inline(__always) static func leastOfGroup(in h: UnsafeMutablePointer<Key>, from first: Int) -> Int {
+        let a = h[first] < h[first + 1] ? first : first + 1
+        let b = h[first + 2] < h[first + 3] ? first + 2 : first + 3
+        return h[a] < h[b] ? a : b
     }
 
     /// Removes the root (the heap must not be empty) and returns it.
@@ -254,10 +261,7 @@ public struct EventQueue<Event> {
                 if grandchildren >= 1024 && grandchildren < n {
                     arsim_prefetch_range(h + grandchildren, 16 * MemoryLayout<Key>.stride)
                 }
-                // A small tournament keeps the comparison chain short.
-                let a = h[first] < h[first + 1] ? first : first + 1
-                let b = h[first + 2] < h[first + 3] ? first + 2 : first + 3
-                let best = h[a] < h[b] ? a : b
+                let best = leastOfGroup(in: h, from: first)
                 guard h[best] < moving else { break }
                 h[hole] = h[best]
                 hole = best

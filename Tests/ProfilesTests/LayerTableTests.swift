@@ -69,27 +69,31 @@ final class ProfilerToolTests: XCTestCase {
     func python() throws -> String {
         let candidates = [ProcessInfo.processInfo.environment["ARSIM_PYTHON"], "/usr/bin/python3", "/usr/local/bin/python3"].compactMap { $0 }
         for python in candidates where FileManager.default.isExecutableFile(atPath: python) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: python)
-            p.arguments = ["-c", "import torch, torchvision"]
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            if p.terminationStatus == 0 { return python }
+            if try run(python, ["-c", "import torch, torchvision"]).status == 0 { return python }
         }
         throw XCTSkip("no python3 with torch and torchvision (set ARSIM_PYTHON); profiler test skipped")
+    }
+
+    /// Runs `python` with `arguments` (in `directory` if given): its exit status and what it printed.
+    func run(_ python: String, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, printed: String) {
+        let p = Process()
+        let pipe = Pipe()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = arguments
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, printed)
     }
 
     func testLayersOnlyModeReproducesTheCommittedTable() throws {
         let python = try python()
         let out = try temporaryDirectory()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [Repo.path("tools/profile_model.py"), "--model", "fastdepth", "--layers-only", "--out", out]
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
+        let r = try run(python, [Repo.path("tools/profile_model.py"), "--model", "fastdepth", "--layers-only", "--out", out])
+        XCTAssertEqual(r.status, 0)
         let fresh = try LayerTable.load(path: out + "/fastdepth.layers.json")
         let committed = try LayerTable.load(path: Repo.path("Workloads/models/fastdepth.layers.json"))
         XCTAssertEqual(fresh.layers.map(\.name), committed.layers.map(\.name))
@@ -102,17 +106,9 @@ final class ProfilerToolTests: XCTestCase {
     func testCheckModeTimesEveryTracedLayerAndWritesNothing() throws {
         let python = try python()
         let out = try temporaryDirectory()
-        let p = Process()
-        let pipe = Pipe()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [Repo.path("tools/profile_model.py"), "--model", "fastdepth", "--check", "--out", out]
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
-        XCTAssertEqual(printed, "fastdepth: every one of its 122 traced layers is timed at batch 1 and 2\n")
+        let r = try run(python, [Repo.path("tools/profile_model.py"), "--model", "fastdepth", "--check", "--out", out])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.printed, "fastdepth: every one of its 122 traced layers is timed at batch 1 and 2\n")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), [])
     }
 
@@ -126,21 +122,14 @@ final class ProfilerToolTests: XCTestCase {
     func testTimedPassesAndTheNextBatchSizeFitTheirBudgets() throws {
         let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let python else { throw XCTSkip("no python3") }
-        let p = Process()
-        let pipe = Pipe()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.currentDirectoryURL = URL(fileURLWithPath: Repo.path("tools"))
-        p.arguments = ["-B", "-c", "import profile_timing as p; "
+        let r = try run(python, ["-B", "-c", "import profile_timing as p; "
                        + "print([p.repetitions_for(t, 30, 3.0) for t in (0.05, 0.1, 0.5)], p.repetitions_for(0.5, 30, None), "
                        + "p.repetitions_for(0.5, 5, 3.0)); "
                        + "a, b = p.next_batch_seconds(2.0, 0.01, 1.2, 30, 30, None), p.next_batch_seconds(2.0, 0.01, 1.2, 30, 30, 1.0); "
-                       + "print(round(a, 9), round(b, 9), p.fits(10, 16.1, a), p.fits(10, 16.1, b), p.fits(10, None, 1e9))"]
-        p.standardOutput = pipe
-        try p.run()
-        let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
-        XCTAssertEqual(printed, "[30, 15, 10] 30 5\n6.42 6.02 False True True\n")
+                       + "print(round(a, 9), round(b, 9), p.fits(10, 16.1, a), p.fits(10, 16.1, b), p.fits(10, None, 1e9))"],
+                        in: Repo.path("tools"))
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.printed, "[30, 15, 10] 30 5\n6.42 6.02 False True True\n")
     }
 }
 

@@ -42,19 +42,19 @@ public struct MeasuredComparison: Sendable {
         }
     }
 
-    /// |error| over the points of one precision whose batch size lies in `batches`, on one GPU
-    /// type or (nil) all of them: GPUs differ in how far eager PyTorch is from the derivation.
-    public func summary(gpu: String? = nil, precision: String, batches: ClosedRange<Int>) -> ErrorSummary {
+    /// |error| over the points of one GPU type and precision whose batch size lies in `batches`
+    /// (per GPU: GPUs differ in how far eager PyTorch is from the derivation).
+    public func summary(gpu: String, precision: String, batches: ClosedRange<Int>) -> ErrorSummary {
         ErrorSummary(errors(gpu: gpu, precision: precision, batches: batches).map(abs))
     }
 
-    private func errors(gpu: String?, precision: String, batches: ClosedRange<Int>) -> [Double] {
-        points.filter { (gpu == nil || $0.gpu == gpu) && $0.precision == precision && batches.contains($0.batch) }.map(\.error)
+    private func errors(gpu: String, precision: String, batches: ClosedRange<Int>) -> [Double] {
+        points.filter { $0.gpu == gpu && $0.precision == precision && batches.contains($0.batch) }.map(\.error)
     }
 
     /// Median signed error (derived over measured, minus one) of one precision in a batch range:
     /// says whether the model is too fast or too slow, which |error| hides.
-    public func medianSignedError(gpu: String? = nil, precision: String, batches: ClosedRange<Int>) -> Double {
+    public func medianSignedError(gpu: String, precision: String, batches: ClosedRange<Int>) -> Double {
         ErrorSummary.quantile(errors(gpu: gpu, precision: precision, batches: batches).sorted(), 0.5)
     }
 }
