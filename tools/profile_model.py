@@ -727,7 +727,8 @@ def measure(model_name, table, precision, batch_sizes, warmup, repetitions, dead
         layer_sum = sum(results["layers"][i][-1]["mean"] for i in range(len(layers)))
         e2e_mean = results["end_to_end"][-1]["mean"]
         print(f"  {precision} batch {b:3d}: end to end {e2e_mean / 1000:8.3f} ms, sum of layers "
-              f"{layer_sum / 1000:8.3f} ms ({(layer_sum / e2e_mean - 1) * 100:+.1f} %)", file=sys.stderr)
+              f"{layer_sum / 1000:8.3f} ms ({(layer_sum / e2e_mean - 1) * 100:+.1f} %); set-up {setup_s:.1f} s, "
+              f"2 × {reps} timed passes {timed_s:.1f} s", file=sys.stderr)
     return results
 
 

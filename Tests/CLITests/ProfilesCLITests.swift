@@ -11,7 +11,7 @@ final class ProfilesCLITests: TemporaryDirectoryTestCase {
         // the H100 and the H200, and FP16 and TF32, which only measurements have.
         let measured = r.stdout.split(separator: "\n").filter { $0.contains("fastdepth") && $0.contains("measured") }
         XCTAssertEqual(measured.map { String($0.prefix(4)) + $0.split(separator: " ")[2] },
-                       ["H100fp16", "H100fp32", "H200fp16", "H200fp32", "H200tf32"], r.stdout)
+                       ["H100fp16", "H100fp32", "H100tf32", "H200fp16", "H200fp32", "H200tf32"], r.stdout)
     }
 
     func testShowPrintsProvenanceAndLatency() throws {

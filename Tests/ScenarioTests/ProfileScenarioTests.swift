@@ -44,9 +44,9 @@ final class ProfileScenarioTests: XCTestCase {
         XCTAssertEqual(Double(batch1), 2_962_988, accuracy: 174, "one nanosecond of rounding per layer at most")
     }
 
-    /// The H100's measured Mask R-CNN FP32 profile holds batch 1 and 2 (what fitted the GPU's
-    /// time): a batch of 8 is an error that names the measured file and, since the derived
-    /// profile has batch 8 and would be taken with its folder searched first, how to use it; with
+    /// The H100's measured Mask R-CNN FP32 profile holds batch 1 to 8 (the measurement plan's
+    /// largest): a batch of 16 is an error that names the measured file and, since the derived
+    /// profile has batch 16 and would be taken with its folder searched first, how to use it; with
     /// that folder first the same scenario runs on it. Where the advice would not work, the error
     /// says why instead: no derived profile at FP16, none as large as 128, or the scenario's own
     /// profiles folder holding the measurement (searched before ARSIM_PROFILES).
@@ -63,14 +63,14 @@ final class ProfileScenarioTests: XCTestCase {
                 .replacingOccurrences(of: #""gpu": "H100""#, with: server)
         }
         let derived = Repo.path("Workloads/profiles/derived")
-        let fp32 = message(maskRCNN(#""gpu": "H100""#, batch: 8))
-        XCTAssertTrue(fp32.contains("batch size 8 is not in the latency table of model \"maskrcnn_resnet50_fpn\" (it has 1, 2); "
+        let fp32 = message(maskRCNN(#""gpu": "H100""#, batch: 16))
+        XCTAssertTrue(fp32.contains("batch size 16 is not in the latency table of model \"maskrcnn_resnet50_fpn\" (it has 1 to 8); "
                                     + "that is the measured profile "), fp32)
         XCTAssertTrue(fp32.contains("measured/H100/maskrcnn_resnet50_fpn.fp32.json, which holds the sizes measured; to use the derived "), fp32)
-        XCTAssertTrue(fp32.contains("derived/H100/maskrcnn_resnet50_fpn.fp32.json instead (it has batch 8), search its folder first: "
+        XCTAssertTrue(fp32.contains("derived/H100/maskrcnn_resnet50_fpn.fp32.json instead (it has batch 16), search its folder first: "
                                     + "ARSIM_PROFILES=\(derived)"), fp32)
         XCTAssertFalse(fp32.contains("\n"), "one line")
-        let s = try Scenario.parse(maskRCNN(#""gpu": "H100""#, batch: 8), file: "s.json", profileRoots: [derived] + bundled)
+        let s = try Scenario.parse(maskRCNN(#""gpu": "H100""#, batch: 16), file: "s.json", profileRoots: [derived] + bundled)
         XCTAssertEqual(s.spec.latencySources[0].kind, "derived")
         XCTAssertEqual(s.spec.latencySources[0].batchSizes, "1 to 64")
 
@@ -87,7 +87,7 @@ final class ProfileScenarioTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: own + "/measured/H100", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Repo.path("Workloads/profiles/measured/H100/maskrcnn_resnet50_fpn.fp32.json"),
                                          toPath: own + "/measured/H100/maskrcnn_resnet50_fpn.fp32.json")
-        let hidden = message(maskRCNN(#""gpu": "H100""#, batch: 8, extra: #""profiles": ["\#(own)"],"#))
+        let hidden = message(maskRCNN(#""gpu": "H100""#, batch: 16, extra: #""profiles": ["\#(own)"],"#))
         XCTAssertTrue(hidden.contains("\(own)/measured/H100/maskrcnn_resnet50_fpn.fp32.json, which holds the sizes measured"), hidden)
         XCTAssertTrue(hidden.hasSuffix("has it, but a folder searched before it (the scenario's own profiles, or a measured file "
                                        + "beside it) would still be taken"), hidden)
