@@ -44,8 +44,8 @@ final class ProfileScenarioTests: XCTestCase {
         XCTAssertEqual(Double(batch1), 2_962_988, accuracy: 174, "one nanosecond of rounding per layer at most")
     }
 
-    /// The H100's measured Mask R-CNN FP32 profile holds batch 1 to 8 (the measurement plan's
-    /// largest): a batch of 16 is an error that names the measured file and, since the derived
+    /// The H100's measured Mask R-CNN FP32 profile holds batch 1 to 8 (the largest the measuring
+    /// plan then gave it): a batch of 16 is an error that names the measured file and, since the derived
     /// profile has batch 16 and would be taken with its folder searched first, how to use it; with
     /// that folder first the same scenario runs on it. Where the advice would not work, the error
     /// says why instead: no derived profile at FP16, none as large as 128, or the scenario's own
