@@ -29,7 +29,7 @@ struct Bench: ParsableCommand {
             requests in turn (A B A B, five pairs), each into a fresh database: the time ratio, \
             rows written per second and database bytes per request.
 
-            Build with `swift build -c release` first; a debug build is 10-50x slower.
+            Build with `make build` first (a release build with LTO); a debug build is 10-50x slower.
             """)
 
     @Option(help: "Which benchmarks: mm1, phold, world, sweep, detail (comma-separated).")
@@ -73,7 +73,7 @@ struct Bench: ParsableCommand {
             throw fail("--detail-seconds: expected more than quickstart's 2 s of warm-up and at most 86400, got \(detailSeconds)", code: 2)
         }
         #if DEBUG
-        note("arsim bench: this is a debug build; figures are not representative (use swift build -c release)")
+        note("arsim bench: this is a debug build; figures are not representative (use make build)")
         #endif
         print("arsim \(ArsimVersion.current) bench · one thread · \(ProcessInfo.processInfo.processorCount) cores present")
         print(line(["benchmark", "events", "wall s", "M events/s", "target", "peak RSS MiB"]))
