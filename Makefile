@@ -7,8 +7,11 @@ APT_PACKAGES  := libsqlite3-dev libopenblas-dev liblapacke-dev libglpk-dev zlib1
 TEST_APT_PACKAGES := chromium
 ARSIM         := .build/release/arsim
 # Release builds link with whole-program LTO: the world's hot calls cross module lines (the run
-# loop into EdgeWorld, the policies into its queues), and LTO inlines them: about 1.08x the events
-# per second at 10,000 clients and 1.10x at 1,000 (docs/performance.md, "Whole-program optimisation").
+# loop into EdgeWorld, the policies into its queues), and LTO inlines them. With the cross-module
+# optimisation in Package.swift: about 1.08x the events per second at 10,000 clients and 1.10x at
+# 1,000 (docs/performance.md, "Whole-program optimisation"). Run single test classes the same
+# way, or the release build is redone without LTO:
+#   swift test -c release --experimental-lto-mode=full --filter QueueingTheoryTests
 RELEASE       := -c release --experimental-lto-mode=full
 
 .PHONY: run test deps build bench clean fuzz ipipe-plans ipipe-serve

@@ -5,8 +5,8 @@ The figures are the medians measured with `arsim bench --only world --scenario
 Workloads/bench/ar-10k.json` (the commands are in docs/performance.md); pass each series as
 NAME=v100,v1000,v10000,v100000. Plain SVG, no dependencies:
 
-    python3 tools/scale_chart.py --date 2026-11-26 "without LTO (c545a58)=3.76,3.79,2.99,1.43" \
-        "with LTO (make build)=4.07,4.16,3.22,1.60" > docs/img/scale.svg
+    python3 tools/scale_chart.py --date 2026-11-26 "before (c545a58)=3.76,3.79,2.99,1.43" \
+        "LTO + cross-module optimisation=4.07,4.16,3.22,1.60" > docs/img/scale.svg
 
 (the medians of the "Whole-program optimisation" sitting in docs/performance.md)
 
