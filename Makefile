@@ -9,9 +9,9 @@ ARSIM         := .build/release/arsim
 # Release builds link with whole-program LTO: the world's hot calls cross module lines (the run
 # loop into EdgeWorld, the policies into its queues), and LTO inlines them. With the cross-module
 # optimisation in Package.swift: about 1.08x the events per second at 10,000 clients and 1.10x at
-# 1,000 (docs/performance.md, "Whole-program optimisation"). Run single test classes the same
-# way, or the release build is redone without LTO:
-#   swift test -c release --experimental-lto-mode=full --filter QueueingTheoryTests
+# 1,000 (docs/performance.md, "Whole-program optimisation"). After `make test`, run one test class
+# without building again (a `swift test` that builds redoes every module, about three minutes):
+#   swift test -c release --skip-build --filter QueueingTheoryTests
 RELEASE       := -c release --experimental-lto-mode=full
 
 .PHONY: run test deps build bench clean fuzz ipipe-plans ipipe-serve
