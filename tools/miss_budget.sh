@@ -7,7 +7,8 @@
 # a line a hint asks for counts where the hint is, and what is left counts where the handlers
 # miss. Never time that build.
 #
-#   tools/miss_budget.sh        (about six minutes on this 2-core machine: a build, four runs)
+#   tools/miss_budget.sh        (about four minutes on this 2-core machine from an empty scratch
+#                                directory: a build of about a minute, then four runs)
 #
 # Each size runs two lengths and the difference in misses is divided by the difference in events
 # (marginal figures), so that reading the scenario and building the clients drop out.
