@@ -2,7 +2,9 @@
    event will touch while the current one runs (see World.prefetch). No library to link.
    Built with -Xcc -DARSIM_PREFETCH_AS_LOADS (tools/miss_budget.sh only) each hint is a load
    instead, so that cachegrind, which ignores prefetches, counts the lines the hints fetch apart
-   from the misses they leave. Never for timing. */
+   from the misses they leave. Never for timing. A hint may then read only mapped memory: the
+   heap's sift-down asks for up to 15 keys past its last one, inside mapped memory in practice
+   but not by any promise. */
 #ifdef ARSIM_PREFETCH_AS_LOADS
 #define ARSIM_PREFETCH_LINE(line) ((void)*(volatile const char *)(line))
 #else
