@@ -266,6 +266,9 @@ public struct World: EventHandler, Sendable {
         taskResults.prefetch(c * resultStride ..< (c + 1) * resultStride)
     }
 
+    /// Frames captured so far by all clients (a measure of the work done, for `arsim bench`).
+    public var framesCaptured: Int64 { clients.reduce(0) { $0 + $1.nextFrame } }
+
     /// Uploads of more than four requests whose spilled array is still held (0 once all are delivered).
     public var spilledUploads: Int { uploadSpill.count }
 

@@ -10,6 +10,22 @@ final class HandComputedTests: XCTestCase {
     /// One client at 10 fps, nothing else in the system: every frame sees the same path.
     /// Uplink: 125,000 B at 100 Mbit/s = 10 ms, + 5 ms propagation; GPU: 20 ms;
     /// downlink: 12,500 B at 10 Mbit/s = 10 ms, + 5 ms. Latency = 10 + 5 + 20 + 10 + 5 = 50 ms.
+    /// `World.framesCaptured` (the per-frame figures of `arsim bench`): two cameras at 10 and
+    /// 25 fps from phase 0 over 1 s capture frames at 0, 1/fps, … before 1 s: 10 + 25.
+    func testFramesCapturedCountsEveryCameraFrame() {
+        let clients = [TestWorld.client("a", arrivals: .periodic(fps: 10, jitter: 0, phase: 0)),
+                       TestWorld.client("b", arrivals: .periodic(fps: 25, jitter: 0, phase: 0))]
+        let spec = TestWorld.spec(clients: clients, servers: [ServerSpec(name: "s", gpus: 1, policy: FIFOPolicy())],
+                                  models: [TestWorld.model(latencyMs: [1: 1])], durationMs: 1_000)
+        var sim = World.simulation(spec)
+        XCTAssertEqual(sim.model.framesCaptured, 0)
+        _ = sim.run(until: ms(500), maxEvents: .max)
+        // Frames at 0, 100, …, 500 ms and 0, 40, …, 480 ms: events at 500 ms are run.
+        XCTAssertEqual(sim.model.framesCaptured, 6 + 13)
+        _ = sim.run(until: spec.endTime, maxEvents: .max)
+        XCTAssertEqual(sim.model.framesCaptured, 10 + 25)
+    }
+
     func testPeriodicClientWithoutQueueing() {
         let client = TestWorld.client("c", arrivals: .periodic(fps: 10, jitter: 0, phase: 0), deadlineMs: 50,
                                       frameBytes: 125_000, resultBytes: 12_500,

@@ -195,6 +195,13 @@ struct Bench: ParsableCommand {
         let wall = seconds(clock.now - start)
         print(row(label, sim.eventsProcessed, wall, target: 2))
         print("    resident MiB at 1/4, 1/2, 3/4, end of simulated time: \(samples.joined(separator: ", "))")
+        // Events per frame fall as clients are added (fuller batches: fewer batch ends and
+        // wake-ups per request), so events per second alone compares unequal work per event.
+        let frames = sim.model.framesCaptured
+        if frames > 0 {
+            print("    frames captured \(grouped(UInt64(frames))), events per frame \(fixed(Double(sim.eventsProcessed) / Double(frames), 2)), "
+                  + "ns of run loop per frame \(fixed(wall * 1e9 / Double(frames), 0))")
+        }
     }
 
     /// The PHOLD load must fit the event queue: entities × pending at once, events in one run.
