@@ -7,9 +7,6 @@ import XCTest
 final class HandComputedTests: XCTestCase {
     let ms = TestWorld.ms
 
-    /// One client at 10 fps, nothing else in the system: every frame sees the same path.
-    /// Uplink: 125,000 B at 100 Mbit/s = 10 ms, + 5 ms propagation; GPU: 20 ms;
-    /// downlink: 12,500 B at 10 Mbit/s = 10 ms, + 5 ms. Latency = 10 + 5 + 20 + 10 + 5 = 50 ms.
     /// `World.framesCaptured` (the per-frame figures of `arsim bench`): two cameras at 10 and
     /// 25 fps from phase 0 over 1 s capture frames at 0, 1/fps, … before 1 s: 10 + 25.
     func testFramesCapturedCountsEveryCameraFrame() {
@@ -26,6 +23,9 @@ final class HandComputedTests: XCTestCase {
         XCTAssertEqual(sim.model.framesCaptured, 10 + 25)
     }
 
+    /// One client at 10 fps, nothing else in the system: every frame sees the same path.
+    /// Uplink: 125,000 B at 100 Mbit/s = 10 ms, + 5 ms propagation; GPU: 20 ms;
+    /// downlink: 12,500 B at 10 Mbit/s = 10 ms, + 5 ms. Latency = 10 + 5 + 20 + 10 + 5 = 50 ms.
     func testPeriodicClientWithoutQueueing() {
         let client = TestWorld.client("c", arrivals: .periodic(fps: 10, jitter: 0, phase: 0), deadlineMs: 50,
                                       frameBytes: 125_000, resultBytes: 12_500,
