@@ -18,7 +18,9 @@
 # (Δevents, printed), so that reading the scenario and building the clients drop out. Swift's
 # hashing is made deterministic and address randomisation is off, so the figures repeat.
 # Environment: SCRATCH (build directories under it, default /tmp/arsim-miss-budget), LL
-# (cachegrind's --LL, default 1048576,16,64).
+# (cachegrind's --LL, default 1048576,16,64). After a change to Sources/CPrefetch/shim.h, delete
+# the scratch directories: SwiftPM does not recompile the Swift modules that inline its hints, so
+# the builds would keep the old ones (seen 2026-11-27: a link error, at best).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${SCRATCH:-/tmp/arsim-miss-budget}
