@@ -169,7 +169,7 @@ final class CostModelFileTests: XCTestCase {
         try refused(editFit("conv") { $0["measurement_floor_us"] = -3 }, "measurement_floor_us: must not be negative")
         try refused(editFit("conv") { $0["winograd_flops_coefficient"] = -0.5 }, "winograd_flops_coefficient: must not be negative")
         try refused(editFit("gemm") { $0["winograd_flops_coefficient"] = 2.0 }, "winograd_flops_coefficient: applies to conv fits only")
-        try refused({ $0["arsim_cost_model"] = 3 }, "this arsim reads cost model format 4, the file is format 3")
+        try refused({ $0["arsim_cost_model"] = 4 }, "this arsim reads cost model format 5, the file is format 4")
         var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bundled.utf8)) as? [String: Any])
         object["fits"] = (object["fits"] as? [[String: Any]])?.filter { !($0["kind"] as? String == "gemm" && ($0["gpu"] == nil || $0["gpu"] is NSNull)) }
         try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: dir + "/nogemm.json"))
@@ -242,13 +242,36 @@ final class WinogradTests: XCTestCase {
         XCTAssertEqual(w.transformBytes, 2 * 4 * 36 * (196 * 64 * 2 + 64 * 64))
         XCTAssertEqual(w.batched(8).tiles, 8 * 196)
     }
+
+    /// A direct convolution's tiles by hand: a 256 × 256 output with K = 100 on a T4 (40 SMs).
+    /// With 32 × 32 tiles it is 64 tiles, 2 waves; without them the best is 64 × 64: 16 tiles, one
+    /// wave (128 × 64 is 8 tiles in one wave of twice the area). Each of the 16 tiles streams
+    /// 64 · 100 values of each operand.
+    func testDirectConvolutionTilesAndOperandBytes() throws {
+        let t4 = try XCTUnwrap(GPUCatalog.load(path: Repo.path("Workloads/gpus.json")).gpu(named: "T4"))
+        let shape = GEMMShape(m: 256, n: 256, k: 100)
+        XCTAssertEqual(shape.waveSeconds(on: t4), 2 * 40 * 2 * 32 * 32 * 100 / t4.fp32FLOPS, accuracy: 1e-15)
+        let direct = shape.direct(on: t4)
+        XCTAssertEqual(direct.seconds, 40 * 2 * 64 * 64 * 100 / t4.fp32FLOPS, accuracy: 1e-15)
+        XCTAssertEqual(direct.operandBytes, 4 * 16 * (64 + 64) * 100)
+        // A layer of another shape (1 × 1, strided, depthwise: no Winograd shape) pays no operand traffic.
+        let fit = CostModel.OperatorFit(kind: "conv", gpu: nil, flopsCoefficient: 1, bytesCoefficient: 0, operandCoefficient: 2, samples: 1)
+        let model = CostModel(fits: [fit], calibration: 1)
+        let w = WinogradShape(batch: 1, outputHeight: 16, outputWidth: 16, inputChannels: 256, outputChannels: 256)
+        let plain = model.operatorSeconds(kind: "conv", flops: 2 * 256 * 256 * 100, bytes: 0, shape: shape, on: t4)
+        XCTAssertEqual(plain, CostModel.launchOverhead + direct.seconds, accuracy: 1e-15)
+        // Without a_w and b_w the Winograd branch is not priced; the shape only marks a 3 × 3, stride-1 convolution.
+        let threeByThree = model.operatorSeconds(kind: "conv", flops: 2 * 256 * 256 * 100, bytes: 0, shape: shape, winograd: w, on: t4)
+        XCTAssertEqual(threeByThree, plain + 2 * direct.operandBytes / t4.memoryBandwidth, accuracy: 1e-15)
+    }
 }
 
 final class ConvolutionFitTests: XCTestCase {
     /// Latencies made from known coefficients come back from the fit: matrix multiplies give a;
-    /// convolutions, with a held at it, give b, Winograd's a_w and b_w and the intercept, although
-    /// the fit starts with only the samples above the FP32 peak on Winograd (59 of 270, where 226
-    /// are Winograd's: it must move the others there itself).
+    /// convolutions, with a held at it, give b, the operand traffic's c, Winograd's a_w and b_w
+    /// and the intercept, although the fit starts with only the samples above the FP32 peak on
+    /// Winograd (30 of 270, where 241 are Winograd's: it must move the others there itself).
+    /// The coefficients leave the GEMM branch 29 samples, more than the 20 a branch needs.
     func testFitRecoversPlantedCoefficients() throws {
         let catalog = try GPUCatalog.load(path: Repo.path("Workloads/gpus.json"))
         let t0 = CostModel.launchOverhead
@@ -264,8 +287,9 @@ final class ConvolutionFitTests: XCTestCase {
                 let shape = GEMMShape(m: batch * hw * hw, n: cout, k: cin * 9)
                 let w = WinogradShape(batch: batch, outputHeight: hw, outputWidth: hw, inputChannels: cin, outputChannels: cout)
                 let flops = 2 * shape.m * shape.n * shape.k, bytes = 4 * (batch * cin * hw * hw + cout * cin * 9 + batch * cout * hw * hw)
-                let gemm = 1.2 * shape.waveSeconds(on: g) + 1.5 * bytes / g.memoryBandwidth
-                let winograd = 2.0 * w.waveSeconds(on: g) + 0.5 * (bytes + w.transformBytes) / g.memoryBandwidth
+                let direct = shape.direct(on: g)
+                let gemm = 1.2 * direct.seconds + 1.5 * bytes / g.memoryBandwidth + 0.1 * direct.operandBytes / g.memoryBandwidth
+                let winograd = 3.0 * w.waveSeconds(on: g) + 0.5 * (bytes + w.transformBytes) / g.memoryBandwidth
                 samples.append(OperatorSample(gpu: name, kind: "conv", flops: flops, bytes: bytes, seconds: t0 + 100e-6 + min(gemm, winograd),
                                               shape: shape, winograd: w))
             } } } }
@@ -273,7 +297,8 @@ final class ConvolutionFitTests: XCTestCase {
         let conv = try XCTUnwrap(CostModel.fitOperators(samples, catalog: catalog).first { $0.kind == "conv" && $0.gpu == nil })
         XCTAssertEqual(conv.flopsCoefficient, 1.2, accuracy: 1e-9, "held at the matrix multiplies' a")
         XCTAssertEqual(conv.bytesCoefficient, 1.5, accuracy: 1e-6)
-        XCTAssertEqual(try XCTUnwrap(conv.winogradFlopsCoefficient), 2.0, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(conv.operandCoefficient), 0.1, accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(conv.winogradFlopsCoefficient), 3.0, accuracy: 1e-6)
         XCTAssertEqual(try XCTUnwrap(conv.winogradBytesCoefficient), 0.5, accuracy: 1e-6)
         XCTAssertEqual(conv.measurementFloor, 100e-6, accuracy: 1e-10)
         // A layer is priced without the floor; a NeuSight sample with it.

@@ -8,15 +8,17 @@ import SimKernel
 ///       t = t0 + a · W + b · bytes / bandwidth
 ///    on a GPU with the given FP32 peak and memory bandwidth; t0 = 5 µs stands for the launch
 ///    overhead. For a convolution W is the arithmetic time of its implicit GEMM in waves of output
-///    tiles over the SMs (`GEMMShape.waveSeconds`: FLOPs / peak for large products, more for
-///    small ones), where its shape is known; otherwise, and for matrix multiplies, FLOPs / peak.
+///    tiles over the SMs (`GEMMShape.direct`: FLOPs / peak for large products, more for small
+///    ones), where its shape is known; otherwise, and for matrix multiplies, FLOPs / peak. A
+///    3 × 3, stride-1 convolution's GEMM adds c · (operand bytes its tiles stream) / bandwidth:
+///    the only convolutions NeuSight measured, so the only ones c is known for.
 ///    Matrix multiplies keep FLOPs / peak because at a small M (a classifier at batch 1) libraries
 ///    run thin or split-K kernels, whose waste square tiles overstate: tried, VGG-16's first
 ///    classifier layer came out at a third of the model's time on an L4. A 3 × 3, stride-1,
 ///    one-group convolution takes the lesser of that and Winograd F(4 × 4, 3 × 3),
 ///    a_w · W_w + b_w · (bytes + transforms) / bandwidth (`WinogradShape`), as cuDNN picks.
 ///    Fitted by relative least squares (LAPACK `dgels`) on NeuSight's measured linear and
-///    conv2d latencies: (a, b) for matrix multiplies; for convolutions b, a_w, b_w and a
+///    conv2d latencies: (a, b) for matrix multiplies; for convolutions b, c, a_w, b_w and a
 ///    measurement floor (never applied to layers), with a held at the global matrix multiply
 ///    fit's (`fitConvolutions`). One fit per GPU type that has at least 50 samples of that kind
 ///    (kept only if no coefficient comes out negative), and one global fit over all GPUs, used
@@ -39,6 +41,9 @@ public struct CostModel: Sendable {
         /// (not fitted on convolutions).
         public var flopsCoefficient: Double
         public var bytesCoefficient: Double
+        /// c: a convolution's GEMM branch's seconds per byte-over-bandwidth of the operand
+        /// traffic its tiles stream (`GEMMShape.direct`); nil for matrix multiplies.
+        public var operandCoefficient: Double? = nil
         /// A convolution's Winograd branch (a_w, b_w); nil where the data chose none.
         public var winogradFlopsCoefficient: Double? = nil
         public var winogradBytesCoefficient: Double? = nil
@@ -50,8 +55,22 @@ public struct CostModel: Sendable {
         public var measurementFloor: Double = 0
         public var samples: Int
 
+        public init(kind: String, gpu: String?, flopsCoefficient: Double, bytesCoefficient: Double, operandCoefficient: Double? = nil,
+                    winogradFlopsCoefficient: Double? = nil, winogradBytesCoefficient: Double? = nil, measurementFloor: Double = 0, samples: Int) {
+            self.kind = kind
+            self.gpu = gpu
+            self.flopsCoefficient = flopsCoefficient
+            self.bytesCoefficient = bytesCoefficient
+            self.operandCoefficient = operandCoefficient
+            self.winogradFlopsCoefficient = winogradFlopsCoefficient
+            self.winogradBytesCoefficient = winogradBytesCoefficient
+            self.measurementFloor = measurementFloor
+            self.samples = samples
+        }
+
         var coefficients: [Double] {
-            [flopsCoefficient, bytesCoefficient, measurementFloor] + [winogradFlopsCoefficient, winogradBytesCoefficient].compactMap { $0 }
+            [flopsCoefficient, bytesCoefficient, measurementFloor]
+                + [operandCoefficient, winogradFlopsCoefficient, winogradBytesCoefficient].compactMap { $0 }
         }
 
         /// A fit that prices some operator negatively is not used.
@@ -91,16 +110,21 @@ public struct CostModel: Sendable {
     public func operatorSeconds(kind: String, flops: Double, bytes: Double, shape: GEMMShape?, winograd: WinogradShape? = nil,
                                 on gpu: GPUSpec, measured: Bool = false) -> Double {
         guard let f = fit(kind: kind, gpu: gpu.name) else { return 0 }
-        var t = f.flopsCoefficient * Self.arithmeticSeconds(flops: flops, shape: shape, on: gpu) + f.bytesCoefficient * bytes / gpu.memoryBandwidth
+        var t = f.bytesCoefficient * bytes / gpu.memoryBandwidth
+        if let shape {
+            // c is fitted on NeuSight's convolutions, all 3 × 3 and stride 1, so it prices only
+            // those (the shapes Winograd can run): applied to every convolution it made the PPipe
+            // whole-model error 13.0 % median instead of 7.0 (docs/profiles.md, "Operand traffic").
+            let direct = shape.direct(on: gpu)
+            let c = winograd == nil ? 0 : f.operandCoefficient ?? 0
+            t += f.flopsCoefficient * direct.seconds + c * direct.operandBytes / gpu.memoryBandwidth
+        } else {
+            t += f.flopsCoefficient * flops / gpu.fp32FLOPS
+        }
         if let winograd, let aw = f.winogradFlopsCoefficient, let bw = f.winogradBytesCoefficient {
             t = min(t, aw * winograd.waveSeconds(on: gpu) + bw * (bytes + winograd.transformBytes) / gpu.memoryBandwidth)
         }
         return Self.launchOverhead + t + (measured ? f.measurementFloor : 0)
-    }
-
-    /// W of step 1.
-    static func arithmeticSeconds(flops: Double, shape: GEMMShape?, on gpu: GPUSpec) -> Double {
-        shape?.waveSeconds(on: gpu) ?? flops / gpu.fp32FLOPS
     }
 
     /// Uncalibrated time of a layer at batch `n`, seconds (0 for memory-bound layers).
@@ -164,7 +188,7 @@ public struct CostModel: Sendable {
         var b: [Double] = []
         for s in samples {
             let spec = catalog.gpu(named: s.gpu)!
-            a += [arithmeticSeconds(flops: s.flops, shape: s.shape, on: spec) / s.seconds, s.bytes / spec.memoryBandwidth / s.seconds]
+            a += [s.flops / spec.fp32FLOPS / s.seconds, s.bytes / spec.memoryBandwidth / s.seconds]
             b.append((s.seconds - launchOverhead) / s.seconds)
         }
         let x = try LeastSquares.solve(a: a, rows: samples.count, columns: 2, b: b)[0]
@@ -177,19 +201,24 @@ public struct CostModel: Sendable {
     /// The floor's column in the least squares, seconds per unit: keeps the columns' scales alike.
     static let floorUnit = 1e-4
 
-    /// Fits a convolution model, t = t0 + floor + min(a·W + b·bytes/bw, a_w·W_w + b_w·bytes_w/bw)
-    /// with a held at the matrix multiplies' value, by relative least squares (b, a_w, b_w, the
+    /// Fits a convolution model, t = t0 + floor + min(a·W + b·bytes/bw + c·operands/bw, a_w·W_w + b_w·bytes_w/bw)
+    /// with a held at the matrix multiplies' value, by relative least squares (b, c, a_w, b_w, the
     /// intercept) with each sample assigned to a branch, then each sample Winograd can run moved
     /// to the branch that predicts less, until no sample moves. It starts with Winograd for the
     /// samples that ran faster than a direct convolution can (FLOPs above peak): without more
     /// than `minimumBranchSamples` of those (or of the others), Winograd is not fitted, and a move
     /// that would leave either branch that few ends the rounds. After 40 rounds it keeps the
-    /// last solve (NeuSight's data settle in 3 to 7).
+    /// last solve.
     static func fitConvolutions(_ samples: [OperatorSample], gpu: String?, gemmFlopsCoefficient a: Double,
                                 catalog: GPUCatalog) throws(LeastSquares.Failure) -> OperatorFit {
         let specs = samples.map { catalog.gpu(named: $0.gpu)! }
-        let gemmW = zip(samples, specs).map { arithmeticSeconds(flops: $0.flops, shape: $0.shape, on: $1) }
+        let direct = zip(samples, specs).map { s, g -> (seconds: Double, operandBytes: Double) in
+            s.shape?.direct(on: g) ?? (s.flops / g.fp32FLOPS, 0)
+        }
+        let gemmW = direct.map(\.seconds)
         let gemmMemory = zip(samples, specs).map { $0.bytes / $1.memoryBandwidth }
+        // The operand term prices only what the data hold: 3 × 3, stride-1 convolutions (see `operatorSeconds`).
+        let operandMemory = samples.indices.map { samples[$0].winograd == nil ? 0 : direct[$0].operandBytes / specs[$0].memoryBandwidth }
         let winoW = zip(samples, specs).map { s, g in s.winograd.map { $0.waveSeconds(on: g) } }
         let winoMemory = zip(samples, specs).map { s, g in s.winograd.map { (s.bytes + $0.transformBytes) / g.memoryBandwidth } }
         var winograd = zip(samples, specs).map { s, g in s.winograd != nil && s.flops / (g.fp32FLOPS * s.seconds) > 1 }
@@ -200,27 +229,31 @@ public struct CostModel: Sendable {
         }
         let withWinograd = enough(winograd)
         if !withWinograd { winograd = winograd.map { _ in false } }
+        // Without convolutions that c can price (3 × 3, stride 1), its column would be all zero.
+        let withOperands = operandMemory.contains { $0 > 0 }
         for _ in 0..<40 {
-            let columns = withWinograd ? 4 : 2
+            // Columns: b, c, a_w and b_w (with Winograd), the intercept.
+            let columns = 2 + (withOperands ? 1 : 0) + (withWinograd ? 2 : 0)
             var rows: [Double] = [], rhs: [Double] = []
             for (i, s) in samples.enumerated() {
                 let t = s.seconds
-                if winograd[i] {
-                    rows += [0, winoW[i]! / t, winoMemory[i]! / t, floorUnit / t]
-                    rhs.append((t - launchOverhead) / t)
-                } else {
-                    rows += withWinograd ? [gemmMemory[i] / t, 0, 0, floorUnit / t] : [gemmMemory[i] / t, floorUnit / t]
-                    rhs.append((t - launchOverhead - a * gemmW[i]) / t)
-                }
+                var row = [winograd[i] ? 0 : gemmMemory[i] / t]
+                if withOperands { row.append(winograd[i] ? 0 : operandMemory[i] / t) }
+                if withWinograd { row += winograd[i] ? [winoW[i]! / t, winoMemory[i]! / t] : [0, 0] }
+                rows += row + [floorUnit / t]
+                rhs.append((t - launchOverhead - (winograd[i] ? 0 : a * gemmW[i])) / t)
             }
             let x = try LeastSquares.solve(a: rows, rows: samples.count, columns: columns, b: rhs)[0]
+            let c = withOperands ? x[1] : 0
             fit.bytesCoefficient = x[0]
-            fit.winogradFlopsCoefficient = withWinograd ? x[1] : nil
-            fit.winogradBytesCoefficient = withWinograd ? x[2] : nil
+            fit.operandCoefficient = withOperands ? c : nil
+            fit.winogradFlopsCoefficient = withWinograd ? x[columns - 3] : nil
+            fit.winogradBytesCoefficient = withWinograd ? x[columns - 2] : nil
             fit.measurementFloor = x[columns - 1] * floorUnit
             guard let aw = fit.winogradFlopsCoefficient, let bw = fit.winogradBytesCoefficient else { break }
             let moved = samples.indices.map { i in
-                winoW[i].map { aw * $0 + bw * winoMemory[i]! < a * gemmW[i] + fit.bytesCoefficient * gemmMemory[i] } ?? false
+                let gemm = a * gemmW[i] + fit.bytesCoefficient * gemmMemory[i] + c * operandMemory[i]
+                return winoW[i].map { aw * $0 + bw * winoMemory[i]! < gemm } ?? false
             }
             // No move may leave a branch too few samples to fit it.
             if moved == winograd || !enough(moved) { break }
@@ -244,12 +277,14 @@ public struct CostModel: Sendable {
 
     /// 2 added `calibration_by_gpu` (a file of format 1 reads as one with no per-GPU k); 3 fits `a`
     /// on wave-quantised arithmetic time; 4 adds a convolution's Winograd branch and holds its
-    /// GEMM branch's a at the matrix multiplies'. Files of earlier formats are not read.
-    public static let formatVersion = 4
+    /// GEMM branch's a at the matrix multiplies'; 5 drops the 32 × 32 tile from a direct
+    /// convolution and adds its operand traffic (c). Files of earlier formats are not read.
+    public static let formatVersion = 5
 
     /// What W and the Winograd branch are, as the cost model file's method and every derived
     /// profile's derivation say it.
     static let layerTerms = "W a convolution's arithmetic time in waves of output tiles over the SMs (FLOPs/peak for gemm); "
+        + "a 3x3 stride-1 convolution's GEMM adds c (operand bytes its tiles stream)/bandwidth; "
         + "a 3x3 stride-1 convolution takes the lesser of that and Winograd F(4x4,3x3), a_w W_w + b_w (bytes + transforms)/bandwidth; "
         + "a convolution's a is the global gemm a"
 
@@ -264,6 +299,7 @@ public struct CostModel: Sendable {
                 var members: [(String, JSONOutput)] = [("kind", .string(f.kind)), ("gpu", .optional(f.gpu)),
                          ("flops_coefficient", .double(Self.round(f.flopsCoefficient))),
                          ("bytes_coefficient", .double(Self.round(f.bytesCoefficient)))]
+                if let c = f.operandCoefficient { members.append(("operand_coefficient", .double(Self.round(c)))) }
                 if let aw = f.winogradFlopsCoefficient, let bw = f.winogradBytesCoefficient {
                     members += [("winograd_flops_coefficient", .double(Self.round(aw))), ("winograd_bytes_coefficient", .double(Self.round(bw)))]
                 }
@@ -280,7 +316,7 @@ public struct CostModel: Sendable {
     static func round(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
 
     static let keys = ["arsim_cost_model", "method", "launch_overhead_us", "calibration", "calibration_by_gpu", "fits", "fitted_on", "validation"]
-    static let fitKeys = ["kind", "gpu", "flops_coefficient", "bytes_coefficient", "winograd_flops_coefficient",
+    static let fitKeys = ["kind", "gpu", "flops_coefficient", "bytes_coefficient", "operand_coefficient", "winograd_flops_coefficient",
                           "winograd_bytes_coefficient", "measurement_floor_us", "samples"]
 
     public static func load(path: String) throws(ConfigError) -> (CostModel, validation: JSONValue?) {
@@ -303,7 +339,7 @@ public struct CostModel: Sendable {
                 guard let node = f.optional(key) else { return nil }
                 return try coefficient(node)
             }
-            let convOnly = ["winograd_flops_coefficient", "winograd_bytes_coefficient", "measurement_floor_us"]
+            let convOnly = ["operand_coefficient", "winograd_flops_coefficient", "winograd_bytes_coefficient", "measurement_floor_us"]
             if kind == "gemm", let key = convOnly.first(where: { f.optional($0) != nil }) {
                 throw f.optional(key)!.error("applies to conv fits only")
             }
@@ -317,6 +353,7 @@ public struct CostModel: Sendable {
             return OperatorFit(kind: kind, gpu: try f.optional("gpu")?.string(),
                                flopsCoefficient: try coefficient(f.required("flops_coefficient")),
                                bytesCoefficient: try coefficient(f.required("bytes_coefficient")),
+                               operandCoefficient: try coefficient("operand_coefficient"),
                                winogradFlopsCoefficient: aw, winogradBytesCoefficient: bw,
                                measurementFloor: (try coefficient("measurement_floor_us") ?? 0) * 1e-6,
                                samples: try f.required("samples").positiveInt())

@@ -42,6 +42,10 @@ public struct GEMMShape: Sendable, Equatable {
 
     /// Tiles a library may cut the output into, one per thread block.
     static let tiles: [(Double, Double)] = [(128, 128), (128, 64), (64, 128), (64, 64), (256, 128), (128, 256), (32, 32)]
+    /// The tiles of a direct (implicit GEMM) convolution: without 32 × 32, as in the variant a
+    /// study of NeuSight's data found best together with the operand term (docs/profiles.md,
+    /// "Operand traffic"); dropping it was not measured on its own.
+    static let directTiles = tiles.filter { $0 != (32, 32) }
 
     /// Seconds of arithmetic at the GPU's FP32 peak once the output is cut into tiles and the
     /// tiles run in waves of one per SM: a last, partial wave costs a whole one. The tile with
@@ -50,11 +54,24 @@ public struct GEMMShape: Sendable, Equatable {
     /// `products` independent products of this shape run as one batched kernel, whose tiles
     /// share the waves.
     public func waveSeconds(on gpu: GPUSpec, products: Double = 1) -> Double {
+        tiled(on: gpu, products: products, tiles: Self.tiles).seconds
+    }
+
+    /// A direct convolution's arithmetic seconds in waves (`waveSeconds`, without the 32 × 32
+    /// tile), and the operand bytes its tiles stream: each tile reads a tm × K slice of one
+    /// operand and a K × tn slice of the other, FP32. Small tiles over a long K re-read the
+    /// operands many times over; this is the traffic a tile's shared memory cannot save.
+    public func direct(on gpu: GPUSpec) -> (seconds: Double, operandBytes: Double) {
+        tiled(on: gpu, products: 1, tiles: Self.directTiles)
+    }
+
+    func tiled(on gpu: GPUSpec, products: Double, tiles: [(Double, Double)]) -> (seconds: Double, operandBytes: Double) {
         let sms = Double(max(gpu.sms, 1))
-        var best = Double.infinity
-        for (tm, tn) in Self.tiles {
-            let waves = (products * (m / tm).rounded(.up) * (n / tn).rounded(.up) / sms).rounded(.up)
-            best = min(best, waves * sms * 2 * tm * tn * k / gpu.fp32FLOPS)
+        var best = (seconds: Double.infinity, operandBytes: 0.0)
+        for (tm, tn) in tiles {
+            let count = products * (m / tm).rounded(.up) * (n / tn).rounded(.up)
+            let seconds = (count / sms).rounded(.up) * sms * 2 * tm * tn * k / gpu.fp32FLOPS
+            if seconds < best.seconds { best = (seconds, 4 * count * (tm + tn) * k) }
         }
         return best
     }
