@@ -78,17 +78,22 @@ public enum RuntimeComparison {
             s += "\(m.source)\t\(m.precision)\t\(m.n)\t\(String(format: "%.2f", m.median))\t\(String(format: "%.2f–%.2f", m.low, m.high))\n"
         }
         // The busy-GPU ratios of ResNet-50 FP32, as they come out of these rows.
-        func busy(_ gpu: String) -> String {
+        func busy(_ gpu: String) -> String? {
             let r = rows.filter { $0.gpu == gpu && $0.model == "resnet50" && $0.precision == "fp32" && $0.batch >= 16 }.map(\.ratio)
-            return r.isEmpty ? "(not compared)" : String(format: "%.2f–%.2f", r.min()!, r.max()!)
+            guard let lo = r.min(), let hi = r.max() else { return nil }
+            let (a, b) = (String(format: "%.2f", lo), String(format: "%.2f", hi))
+            return a == b ? a : a + "–" + b
         }
+        let ratios = busy("V100").map { v100 in
+            "from batch 16 the derived ResNet-50 is \(v100) times NVIDIA's eager FP32 on the V100"
+                + (busy("T4").map { " and \($0) on the T4, whose own calibration follows PPipe's T4 TensorRT timings (slower than NVIDIA's T4)" } ?? "")
+                + "; "
+        } ?? ""
         s += """
             What a derived profile represents: one model at FP32 arithmetic under an optimising runtime
             (layers fused, as TensorRT runs PPipe's measurements, to whose TF32 timings it is calibrated,
-            on each GPU's FP32 peak). Eager PyTorch FP32 runs every layer as its own kernel, so it is
-            slower: from batch 16 the derived ResNet-50 is \(busy("V100")) times NVIDIA's eager FP32 on
-            the V100 and \(busy("T4")) on the T4, whose own calibration follows PPipe's T4 TensorRT
-            timings (slower than NVIDIA's T4); FP16/AMP is another
+            on each GPU's FP32 peak). Eager PyTorch FP32 runs every layer as its own kernel, which a
+            fused runtime does not: \(ratios)FP16/AMP is another
             precision, which a derived FP32 profile does not model at all. At small batches eager
             PyTorch's time is mostly per-kernel launch overhead: NVIDIA's ResNet-50 takes about 10 ms
             from batch 1 to 4 on both V100 and T4, which an optimising runtime does not pay. On the

@@ -147,8 +147,8 @@ final class CostModelFileTests: XCTestCase {
         XCTAssertThrowsError(try CostModel.load(path: dir + "/neg.json")) {
             XCTAssertTrue("\($0)".contains("fits[0].flops_coefficient: must not be negative"), "\($0)")
         }
-        // Format 4's keys: Winograd's two coefficients together, on convolutions only; an intercept
-        // that is not negative; an older format refused with what to do.
+        // Format 5's keys: Winograd's two coefficients together, on convolutions only, as the
+        // operand coefficient is; an intercept that is not negative; an older format refused with what to do.
         func refused(_ edit: (inout [String: Any]) -> Void, _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
             var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bundled.utf8)) as? [String: Any])
             edit(&object)
@@ -169,6 +169,8 @@ final class CostModelFileTests: XCTestCase {
         try refused(editFit("conv") { $0["measurement_floor_us"] = -3 }, "measurement_floor_us: must not be negative")
         try refused(editFit("conv") { $0["winograd_flops_coefficient"] = -0.5 }, "winograd_flops_coefficient: must not be negative")
         try refused(editFit("gemm") { $0["winograd_flops_coefficient"] = 2.0 }, "winograd_flops_coefficient: applies to conv fits only")
+        try refused(editFit("conv") { $0["operand_coefficient"] = -0.1 }, "operand_coefficient: must not be negative")
+        try refused(editFit("gemm") { $0["operand_coefficient"] = 0.2 }, "operand_coefficient: applies to conv fits only")
         try refused({ $0["arsim_cost_model"] = 4 }, "this arsim reads cost model format 5, the file is format 4")
         var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bundled.utf8)) as? [String: Any])
         object["fits"] = (object["fits"] as? [[String: Any]])?.filter { !($0["kind"] as? String == "gemm" && ($0["gpu"] == nil || $0["gpu"] is NSNull)) }
@@ -254,15 +256,16 @@ final class WinogradTests: XCTestCase {
         let direct = shape.direct(on: t4)
         XCTAssertEqual(direct.seconds, 40 * 2 * 64 * 64 * 100 / t4.fp32FLOPS, accuracy: 1e-15)
         XCTAssertEqual(direct.operandBytes, 4 * 16 * (64 + 64) * 100)
-        // A layer of another shape (1 × 1, strided, depthwise: no Winograd shape) pays no operand traffic.
+        // A convolution of another shape (1 × 1, strided, depthwise: no Winograd shape) keeps every
+        // tile and pays no operand traffic; a 3 × 3, stride-1 one takes the direct tiles and pays it.
         let fit = CostModel.OperatorFit(kind: "conv", gpu: nil, flopsCoefficient: 1, bytesCoefficient: 0, operandCoefficient: 2, samples: 1)
         let model = CostModel(fits: [fit], calibration: 1)
         let w = WinogradShape(batch: 1, outputHeight: 16, outputWidth: 16, inputChannels: 256, outputChannels: 256)
         let plain = model.operatorSeconds(kind: "conv", flops: 2 * 256 * 256 * 100, bytes: 0, shape: shape, on: t4)
-        XCTAssertEqual(plain, CostModel.launchOverhead + direct.seconds, accuracy: 1e-15)
+        XCTAssertEqual(plain, CostModel.launchOverhead + shape.waveSeconds(on: t4), accuracy: 1e-15)
         // Without a_w and b_w the Winograd branch is not priced; the shape only marks a 3 × 3, stride-1 convolution.
         let threeByThree = model.operatorSeconds(kind: "conv", flops: 2 * 256 * 256 * 100, bytes: 0, shape: shape, winograd: w, on: t4)
-        XCTAssertEqual(threeByThree, plain + 2 * direct.operandBytes / t4.memoryBandwidth, accuracy: 1e-15)
+        XCTAssertEqual(threeByThree, CostModel.launchOverhead + direct.seconds + 2 * direct.operandBytes / t4.memoryBandwidth, accuracy: 1e-15)
     }
 }
 

@@ -8,10 +8,11 @@ import SimKernel
 ///       t = t0 + a · W + b · bytes / bandwidth
 ///    on a GPU with the given FP32 peak and memory bandwidth; t0 = 5 µs stands for the launch
 ///    overhead. For a convolution W is the arithmetic time of its implicit GEMM in waves of output
-///    tiles over the SMs (`GEMMShape.direct`: FLOPs / peak for large products, more for small
-///    ones), where its shape is known; otherwise, and for matrix multiplies, FLOPs / peak. A
-///    3 × 3, stride-1 convolution's GEMM adds c · (operand bytes its tiles stream) / bandwidth:
-///    the only convolutions NeuSight measured, so the only ones c is known for.
+///    tiles over the SMs (`GEMMShape.waveSeconds`: FLOPs / peak for large products, more for
+///    small ones), where its shape is known; otherwise, and for matrix multiplies, FLOPs / peak.
+///    A 3 × 3, stride-1 convolution's GEMM takes its tiles from a set without 32 × 32 and adds
+///    c · (operand bytes its tiles stream) / bandwidth (`GEMMShape.direct`): the only
+///    convolutions NeuSight measured, so the only ones c is known for (`directSeconds`).
 ///    Matrix multiplies keep FLOPs / peak because at a small M (a classifier at batch 1) libraries
 ///    run thin or split-K kernels, whose waste square tiles overstate: tried, VGG-16's first
 ///    classifier layer came out at a third of the model's time on an L4. A 3 × 3, stride-1,
@@ -55,6 +56,7 @@ public struct CostModel: Sendable {
         public var measurementFloor: Double = 0
         public var samples: Int
 
+        /// A fit of known coefficients (a test's, or one read from a file by `load`).
         public init(kind: String, gpu: String?, flopsCoefficient: Double, bytesCoefficient: Double, operandCoefficient: Double? = nil,
                     winogradFlopsCoefficient: Double? = nil, winogradBytesCoefficient: Double? = nil, measurementFloor: Double = 0, samples: Int) {
             self.kind = kind
@@ -110,21 +112,24 @@ public struct CostModel: Sendable {
     public func operatorSeconds(kind: String, flops: Double, bytes: Double, shape: GEMMShape?, winograd: WinogradShape? = nil,
                                 on gpu: GPUSpec, measured: Bool = false) -> Double {
         guard let f = fit(kind: kind, gpu: gpu.name) else { return 0 }
-        var t = f.bytesCoefficient * bytes / gpu.memoryBandwidth
-        if let shape {
-            // c is fitted on NeuSight's convolutions, all 3 × 3 and stride 1, so it prices only
-            // those (the shapes Winograd can run): applied to every convolution it made the PPipe
-            // whole-model error 13.0 % median instead of 7.0 (docs/profiles.md, "Operand traffic").
-            let direct = shape.direct(on: gpu)
-            let c = winograd == nil ? 0 : f.operandCoefficient ?? 0
-            t += f.flopsCoefficient * direct.seconds + c * direct.operandBytes / gpu.memoryBandwidth
-        } else {
-            t += f.flopsCoefficient * flops / gpu.fp32FLOPS
-        }
+        let direct = Self.directSeconds(shape: shape, threeByThree: winograd != nil, fit: f, on: gpu)
+        var t = f.bytesCoefficient * bytes / gpu.memoryBandwidth + (direct ?? f.flopsCoefficient * flops / gpu.fp32FLOPS)
         if let winograd, let aw = f.winogradFlopsCoefficient, let bw = f.winogradBytesCoefficient {
             t = min(t, aw * winograd.waveSeconds(on: gpu) + bw * (bytes + winograd.transformBytes) / gpu.memoryBandwidth)
         }
         return Self.launchOverhead + t + (measured ? f.measurementFloor : 0)
+    }
+
+    /// a · W of a convolution's implicit GEMM (nil without a shape: FLOPs / peak then). c is
+    /// fitted on NeuSight's convolutions, all 3 × 3 and stride 1 (the shapes Winograd can run),
+    /// so only those get it, with its tile set; every other convolution is priced as before c
+    /// (docs/profiles.md, "Operand traffic": given to every convolution, it made the PPipe
+    /// figures worse).
+    static func directSeconds(shape: GEMMShape?, threeByThree: Bool, fit f: OperatorFit, on gpu: GPUSpec) -> Double? {
+        guard let shape else { return nil }
+        guard threeByThree else { return f.flopsCoefficient * shape.waveSeconds(on: gpu) }
+        let direct = shape.direct(on: gpu)
+        return f.flopsCoefficient * direct.seconds + (f.operandCoefficient ?? 0) * direct.operandBytes / gpu.memoryBandwidth
     }
 
     /// Uncalibrated time of a layer at batch `n`, seconds (0 for memory-bound layers).
@@ -175,8 +180,15 @@ public struct CostModel: Sendable {
             for gpu in Array(Set(convs.map(\.gpu))).sorted() {
                 let own = convs.filter { $0.gpu == gpu }
                 guard own.count >= minimumSamplesPerGPU else { continue }
-                // A GPU type whose data cannot carry its own fit uses the global one.
-                if let f = try? fitConvolutions(own, gpu: gpu, gemmFlopsCoefficient: a, catalog: catalog), f.isNonNegative { fits.append(f) }
+                // A GPU type whose own c comes out negative is fitted without it; one whose data
+                // cannot carry its own fit at all uses the global one.
+                let withC = try? fitConvolutions(own, gpu: gpu, gemmFlopsCoefficient: a, catalog: catalog)
+                if let f = withC, f.isNonNegative {
+                    fits.append(f)
+                } else if let f = try? fitConvolutions(own, gpu: gpu, gemmFlopsCoefficient: a, operandTerm: false, catalog: catalog),
+                          f.isNonNegative {
+                    fits.append(f)
+                }
             }
         }
         return fits
@@ -207,36 +219,40 @@ public struct CostModel: Sendable {
     /// to the branch that predicts less, until no sample moves. It starts with Winograd for the
     /// samples that ran faster than a direct convolution can (FLOPs above peak): without more
     /// than `minimumBranchSamples` of those (or of the others), Winograd is not fitted, and a move
-    /// that would leave either branch that few ends the rounds. After 40 rounds it keeps the
-    /// last solve.
+    /// that would leave either branch that few ends the rounds. Some GPU types' assignments cycle
+    /// instead of settling (P100 and V100 with c); after 40 rounds the solve whose model, branches
+    /// taken by the lesser, fits the samples best (least relative squared error) is kept.
+    /// `operandTerm` false leaves c out (a GPU type whose own c comes out negative).
     static func fitConvolutions(_ samples: [OperatorSample], gpu: String?, gemmFlopsCoefficient a: Double,
-                                catalog: GPUCatalog) throws(LeastSquares.Failure) -> OperatorFit {
+                                operandTerm: Bool = true, catalog: GPUCatalog) throws(LeastSquares.Failure) -> OperatorFit {
         let specs = samples.map { catalog.gpu(named: $0.gpu)! }
+        // c and its tile set price only what the data hold: 3 × 3, stride-1 convolutions (`directSeconds`).
         let direct = zip(samples, specs).map { s, g -> (seconds: Double, operandBytes: Double) in
-            s.shape?.direct(on: g) ?? (s.flops / g.fp32FLOPS, 0)
+            guard let shape = s.shape else { return (s.flops / g.fp32FLOPS, 0) }
+            return s.winograd == nil ? (shape.waveSeconds(on: g), 0) : shape.direct(on: g)
         }
         let gemmW = direct.map(\.seconds)
         let gemmMemory = zip(samples, specs).map { $0.bytes / $1.memoryBandwidth }
-        // The operand term prices only what the data hold: 3 × 3, stride-1 convolutions (see `operatorSeconds`).
-        let operandMemory = samples.indices.map { samples[$0].winograd == nil ? 0 : direct[$0].operandBytes / specs[$0].memoryBandwidth }
+        let operandMemory = zip(direct, specs).map { $0.operandBytes / $1.memoryBandwidth }
         let winoW = zip(samples, specs).map { s, g in s.winograd.map { $0.waveSeconds(on: g) } }
         let winoMemory = zip(samples, specs).map { s, g in s.winograd.map { (s.bytes + $0.transformBytes) / g.memoryBandwidth } }
         var winograd = zip(samples, specs).map { s, g in s.winograd != nil && s.flops / (g.fp32FLOPS * s.seconds) > 1 }
-        var fit = OperatorFit(kind: "conv", gpu: gpu, flopsCoefficient: a, bytesCoefficient: 0, samples: samples.count)
         func enough(_ assignment: [Bool]) -> Bool {
             let n = assignment.filter { $0 }.count
             return n > minimumBranchSamples && samples.count - n > minimumBranchSamples
         }
         let withWinograd = enough(winograd)
         if !withWinograd { winograd = winograd.map { _ in false } }
-        // Without convolutions that c can price (3 × 3, stride 1), its column would be all zero.
-        let withOperands = operandMemory.contains { $0 > 0 }
+        // Without convolutions that c can price, its column would be all zero.
+        let withOperands = operandTerm && operandMemory.contains { $0 > 0 }
+        var best: (fit: OperatorFit, error: Double)?
         for _ in 0..<40 {
             // Columns: b, c, a_w and b_w (with Winograd), the intercept.
             let columns = 2 + (withOperands ? 1 : 0) + (withWinograd ? 2 : 0)
             var rows: [Double] = [], rhs: [Double] = []
             for (i, s) in samples.enumerated() {
                 let t = s.seconds
+                // A sample on the GEMM branch has a zero in Winograd's columns, and the reverse.
                 var row = [winograd[i] ? 0 : gemmMemory[i] / t]
                 if withOperands { row.append(winograd[i] ? 0 : operandMemory[i] / t) }
                 if withWinograd { row += winograd[i] ? [winoW[i]! / t, winoMemory[i]! / t] : [0, 0] }
@@ -245,21 +261,30 @@ public struct CostModel: Sendable {
             }
             let x = try LeastSquares.solve(a: rows, rows: samples.count, columns: columns, b: rhs)[0]
             let c = withOperands ? x[1] : 0
-            fit.bytesCoefficient = x[0]
-            fit.operandCoefficient = withOperands ? c : nil
-            fit.winogradFlopsCoefficient = withWinograd ? x[columns - 3] : nil
-            fit.winogradBytesCoefficient = withWinograd ? x[columns - 2] : nil
-            fit.measurementFloor = x[columns - 1] * floorUnit
-            guard let aw = fit.winogradFlopsCoefficient, let bw = fit.winogradBytesCoefficient else { break }
-            let moved = samples.indices.map { i in
+            let fit = OperatorFit(kind: "conv", gpu: gpu, flopsCoefficient: a, bytesCoefficient: x[0],
+                                  operandCoefficient: withOperands ? c : nil,
+                                  winogradFlopsCoefficient: withWinograd ? x[columns - 3] : nil,
+                                  winogradBytesCoefficient: withWinograd ? x[columns - 2] : nil,
+                                  measurementFloor: x[columns - 1] * floorUnit, samples: samples.count)
+            // Each sample priced by the lesser branch, as the fit will be used.
+            var lesser = winograd, error = 0.0
+            for i in samples.indices {
                 let gemm = a * gemmW[i] + fit.bytesCoefficient * gemmMemory[i] + c * operandMemory[i]
-                return winoW[i].map { aw * $0 + bw * winoMemory[i]! < gemm } ?? false
+                var t = gemm
+                if let aw = fit.winogradFlopsCoefficient, let bw = fit.winogradBytesCoefficient, let w = winoW[i] {
+                    let wino = aw * w + bw * winoMemory[i]!
+                    lesser[i] = wino < gemm
+                    t = min(gemm, wino)
+                }
+                let r = (launchOverhead + fit.measurementFloor + t - samples[i].seconds) / samples[i].seconds
+                error += r * r
             }
-            // No move may leave a branch too few samples to fit it.
-            if moved == winograd || !enough(moved) { break }
-            winograd = moved
+            if best == nil || error < best!.error { best = (fit, error) }
+            // Settled, or a move would leave a branch too few samples to fit it.
+            if !withWinograd || lesser == winograd || !enough(lesser) { break }
+            winograd = lesser
         }
-        return fit
+        return best!.fit
     }
 
     /// The calibration factor k (step 3) from (predicted, measured) pairs.

@@ -15,7 +15,7 @@ public enum Derivation {
         var fitUsed: [String] = []
         for kind in ["conv", "gemm"] {
             if let f = costModel.fit(kind: kind, gpu: gpu.name) {
-                let fitted = kind == "conv" ? "b, a_w and b_w fitted" : "fitted"
+                let fitted = kind == "conv" ? (f.operandCoefficient == nil ? "b, a_w and b_w fitted" : "b, c, a_w and b_w fitted") : "fitted"
                 fitUsed.append(f.gpu == nil ? "\(kind): the global fit (no \(kind) measurements of \(gpu.name))" : "\(kind): \(fitted) on \(f.samples) \(gpu.name) samples")
             }
         }

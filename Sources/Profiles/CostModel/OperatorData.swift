@@ -42,9 +42,10 @@ public struct GEMMShape: Sendable, Equatable {
 
     /// Tiles a library may cut the output into, one per thread block.
     static let tiles: [(Double, Double)] = [(128, 128), (128, 64), (64, 128), (64, 64), (256, 128), (128, 256), (32, 32)]
-    /// The tiles of a direct (implicit GEMM) convolution: without 32 × 32, as in the variant a
-    /// study of NeuSight's data found best together with the operand term (docs/profiles.md,
-    /// "Operand traffic"); dropping it was not measured on its own.
+    /// The tiles of a 3 × 3, stride-1 convolution's implicit GEMM, priced with its operand
+    /// traffic: without 32 × 32, as in the variant a study of NeuSight's data found best
+    /// together with the operand term (docs/profiles.md, "Operand traffic"). Other convolutions
+    /// keep every tile, as the data say nothing new of them.
     static let directTiles = tiles.filter { $0 != (32, 32) }
 
     /// Seconds of arithmetic at the GPU's FP32 peak once the output is cut into tiles and the
@@ -57,21 +58,25 @@ public struct GEMMShape: Sendable, Equatable {
         tiled(on: gpu, products: products, tiles: Self.tiles).seconds
     }
 
-    /// A direct convolution's arithmetic seconds in waves (`waveSeconds`, without the 32 × 32
-    /// tile), and the operand bytes its tiles stream: each tile reads a tm × K slice of one
-    /// operand and a K × tn slice of the other, FP32. Small tiles over a long K re-read the
+    /// A 3 × 3, stride-1 convolution's arithmetic seconds in waves (`waveSeconds`, without the
+    /// 32 × 32 tile), and the operand bytes its tiles stream: each tile reads a tm × K slice of
+    /// one operand and a K × tn slice of the other, FP32. Small tiles over a long K re-read the
     /// operands many times over; this is the traffic a tile's shared memory cannot save.
     public func direct(on gpu: GPUSpec) -> (seconds: Double, operandBytes: Double) {
         tiled(on: gpu, products: 1, tiles: Self.directTiles)
     }
 
+    /// The least wave time over `tiles`, and that tile's operand bytes. Of tiles equally fast
+    /// (common: two waves of 64 × 64 tiles take as long as one of 128 × 64), the one that
+    /// streams fewer bytes, as a library that knows its kernels' traffic would choose.
     func tiled(on gpu: GPUSpec, products: Double, tiles: [(Double, Double)]) -> (seconds: Double, operandBytes: Double) {
         let sms = Double(max(gpu.sms, 1))
         var best = (seconds: Double.infinity, operandBytes: 0.0)
         for (tm, tn) in tiles {
             let count = products * (m / tm).rounded(.up) * (n / tn).rounded(.up)
             let seconds = (count / sms).rounded(.up) * sms * 2 * tm * tn * k / gpu.fp32FLOPS
-            if seconds < best.seconds { best = (seconds, 4 * count * (tm + tn) * k) }
+            let bytes = 4 * count * (tm + tn) * k
+            if seconds < best.seconds || (seconds == best.seconds && bytes < best.operandBytes) { best = (seconds, bytes) }
         }
         return best
     }
