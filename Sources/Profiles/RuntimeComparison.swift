@@ -84,16 +84,17 @@ public enum RuntimeComparison {
             let (a, b) = (String(format: "%.2f", lo), String(format: "%.2f", hi))
             return a == b ? a : a + "–" + b
         }
-        let ratios = busy("V100").map { v100 in
-            "from batch 16 the derived ResNet-50 is \(v100) times NVIDIA's eager FP32 on the V100"
-                + (busy("T4").map { " and \($0) on the T4, whose own calibration follows PPipe's T4 TensorRT timings (slower than NVIDIA's T4)" } ?? "")
-                + "; "
-        } ?? ""
+        let clauses = [busy("V100").map { ($0, "on the V100") },
+                       busy("T4").map { ($0, "on the T4, whose own calibration follows PPipe's relatively slow T4 TensorRT timings") }]
+            .compactMap { $0 }.enumerated().map { i, c in
+                i == 0 ? "\(c.0) of NVIDIA's eager FP32 time \(c.1)" : "\(c.0) \(c.1)"
+            }
+        let ratios = clauses.isEmpty ? "" : " (from batch 16 the derived ResNet-50 takes " + clauses.joined(separator: " and ") + ")"
         s += """
             What a derived profile represents: one model at FP32 arithmetic under an optimising runtime
             (layers fused, as TensorRT runs PPipe's measurements, to whose TF32 timings it is calibrated,
             on each GPU's FP32 peak). Eager PyTorch FP32 runs every layer as its own kernel, which a
-            fused runtime does not: \(ratios)FP16/AMP is another
+            fused runtime does not\(ratios). FP16/AMP is another
             precision, which a derived FP32 profile does not model at all. At small batches eager
             PyTorch's time is mostly per-kernel launch overhead: NVIDIA's ResNet-50 takes about 10 ms
             from batch 1 to 4 on both V100 and T4, which an optimising runtime does not pay. On the

@@ -256,6 +256,11 @@ final class WinogradTests: XCTestCase {
         let direct = shape.direct(on: t4)
         XCTAssertEqual(direct.seconds, 40 * 2 * 64 * 64 * 100 / t4.fp32FLOPS, accuracy: 1e-15)
         XCTAssertEqual(direct.operandBytes, 4 * 16 * (64 + 64) * 100)
+        // Five tiles tie on a 10,240 × 128 output (2 waves of 128 × 128 = 1 of 256 × 128 = 4 of
+        // 64 × 128 ...); 256 × 128 streams the fewest bytes: 40 tiles of 384 · K.
+        let tall = GEMMShape(m: 10240, n: 128, k: 64).direct(on: t4)
+        XCTAssertEqual(tall.seconds, 40 * 2 * 256 * 128 * 64 / t4.fp32FLOPS, accuracy: 1e-15)
+        XCTAssertEqual(tall.operandBytes, 4 * 40 * 384 * 64)
         // A convolution of another shape (1 × 1, strided, depthwise: no Winograd shape) keeps every
         // tile and pays no operand traffic; a 3 × 3, stride-1 one takes the direct tiles and pays it.
         let fit = CostModel.OperatorFit(kind: "conv", gpu: nil, flopsCoefficient: 1, bytesCoefficient: 0, operandCoefficient: 2, samples: 1)

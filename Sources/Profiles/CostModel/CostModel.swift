@@ -50,7 +50,7 @@ public struct CostModel: Sendable {
         public var winogradBytesCoefficient: Double? = nil
         /// A convolution fit's intercept. It stands for what NeuSight's timing adds to every call
         /// and for what the model misses on its smallest convolutions (some take 100–600 µs on
-        /// every GPU), fitted so that these do not bend the other coefficients. At 136–235 µs it
+        /// every GPU), fitted so that these do not bend the other coefficients. At 125–221 µs it
         /// is more than the fastest calls measured (59–108 µs), so it is not a pure timing floor.
         /// It is never added to a layer; the operator errors `validate` reports include it.
         public var measurementFloor: Double = 0
@@ -180,8 +180,9 @@ public struct CostModel: Sendable {
             for gpu in Array(Set(convs.map(\.gpu))).sorted() {
                 let own = convs.filter { $0.gpu == gpu }
                 guard own.count >= minimumSamplesPerGPU else { continue }
-                // A GPU type whose own c comes out negative is fitted without it; one whose data
-                // cannot carry its own fit at all uses the global one.
+                // A GPU type whose own fit comes out with a negative coefficient is fitted again
+                // without c (the P4, whose c comes out at -0.01); if that fails too, it uses the
+                // global fit.
                 let withC = try? fitConvolutions(own, gpu: gpu, gemmFlopsCoefficient: a, catalog: catalog)
                 if let f = withC, f.isNonNegative {
                     fits.append(f)
@@ -219,10 +220,10 @@ public struct CostModel: Sendable {
     /// to the branch that predicts less, until no sample moves. It starts with Winograd for the
     /// samples that ran faster than a direct convolution can (FLOPs above peak): without more
     /// than `minimumBranchSamples` of those (or of the others), Winograd is not fitted, and a move
-    /// that would leave either branch that few ends the rounds. Some GPU types' assignments cycle
-    /// instead of settling (P100 and V100 with c); after 40 rounds the solve whose model, branches
-    /// taken by the lesser, fits the samples best (least relative squared error) is kept.
-    /// `operandTerm` false leaves c out (a GPU type whose own c comes out negative).
+    /// that would leave either branch that few ends the rounds, as do 40 rounds: some assignments
+    /// cycle instead of settling (the A100's and the global fit's with c). Of all the rounds' solves
+    /// the one whose model, each sample priced by the lesser branch as `operatorSeconds` prices it,
+    /// fits best (least relative squared error) is kept. `operandTerm` false leaves c out.
     static func fitConvolutions(_ samples: [OperatorSample], gpu: String?, gemmFlopsCoefficient a: Double,
                                 operandTerm: Bool = true, catalog: GPUCatalog) throws(LeastSquares.Failure) -> OperatorFit {
         let specs = samples.map { catalog.gpu(named: $0.gpu)! }
@@ -309,7 +310,7 @@ public struct CostModel: Sendable {
     /// What W and the Winograd branch are, as the cost model file's method and every derived
     /// profile's derivation say it.
     static let layerTerms = "W a convolution's arithmetic time in waves of output tiles over the SMs (FLOPs/peak for gemm); "
-        + "a 3x3 stride-1 convolution's GEMM adds c (operand bytes its tiles stream)/bandwidth; "
+        + "a 3x3 stride-1 convolution's GEMM takes its tiles from a set without 32x32 and adds c (operand bytes its tiles stream)/bandwidth; "
         + "a 3x3 stride-1 convolution takes the lesser of that and Winograd F(4x4,3x3), a_w W_w + b_w (bytes + transforms)/bandwidth; "
         + "a convolution's a is the global gemm a"
 
