@@ -12,7 +12,7 @@ import SimKernel
 ///    small ones), where its shape is known; otherwise, and for matrix multiplies, FLOPs / peak.
 ///    A 3 × 3, stride-1 convolution's GEMM takes its tiles from a set without 32 × 32 and adds
 ///    c · (operand bytes its tiles stream) / bandwidth (`GEMMShape.direct`): the only
-///    convolutions NeuSight measured, so the only ones c is known for (`directSeconds`).
+///    convolutions NeuSight measured, so the only ones c is known for (`gemmBranch`).
 ///    Matrix multiplies keep FLOPs / peak because at a small M (a classifier at batch 1) libraries
 ///    run thin or split-K kernels, whose waste square tiles overstate: tried, VGG-16's first
 ///    classifier layer came out at a third of the model's time on an L4. A 3 × 3, stride-1,
@@ -112,24 +112,24 @@ public struct CostModel: Sendable {
     public func operatorSeconds(kind: String, flops: Double, bytes: Double, shape: GEMMShape?, winograd: WinogradShape? = nil,
                                 on gpu: GPUSpec, measured: Bool = false) -> Double {
         guard let f = fit(kind: kind, gpu: gpu.name) else { return 0 }
-        let direct = Self.directSeconds(shape: shape, threeByThree: winograd != nil, fit: f, on: gpu)
-        var t = f.bytesCoefficient * bytes / gpu.memoryBandwidth + (direct ?? f.flopsCoefficient * flops / gpu.fp32FLOPS)
+        let gemm = Self.gemmBranch(flops: flops, shape: shape, threeByThree: winograd != nil, on: gpu)
+        var t = f.bytesCoefficient * bytes / gpu.memoryBandwidth
+            + (f.flopsCoefficient * gemm.seconds + (f.operandCoefficient ?? 0) * gemm.operandBytes / gpu.memoryBandwidth)
         if let winograd, let aw = f.winogradFlopsCoefficient, let bw = f.winogradBytesCoefficient {
             t = min(t, aw * winograd.waveSeconds(on: gpu) + bw * (bytes + winograd.transformBytes) / gpu.memoryBandwidth)
         }
         return Self.launchOverhead + t + (measured ? f.measurementFloor : 0)
     }
 
-    /// a · W of a convolution's implicit GEMM (nil without a shape: FLOPs / peak then). c is
+    /// W of the GEMM branch and the operand bytes c prices, for pricing and fitting alike:
+    /// FLOPs / peak without a shape (matrix multiplies); waves of every tile and no operand
+    /// bytes for a convolution other than 3 × 3, stride 1; `GEMMShape.direct` for those. c is
     /// fitted on NeuSight's convolutions, all 3 × 3 and stride 1 (the shapes Winograd can run),
-    /// so only those get it, with its tile set; every other convolution is priced as before c
-    /// (docs/profiles.md, "Operand traffic": given to every convolution, it made the PPipe
-    /// figures worse).
-    static func directSeconds(shape: GEMMShape?, threeByThree: Bool, fit f: OperatorFit, on gpu: GPUSpec) -> Double? {
-        guard let shape else { return nil }
-        guard threeByThree else { return f.flopsCoefficient * shape.waveSeconds(on: gpu) }
-        let direct = shape.direct(on: gpu)
-        return f.flopsCoefficient * direct.seconds + (f.operandCoefficient ?? 0) * direct.operandBytes / gpu.memoryBandwidth
+    /// so only those get it, with its tile set (docs/profiles.md, "Operand traffic": given to
+    /// every convolution, it made the PPipe figures worse).
+    static func gemmBranch(flops: Double, shape: GEMMShape?, threeByThree: Bool, on gpu: GPUSpec) -> (seconds: Double, operandBytes: Double) {
+        guard let shape else { return (flops / gpu.fp32FLOPS, 0) }
+        return threeByThree ? shape.direct(on: gpu) : (shape.waveSeconds(on: gpu), 0)
     }
 
     /// Uncalibrated time of a layer at batch `n`, seconds (0 for memory-bound layers).
@@ -227,11 +227,7 @@ public struct CostModel: Sendable {
     static func fitConvolutions(_ samples: [OperatorSample], gpu: String?, gemmFlopsCoefficient a: Double,
                                 operandTerm: Bool = true, catalog: GPUCatalog) throws(LeastSquares.Failure) -> OperatorFit {
         let specs = samples.map { catalog.gpu(named: $0.gpu)! }
-        // c and its tile set price only what the data hold: 3 × 3, stride-1 convolutions (`directSeconds`).
-        let direct = zip(samples, specs).map { s, g -> (seconds: Double, operandBytes: Double) in
-            guard let shape = s.shape else { return (s.flops / g.fp32FLOPS, 0) }
-            return s.winograd == nil ? (shape.waveSeconds(on: g), 0) : shape.direct(on: g)
-        }
+        let direct = zip(samples, specs).map { s, g in gemmBranch(flops: s.flops, shape: s.shape, threeByThree: s.winograd != nil, on: g) }
         let gemmW = direct.map(\.seconds)
         let gemmMemory = zip(samples, specs).map { $0.bytes / $1.memoryBandwidth }
         let operandMemory = zip(direct, specs).map { $0.operandBytes / $1.memoryBandwidth }
