@@ -25,7 +25,7 @@ struct IPIPEPlans: ParsableCommand {
     @Option(help: "Only plan files whose name contains this (e.g. L4-T4, or a model's name).")
     var only: String?
 
-    @Option(help: "Which plans: v4 (IPIPE), bl (NP), dart-r (DART-r, from our NP plan), or all.")
+    @Option(help: "Which plans: v4 (IPIPE), bl (NP), dart-r (DART-r, from the artifact's NP plan), or all.")
     var kind: String = "all"
 
     @Option(help: "Stages per IPIPE pipeline: 2 as in the artifact's plans, 3 for its ablation (then the artifact's objective is the two-stage one).")
