@@ -398,7 +398,8 @@ public enum AdmissionPolicies {
                                      Field("margin", .number(.real(0...1)), help: "accuracy the prediction keeps above sla", default: "0")],
                         make: { object, context throws(ConfigError) in
                             guard context.servers.count == 1, context.servers[0].executors == 1 else {
-                                throw object.node.error("ARISE plans one GPU: the site needs exactly one server with one GPU (it has \(context.servers.count) servers)")
+                                let gpus = context.servers.map(\.executors).reduce(0, +)
+                                throw object.node.error("ARISE plans one GPU: the site needs exactly one server with one GPU (it has \(context.servers.count) server\(context.servers.count == 1 ? "" : "s"), \(gpus) GPU\(gpus == 1 ? "" : "s") or shares)")
                             }
                             let fps = try object.number("fps") ?? 30
                             let planner = ARISEPlanner(tables: context.servers[0].tables, frameTime: SimTime((1e9 / fps).rounded()),

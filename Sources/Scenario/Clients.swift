@@ -33,7 +33,8 @@ extension ScenarioReader {
         if let n = o.optional("site") {
             site = try lookup(n, in: siteNames, kind: "site")
             if site == cloud { throw n.error("clients attach at edge sites; \"\(siteNames[site])\" is the cloud") }
-        } else if let v = namedServer {
+        } else if let v = namedServer, serverSites[v] != cloud || siteNames.count == 1 {
+            // A one-site world's only site is where its clients are, whatever its kind.
             site = serverSites[v]
         } else if let first = siteNames.indices.first(where: { $0 != cloud }) {
             site = first
@@ -66,6 +67,10 @@ extension ScenarioReader {
                     throw fileNode.error("in \(e.description)")   // a mistake inside the trajectory: name the key too
                 }
             } else {
+                // The file form's keys mean nothing to generated motion: say so rather than ignore them.
+                for key in ["format", "times_file"] where mo.has(key) {
+                    throw try mo.required(key).error("\"\(key)\" belongs to a trajectory file; generated motion (no \"file\") takes mean_deg_s, cv and step_ms")
+                }
                 motionNode = mo
             }
         }
@@ -80,6 +85,14 @@ extension ScenarioReader {
             let eo = try n.object(ScenarioFormat.contentEstimate)
             return ContentEstimateSpec(noise: try eo.number("noise") ?? 0, cost: try eo.time("cost_ms") ?? 0,
                                        everyFrames: try eo.int("every_frames") ?? 1)
+        }
+        if let accumo = policy as? AccuMOClient {
+            let needs = accumo.readings
+            for (key, needed, given, use) in [("imu", needs.imu, imu != nil, "VO's drop rate"),
+                                              ("content_estimate", needs.contentEstimate, estimate != nil, "depth's drop rate")] where needed && !given {
+                throw (o.optional("policy") ?? node).error(
+                    "accumo reads the client's \"\(key)\" for \(use); add \"\(key)\": {} (noise-free) or give its parameters (docs/scenario.md, Clients)")
+            }
         }
         var clients: [ClientSpec] = []
         for i in 0..<count {

@@ -146,6 +146,7 @@ struct ScenarioReader {
             let served = modelsServed(by: s, site: serverSites[s], clients: clients)
             servers.append(try server(unit, site: serverSites[s], served: served, modelNodes: modelNodes))
         }
+        try checkEveryTaskHasAServer(clients: clients, groupNodes: clientNodes)
 
         // Admission control is made last: a policy such as DeepRT's tests schedulability
         // against the latency tables of the servers it admits for.
@@ -164,6 +165,8 @@ struct ScenarioReader {
             let so = try item.object(ScenarioFormat.site)
             sites[x].admission = try AdmissionPolicies.registry.make(so.optional("admission"), orDefaultAt: item, key: "admission", context: context)
         }
+
+        try checkPolicyPairs(sites: sites, units: units, clients: clients, groupNodes: clientNodes)
 
         var spec = WorldSpec(name: name, seed: seed, duration: duration, warmup: warmup,
                              drain: drain, detail: detail, models: models.map(\.spec), sites: sites,

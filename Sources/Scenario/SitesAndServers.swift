@@ -61,12 +61,20 @@ extension ScenarioReader {
             let pools = try nonEmpty(poolsNode)
             let first = units.count
             var names: [String] = []
+            var poolGPUs = 0
             for (i, pool) in pools.enumerated() {
-                let poolName = try nonEmptyName(pool.object(ScenarioFormat.pool).required("name"))
+                let po = try pool.object(ScenarioFormat.pool)
+                let poolName = try nonEmptyName(po.required("name"))
                 names.append(poolName)
+                poolGPUs += try po.int("gpus") ?? 1
                 units.append(ServerUnit(node: node, pool: pool, name: "\(name)/\(poolName)", machine: i == 0 ? nil : first))
             }
             try unique(names, in: poolsNode)
+            // Pools split the machine: its `gpus`, where given, is their total, never a count each.
+            if let total = try o.int("gpus"), total != poolGPUs {
+                throw try o.required("gpus").error(
+                    "\(total) GPUs, but the pools have \(poolGPUs) (a pool without \"gpus\" has 1); with pools, give each pool its \"gpus\" and the server's as their sum, or leave it out")
+            }
         }
         return units
     }
@@ -132,9 +140,12 @@ extension ScenarioReader {
             }
         }
         let precision = try opt("precision").map { n throws(ConfigError) in try nonEmptyName(n) } ?? "fp32"
-        let gpus = try int("gpus") ?? 1
-        let mps = try int("mps") ?? 1
-        let shares = try opt("mps_shares").map { n throws(ConfigError) in try mpsShares(n, mps: opt("mps")) }
+        // A pool's GPUs are its own share of the machine (1 unless it says), never the server's total.
+        let gpus = try (p == nil ? o.int("gpus") : p!.int("gpus")) ?? 1
+        // A pool that gives either form of MPS replaces the server's, whichever form that was.
+        let mpsFrom = p.map { $0.has("mps") || $0.has("mps_shares") } == true ? p! : o
+        let mps = try mpsFrom.int("mps") ?? 1
+        let shares = try mpsFrom.optional("mps_shares").map { n throws(ConfigError) in try mpsShares(n, mps: mpsFrom.optional("mps")) }
         let copies = shares?.count ?? mps
         let spec = catalog?.gpu(named: gpu)
         if gpu != "generic", spec == nil, unit.pool == nil || unit.machine == nil {
@@ -154,7 +165,7 @@ extension ScenarioReader {
         for m in hosted {
             let model = models[m]
             if let table = model.spec.latency {
-                if mps > 1 { throw opt("mps")!.error("MPS shares need per-share profiles; model \"\(model.spec.name)\" has a latency_ms table") }
+                if mps > 1 { throw mpsFrom.optional("mps")!.error("MPS shares need per-share profiles; model \"\(model.spec.name)\" has a latency_ms table") }
                 latencySources.append(LatencySource(server: name, model: model.spec.name, gpu: gpu, precision: precision, kind: "scenario",
                                                     source: "scenario", reference: model.source ?? "latency_ms in the scenario (no source given)",
                                                     batchSizes: ServerPolicyContext.describe(table.batchSizes), fitResidualUs: nil))

@@ -55,6 +55,13 @@ public struct AccuMOClient: ClientPolicy {
 
     public var notices: PolicyNotices { [.results] }
 
+    /// The device readings its decisions use: the scheduler (`mpc`) needs both drop rates, VO's
+    /// from the IMU and depth's from the content estimate; the depth fallback needs depth's.
+    /// Without them a rate would stay at its starting guess for the whole run.
+    public var readings: (imu: Bool, contentEstimate: Bool) {
+        (mode == .mpc, mode == .mpc || fallback)
+    }
+
     /// A result is back: it becomes the task's latest, and its turnaround (in frames) updates
     /// the one the scheduler plans with.
     public mutating func resultArrived(_ result: ResultNotice, effects: inout PolicyEffects) {
