@@ -94,6 +94,21 @@ extension ScenarioReader {
                     "accumo reads the client's \"\(key)\" for \(use); add \"\(key)\": {} (noise-free) or give its parameters (docs/scenario.md, Clients)")
             }
         }
+        if let mo = motionNode {
+            // Drawn as the run goes, a step at a time: a tiny step would make a frame draw millions.
+            let step = try mo.time("step_ms") ?? 100_000_000
+            let steps = (Double(duration) / Double(step)).rounded(.up)
+            let at = mo.optional("step_ms") ?? mo.node
+            if steps > Double(Self.maxTraceSteps) {
+                throw at.error("generated motion of \(Suggestion.format(steps)) steps over the run (duration_s / step_ms); "
+                               + "at most \(Self.maxTraceSteps) per client: lengthen step_ms")
+            }
+            inputs.generatedMotionSteps += steps * Double(count)
+            if inputs.generatedMotionSteps > Double(Self.maxMotionSteps) {
+                throw at.error("the generated motion of all clients together would draw \(Suggestion.format(inputs.generatedMotionSteps)) steps or more; "
+                               + "at most \(Self.maxMotionSteps): lengthen step_ms or use fewer clients")
+            }
+        }
         var clients: [ClientSpec] = []
         for i in 0..<count {
             let clientName = count == 1 ? name : "\(name)-\(i)"

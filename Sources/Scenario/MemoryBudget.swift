@@ -7,7 +7,7 @@ import JSONConfig
 /// The clients a world may have in the memory this process can use. A run that exhausts memory
 /// dies in the allocator, where no error can be reported; a world too large for the machine is
 /// refused while it is read instead, as bad input, before anything is built.
-enum MemoryBudget {
+public enum MemoryBudget {
     /// Bytes a client costs from reading to the end of a run, with room to spare: the 10,000-client
     /// scale world takes about 5.2 KiB each (docs/performance.md).
     static let bytesPerClient: UInt64 = 8 << 10
@@ -34,10 +34,16 @@ enum MemoryBudget {
     /// Throws where `clients` in all would need more than half of what is available (the rest is
     /// the program, its libraries, the servers, the results and the allocator's slack).
     static func check(clients: Int, at node: ConfigNode) throws(ConfigError) {
-        let needed = UInt64(clients) * bytesPerClient, available = Self.available
-        guard needed > available / 2 else { return }
-        throw node.error("\(clients) clients in all need about \(gb(needed)) of memory (\(bytesPerClient >> 10) KiB each), "
-                         + "more than half of the \(gb(available)) this process may use; use fewer clients or a machine with more memory")
+        if let refusal = refusal(clients: clients) { throw node.error(refusal) }
+    }
+
+    /// Why `clients` in all cannot be built here, or nil where they fit (for worlds built
+    /// without a scenario, such as `arsim bench`'s).
+    public static func refusal(clients: Int) -> String? {
+        let needed = UInt64(max(clients, 0)) * bytesPerClient, available = Self.available
+        guard needed > available / 2 else { return nil }
+        return "\(clients) clients in all need about \(gb(needed)) of memory (\(bytesPerClient >> 10) KiB each), "
+            + "more than half of the \(gb(available)) this process may use; use fewer clients or a machine with more memory"
     }
 }
 

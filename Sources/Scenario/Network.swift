@@ -7,6 +7,8 @@ import Traces
 extension ScenarioReader {
     /// Steps of a generated capacity trace (16 bytes each) that a scenario may ask for.
     static let maxTraceSteps = 10_000_000
+    /// Steps of generated camera motion over all clients, drawn as the run goes: tens of seconds of drawing.
+    static let maxMotionSteps = 1_000_000_000
 
     /// The two directions of a network hop: `uplink_mbps` or `uplink_trace`, the same for the
     /// downlink, and the delay, jitter and loss they share.
@@ -53,8 +55,6 @@ extension ScenarioReader {
         }
         let path = resolve(try fileNode.string())
         guard FileManager.default.fileExists(atPath: path) else { throw fileNode.error("no file at \(path)") }
-        let text = try NetworkTraces.read(path: path)
-        inputs.note(path, text: text)
         let format = try o.required("format").choice(["mahimahi", "csv", "table"])
         if format != "mahimahi", let n = o.optional("bin_ms") { throw n.error("only Mahimahi traces are binned") }
         if format != "table" {
@@ -62,20 +62,31 @@ extension ScenarioReader {
                 if let n = o.optional(key) { throw n.error("\(key) belongs to the table format") }
             }
         }
+        let bin = try o.time("bin_ms") ?? 100_000_000
+        var table: (time: String, value: String, timeUnit: String, valueUnit: String, filters: [(String, String)])?
+        if format == "table" {
+            table = (try o.required("time_column").string(), try o.required("value_column").string(),
+                     try o.optional("time_unit")?.choice(["s", "ms"]) ?? "s",
+                     try o.optional("value_unit")?.choice(["mbps", "kbps", "bps"]) ?? "mbps",
+                     try o.optional("where")?.map().map { item throws(ConfigError) in (item.key, try item.node.string()) } ?? [])
+        }
+        let key = [path, format, "\(bin)", table.map { "\($0.time)\u{0}\($0.value)\u{0}\($0.timeUnit)\u{0}\($0.valueUnit)\u{0}\($0.filters)" } ?? ""]
+            .joined(separator: "\u{1}")
+        if let known = inputs.fileTraces[key] { return known }
+        let text = try NetworkTraces.read(path: path)
+        inputs.note(path, text: text)
+        let trace: CapacityTrace
         switch format {
         case "mahimahi":
-            let bin = try o.time("bin_ms") ?? 100_000_000
-            return try NetworkTraces.mahimahi(text: text, file: path, bin: bin)
+            trace = try NetworkTraces.mahimahi(text: text, file: path, bin: bin)
         case "csv":
-            return try NetworkTraces.csv(text: text, file: path)
+            trace = try NetworkTraces.csv(text: text, file: path)
         default:
-            let filters = try o.optional("where")?.map().map { item throws(ConfigError) in (item.key, try item.node.string()) } ?? []
-            return try NetworkTraces.table(text: text, file: path, timeColumn: try o.required("time_column").string(),
-                                           valueColumn: try o.required("value_column").string(),
-                                           timeUnit: try o.optional("time_unit")?.choice(["s", "ms"]) ?? "s",
-                                           valueUnit: try o.optional("value_unit")?.choice(["mbps", "kbps", "bps"]) ?? "mbps",
-                                           filters: filters)
+            trace = try NetworkTraces.table(text: text, file: path, timeColumn: table!.time, valueColumn: table!.value,
+                                            timeUnit: table!.timeUnit, valueUnit: table!.valueUnit, filters: table!.filters)
         }
+        inputs.fileTraces[key] = trace
+        return trace
     }
 
     func generatedTrace(_ o: ConfigObject, name: String) throws(ConfigError) -> CapacityTrace {

@@ -23,6 +23,12 @@ final class InputLog: @unchecked Sendable {
     private(set) var files: [(path: String, digest: String)] = []
     /// Steps of every generated capacity trace so far (each client's links have their own).
     var generatedTraceSteps = 0.0
+    /// Steps of every client's generated camera motion so far (drawn as the run goes).
+    var generatedMotionSteps = 0.0
+    /// Trace files already read, by path and reading options: every client of a group reads its
+    /// network again, and a file of 10^7 bins must be parsed and held once, not once a link.
+    /// Looked up by key, never iterated.
+    var fileTraces: [String: CapacityTrace] = [:]
 
     func note(_ path: String, text: String? = nil) {
         guard !files.contains(where: { $0.path == path }) else { return }

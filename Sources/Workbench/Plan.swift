@@ -62,6 +62,11 @@ public struct Plan: Sendable {
         var base = baseSeed
         for (p, point) in points.enumerated() {
             if base == nil { base = try Scenario.load(path: scenarioPath, overrides: point.overrides).spec.seed }
+            // Replication r runs with seed base + r, which must stay a seed `arsim run --seed` takes.
+            if UInt64(Int64.max) - base! < UInt64(replications - 1) {
+                throw ConfigError(file: scenarioPath, position: nil, path: "seed",
+                                  message: "replication \(replications - 1) would run with seed \(base!) + \(replications - 1), past 2^63-1; use a smaller seed")
+            }
             for r in 0..<replications {
                 // Read once per replication, exactly as its worker will (`arsim run --seed`).
                 let seed = Self.seed(base: base!, replication: r)

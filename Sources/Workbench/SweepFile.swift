@@ -43,6 +43,12 @@ public struct SweepFile: Sendable {
         if let g = o.optional("grid") {
             let axes = try g.map()
             if axes.isEmpty { throw g.error("expected at least one path with a list of values") }
+            // Counted before any point is built: a grid of 10^9 points must not be expanded to be refused.
+            var product = 1
+            for axis in axes {
+                product = product.multipliedReportingOverflow(by: max(try axis.node.array().count, 1)).partialValue
+                if product > 100_000 || product <= 0 { throw g.error("the grid has more than 100000 points") }
+            }
             for axis in axes {
                 let values = try axis.node.array()
                 if values.isEmpty { throw axis.node.error("expected at least one value") }
@@ -70,6 +76,9 @@ public struct SweepFile: Sendable {
                     ?? set.map(\.assignment).joined(separator: " ")
                 return Point(label: label.isEmpty ? "point \(i)" : label, overrides: set)
             }
+        }
+        if listed.count * gridPoints.count > 100_000 {
+            throw (o.optional("points") ?? o.node).error("the points times the grid make \(listed.count * gridPoints.count) points; at most 100000")
         }
         var points: [Point] = []
         for l in listed {

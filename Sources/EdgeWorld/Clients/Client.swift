@@ -253,13 +253,23 @@ struct ClientLookupTable: Sendable {
 /// has a handful in flight: the first four are held in the client's own record, so that
 /// capturing a frame and delivering a result do not miss on an array of their own; more go
 /// into an overflow array. Frames are unique and their order is never read.
-struct FramesInFlight: Sendable {
+///
+/// A client whose link cannot keep up can have many thousands in flight. Frames are captured in
+/// increasing order, so the overflow stays sorted: a frame is found by binary search, and one
+/// that ends is marked (0 outstanding) and dropped once every frame before it has ended too, so
+/// that ending a request never shifts the array.
+public struct FramesInFlight: Sendable {
     private var frames = InlineFour<Int64>(repeating: -1)
     private var outstanding = InlineFour<Int32>(repeating: 0)
     private var overflow: [(frame: Int64, outstanding: Int)] = []
-    private(set) var count = 0
+    /// Overflow entries before this one have all ended.
+    private var head = 0
+    public private(set) var count = 0
 
-    mutating func append(frame: Int64, outstanding n: Int) {
+    public init() {}
+
+    /// Frame `frame` was offloaded with `n` ≥ 1 requests; frames come in increasing order.
+    public mutating func append(frame: Int64, outstanding n: Int) {
         count += 1
         for i in 0..<4 where frames[i] < 0 {
             frames[i] = frame
@@ -269,7 +279,8 @@ struct FramesInFlight: Sendable {
         overflow.append((frame, n))
     }
 
-    mutating func requestEnded(frame: Int64) {
+    /// One of the frame's requests ended; the frame leaves with its last.
+    public mutating func requestEnded(frame: Int64) {
         for i in 0..<4 where frames[i] == frame {
             if outstanding[i] <= 1 {
                 frames[i] = -1
@@ -279,12 +290,22 @@ struct FramesInFlight: Sendable {
             }
             return
         }
-        guard let i = overflow.firstIndex(where: { $0.frame == frame }) else { return }
-        if overflow[i].outstanding <= 1 {
-            overflow.remove(at: i)
-            count -= 1
-        } else {
-            overflow[i].outstanding -= 1
+        var low = head, high = overflow.count
+        while low < high {
+            let mid = (low + high) / 2
+            if overflow[mid].frame < frame { low = mid + 1 } else { high = mid }
+        }
+        guard low < overflow.count, overflow[low].frame == frame, overflow[low].outstanding > 0 else { return }
+        overflow[low].outstanding -= 1
+        guard overflow[low].outstanding == 0 else { return }
+        count -= 1
+        while head < overflow.count && overflow[head].outstanding == 0 { head += 1 }
+        if head == overflow.count {
+            overflow.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 64 && head * 2 >= overflow.count {
+            overflow.removeFirst(head)
+            head = 0
         }
     }
 }

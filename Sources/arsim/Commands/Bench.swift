@@ -68,7 +68,21 @@ struct Bench: ParsableCommand {
         for name in chosen where !known.contains(name) {
             throw fail("--only: " + Suggestion.unknownName(name, kind: "benchmark", valid: known), code: 2)
         }
+        if chosen.isEmpty { throw fail("--only: expected one or more of \(known.joined(separator: ", ")), got nothing", code: 2) }
         if chosen.contains("phold") { try checkPHOLDSize() }
+        guard (1...1_000_000_000).contains(customers) else {
+            throw fail("--customers: expected 1 to 1,000,000,000, got \(customers)", code: 2)
+        }
+        if scenario == nil && !overrides.isEmpty {
+            throw fail("--set: overrides need --scenario (the built-in world has no file to override)", code: 2)
+        }
+        if chosen.contains("world") && scenario == nil {
+            guard clients >= 1 else { throw fail("--clients: expected at least 1, got \(clients)", code: 2) }
+            if let refusal = MemoryBudget.refusal(clients: clients) { throw fail("--clients: " + refusal, code: 2) }
+            guard seconds.isFinite, seconds > 0, seconds <= 86_400 else {
+                throw fail("--seconds: expected more than 0 and at most 86400 simulated seconds, got \(seconds)", code: 2)
+            }
+        }
         guard detailSeconds > 2 && detailSeconds <= 86_400 else {
             throw fail("--detail-seconds: expected more than quickstart's 2 s of warm-up and at most 86400, got \(detailSeconds)", code: 2)
         }

@@ -87,6 +87,11 @@ struct Capacity: ParsableCommand {
         }
         guard replications >= 1, replications <= 10_000 else { throw fail("--replications must be 1 to 10000", code: 2) }
         if let seed, seed > UInt64(Int64.max) { throw fail("--seed must be at most 2^63-1", code: 2) }
+        // Checked before the search is recorded (each probe's plan checks it too).
+        if UInt64(Int64.max) - (seed ?? base.spec.seed) < UInt64(replications - 1) {
+            throw fail("--seed: replication \(replications - 1) would run with seed base + \(replications - 1), past 2^63-1; use a smaller seed", code: 2)
+        }
+
         guard between.isEmpty || (between.count == 2 && between[0] < between[1] && between.allSatisfy(\.isFinite)) else {
             throw fail("--between takes two numbers, low < high, as --between 1 400", code: 2)
         }
@@ -115,9 +120,12 @@ struct Capacity: ParsableCommand {
         let mode: CapacitySearch.Mode = fraction.map { .stepDown(fraction: $0) }
             ?? .bisect(between: between.isEmpty ? nil : (between[0], between[1]))
         do {
-            // The path must lead somewhere valid before the first probe runs.
-            let text = integer ? String(Int64(start)) : "\(start)"
-            _ = try Scenario.load(path: scenario, overrides: common + [Override(path: vary, value: text, origin: "--vary '\(vary)' at \(text)")])
+            // The path must lead somewhere valid, at the start and at both bounds, before anything
+            // is written: a search that fails at its first probe would leave a failed row behind.
+            for value in [start] + between {
+                let text = integer ? String(Int64(value)) : "\(value)"
+                _ = try Scenario.load(path: scenario, overrides: common + [Override(path: vary, value: text, origin: "--vary '\(vary)' at \(text)")])
+            }
         } catch {
             throw badInput(error)
         }
@@ -127,7 +135,7 @@ struct Capacity: ParsableCommand {
         search.verifyAbove = verify
 
         let path = db ?? "Results/\(fileSafe(base.name)).sqlite"
-        let store = try openStore(path)
+        let store = try openForWriting(path, isDefault: db == nil)
         let parallel = try workerCount(jobs)
         let spec = JSONOutput.object([
             ("kind", .string("capacity")), ("scenario", .string(scenario)), ("scenario_digest", .string(Digest.hex(base.canonicalText))),

@@ -28,12 +28,12 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let store = try openForReading(db)
-        if let csv, let why = refusal(csv) { throw fail("--csv \(csv): \(why)", code: 2) }
+        if let csv, let why = outputRefusal(csv) ?? refusal(csv) { throw fail("--csv \(csv): \(why)", code: 2) }
         do {
             if let csv {
                 let temporary = csv + ".tmp"
                 guard FileManager.default.createFile(atPath: temporary, contents: nil),
-                       let handle = FileHandle(forWritingAtPath: temporary) else { throw fail("cannot write \(csv)", code: 1) }
+                       let handle = FileHandle(forWritingAtPath: temporary) else { throw fail("--csv \(csv): cannot write \(temporary)", code: 2) }
                 do {
                     try CSVExport.export(store: store, table: table, run: runID) { try handle.write(contentsOf: Data($0.utf8)) }
                     try handle.close()

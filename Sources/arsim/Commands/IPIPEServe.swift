@@ -211,11 +211,17 @@ struct IPIPEServe: ParsableCommand {
         let clock = ContinuousClock(), started = clock.now
         do {
             pool = try PoolScenario.load(path: path)
+        } catch {
+            throw badInput(error)
+        }
+        // Opened before the plans are solved: an unusable --db is bad input, found at once.
+        let store = try db.map { try openForWriting($0) }
+        do {
             report = try pool.run()
         } catch {
             throw badInput(error)
         }
-        if let db { try record(report, pool: pool, path: path, db: db, wall: (clock.now - started)) }
+        if let store, let db { try record(report, pool: pool, path: path, store: store, db: db, wall: (clock.now - started)) }
         let types = pool.gpus.map(\.type)
         print("model\tslo_ms\tblocks\tipipe_planned_rps")
         for (m, r) in zip(report.models, report.reference) {
@@ -233,12 +239,11 @@ struct IPIPEServe: ParsableCommand {
     }
 
     /// The run and one plans row per system: the plan, its solver status and gap, and what it sustained.
-    func record(_ report: PoolReport, pool: PoolScenario, path: String, db: String, wall: Duration) throws {
+    func record(_ report: PoolReport, pool: PoolScenario, path: String, store: ResultsStore, db: String, wall: Duration) throws {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         let types = pool.gpus.map(\.type)
         let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         do {
-            let store = try ResultsStore(path: db)
             var info = RunInfo(scenarioName: pool.name, scenarioFile: path, scenarioJSON: text, seed: pool.seed, detail: .summary,
                                arsimVersion: ArsimVersion.current, digest: String(StableHash.fnv1a64("ipipe-serve\u{0}\(pool.seed)\u{0}\(text)"), radix: 16))
             info.label = "ipipe-serve"

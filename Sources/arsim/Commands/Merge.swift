@@ -24,6 +24,7 @@ struct Merge: ParsableCommand {
 
     func run() throws {
         guard !sources.isEmpty else { throw fail("name at least one database to merge", code: 2) }
+        guard !into.isEmpty else { throw fail("--into: expected a file path, got an empty one", code: 2) }
         let target = URL(fileURLWithPath: into).resolvingSymlinksInPath().path
         for source in sources {
             guard FileManager.default.fileExists(atPath: source) else { throw fail("no database at \(source)", code: 2) }
@@ -32,7 +33,7 @@ struct Merge: ParsableCommand {
             }
             do { _ = try ResultsStore(readingFrom: source) } catch { throw fail("\(source): \(error)", code: 2) }
         }
-        let store = try openStore(into)
+        let store = try openForWriting(into, option: "--into")
         var touched = Set<Int64>()
         for source in sources {
             do {

@@ -41,6 +41,7 @@ struct Report: ParsableCommand {
             }
         }
         let store = try openForReading(db)
+        if let why = outputRefusal(out) { throw fail("--out \(out): \(why)", code: 2) }
         let html: String
         do {
             html = try HTMLReport.build(store: store, title: "arsim report: \((db as NSString).lastPathComponent)",
@@ -51,7 +52,7 @@ struct Report: ParsableCommand {
         do {
             try html.write(toFile: out, atomically: true, encoding: .utf8)
         } catch {
-            throw fail("--out \(out): cannot write (\(error.localizedDescription))", code: 1)
+            throw fail("--out \(out): cannot write (\(String(cString: strerror(errno))))", code: 1)
         }
         note("wrote \(out) (\(html.utf8.count / 1024) KiB)")
     }

@@ -100,15 +100,7 @@ struct Run: ParsableCommand {
             throw ExitCode(130)
         }
         let path = db ?? "Results/\(fileSafe(loaded.name)).sqlite"
-        let store: ResultsStore
-        do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty
-                                                    ? "." : (path as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            store = try ResultsStore(path: path)
-        } catch {
-            throw fail("cannot open the results database \(path): \(error)", code: 1)
-        }
+        let store = try openForWriting(path, isDefault: db == nil)
         var runner = Runner(scenario: loaded)
         runner.label = label
         runner.sweep = tag

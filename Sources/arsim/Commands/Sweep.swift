@@ -56,7 +56,7 @@ struct Sweep: ParsableCommand {
         let slice = try shard.map(parseShard)
         let parallel = try workerCount(jobs)
         let path = db ?? "Results/\(fileSafe(sweep.name)).sqlite"
-        let store = try openStore(path)
+        let store = try openForWriting(path, isDefault: db == nil)
         let specJSON = plan.specJSON(kind: .sweep)
         let record = SweepRecord(kind: .sweep, name: sweep.name, specJSON: specJSON, baseSeed: plan.baseSeed,
                                  replications: plan.replications, points: plan.points.count,
@@ -109,16 +109,6 @@ func workerCount(_ jobs: Int?) throws -> Int {
     guard let jobs else { return ProcessInfo.processInfo.activeProcessorCount }
     guard jobs >= 1, jobs <= 1024 else { throw fail("--jobs must be between 1 and 1024, got \(jobs)", code: 2) }
     return jobs
-}
-
-func openStore(_ path: String) throws -> ResultsStore {
-    do {
-        let dir = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: dir.isEmpty ? "." : dir, withIntermediateDirectories: true)
-        return try ResultsStore(path: path)
-    } catch {
-        throw fail("cannot open the results database \(path): \(error)", code: 1)
-    }
 }
 
 /// A name as a file name: letters, digits, '-', '_' and '.'; anything else becomes '_'.

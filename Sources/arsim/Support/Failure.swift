@@ -22,3 +22,40 @@ func openForReading(_ db: String) throws -> ResultsStore {
     guard FileManager.default.fileExists(atPath: db) else { throw fail("no database at \(db)", code: 2) }
     do { return try ResultsStore(readingFrom: db) } catch { throw fail("\(db): \(error)", code: 2) }
 }
+
+/// Opens (creating it if absent) the results database a command writes to. Every way it can be
+/// unusable is bad input, exit 2, with the file left as it is: an empty path (SQLite would
+/// silently use a temporary database and lose the results), a folder, a folder that does not
+/// exist (only the default `Results/` is created: a typo must not make directories), a file
+/// that is not an arsim database, or one of another schema.
+func openForWriting(_ path: String, option: String = "--db", isDefault: Bool = false) throws -> ResultsStore {
+    guard !path.isEmpty else { throw fail("\(option): expected a file path, got an empty one", code: 2) }
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+        throw fail("\(option) \(path): is a folder; give a file in it, such as \(path)/results.sqlite", code: 2)
+    }
+    let folder = (path as NSString).deletingLastPathComponent
+    if !folder.isEmpty && !(FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) && isDir.boolValue) {
+        if isDefault {
+            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw fail("cannot create the folder \(folder) for \(path): \((error as NSError).localizedDescription)", code: 1)
+            }
+        } else {
+            throw fail("\(option) \(path): there is no folder \(folder)", code: 2)
+        }
+    }
+    do { return try ResultsStore(path: path) } catch { throw fail("\(option) \(path): \(error)", code: 2) }
+}
+
+/// Why a file cannot be written at `path` (an output such as `--csv` or `--out`), checked
+/// before any work: empty, a folder, a folder that does not exist or cannot be written.
+func outputRefusal(_ path: String) -> String? {
+    if path.isEmpty { return "expected a file path, got an empty one" }
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return "is a folder; give a file name" }
+    let folder = (path as NSString).deletingLastPathComponent
+    let dir = folder.isEmpty ? "." : folder
+    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { return "there is no folder \(dir)" }
+    guard FileManager.default.isWritableFile(atPath: dir) else { return "the folder \(dir) cannot be written" }
+    return nil
+}

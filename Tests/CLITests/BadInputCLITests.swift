@@ -1,0 +1,98 @@
+import Foundation
+import XCTest
+
+/// Bad input found by an audit of every command (2026-11-27): each is one line, exit 2, and
+/// leaves the results database as it was; and inputs that made a run hang or trap.
+final class BadInputCLITests: TemporaryDirectoryTestCase {
+    let quickstart = Repo.path("Workloads/scenarios/quickstart.json")
+
+    func assertOneLine(_ r: Arsim.Result, _ text: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("arsim: error: ") && r.stderr.contains(text), r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, "one line: \(r.stderr)", file: file, line: line)
+    }
+
+    func testTheParsersErrorsAreOneLine() throws {
+        assertOneLine(try Arsim.run(["run", quickstart, "--seed", "-1"]), "--seed: got -1; negative values are not accepted (see 'arsim run --help')")
+        assertOneLine(try Arsim.run(["run", quickstart, "--sed", "1"]), "Did you mean '--set'?")
+        assertOneLine(try Arsim.run(["runs"]), "Missing expected argument '--db <db>'")
+        assertOneLine(try Arsim.run(["frobnicate"]), "Unexpected argument 'frobnicate'")
+    }
+
+    func testBenchRefusesValuesItCannotRun() throws {
+        assertOneLine(try Arsim.run(["bench", "--only", "world", "--seconds", "nan"]), "--seconds: expected more than 0")
+        assertOneLine(try Arsim.run(["bench", "--only", "world", "--clients", "100000000"]), "--clients: 100000000 clients in all need about")
+        assertOneLine(try Arsim.run(["bench", "--only", "mm1", "--customers", "0"]), "--customers: expected 1 to")
+        assertOneLine(try Arsim.run(["bench", "--only", ""]), "--only: expected one or more of")
+        assertOneLine(try Arsim.run(["bench", "--only", "mm1", "--set", "duration_s=1"]), "--set: overrides need --scenario")
+    }
+
+    /// An unusable --db is refused before anything is written, and the file is left byte for byte.
+    func testAnUnusableDatabaseIsBadInputAndLeftAsItIs() throws {
+        let short = try write("s.json", try String(contentsOfFile: quickstart, encoding: .utf8)
+            .replacingOccurrences(of: "\"duration_s\": 30", with: "\"duration_s\": 3"))
+        assertOneLine(try Arsim.run(["run", short, "--db", ""]), "--db: expected a file path, got an empty one")
+        assertOneLine(try Arsim.run(["run", short, "--db", file("no/such/folder/x.sqlite")]), "there is no folder")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file("no")), "a typo makes no folders")
+        assertOneLine(try Arsim.run(["run", short, "--db", directory.path]), "is a folder")
+        let text = try write("text.sqlite", "not a database")
+        assertOneLine(try Arsim.run(["run", short, "--db", text]), "file is not a database")
+        // Another program's SQLite file, and a results file of another schema.
+        let other = file("other.sqlite"), newer = file("v99.sqlite")
+        XCTAssertEqual(try Arsim.run(["run", short, "--db", other, "--quiet"]).status, 0)
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = ["python3", "-c", """
+            import sqlite3
+            c = sqlite3.connect('\(other)'); c.execute('drop table runs'); c.execute('drop table meta'); c.commit()
+            c = sqlite3.connect('\(newer)'); c.execute('create table meta (key text, value text)'); c.execute("insert into meta values ('schema_version', '99')"); c.commit()
+            """]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        for (path, why) in [(other, "not an arsim results database"), (newer, "holds results in schema 99")] {
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            assertOneLine(try Arsim.run(["run", short, "--db", path]), why)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "\(path) is left as it is")
+        }
+        assertOneLine(try Arsim.run(["merge", text, "--into", ""]), "--into: expected a file path")
+    }
+
+    func testOutputsThatCannotBeWrittenAreBadInput() throws {
+        let db = file("q.sqlite")
+        let short = try write("s.json", try String(contentsOfFile: quickstart, encoding: .utf8)
+            .replacingOccurrences(of: "\"duration_s\": 30", with: "\"duration_s\": 3"))
+        XCTAssertEqual(try Arsim.run(["run", short, "--db", db, "--quiet"]).status, 0)
+        assertOneLine(try Arsim.run(["export", "--db", db, "--table", "runs", "--csv", file("none/x.csv")]), "there is no folder")
+        assertOneLine(try Arsim.run(["report", "--db", db, "--out", directory.path]), "is a folder")
+    }
+
+    /// Both ends of --between are tried before the search is recorded: the database is unchanged.
+    func testCapacityChecksItsBoundsBeforeWriting() throws {
+        let db = file("c.sqlite")
+        let short = try write("s.json", try String(contentsOfFile: quickstart, encoding: .utf8)
+            .replacingOccurrences(of: "\"duration_s\": 30", with: "\"duration_s\": 3"))
+        XCTAssertEqual(try Arsim.run(["run", short, "--db", db, "--quiet"]).status, 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        for between in [["0", "4"], ["1.5", "3"], ["1", "99999999999"]] {
+            assertOneLine(try Arsim.run(["capacity", short, "--vary", "clients[0].count", "--slo", "deadline_miss_rate <= 0.01",
+                                         "--between"] + between + ["--jobs", "1", "--db", db]), "--vary 'clients[0].count' at")
+        }
+        assertOneLine(try Arsim.run(["capacity", short, "--vary", "clients[0].count", "--slo", "deadline_miss_rate <= 0.01",
+                                     "--seed", "9223372036854775807", "--replications", "2", "--db", db]), "past 2^63-1")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: db)), before)
+    }
+
+    /// A 10^9-point grid is refused from its lengths, before a point is built, and a seed that
+    /// would wrap past 2^63-1 is refused rather than run as 0.
+    func testSweepRefusesHugeGridsAndWrappingSeeds() throws {
+        let short = try write("s.json", try String(contentsOfFile: quickstart, encoding: .utf8)
+            .replacingOccurrences(of: "\"duration_s\": 30", with: "\"duration_s\": 3"))
+        let values = "[" + (1...10).map(String.init).joined(separator: ", ") + "]"
+        let axes = ["clients[0].count", "clients[0].fps", "clients[0].frame_bytes", "clients[0].result_bytes", "clients[0].deadline_ms",
+                    "servers[0].gpus", "servers[0].queue_capacity", "warmup_s", "drain_s"].map { "\"\($0)\": \(values)" }
+        let grid = try write("grid.json", #"{"name": "g", "scenario": "s.json", "grid": {\#(axes.joined(separator: ", "))}}"#)
+        assertOneLine(try Arsim.run(["sweep", grid, "--db", file("g.sqlite")]), "the grid has more than 100000 points")
+        let seed = try write("seed.json", #"{"name": "w", "scenario": "s.json", "seed": 9223372036854775807, "replications": 2}"#)
+        assertOneLine(try Arsim.run(["sweep", seed, "--db", file("w.sqlite")]), "past 2^63-1")
+    }
+}
