@@ -76,7 +76,7 @@ public struct ConfigNode: Sendable {
     public func double() throws(ConfigError) -> Double {
         guard case .number(let n) = value.kind else { throw error("expected a number, got \(value.typeDescription)") }
         let d = n.double
-        guard d.isFinite else { throw error("the number \(n.text) is out of range") }
+        guard d.isFinite else { throw error("the number \(Suggestion.shorten(n.text)) is out of range") }
         return d
     }
 

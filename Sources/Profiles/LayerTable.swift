@@ -48,8 +48,14 @@ public struct LayerTable: Sendable {
                               params: Double(try l.required("params").int(in: 0...1_000_000_000_000)),
                               outputBytes: try l.required("output_bytes").bytes())
             // The output shape is informative: one that is not a flat list of sizes (a layer with
-            // several outputs) leaves the layer without a matrix shape.
-            let dims = (try? l.optional("output_shape")?.array().map { d throws(ConfigError) in try d.int(in: 1...1_000_000_000) }) ?? nil
+            // several outputs) leaves the layer without a matrix shape. A flat list must be sizes,
+            // though: a zero, negative or absurd one would silently pick another pricing branch.
+            var dims: [Int]?
+            if let shapeNode = l.optional("output_shape"), let items = try? shapeNode.array(),
+               items.allSatisfy({ if case .number = $0.value.kind { true } else { false } }) {
+                if items.isEmpty { throw shapeNode.error("expected the output's sizes, got an empty list") }
+                dims = try items.map { d throws(ConfigError) in try d.int(in: 1...1_000_000_000) }
+            }
             layer.gemm = dims.flatMap { Self.gemmShape(op: layer.op, outputShape: $0, params: layer.params, flops: layer.flops) }
             if layer.gemm != nil, let dims { layer.winograd = Self.winogradShape(outputShape: dims, params: layer.params, bytes: layer.bytes) }
             return layer

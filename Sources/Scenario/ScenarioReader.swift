@@ -71,6 +71,9 @@ struct ScenarioReader {
     /// layer names (read once, for the splits that predict latency).
     var predictedLayers: [Int: (micros: [String: [Double]], names: [String])] = [:]
 
+    /// What a scenario's `profiles` folder may hold, everything under it counted.
+    static let maxProfileFolderEntries = 100_000
+
     /// The largest batch a latency table may name (tables hold every size up to their largest).
     static let maxBatchSize = 65_536
 
@@ -106,6 +109,16 @@ struct ScenarioReader {
                 var isDir: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
                     throw item.error("no folder at \(dir)")
+                }
+                // Every file under it is looked at: a folder such as / or a home would take minutes.
+                if let walker = FileManager.default.enumerator(atPath: dir) {
+                    var seen = 0
+                    while walker.nextObject() != nil {
+                        seen += 1
+                        if seen > Self.maxProfileFolderEntries {
+                            throw item.error("more than \(Self.maxProfileFolderEntries) files and folders under \(dir); name the folder that holds the profiles")
+                        }
+                    }
                 }
                 roots.append(dir)
             }
@@ -254,7 +267,15 @@ struct ScenarioReader {
             }
             let hint = library.availability(of: model.profileName, precision: precision)
             let share = mps > 1 ? ", MPS 1/\(mps)" : ""
-            throw node.error("no profile for model \"\(model.profileName)\" on GPU \"\(gpu)\" (\(precision)\(share)); \(hint); see `arsim profiles list`")
+            // A near miss of a name the library has (GPU, model or precision) is the likely mistake.
+            let entries = library.entries.map(\.key)
+            var nearMiss = ""
+            for (given, kind, known) in [(gpu, "GPU", entries.map(\.gpu)), (model.profileName, "model", entries.map(\.model)),
+                                         (precision, "precision", entries.map(\.precision))]
+            where !known.contains(given) && !(kind == "GPU" && catalog?.gpu(named: given) != nil) {
+                if let match = Suggestion.nearest(given, in: Array(Set(known)).sorted()) { nearMiss = "; did you mean \(kind) \"\(match)\"?"; break }
+            }
+            throw node.error("no profile for model \"\(model.profileName)\" on GPU \"\(gpu)\" (\(precision)\(share)); \(hint)\(nearMiss); see `arsim profiles list`")
         }
         inputs.note(library.entry(key)!.path)
         let latency: ProfileLatency

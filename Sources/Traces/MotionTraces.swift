@@ -46,9 +46,27 @@ public enum MotionTraces {
             guard m.allSatisfy(\.isFinite) else {
                 throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "", message: "a pose must be finite numbers")
             }
-            let q = Quaternion(rotation: [m[0], m[1], m[2], m[4], m[5], m[6], m[8], m[9], m[10]])
+            let r = [m[0], m[1], m[2], m[4], m[5], m[6], m[8], m[9], m[10]]
+            // The left 3x3 must be a rotation (orthonormal, determinant +1), as KITTI's are to
+            // their printed digits; a scaled or zero matrix has no orientation to take.
+            var worst = 0.0
+            for a in 0..<3 {
+                for b in 0..<3 {
+                    let dot = r[a] * r[b] + r[3 + a] * r[3 + b] + r[6 + a] * r[6 + b]
+                    worst = max(worst, abs(dot - (a == b ? 1 : 0)))
+                }
+            }
+            let det = r[0] * (r[4] * r[8] - r[5] * r[7]) - r[1] * (r[3] * r[8] - r[5] * r[6]) + r[2] * (r[3] * r[7] - r[4] * r[6])
+            guard worst <= 1e-3, det > 0 else {
+                throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "",
+                                  message: "the pose's 3x3 part is not a rotation (orthonormal with determinant +1)")
+            }
+            let q = Quaternion(rotation: r)
             try check(time: t[i], rotation: q, after: samples.last?.0, file: file, line: i + 1)
             samples.append((t[i], q))
+        }
+        if t.count > samples.count {
+            throw ConfigError(file: file, position: nil, path: "", message: "\(t.count) times for \(samples.count) poses; the times file must have one a pose")
         }
         return try trace(samples, file: file, resample: resample)
     }

@@ -71,10 +71,10 @@ public enum NetworkTraces {
         for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let fields = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             if fields.isEmpty || (fields.count == 1 && fields[0].isEmpty) { continue }
-            guard fields.count >= 2, let t = Double(fields[0]), let mbps = Double(fields[1]) else {
+            guard fields.count == 2, let t = Double(fields[0]), let mbps = Double(fields[1]) else {
                 if points.isEmpty && i == 0 { continue }  // a header
                 throw ConfigError(file: file, position: SourcePosition(line: i + 1, column: 1), path: "",
-                                  message: "expected time_s,Mbps, got \"\(raw)\"")
+                                  message: "expected time_s,Mbps (two columns; a campaign's table is \"format\": \"table\"), got \"\(Suggestion.shorten(String(raw)))\"")
             }
             try points.add(time: t, mbps: mbps, line: i + 1)
         }

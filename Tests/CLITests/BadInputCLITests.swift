@@ -95,4 +95,23 @@ final class BadInputCLITests: TemporaryDirectoryTestCase {
         let seed = try write("seed.json", #"{"name": "w", "scenario": "s.json", "seed": 9223372036854775807, "replications": 2}"#)
         assertOneLine(try Arsim.run(["sweep", seed, "--db", file("w.sqlite")]), "past 2^63-1")
     }
+
+    func testRunOptionsThatCannotApplyAreRefused() throws {
+        assertOneLine(try Arsim.run(["run", quickstart, "--trace-window", "0:1"]), "--trace-window narrows a trace: give --trace FILE too")
+        assertOneLine(try Arsim.run(["run", quickstart, "--label", "a\nb"]), "no control characters")
+        assertOneLine(try Arsim.run(["profiles", "list", "--dir", file("none")]), "no folder there")
+    }
+
+    /// A misspelt GPU, model or precision that no profile has gets the nearest one the library has.
+    func testAMisspeltProfileNameGetsASuggestion() throws {
+        for (set, hint) in [("servers[0].gpu=T5", "did you mean GPU \"T4\"?"), ("models[0].profile=resnet5", "did you mean model \"resnet50\"?"),
+                            ("servers[0].precision=fp31", "did you mean precision \"fp32\"?")] {
+            let scenario = try write("p.json", """
+                {"name": "p", "duration_s": 1, "models": [{"name": "resnet50"}],
+                 "servers": [{"name": "s", "gpu": "T4"}],
+                 "clients": [{"name": "c", "model": "resnet50", "fps": 1, "deadline_ms": 100, "network": {"uplink_mbps": 10, "downlink_mbps": 10}}]}
+                """)
+            assertOneLine(try Arsim.run(["validate", scenario, "--set", set]), hint)
+        }
+    }
 }

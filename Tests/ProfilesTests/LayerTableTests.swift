@@ -186,6 +186,24 @@ final class CostModelFileTests: XCTestCase {
         XCTAssertNil(LayerTable.gemmShape(op: "conv", outputShape: [1, 1, 1_000_000_000, 1_000_000_000], params: 9, flops: 1_000))
         XCTAssertNil(LayerTable.gemmShape(op: "gemm", outputShape: [1, 1000], params: 2_049_000, flops: 4_096_000))
     }
+
+    /// A flat output shape must be sizes: a zero, negative or absurd one is refused with its key
+    /// (it silently changed the layer's pricing branch), while a list of shapes (a layer with
+    /// several outputs) is still read as "no matrix shape".
+    func testAFlatOutputShapeMustBeSizes() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("arsim-shape-\(UUID().uuidString).layers.json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func table(_ shape: String) throws -> LayerTable {
+            try #"{"arsim_layer_table": 1, "model": "m", "input_shape": [3, 8, 8], "input_bytes": 768, "layers": [{"name": "c", "op": "conv", "output_shape": \#(shape), "params": 10, "flops": 100, "bytes": 10, "output_bytes": 4}]}"#
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return try LayerTable.load(path: path)
+        }
+        for shape in ["[1, 64, -56, 56]", "[1, 64, 0, 56]", "[1, 4611686018427387904, 2, 2]", "[]"] {
+            XCTAssertThrowsError(try table(shape), shape) { e in XCTAssertTrue("\(e)".contains("layers[0].output_shape"), "\(e)") }
+        }
+        XCTAssertNil(try table("[[1, 2], [3, 4]]").layers[0].gemm)
+        XCTAssertNoThrow(try table("[1, 64]"))
+    }
 }
 
 final class WinogradTests: XCTestCase {

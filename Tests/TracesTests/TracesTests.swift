@@ -144,6 +144,29 @@ final class MotionTraceTests: XCTestCase {
         XCTAssertEqual(trace.rotation(from: Time.milliseconds(250), to: Time.milliseconds(750)), 22.5, accuracy: 1e-6)
     }
 
+    /// KITTI poses whose 3x3 part is not a rotation, and a times file longer than the poses, are
+    /// refused with the line; a rotation of 90 degrees about z is read as one.
+    func testKITTIRefusesWhatIsNotARotation() throws {
+        let identity = "1 0 0 0 0 1 0 0 0 0 1 0", quarter = "0 -1 0 0 1 0 0 0 0 0 1 0"
+        let trace = try MotionTraces.kitti(poses: identity + "\n" + quarter + "\n", times: "0\n1\n", file: "k", resample: Time.milliseconds(500))
+        XCTAssertEqual(trace.rotation(from: 0, to: Time.seconds(1)), 90, accuracy: 1e-6)
+        for (pose, line) in [("2 0 0 0 0 2 0 0 0 0 2 0", 2), ("0 0 0 0 0 0 0 0 0 0 0 0", 2), ("1 0 0 0 0 1 0 0 0 0 -1 0", 2)] {
+            XCTAssertThrowsError(try MotionTraces.kitti(poses: identity + "\n" + pose, times: "0\n1", file: "k", resample: Time.milliseconds(500))) { e in
+                XCTAssertEqual("\(e)", "k:\(line):1: the pose's 3x3 part is not a rotation (orthonormal with determinant +1)")
+            }
+        }
+        XCTAssertThrowsError(try MotionTraces.kitti(poses: identity + "\n" + quarter, times: "0\n1\n2", file: "k", resample: Time.milliseconds(500))) { e in
+            XCTAssertTrue("\(e)".contains("3 times for 2 poses"), "\(e)")
+        }
+    }
+
+    /// A third column is not silently dropped: a campaign's table is the `table` format.
+    func testCSVWithMoreColumnsIsRefused() {
+        XCTAssertThrowsError(try NetworkTraces.csv(text: "time_s,mbps\n0,10,5\n", file: "c")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("c:2:1: expected time_s,Mbps (two columns"), "\(e)")
+        }
+    }
+
     func testTUMErrorsNameTheLine() {
         XCTAssertThrowsError(try MotionTraces.tum(text: "# header\n0 0 0 0 0 0 0 1\n0.1 0 0\n", file: "gt.txt", resample: Time.milliseconds(33))) { e in
             XCTAssertEqual("\(e)", "gt.txt:3:1: expected 8 numbers (timestamp tx ty tz qx qy qz qw), got 3")

@@ -89,6 +89,13 @@ struct Run: ParsableCommand {
             traceWindowNS = SimTime((a * 1e9).rounded())..<SimTime((b * 1e9).rounded())
         }
         if let n = traceClients, n < 1 { throw fail("--trace-clients: must be at least 1, got \(n)", code: 2) }
+        if trace == nil, traceWindow != nil || traceClients != nil {
+            throw fail("\(traceWindow != nil ? "--trace-window" : "--trace-clients") narrows a trace: give --trace FILE too", code: 2)
+        }
+        // A label is a name in tables and on terminals, as a scenario's name is.
+        if let label, label.count > 200 || label.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) {
+            throw fail("--label: expected at most 200 characters and no control characters (such as a line break), got \(String(reflecting: Suggestion.shorten(label)))", code: 2)
+        }
         if trace != nil { loaded.spec.detail = .requests }
         let tag = try sweepTag.map { text in
             guard let t = SweepTag(text: text) else { throw fail("--sweep-tag must be sweep:point:replication", code: 2) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 struct ProfilesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,4 +21,14 @@ struct ProfilesCommand: ParsableCommand {
 struct ProfileFolders: ParsableArguments {
     @Option(name: .customLong("dir"), help: "A folder of profiles to search first (repeatable).")
     var directories: [String] = []
+
+    /// A --dir that is not a folder would silently search nothing: refused, as a scenario's `profiles` is.
+    func validate() throws {
+        for dir in directories {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+                throw ValidationError("--dir \(dir): no folder there")
+            }
+        }
+    }
 }
