@@ -48,12 +48,13 @@ public struct LayerTable: Sendable {
                               params: Double(try l.required("params").int(in: 0...1_000_000_000_000)),
                               outputBytes: try l.required("output_bytes").bytes())
             // The output shape is informative: one that is not a flat list of sizes (a layer with
-            // several outputs) leaves the layer without a matrix shape. A flat list must be sizes,
-            // though: a zero, negative or absurd one would silently pick another pricing branch.
+            // several outputs) or an empty one (a scalar, or no tensor output, as
+            // tools/profile_model.py writes them) leaves the layer without a matrix shape. A list of
+            // sizes must be sizes, though: a zero, negative or absurd one would silently pick
+            // another pricing branch.
             var dims: [Int]?
-            if let shapeNode = l.optional("output_shape"), let items = try? shapeNode.array(),
+            if let shapeNode = l.optional("output_shape"), let items = try? shapeNode.array(), !items.isEmpty,
                items.allSatisfy({ if case .number = $0.value.kind { true } else { false } }) {
-                if items.isEmpty { throw shapeNode.error("expected the output's sizes, got an empty list") }
                 dims = try items.map { d throws(ConfigError) in try d.int(in: 1...1_000_000_000) }
             }
             layer.gemm = dims.flatMap { Self.gemmShape(op: layer.op, outputShape: $0, params: layer.params, flops: layer.flops) }

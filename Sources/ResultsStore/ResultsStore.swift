@@ -84,17 +84,24 @@ public final class ResultsStore {
         readOnly = false
         db = try SQLiteDatabase(path: path)
         // A file that is not ours, or of another schema, is refused before anything is written to
-        // it (not even the journal mode).
-        // (`meta` is created first: another process may be creating the tables right now.)
-        let tables = try db.prepare("SELECT count(*), count(CASE WHEN name IN ('meta', 'runs') THEN 1 END) FROM sqlite_master WHERE type = 'table'")
+        // it (not even the journal mode). The tables are created in one transaction (below), so
+        // another process creating them right now shows all of them or none.
+        try checkSchemaVersion()
+        let tables = try db.prepare("SELECT count(*), count(CASE WHEN name = 'runs' THEN 1 END) FROM sqlite_master WHERE type = 'table'")
         _ = try tables.step()
         if tables.int64(0) > 0 && tables.int64(1) == 0 {
             throw SQLiteError(code: 0, message: "\(path) is an SQLite database but not an arsim results database (it has no runs table); it is left as it is")
         }
         tables.reset()
-        try checkSchemaVersion()
         try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-        try db.execute(Schema.sql)
+        try db.execute("BEGIN IMMEDIATE")
+        do throws(SQLiteError) {
+            try db.execute(Schema.sql)
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
         try markVanishedRuns()
     }
 

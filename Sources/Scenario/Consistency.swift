@@ -7,7 +7,7 @@ import Policies
 /// to completion and say nothing. `arsim validate` reports these as it does a bad key.
 extension ScenarioReader {
     /// The sites a client can be served from: its first, and every one it moves to when its
-    /// session migrates (as `modelsServed(by:site:clients:)` assumes).
+    /// session migrates; one that stays is served from its first wherever it goes.
     func servingSites(_ client: ClientSpec) -> [Int] {
         var serving = [client.site]
         if client.migration != .stay {
@@ -79,8 +79,8 @@ extension ScenarioReader {
         }
         var checked = Set<Int>()
         for client in clients where client.policy is ARISEClient && checked.insert(client.group).inserted {
-            let visited = [client.site] + client.mobility.map(\.site)
-            if let x = visited.first(where: { admissionName($0) != "arise" }) {
+            // Admission asks where the client is served: with migration "stay", only its first site.
+            if let x = servingSites(client).first(where: { admissionName($0) != "arise" }) {
                 let o = try groupNodes[client.group].object(ScenarioFormat.client)
                 throw (o.optional("policy") ?? groupNodes[client.group])
                     .error("client policy \"arise\" offloads only what admission \"arise\" plans; site \"\(siteNames[x])\" has none, so its clients would offload nothing")

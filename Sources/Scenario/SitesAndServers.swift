@@ -91,13 +91,8 @@ extension ScenarioReader {
     func modelsServed(by s: Int, site: Int, clients: [ClientSpec]) -> [Int] {
         var served = Set<Int>()
         for client in clients {
-            // A client that migrates is served from every site it moves to; one that stays, from its first.
-            var serving = [client.site]
-            if client.migration != .stay {
-                for step in client.mobility where !serving.contains(step.site) { serving.append(step.site) }
-            }
             for task in client.tasks {
-                for x in serving {
+                for x in servingSites(client) {
                     for stage in task.split.route(servingSite: x, cloud: cloud).stages {
                         switch stage.placement {
                         case .site(let y) where y == site: served.insert(task.model)

@@ -62,7 +62,6 @@ public struct SweepFile: Sendable {
                     }
                 }
                 gridPoints = next
-                if gridPoints.count > 100_000 { throw g.error("the grid has more than 100000 points") }
             }
         }
         var listed: [Point] = [Point(label: "", overrides: [])]

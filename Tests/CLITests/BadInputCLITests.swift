@@ -38,7 +38,7 @@ final class BadInputCLITests: TemporaryDirectoryTestCase {
         let text = try write("text.sqlite", "not a database")
         assertOneLine(try Arsim.run(["run", short, "--db", text]), "file is not a database")
         // Another program's SQLite file, and a results file of another schema.
-        let other = file("other.sqlite"), newer = file("v99.sqlite")
+        let other = file("other.sqlite"), newer = file("v99.sqlite"), browser = file("history.sqlite")
         XCTAssertEqual(try Arsim.run(["run", short, "--db", other, "--quiet"]).status, 0)
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -46,10 +46,11 @@ final class BadInputCLITests: TemporaryDirectoryTestCase {
             import sqlite3
             c = sqlite3.connect('\(other)'); c.execute('drop table runs'); c.execute('drop table meta'); c.commit()
             c = sqlite3.connect('\(newer)'); c.execute('create table meta (key text, value text)'); c.execute("insert into meta values ('schema_version', '99')"); c.commit()
+            c = sqlite3.connect('\(browser)'); c.execute('create table meta (key text, value text)'); c.execute("insert into meta values ('version', '53')"); c.execute('create table urls (id)'); c.commit()
             """]
         try sqlite.run()
         sqlite.waitUntilExit()
-        for (path, why) in [(other, "not an arsim results database"), (newer, "holds results in schema 99")] {
+        for (path, why) in [(other, "not an arsim results database"), (newer, "holds results in schema 99"), (browser, "not an arsim results database")] {
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
             assertOneLine(try Arsim.run(["run", short, "--db", path]), why)
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "\(path) is left as it is")

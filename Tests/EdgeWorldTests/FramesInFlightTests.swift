@@ -35,6 +35,7 @@ final class FramesInFlightTests: XCTestCase {
                 XCTAssertEqual(frames.count, live.count)
                 if frames.count != live.count { return }
             }
+            XCTAssertLessThanOrEqual(frames.overflowHeld, 3 * live.count + 64, "marked entries do not pile up")
             // A request of a frame no longer in flight, or never offloaded, changes nothing.
             frames.requestEnded(frame: -5)
             frames.requestEnded(frame: next + 100)
@@ -42,5 +43,21 @@ final class FramesInFlightTests: XCTestCase {
             for frame in live { for _ in 0..<reference[frame]! { frames.requestEnded(frame: frame) } }
             XCTAssertEqual(frames.count, 0, "seed \(seed)")
         }
+    }
+
+    /// One early frame held for the whole run (a request stuck at a server) while thousands after
+    /// it come and go: their ended entries must not stay behind it.
+    func testAFrameHeldLongDoesNotKeepTheEndedOnes() {
+        var frames = FramesInFlight()
+        for f in 0..<5 as Range<Int64> { frames.append(frame: f, outstanding: 1) }   // four inline, frame 4 the first in overflow
+        for f in 5..<100_005 as Range<Int64> {
+            frames.append(frame: f, outstanding: 1)
+            frames.requestEnded(frame: f)
+        }
+        XCTAssertEqual(frames.count, 5)
+        XCTAssertLessThanOrEqual(frames.overflowHeld, 3 * 1 + 64)
+        frames.requestEnded(frame: 4)
+        XCTAssertEqual(frames.count, 4)
+        XCTAssertEqual(frames.overflowHeld, 0)
     }
 }

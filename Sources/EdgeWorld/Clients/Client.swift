@@ -252,19 +252,25 @@ struct ClientLookupTable: Sendable {
 /// A client's offloaded frames with the number of their requests still outstanding. A client
 /// has a handful in flight: the first four are held in the client's own record, so that
 /// capturing a frame and delivering a result do not miss on an array of their own; more go
-/// into an overflow array. Frames are unique and their order is never read.
+/// into an overflow array.
 ///
 /// A client whose link cannot keep up can have many thousands in flight. Frames are captured in
 /// increasing order, so the overflow stays sorted: a frame is found by binary search, and one
-/// that ends is marked (0 outstanding) and dropped once every frame before it has ended too, so
-/// that ending a request never shifts the array.
+/// that ends is marked (0 outstanding) rather than removed, so that ending a request never
+/// shifts the array. Marked entries leave from the front as the oldest frames end, and all at
+/// once when they outnumber the live ones (a frame held long at a server must not keep every
+/// later one's entry).
 public struct FramesInFlight: Sendable {
     private var frames = InlineFour<Int64>(repeating: -1)
     private var outstanding = InlineFour<Int32>(repeating: 0)
     private var overflow: [(frame: Int64, outstanding: Int)] = []
     /// Overflow entries before this one have all ended.
     private var head = 0
+    /// Ended entries at or after `head`.
+    private var marked = 0
     public private(set) var count = 0
+    /// Overflow entries held, live or marked: at most about three times the live ones.
+    public var overflowHeld: Int { overflow.count }
 
     public init() {}
 
@@ -276,6 +282,7 @@ public struct FramesInFlight: Sendable {
             outstanding[i] = Int32(n)
             return
         }
+        assert(overflow.last.map { $0.frame < frame } ?? true, "frames are offloaded in increasing order")
         overflow.append((frame, n))
     }
 
@@ -299,13 +306,18 @@ public struct FramesInFlight: Sendable {
         overflow[low].outstanding -= 1
         guard overflow[low].outstanding == 0 else { return }
         count -= 1
-        while head < overflow.count && overflow[head].outstanding == 0 { head += 1 }
-        if head == overflow.count {
+        marked += 1
+        while head < overflow.count && overflow[head].outstanding == 0 {
+            head += 1
+            marked -= 1
+        }
+        let live = overflow.count - head - marked
+        if live == 0 {
             overflow.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head >= 64 && head * 2 >= overflow.count {
-            overflow.removeFirst(head)
-            head = 0
+            (head, marked) = (0, 0)
+        } else if head + marked >= 64 && head + marked > 2 * live {
+            overflow = overflow[head...].filter { $0.outstanding > 0 }
+            (head, marked) = (0, 0)
         }
     }
 }

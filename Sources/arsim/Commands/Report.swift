@@ -52,7 +52,7 @@ struct Report: ParsableCommand {
         do {
             try html.write(toFile: out, atomically: true, encoding: .utf8)
         } catch {
-            throw fail("--out \(out): cannot write (\(String(cString: strerror(errno))))", code: 1)
+            throw fail("--out \(out): cannot write (\(error.localizedDescription))", code: 1)
         }
         note("wrote \(out) (\(html.utf8.count / 1024) KiB)")
     }

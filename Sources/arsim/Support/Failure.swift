@@ -44,7 +44,13 @@ func openForWriting(_ path: String, option: String = "--db", isDefault: Bool = f
             throw fail("\(option) \(path): there is no folder \(folder)", code: 2)
         }
     }
-    do { return try ResultsStore(path: path) } catch { throw fail("\(option) \(path): \(error)", code: 2) }
+    do { return try ResultsStore(path: path) } catch {
+        // What the file is (not a database, damaged, read-only, another program's or schema) is
+        // bad input; a busy lock, a full disk or an I/O error is a failure while running.
+        // SQLite's primary codes: 0 ours, PERM 3, READONLY 8, CORRUPT 11, CANTOPEN 14, NOTADB 26.
+        let code = (error as? SQLiteError).map { $0.code & 0xff } ?? -1
+        throw fail("\(option) \(path): \(error)", code: [0, 3, 8, 11, 14, 26].contains(code) ? 2 : 1)
+    }
 }
 
 /// Why a file cannot be written at `path` (an output such as `--csv` or `--out`), checked
