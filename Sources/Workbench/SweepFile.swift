@@ -79,6 +79,11 @@ public struct SweepFile: Sendable {
         if listed.count * gridPoints.count > 100_000 {
             throw (o.optional("points") ?? o.node).error("the points times the grid make \(listed.count * gridPoints.count) points; at most 100000")
         }
+        // Every run is planned (its scenario read, about a millisecond) before the first starts.
+        if listed.count * gridPoints.count * replications > 100_000 {
+            throw (o.optional("replications") ?? o.node).error(
+                "\(listed.count * gridPoints.count) points x \(replications) replications make more than 100000 runs; use fewer points or replications")
+        }
         var points: [Point] = []
         for l in listed {
             for g in gridPoints {

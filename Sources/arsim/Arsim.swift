@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Profiles
+import JSONConfig
 
 @main
 struct Arsim: ParsableCommand {
@@ -23,6 +24,15 @@ struct Arsim: ParsableCommand {
     /// usage, and exits 64), so scripts need to know one code and logs one line per mistake.
     static func main() {
         LeastSquares.singleThreaded
+        // The parser answers `help <anything>` with the top-level help and exit 0.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "help", arguments.count >= 2 {
+            let names = configuration.subcommands.map { $0._commandName }
+            if !names.contains(arguments[1]) {
+                FileHandle.standardError.write(Data(("arsim: error: help: " + Suggestion.unknownName(arguments[1], kind: "command", valid: names) + "\n").utf8))
+                Foundation.exit(2)
+            }
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -17,6 +17,8 @@ final class BadInputCLITests: TemporaryDirectoryTestCase {
         assertOneLine(try Arsim.run(["run", quickstart, "--sed", "1"]), "Did you mean '--set'?")
         assertOneLine(try Arsim.run(["runs"]), "Missing expected argument '--db <db>'")
         assertOneLine(try Arsim.run(["frobnicate"]), "Unexpected argument 'frobnicate'")
+        assertOneLine(try Arsim.run(["help", "rnu"]), "help: unknown command \"rnu\"; did you mean \"run\"?")
+        XCTAssertEqual(try Arsim.run(["help", "run"]).status, 0)
     }
 
     func testBenchRefusesValuesItCannotRun() throws {
@@ -93,6 +95,8 @@ final class BadInputCLITests: TemporaryDirectoryTestCase {
                     "servers[0].gpus", "servers[0].queue_capacity", "warmup_s", "drain_s"].map { "\"\($0)\": \(values)" }
         let grid = try write("grid.json", #"{"name": "g", "scenario": "s.json", "grid": {\#(axes.joined(separator: ", "))}}"#)
         assertOneLine(try Arsim.run(["sweep", grid, "--db", file("g.sqlite")]), "the grid has more than 100000 points")
+        let runs = try write("runs.json", #"{"name": "r", "scenario": "s.json", "replications": 10000, "grid": {"clients[0].count": \#(values), "seed": \#(values)}}"#)
+        assertOneLine(try Arsim.run(["sweep", runs, "--db", file("r.sqlite")]), "100 points x 10000 replications make more than 100000 runs")
         let seed = try write("seed.json", #"{"name": "w", "scenario": "s.json", "seed": 9223372036854775807, "replications": 2}"#)
         assertOneLine(try Arsim.run(["sweep", seed, "--db", file("w.sqlite")]), "past 2^63-1")
     }
