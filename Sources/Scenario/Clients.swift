@@ -94,6 +94,7 @@ extension ScenarioReader {
                     "accumo reads the client's \"\(key)\" for \(use); add \"\(key)\": {} (noise-free) or give its parameters (docs/scenario.md, Clients)")
             }
         }
+        var motionParameters: (mean: Double, cv: Double, step: SimTime)?
         if let mo = motionNode {
             // Drawn as the run goes, a step at a time: a tiny step would make a frame draw millions.
             let step = try mo.time("step_ms") ?? 100_000_000
@@ -108,6 +109,7 @@ extension ScenarioReader {
                 throw at.error("the generated motion of all clients together would draw \(Suggestion.format(inputs.generatedMotionSteps)) steps or more; "
                                + "at most \(Self.maxMotionSteps): lengthen step_ms or use fewer clients")
             }
+            motionParameters = (try mo.requiredNumber("mean_deg_s"), try mo.number("cv") ?? 0, step)
         }
         var clients: [ClientSpec] = []
         for i in 0..<count {
@@ -115,12 +117,9 @@ extension ScenarioReader {
             let (up, down) = try linkPair(networkNode, name: "client/\(clientName)", kinds: ("client_up", "client_down"))
             let motion = motionFile
             var generated: GeneratedMotion?
-            if let mo = motionNode {
-                let mean = try mo.requiredNumber("mean_deg_s")
-                let cv = try mo.number("cv") ?? 0
-                let step = try mo.time("step_ms") ?? 100_000_000
+            if let p = motionParameters {
                 // Drawn as the run goes, block by block, from the client's own streams.
-                generated = GeneratedMotion(meanSpeed: mean, cv: cv, step: step, seed: seed,
+                generated = GeneratedMotion(meanSpeed: p.mean, cv: p.cv, step: p.step, seed: seed,
                                             streamKey: StableHash.fnv1a64("client/\(clientName)/motion"))
             }
             clients.append(ClientSpec(name: clientName, group: index, arrivals: arrivals, frameBytes: frameBytes, tasks: tasks,

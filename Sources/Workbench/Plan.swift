@@ -50,6 +50,13 @@ public struct Plan: Sendable {
         (base &+ UInt64(r)) & UInt64(Int64.max)
     }
 
+    /// Why replications of `base` cannot run: replication r runs with seed base + r, which must
+    /// stay a seed `arsim run --seed` takes (at most 2^63-1), rather than wrap.
+    public static func seedRefusal(base: UInt64, replications: Int) -> String? {
+        guard UInt64(Int64.max) - min(base, UInt64(Int64.max)) < UInt64(max(replications - 1, 0)) else { return nil }
+        return "replication \(replications - 1) would run with seed \(base) + \(replications - 1), past 2^63-1; use a smaller seed"
+    }
+
     /// Builds the jobs of `points` × `replications`, reading the scenario once per point.
     public init(name: String, scenarioPath: String, baseSeed: UInt64?, replications: Int, points: [Point],
                 metrics: [SummaryMetric]) throws(ConfigError) {
@@ -62,10 +69,8 @@ public struct Plan: Sendable {
         var base = baseSeed
         for (p, point) in points.enumerated() {
             if base == nil { base = try Scenario.load(path: scenarioPath, overrides: point.overrides).spec.seed }
-            // Replication r runs with seed base + r, which must stay a seed `arsim run --seed` takes.
-            if UInt64(Int64.max) - base! < UInt64(replications - 1) {
-                throw ConfigError(file: scenarioPath, position: nil, path: "seed",
-                                  message: "replication \(replications - 1) would run with seed \(base!) + \(replications - 1), past 2^63-1; use a smaller seed")
+            if let why = Self.seedRefusal(base: base!, replications: replications) {
+                throw ConfigError(file: scenarioPath, position: nil, path: "seed", message: why)
             }
             for r in 0..<replications {
                 // Read once per replication, exactly as its worker will (`arsim run --seed`).

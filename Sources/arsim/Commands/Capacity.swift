@@ -88,9 +88,7 @@ struct Capacity: ParsableCommand {
         guard replications >= 1, replications <= 10_000 else { throw fail("--replications must be 1 to 10000", code: 2) }
         if let seed, seed > UInt64(Int64.max) { throw fail("--seed must be at most 2^63-1", code: 2) }
         // Checked before the search is recorded (each probe's plan checks it too).
-        if UInt64(Int64.max) - (seed ?? base.spec.seed) < UInt64(replications - 1) {
-            throw fail("--seed: replication \(replications - 1) would run with seed base + \(replications - 1), past 2^63-1; use a smaller seed", code: 2)
-        }
+        if let why = Plan.seedRefusal(base: seed ?? base.spec.seed, replications: replications) { throw fail("--seed: " + why, code: 2) }
 
         guard between.isEmpty || (between.count == 2 && between[0] < between[1] && between.allSatisfy(\.isFinite)) else {
             throw fail("--between takes two numbers, low < high, as --between 1 400", code: 2)

@@ -29,21 +29,13 @@ func openForReading(_ db: String) throws -> ResultsStore {
 /// exist (only the default `Results/` is created: a typo must not make directories), a file
 /// that is not an arsim database, or one of another schema.
 func openForWriting(_ path: String, option: String = "--db", isDefault: Bool = false) throws -> ResultsStore {
-    guard !path.isEmpty else { throw fail("\(option): expected a file path, got an empty one", code: 2) }
-    var isDir: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-        throw fail("\(option) \(path): is a folder; give a file in it, such as \(path)/results.sqlite", code: 2)
-    }
     let folder = (path as NSString).deletingLastPathComponent
-    if !folder.isEmpty && !(FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) && isDir.boolValue) {
-        if isDefault {
-            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-                throw fail("cannot create the folder \(folder) for \(path): \((error as NSError).localizedDescription)", code: 1)
-            }
-        } else {
-            throw fail("\(option) \(path): there is no folder \(folder)", code: 2)
+    if isDefault && !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw fail("cannot create the folder \(folder) for \(path): \((error as NSError).localizedDescription)", code: 1)
         }
     }
+    if let why = pathRefusal(path) { throw fail("\(option)\(path.isEmpty ? "" : " \(path)"): \(why)", code: 2) }
     do { return try ResultsStore(path: path) } catch {
         // What the file is (not a database, damaged, read-only, another program's or schema) is
         // bad input; a busy lock, a full disk or an I/O error is a failure while running.
@@ -53,15 +45,23 @@ func openForWriting(_ path: String, option: String = "--db", isDefault: Bool = f
     }
 }
 
-/// Why a file cannot be written at `path` (an output such as `--csv` or `--out`), checked
-/// before any work: empty, a folder, a folder that does not exist or cannot be written.
-func outputRefusal(_ path: String) -> String? {
+/// Why `path` cannot name a file to create or write: it is empty, a folder, or in a folder
+/// that does not exist.
+func pathRefusal(_ path: String) -> String? {
     if path.isEmpty { return "expected a file path, got an empty one" }
     var isDir: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return "is a folder; give a file name" }
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return "is a folder; give a file in it" }
     let folder = (path as NSString).deletingLastPathComponent
     let dir = folder.isEmpty ? "." : folder
     guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { return "there is no folder \(dir)" }
-    guard FileManager.default.isWritableFile(atPath: dir) else { return "the folder \(dir) cannot be written" }
     return nil
+}
+
+/// Why an output such as `--csv` or `--out` cannot be written at `path`, checked before any
+/// work: `pathRefusal`, or a folder that cannot be written.
+func outputRefusal(_ path: String) -> String? {
+    if let why = pathRefusal(path) { return why }
+    let folder = (path as NSString).deletingLastPathComponent
+    let dir = folder.isEmpty ? "." : folder
+    return FileManager.default.isWritableFile(atPath: dir) ? nil : "the folder \(dir) cannot be written"
 }
