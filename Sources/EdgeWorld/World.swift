@@ -89,7 +89,7 @@ public struct World: EventHandler, Sendable {
     /// stays in cache and asking for it is work for nothing. They change nothing, which a test
     /// checks by turning them on in small worlds.
     public var hints: Bool
-    /// Measured on ar-10k, whole processes A B A B (farm-bench, six or eight pairs, of `arsim
+    /// Measured on ar-10k, whole processes A B A B (tools/ab.sh, six or eight pairs, of `arsim
     /// bench --only world --scenario Workloads/bench/ar-10k.json` with the client counts set;
     /// docs/performance.md): without the hints 1,000 clients over 10 s took 0.966 of the time
     /// and 2,000 over 6 s 0.978, while 4,000 over 4 s took 1.153 times as long.
