@@ -31,7 +31,7 @@ public enum InputFile {
     /// `path` as written in `file` (a scenario, a sweep or regression spec): relative paths
     /// resolve against that file's folder.
     public static func resolve(_ path: String, relativeTo file: String) -> String {
-        let folder = (file as NSString).deletingLastPathComponent
+        let folder = FilePath.folder(of: file)
         return path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
     }
 

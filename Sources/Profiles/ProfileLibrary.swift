@@ -60,7 +60,7 @@ public struct ProfileLibrary: Sendable {
     /// folder (the one to search first for it to be taken, unless something earlier hides it too).
     public func derivedAlternative(to key: Key) -> (path: String, folder: String)? {
         guard let e = shadowed.first(where: { $0.key == key && !$0.measured }) else { return nil }
-        let folder = ((e.path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        let folder = FilePath.folder(of: FilePath.folder(of: e.path))
         return (e.path, folder)
     }
 
@@ -79,7 +79,7 @@ public struct ProfileLibrary: Sendable {
     /// A file of the bundled Workloads folder (the one holding the bundled profiles), such as
     /// `gpus.json` or `models/compression.json`.
     public static func bundledWorkloadsFile(_ relative: String) -> String? {
-        bundledRoot().map { (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent(relative) }
+        bundledRoot().map { (FilePath.folder(of: $0) as NSString).appendingPathComponent(relative) }
     }
 
     public static func bundledRoot() -> String? {

@@ -207,7 +207,7 @@ struct ScenarioReader {
     /// Workloads/gpus.json beside the first profile folder that has one, or the bundled one.
     static func loadCatalog(near roots: [String]) throws(ConfigError) -> (GPUCatalog, String)? {
         for root in roots {
-            let candidate = ((root as NSString).deletingLastPathComponent as NSString).appendingPathComponent("gpus.json")
+            let candidate = (FilePath.folder(of: root) as NSString).appendingPathComponent("gpus.json")
             if FileManager.default.fileExists(atPath: candidate) { return (try GPUCatalog.load(path: candidate), candidate) }
         }
         return nil

@@ -69,6 +69,28 @@ final class BadInputCLITests: TemporaryDirectoryTestCase {
         assertOneLine(try Arsim.run(["report", "--db", db, "--out", directory.path]), "is a folder")
     }
 
+    /// Foundation's `deletingLastPathComponent` traps on a path of one character: a database, an
+    /// output, a scenario or a trace named so must work as any other name.
+    func testOneCharacterNamesWork() throws {
+        let scenario = try String(contentsOfFile: quickstart, encoding: .utf8)
+            .replacingOccurrences(of: "\"duration_s\": 30", with: "\"duration_s\": 3")
+            .replacingOccurrences(of: "\"uplink_mbps\": 20", with: "\"uplink_trace\": {\"file\": \"t\", \"format\": \"csv\"}")
+        XCTAssertNotEqual(scenario, try String(contentsOfFile: quickstart, encoding: .utf8))
+        _ = try write("q", scenario)
+        _ = try write("t", "0,20\n1,10\n")
+        let run = try Arsim.run(["run", "q", "--db", "d", "--quiet"], in: directory)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let export = try Arsim.run(["export", "--db", "d", "--table", "runs", "--csv", "a"], in: directory)
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertTrue(try String(contentsOfFile: file("a"), encoding: .utf8).hasPrefix("run_id,"))
+        // "-" is standard output, as for most tools, not a file of that name.
+        let dash = try Arsim.run(["export", "--db", "d", "--table", "runs", "--csv", "-"], in: directory)
+        XCTAssertEqual(dash.status, 0, dash.stderr)
+        XCTAssertTrue(dash.stdout.hasPrefix("run_id,"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file("-")))
+        XCTAssertEqual(try Arsim.run(["report", "--db", "d", "--out", "r"], in: directory).status, 0)
+    }
+
     /// Both ends of --between are tried before the search is recorded: the database is unchanged.
     func testCapacityChecksItsBoundsBeforeWriting() throws {
         let db = file("c.sqlite")

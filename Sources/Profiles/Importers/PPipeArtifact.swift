@@ -11,7 +11,7 @@ public struct PPipeArtifact: Sendable {
     public init(root: String) throws(ConfigError) {
         // Accept the artifact root or its models/ folder.
         var dir = root
-        if (dir as NSString).lastPathComponent == "models" { dir = (dir as NSString).deletingLastPathComponent }
+        if (dir as NSString).lastPathComponent == "models" { dir = FilePath.folder(of: dir) }
         guard FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent("models/block-timing-tf32")) else {
             throw ConfigError(file: root, position: nil, path: "", message: "not a PPipe artifact: no models/block-timing-tf32 folder")
         }

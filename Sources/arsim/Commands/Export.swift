@@ -23,11 +23,12 @@ struct Export: ParsableCommand {
     @Option(name: .customLong("run"), help: "Only the rows of this run (see `arsim runs`).")
     var runID: Int64?
 
-    @Option(help: "Write to this file instead of standard output (written in full or not at all).")
+    @Option(help: "Write to this file instead of standard output (written in full or not at all; - is standard output).")
     var csv: String?
 
     func run() throws {
         let store = try openForReading(db)
+        let csv = self.csv == "-" ? nil : self.csv
         if let csv, let why = outputRefusal(csv) ?? refusal(csv) { throw fail("--csv \(csv): \(why)", code: 2) }
         do {
             if let csv {

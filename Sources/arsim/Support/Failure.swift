@@ -29,7 +29,7 @@ func openForReading(_ db: String) throws -> ResultsStore {
 /// exist (only the default `Results/` is created: a typo must not make directories), a file
 /// that is not an arsim database, or one of another schema.
 func openForWriting(_ path: String, option: String = "--db", isDefault: Bool = false) throws -> ResultsStore {
-    let folder = (path as NSString).deletingLastPathComponent
+    let folder = FilePath.folder(of: path)
     if isDefault && !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
             throw fail("cannot create the folder \(folder) for \(path): \((error as NSError).localizedDescription)", code: 1)
@@ -51,7 +51,7 @@ func pathRefusal(_ path: String) -> String? {
     if path.isEmpty { return "expected a file path, got an empty one" }
     var isDir: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return "is a folder; give a file in it" }
-    let folder = (path as NSString).deletingLastPathComponent
+    let folder = FilePath.folder(of: path)
     let dir = folder.isEmpty ? "." : folder
     guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { return "there is no folder \(dir)" }
     return nil
@@ -61,7 +61,7 @@ func pathRefusal(_ path: String) -> String? {
 /// work: `pathRefusal`, or a folder that cannot be written.
 func outputRefusal(_ path: String) -> String? {
     if let why = pathRefusal(path) { return why }
-    let folder = (path as NSString).deletingLastPathComponent
+    let folder = FilePath.folder(of: path)
     let dir = folder.isEmpty ? "." : folder
     return FileManager.default.isWritableFile(atPath: dir) ? nil : "the folder \(dir) cannot be written"
 }
