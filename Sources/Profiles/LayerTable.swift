@@ -112,6 +112,10 @@ public struct LayerTable: Sendable {
 
     /// Every `*.layers.json` in a folder, by model name.
     public static func loadAll(directory: String) throws(ConfigError) -> [LayerTable] {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ConfigError(file: directory, position: nil, path: "", message: "expected a folder of layer tables (*.layers.json), found none there")
+        }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".layers.json") }.sorted()
         return try names.map { n throws(ConfigError) in try load(path: (directory as NSString).appendingPathComponent(n)) }
     }

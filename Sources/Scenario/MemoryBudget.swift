@@ -40,7 +40,8 @@ public enum MemoryBudget {
     /// Why `clients` in all cannot be built here, or nil where they fit (for worlds built
     /// without a scenario, such as `arsim bench`'s).
     public static func refusal(clients: Int) -> String? {
-        let needed = UInt64(max(clients, 0)) * bytesPerClient, available = Self.available
+        let (product, overflow) = UInt64(max(clients, 0)).multipliedReportingOverflow(by: bytesPerClient)
+        let needed = overflow ? UInt64.max : product, available = Self.available
         guard needed > available / 2 else { return nil }
         return "\(clients) clients in all need about \(gb(needed)) of memory (\(bytesPerClient >> 10) KiB each), "
             + "more than half of the \(gb(available)) this process may use; use fewer clients or a machine with more memory"

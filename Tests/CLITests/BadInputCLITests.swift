@@ -38,7 +38,7 @@ final class BadInputCLITests: TemporaryDirectoryTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: file("no")), "a typo makes no folders")
         assertOneLine(try Arsim.run(["run", short, "--db", directory.path]), "is a folder")
         let text = try write("text.sqlite", "not a database")
-        assertOneLine(try Arsim.run(["run", short, "--db", text]), "file is not a database")
+        assertOneLine(try Arsim.run(["run", short, "--db", text]), "not an SQLite database")
         // Another program's SQLite file, and a results file of another schema.
         let other = file("other.sqlite"), newer = file("v99.sqlite"), browser = file("history.sqlite")
         XCTAssertEqual(try Arsim.run(["run", short, "--db", other, "--quiet"]).status, 0)
@@ -67,6 +67,70 @@ final class BadInputCLITests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try Arsim.run(["run", short, "--db", db, "--quiet"]).status, 0)
         assertOneLine(try Arsim.run(["export", "--db", db, "--table", "runs", "--csv", file("none/x.csv")]), "there is no folder")
         assertOneLine(try Arsim.run(["report", "--db", db, "--out", directory.path]), "is a folder")
+    }
+
+    /// A second audit (2026-11-27): outputs never replace a results database, and a file that is
+    /// not a database is never made one; each refusal leaves the file byte for byte.
+    func testResultsAreNeverWrittenOver() throws {
+        let db = file("q.sqlite"), other = file("other.sqlite")
+        let short = try write("s.json", try String(contentsOfFile: quickstart, encoding: .utf8)
+            .replacingOccurrences(of: "\"duration_s\": 30", with: "\"duration_s\": 3"))
+        XCTAssertEqual(try Arsim.run(["run", short, "--db", db, "--quiet"]).status, 0)
+        XCTAssertEqual(try Arsim.run(["run", short, "--db", other, "--quiet"]).status, 0)
+        let (before, otherBefore) = (try Data(contentsOf: URL(fileURLWithPath: db)), try Data(contentsOf: URL(fileURLWithPath: other)))
+        assertOneLine(try Arsim.run(["run", short, "--db", db, "--trace", db]), "that is an SQLite database")
+        assertOneLine(try Arsim.run(["run", short, "--db", db, "--trace", other]), "that is an SQLite database")
+        assertOneLine(try Arsim.run(["run", short, "--db", file("new.sqlite"), "--trace", file("./new.sqlite")]), "that is the results database")
+        assertOneLine(try Arsim.run(["report", "--db", db, "--out", db]), "that is an SQLite database")
+        assertOneLine(try Arsim.run(["export", "--db", db, "--table", "runs", "--csv", other]), "that is an SQLite database")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: db)), before)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: other)), otherBefore)
+        // SQLite takes a file under 100 bytes for an empty database and writes over it.
+        let tiny = try write("tiny", "x")
+        assertOneLine(try Arsim.run(["run", short, "--db", tiny]), "not an SQLite database")
+        XCTAssertEqual(try String(contentsOfFile: tiny, encoding: .utf8), "x")
+        // "-" is not a file name for a trace or a report.
+        assertOneLine(try Arsim.run(["run", short, "--db", db, "--trace", "-"]), "not to standard output")
+        assertOneLine(try Arsim.run(["report", "--db", db, "--out", "-"]), "not to standard output")
+    }
+
+    /// A pipe is neither read as a database (opening it waited for a writer forever) nor
+    /// replaced by an output.
+    func testAPipeIsNotAFile() throws {
+        let fifo = file("fifo")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        assertOneLine(try Arsim.run(["runs", "--db", fifo]), "is not a regular file")
+        let db = file("q.sqlite")
+        let short = try write("s.json", try String(contentsOfFile: quickstart, encoding: .utf8)
+            .replacingOccurrences(of: "\"duration_s\": 30", with: "\"duration_s\": 3"))
+        assertOneLine(try Arsim.run(["run", short, "--db", fifo]), "is not a regular file")
+        XCTAssertEqual(try Arsim.run(["run", short, "--db", db, "--quiet"]).status, 0)
+        assertOneLine(try Arsim.run(["export", "--db", db, "--table", "runs", "--csv", fifo]), "is not a regular file")
+    }
+
+    func testNumbersThatOverflowAreRefused() throws {
+        assertOneLine(try Arsim.run(["bench", "--only", "world", "--seconds", "1", "--clients", "4611686018427387904"]), "clients in all need about")
+        assertOneLine(try Arsim.run(["capacity", quickstart, "--vary", "clients[0].count", "--slo", "deadline_miss_rate <= 0.01",
+                                     "--db", file("c.sqlite"), "--step-down", "1e-17"]), "--step-down must be a percentage from 0.1")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file("c.sqlite")))
+    }
+
+    func testFoldersAndNamesAreChecked() throws {
+        let derived = Repo.path("Workloads/profiles/derived/T4")
+        let plain = try write("plain", "x")
+        assertOneLine(try Arsim.run(["profiles", "import", "--format", "arsim", derived, "--out", plain]), "is not a folder")
+        assertOneLine(try Arsim.run(["profiles", "import", "--format", "arsim", derived, "--out", ""]), "expected a folder path")
+        assertOneLine(try Arsim.run(["profiles", "import", "--format", "arsim", derived, "--out", file("no/such/out")]), "there is no folder")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file("no")))
+        assertOneLine(try Arsim.run(["profiles", "compare", "--measured", Repo.path("Workloads/profiles/measured"), "--layers", file("none")]),
+                      "expected a folder of layer tables")
+        _ = try write("s.json", try String(contentsOfFile: quickstart, encoding: .utf8))
+        let unnamed = try write("unnamed.json", #"{"name": "", "scenario": "s.json"}"#)
+        assertOneLine(try Arsim.run(["sweep", unnamed, "--db", file("u.sqlite")]), "must not be empty")
+        let label = try write("label.json", #"{"name": "l", "scenario": "s.json", "points": [{"label": "a\nb"}]}"#)
+        assertOneLine(try Arsim.run(["sweep", label, "--db", file("l.sqlite")]), "must not contain control characters")
+        // A path with a line break is named on one line.
+        assertOneLine(try Arsim.run(["runs", "--db", "a\nb"]), "no database at a\\nb")
     }
 
     /// Foundation's `deletingLastPathComponent` traps on a path of one character: a database, an

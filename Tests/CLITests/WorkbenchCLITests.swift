@@ -329,7 +329,7 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
         // A trace that cannot be written is bad input, one line, before any run is made.
         let unwritable = try Arsim.run(["run", world, "--db", file("u.sqlite"), "--trace", "/nonexistent-dir/x.json.gz"])
         XCTAssertEqual(unwritable.status, 2, unwritable.stderr)
-        XCTAssertTrue(unwritable.stderr.hasPrefix("arsim: error: --trace:") && !unwritable.stderr.contains("marked failed"), unwritable.stderr)
+        XCTAssertTrue(unwritable.stderr.hasPrefix("arsim: error: --trace /nonexistent-dir/x.json.gz: there is no folder") && !unwritable.stderr.contains("marked failed"), unwritable.stderr)
     }
 
     /// Queue counters at every change: three cameras capture at once every 100 ms and a FIFO GPU
@@ -521,6 +521,13 @@ final class WorkbenchCLITests: TemporaryDirectoryTestCase {
             """.write(to: specs.appendingPathComponent("needs-data.json"), atomically: true, encoding: .utf8)
         let baselines = file("baselines")
 
+        let typo = try Arsim.run(["check", specs.path, "--baselines", baselines])
+        XCTAssertEqual(typo.status, 2, "a folder that does not exist is not \"no baselines yet\"")
+        XCTAssertTrue(typo.stderr.contains("there is no such folder"), typo.stderr)
+        XCTAssertEqual(try Arsim.run(["check", directory.path + "/no-specs-here-\(UUID())"]).status, 2)
+        try FileManager.default.createDirectory(atPath: file("empty"), withIntermediateDirectories: true)
+        XCTAssertEqual(try Arsim.run(["check", file("empty"), "--baselines", baselines]).status, 2, "no specs is not a pass")
+        try FileManager.default.createDirectory(atPath: baselines, withIntermediateDirectories: true)
         let first = try Arsim.run(["check", specs.path, "--baselines", baselines])
         XCTAssertEqual(first.status, 1, "no baseline yet is a change")
         XCTAssertEqual(try Arsim.run(["check", specs.path, "--baselines", baselines, "--update"]).status, 2, "--update needs --reason")

@@ -229,8 +229,9 @@ struct Capacity: ParsableCommand {
 /// "5%" or "5" → 0.05.
 func parsePercent(_ text: String) throws -> Double {
     let digits = text.hasSuffix("%") ? String(text.dropLast()) : text
-    guard let p = Double(digits), p > 0, p < 100 else {
-        throw fail("--step-down must be a percentage between 0 and 100, as 5%; got \(text)", code: 2)
+    // At least 0.1 %: each step is a run, and 1,000 of them reach zero.
+    guard let p = Double(digits), p >= 0.1, p < 100 else {
+        throw fail("--step-down must be a percentage from 0.1 to under 100, as 5%; got \(text)", code: 2)
     }
     return p / 100
 }

@@ -45,6 +45,18 @@ struct Check: ParsableCommand {
         } catch {
             throw badInput(error)
         }
+        if files.isEmpty { throw fail("\(specs): no regression specs (*.json) there", code: 2) }
+        switch PathKind(baselines) {
+        case .folder: break
+        case .file, .other: throw fail("--baselines \(baselines): is not a folder", code: 2)
+        case .none:
+            // A mistyped folder must not read as "no baselines yet": only --update makes one,
+            // and only inside a folder that exists.
+            guard update else {
+                throw fail("--baselines \(baselines): there is no such folder; bless baselines there with --update --reason \"…\"", code: 2)
+            }
+            if let why = pathRefusal(baselines) { throw fail("--baselines \(baselines): \(why)", code: 2) }
+        }
         var moved = TextTable(header: ["scenario", "metric", "baseline", "now", "change"])
         moved.leftAligned = [0, 1]
         var changedSpecs = 0, metricsChecked = 0, skipped = 0
@@ -100,7 +112,7 @@ struct Check: ParsableCommand {
                     try FileManager.default.createDirectory(atPath: baselines, withIntermediateDirectories: true)
                     try b.text.write(toFile: baselinePath, atomically: true, encoding: .utf8)
                 } catch {
-                    throw fail("cannot write \(baselinePath): \(error)", code: 1)
+                    throw fail("cannot write \(baselinePath): \(error.localizedDescription)", code: 1)
                 }
             }
         }

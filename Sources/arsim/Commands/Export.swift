@@ -29,7 +29,7 @@ struct Export: ParsableCommand {
     func run() throws {
         let store = try openForReading(db)
         let csv = self.csv == "-" ? nil : self.csv
-        if let csv, let why = outputRefusal(csv) ?? refusal(csv) { throw fail("--csv \(csv): \(why)", code: 2) }
+        if let csv, let why = outputRefusal(csv) { throw fail("--csv \(csv): \(why)", code: 2) }
         do {
             if let csv {
                 let temporary = csv + ".tmp"
@@ -55,15 +55,5 @@ struct Export: ParsableCommand {
         } catch let failure as CSVExport.Failure {
             throw fail(failure.description, code: 2)
         }
-    }
-
-    /// A CSV must never replace a results database: this one, or any other SQLite file.
-    func refusal(_ csv: String) -> String? {
-        let target = URL(fileURLWithPath: csv).resolvingSymlinksInPath().path
-        if target == URL(fileURLWithPath: db).resolvingSymlinksInPath().path { return "that is the database being read" }
-        guard let h = FileHandle(forReadingAtPath: target) else { return nil }
-        defer { try? h.close() }
-        let head = (try? h.read(upToCount: 16)) ?? Data()
-        return head == Data("SQLite format 3\0".utf8) ? "that is an SQLite database; choose another file name" : nil
     }
 }

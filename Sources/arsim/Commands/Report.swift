@@ -41,7 +41,9 @@ struct Report: ParsableCommand {
             }
         }
         let store = try openForReading(db)
-        if let why = outputRefusal(out) { throw fail("--out \(out): \(why)", code: 2) }
+        if let why = out == "-" ? "a report is written to a file, not to standard output" : outputRefusal(out) {
+            throw fail("--out \(out): \(why)", code: 2)
+        }
         let html: String
         do {
             html = try HTMLReport.build(store: store, title: "arsim report: \((db as NSString).lastPathComponent)",

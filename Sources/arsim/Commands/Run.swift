@@ -107,6 +107,13 @@ struct Run: ParsableCommand {
             throw ExitCode(130)
         }
         let path = db ?? "Results/\(fileSafe(loaded.name)).sqlite"
+        if let trace {
+            // Checked before the database is opened: a trace must never be written over results.
+            if let why = trace == "-" ? "a trace is written to a file, not to standard output" : outputRefusal(trace) {
+                throw fail("--trace \(trace): \(why)", code: 2)
+            }
+            if samePath(trace, path) { throw fail("--trace \(trace): that is the results database; choose another file name", code: 2) }
+        }
         let store = try openForWriting(path, isDefault: db == nil)
         var runner = Runner(scenario: loaded)
         runner.label = label

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Foundation
 import JSONConfig
+import Profiles
 import ResultsStore
 
 /// Prints one clear line to standard error and exits with `code`: 2 for bad input (a scenario,
 /// a profile, an argument), 1 for anything that went wrong while running.
 func fail(_ message: String, code: Int32) -> ExitCode {
-    FileHandle.standardError.write(Data("arsim: error: \(message)\n".utf8))
+    // One line even where a path or a value holds a line break.
+    let line = message.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
+    FileHandle.standardError.write(Data("arsim: error: \(line)\n".utf8))
     return ExitCode(code)
 }
 
@@ -19,7 +22,12 @@ func note(_ message: String) {
 /// Opens an existing results database to read it (`runs`, `export`, `compare`): a missing file
 /// or one that is not a results database of this schema is bad input, exit 2.
 func openForReading(_ db: String) throws -> ResultsStore {
-    guard FileManager.default.fileExists(atPath: db) else { throw fail("no database at \(db)", code: 2) }
+    switch PathKind(db) {
+    case .none: throw fail("no database at \(db)", code: 2)
+    case .folder: throw fail("\(db): is a folder, not a results database", code: 2)
+    case .other: throw fail("\(db): \(PathKind.otherRefusal)", code: 2)
+    case .file: break
+    }
     do { return try ResultsStore(readingFrom: db) } catch { throw fail("\(db): \(error)", code: 2) }
 }
 
@@ -36,6 +44,11 @@ func openForWriting(_ path: String, option: String = "--db", isDefault: Bool = f
         }
     }
     if let why = pathRefusal(path) { throw fail("\(option)\(path.isEmpty ? "" : " \(path)"): \(why)", code: 2) }
+    // SQLite takes a file too short for its header (under 100 bytes) for an empty database and
+    // writes over it: only an empty file or a database is opened.
+    if let head = fileHead(path), !head.isEmpty, head != sqliteHeader {
+        throw fail("\(option) \(path): not an SQLite database (a file of other contents); give a new file name", code: 2)
+    }
     do { return try ResultsStore(path: path) } catch {
         // What the file is (not a database, damaged, read-only, another program's or schema) is
         // bad input; a busy lock, a full disk or an I/O error is a failure while running.
@@ -45,23 +58,87 @@ func openForWriting(_ path: String, option: String = "--db", isDefault: Bool = f
     }
 }
 
-/// Why `path` cannot name a file to create or write: it is empty, a folder, or in a folder
-/// that does not exist.
+/// Why `path` cannot name a file to create or write: it is empty, a folder, a pipe, device or
+/// socket, or in a folder that does not exist.
 func pathRefusal(_ path: String) -> String? {
     if path.isEmpty { return "expected a file path, got an empty one" }
+    switch PathKind(path) {
+    case .folder: return "is a folder; give a file in it"
+    case .other: return PathKind.otherRefusal
+    case .none, .file: break
+    }
     var isDir: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return "is a folder; give a file in it" }
     let folder = FilePath.folder(of: path)
     let dir = folder.isEmpty ? "." : folder
     guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { return "there is no folder \(dir)" }
     return nil
 }
 
-/// Why an output such as `--csv` or `--out` cannot be written at `path`, checked before any
-/// work: `pathRefusal`, or a folder that cannot be written.
+/// Why an output such as `--csv`, `--out` or `--trace` cannot be written at `path`, checked
+/// before any work: `pathRefusal`, an SQLite database (results are never replaced by an
+/// export, a report or a trace), or a folder that cannot be written.
 func outputRefusal(_ path: String) -> String? {
     if let why = pathRefusal(path) { return why }
+    if let head = fileHead(path), head == sqliteHeader { return "that is an SQLite database; choose another file name" }
     let folder = FilePath.folder(of: path)
     let dir = folder.isEmpty ? "." : folder
     return FileManager.default.isWritableFile(atPath: dir) ? nil : "the folder \(dir) cannot be written"
+}
+
+/// What a path names, following links: nothing (or a link that leads nowhere), a regular file,
+/// a folder, or something else (a pipe, a device, a socket): that is neither read as a
+/// database, where opening a pipe waits for a writer forever, nor replaced by an output.
+enum PathKind {
+    case none, file, folder, other
+
+    init(_ path: String) {
+        var info = stat()
+        guard !path.isEmpty, stat(path, &info) == 0 else { self = .none; return }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: self = .file
+        case S_IFDIR: self = .folder
+        default: self = .other
+        }
+    }
+
+    static let otherRefusal = "is not a regular file (a pipe, a device or a socket); give a file"
+}
+
+let sqliteHeader = Data("SQLite format 3\0".utf8)
+
+/// The first 16 bytes of the regular file at `path`; nil where there is none.
+func fileHead(_ path: String) -> Data? {
+    guard PathKind(path) == .file, let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    defer { try? handle.close() }
+    return (try? handle.read(upToCount: 16)) ?? Data()
+}
+
+/// Whether two paths name the same file, or would once created (links followed, `.` and `..`
+/// taken out).
+func samePath(_ a: String, _ b: String) -> Bool {
+    URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath().path
+        == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath().path
+}
+
+/// Why `path` cannot be a folder that a command writes files into (`profiles import --out`,
+/// `profiles derive --out`): empty, something other than a folder, a folder that cannot be
+/// written, or a new folder whose parent does not exist (a typo makes no chain of folders).
+func outputFolderRefusal(_ path: String) -> String? {
+    if path.isEmpty { return "expected a folder path, got an empty one" }
+    switch PathKind(path) {
+    case .folder: return FileManager.default.isWritableFile(atPath: path) ? nil : "the folder cannot be written"
+    case .file, .other: return "is not a folder"
+    case .none:
+        let parent = FilePath.folder(of: path)
+        return PathKind(parent.isEmpty ? "." : parent) == .folder ? nil : "there is no folder \(parent)"
+    }
+}
+
+/// Writes profiles under `folder`, a failure of the disk (full, read-only) as exit 1 in one line.
+func writeProfiles(_ profiles: [Profile], under folder: String, option: String = "--out") throws {
+    for p in profiles {
+        do { _ = try ProfileFile.write(p, under: folder) } catch {
+            throw fail("\(option) \(folder): cannot write \(p.gpu)/\(p.model) (\(error.localizedDescription))", code: 1)
+        }
+    }
 }

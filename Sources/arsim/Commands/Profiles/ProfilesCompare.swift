@@ -45,7 +45,9 @@ struct ProfilesCompare: ParsableCommand {
                 let p = try ProfileFile.load(path: entry.path)
                 if p.provenance.kind == "measured" { profiles.append(p) }
             }
-            comparison = MeasuredComparison(measured: profiles, tables: try LayerTable.loadAll(directory: layers),
+            let tables = try LayerTable.loadAll(directory: layers)
+            if tables.isEmpty { throw fail("--layers \(layers): no layer tables (*.layers.json) there", code: 2) }
+            comparison = MeasuredComparison(measured: profiles, tables: tables,
                                             catalog: try GPUCatalog.load(path: gpus), costModel: try CostModel.load(path: costModel).0)
         } catch let e as ConfigError {
             throw badInput(e)

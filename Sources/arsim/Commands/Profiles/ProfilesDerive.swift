@@ -45,6 +45,8 @@ struct ProfilesDerive: ParsableCommand {
     var out = "Workloads/profiles/derived"
 
     func run() throws {
+        if let why = outputFolderRefusal(out) { throw fail("--out \(out): \(why)", code: 2) }
+        if let writeCostModel, let why = outputRefusal(writeCostModel) { throw fail("--write-cost-model \(writeCostModel): \(why)", code: 2) }
         do {
             let catalog = try GPUCatalog.load(path: gpus)
             let tables = try LayerTable.loadAll(directory: layers)
@@ -60,7 +62,11 @@ struct ProfilesDerive: ParsableCommand {
                 sources = fitter.sources
                 print(report.text)
                 if let writeCostModel {
-                    try model.json(validation: report.json, sources: sources).text().write(toFile: writeCostModel, atomically: true, encoding: .utf8)
+                    do {
+                        try model.json(validation: report.json, sources: sources).text().write(toFile: writeCostModel, atomically: true, encoding: .utf8)
+                    } catch {
+                        throw fail("--write-cost-model \(writeCostModel): cannot write (\(error.localizedDescription))", code: 1)
+                    }
                     print("\nwrote \(writeCostModel)")
                 } else {
                     print("\nthe fitted cost model was not written (give --write-cost-model to keep it)")
@@ -85,7 +91,7 @@ struct ProfilesDerive: ParsableCommand {
                     guard let gpu = catalog.gpu(named: gpuName) else {
                         throw fail("--gpu: " + Suggestion.unknownName(gpuName, kind: "GPU type", valid: catalog.gpus.map(\.name)), code: 2)
                     }
-                    try ProfileFile.write(Derivation.profile(table: table, gpu: gpu, costModel: model, error: error(gpu.name), sources: sources), under: out)
+                    try writeProfiles([Derivation.profile(table: table, gpu: gpu, costModel: model, error: error(gpu.name), sources: sources)], under: out)
                     written += 1
                 }
             }

@@ -38,6 +38,7 @@ struct ProfilesImport: ParsableCommand {
         guard let format = ProfileImport.Format(rawValue: format) else {
             throw fail("--format: " + Suggestion.unknownName(format, kind: "format", valid: ProfileImport.Format.allCases.map(\.rawValue)), code: 2)
         }
+        if let why = outputFolderRefusal(out) { throw fail("--out \(out): \(why)", code: 2) }
         let only = models.isEmpty ? nil : Set(models)
         let profiles: [Profile]
         do {
@@ -58,7 +59,7 @@ struct ProfilesImport: ParsableCommand {
             throw badInput(e)
         }
         if profiles.isEmpty { throw fail("nothing to import from \(path)", code: 2) }
-        for p in profiles { try ProfileFile.write(p, under: out) }
+        try writeProfiles(profiles, under: out)
         let gpus = Set(profiles.map(\.gpu)).count, models = Set(profiles.map(\.model)).count
         print("wrote \(profiles.count) \(format.rawValue) profiles (\(models) models, \(gpus) GPU types) to \(out)")
     }
