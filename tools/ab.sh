@@ -21,22 +21,33 @@ pairs=$1 a=$2 b=$3
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# Prints "wall cpu peakKiB" of one run of the command $1 (split into words as a shell would).
+# Prints "wall cpu peakKiB" of one run of the command $1 (run by sh -c, so `;` and quotes work).
 # Wall time from the clock in nanoseconds: GNU time's own has centiseconds only.
+# A command that fails stops the comparison: its time would say nothing.
 run() {
     start=$(date +%s%N)
-    /usr/bin/time -f '%U %S %M' -o "$log" sh -c "$1" >/dev/null 2>&1 || true
+    status=0
+    /usr/bin/time -f '%U %S %M' -o "$log" sh -c "$1" </dev/null >/dev/null 2>&1 || status=$?
     end=$(date +%s%N)
-    awk -v ns=$((end - start)) '{ printf "%.4f %.3f %s\n", ns / 1e9, $1 + $2, $3 }' "$log"
+    if [ "$status" -ne 0 ]; then
+        echo "tools/ab.sh: exit status $status from: $1" >&2
+        return 1
+    fi
+    # GNU time's figures are its log's last line.
+    tail -n 1 "$log" | awk -v ns=$((end - start)) '{ printf "%.4f %.3f %s\n", ns / 1e9, $1 + $2, $3 }'
 }
 
 run "$a" >/dev/null
 run "$b" >/dev/null
 i=1
+rows=$(mktemp)
+trap 'rm -f "$log" "$rows"' EXIT
 while [ "$i" -le "$pairs" ]; do
-    echo "$(run "$a") $(run "$b")"
+    ta=$(run "$a") && tb=$(run "$b") || exit 1
+    echo "$ta $tb" >>"$rows"
     i=$((i + 1))
-done | awk -v pairs="$pairs" '
+done
+awk '
     { wa[NR] = $1; wb[NR] = $4; r[NR] = ($4 > 0 ? $1 / $4 : 0); c[NR] = ($5 > 0 ? $2 / $5 : 0)
       printf "pair %d: A %.3f s, B %.3f s, A/B wall %.4f, cpu %.4f, peak MiB %.1f / %.1f\n", NR, $1, $4, r[NR], c[NR], $3 / 1024, $6 / 1024 }
     function median(x, n,   i, j, t, s) {
@@ -46,8 +57,8 @@ done | awk -v pairs="$pairs" '
         return n % 2 ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
     }
     END {
-        m = median(wa, pairs); printf "A wall median %.3f s\n", m
-        m = median(wb, pairs); printf "B wall median %.3f s\n", m
-        m = median(c, pairs);  printf "A/B cpu  median %.4f (%.4f-%.4f)\n", m, lo, hi
-        m = median(r, pairs);  printf "A/B wall median %.4f (%.4f-%.4f), %d pairs\n", m, lo, hi, pairs
-    }'
+        m = median(wa, NR); printf "A wall median %.3f s\n", m
+        m = median(wb, NR); printf "B wall median %.3f s\n", m
+        m = median(c, NR);  printf "A/B cpu  median %.4f (%.4f-%.4f)\n", m, lo, hi
+        m = median(r, NR);  printf "A/B wall median %.4f (%.4f-%.4f), %d pairs\n", m, lo, hi, NR
+    }' "$rows"

@@ -188,9 +188,11 @@ public enum ProfileFile {
 
     public static func directoryName(gpu: String) -> String { safe(gpu) }
 
-    /// Letters, digits, '-', '_' and '.' stay; anything else becomes '_'.
+    /// Letters, digits, '-', '_' and '.' stay; anything else becomes '_', and a name of dots
+    /// only (".", "..": a folder above) becomes underscores.
     static func safe(_ s: String) -> String {
-        String(s.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+        let kept = String(s.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+        return kept.allSatisfy { $0 == "." } ? String(repeating: "_", count: max(kept.count, 1)) : kept
     }
 
     /// Writes `profile` under `directory`/<GPU>/<file name>; returns the path.

@@ -43,7 +43,7 @@ public enum MemoryBudget {
         let (product, overflow) = UInt64(max(clients, 0)).multipliedReportingOverflow(by: bytesPerClient)
         let needed = overflow ? UInt64.max : product, available = Self.available
         guard needed > available / 2 else { return nil }
-        return "\(clients) clients in all need about \(gb(needed)) of memory (\(bytesPerClient >> 10) KiB each), "
+        return "\(clients) clients in all need \(overflow ? "more than" : "about") \(gb(needed)) of memory (\(bytesPerClient >> 10) KiB each), "
             + "more than half of the \(gb(available)) this process may use; use fewer clients or a machine with more memory"
     }
 }

@@ -30,6 +30,14 @@ final class ProfileFormatTests: XCTestCase {
         XCTAssertEqual(ProfileFile.fileName(p), "tiny.fp32.json")
     }
 
+    /// A GPU or model named "." or ".." must not write into or above the output folder.
+    func testFileNamesStayInTheirFolder() {
+        XCTAssertEqual(ProfileFile.directoryName(gpu: ".."), "__")
+        XCTAssertEqual(ProfileFile.directoryName(gpu: "."), "_")
+        XCTAssertEqual(ProfileFile.directoryName(gpu: "../x"), ".._x")
+        XCTAssertEqual(ProfileFile.directoryName(gpu: "T4"), "T4")
+    }
+
     func testMalformedProfilesNameFileLineAndPath() {
         var e = error("\"mean_us\": [2, 3, 7]", "\"mean_us\": [2, 3]")
         XCTAssertEqual(e?.path, "layers[0].mean_us")

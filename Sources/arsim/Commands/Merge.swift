@@ -25,13 +25,9 @@ struct Merge: ParsableCommand {
     func run() throws {
         guard !sources.isEmpty else { throw fail("name at least one database to merge", code: 2) }
         guard !into.isEmpty else { throw fail("--into: expected a file path, got an empty one", code: 2) }
-        let target = URL(fileURLWithPath: into).resolvingSymlinksInPath().path
         for source in sources {
-            guard FileManager.default.fileExists(atPath: source) else { throw fail("no database at \(source)", code: 2) }
-            if URL(fileURLWithPath: source).resolvingSymlinksInPath().path == target {
-                throw fail("\(source) is also the --into database", code: 2)
-            }
-            do { _ = try ResultsStore(readingFrom: source) } catch { throw fail("\(source): \(error)", code: 2) }
+            if PathKind(source) == .file, samePath(source, into) { throw fail("\(source) is also the --into database", code: 2) }
+            _ = try openForReading(source)
         }
         let store = try openForWriting(into, option: "--into")
         var touched = Set<Int64>()

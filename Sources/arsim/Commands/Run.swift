@@ -113,6 +113,7 @@ struct Run: ParsableCommand {
                 throw fail("--trace \(trace): \(why)", code: 2)
             }
             if samePath(trace, path) { throw fail("--trace \(trace): that is the results database; choose another file name", code: 2) }
+            if samePath(trace, scenario) { throw fail("--trace \(trace): that is the scenario file; choose another file name", code: 2) }
         }
         let store = try openForWriting(path, isDefault: db == nil)
         var runner = Runner(scenario: loaded)

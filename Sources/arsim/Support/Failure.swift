@@ -7,8 +7,18 @@ import ResultsStore
 /// Prints one clear line to standard error and exits with `code`: 2 for bad input (a scenario,
 /// a profile, an argument), 1 for anything that went wrong while running.
 func fail(_ message: String, code: Int32) -> ExitCode {
-    // One line even where a path or a value holds a line break.
-    let line = message.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
+    // One line even where a path or a value holds a line break (or any other control character).
+    var line = ""
+    for scalar in message.unicodeScalars {
+        switch scalar {
+        case "\n": line += "\\n"
+        case "\r": line += "\\r"
+        case "\t": line += " "
+        case _ where scalar.value < 0x20 || (0x7f ... 0x9f).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}":
+            line += "\\u{\(String(scalar.value, radix: 16))}"
+        default: line.unicodeScalars.append(scalar)
+        }
+    }
     FileHandle.standardError.write(Data("arsim: error: \(line)\n".utf8))
     return ExitCode(code)
 }
@@ -62,6 +72,7 @@ func openForWriting(_ path: String, option: String = "--db", isDefault: Bool = f
 /// socket, or in a folder that does not exist.
 func pathRefusal(_ path: String) -> String? {
     if path.isEmpty { return "expected a file path, got an empty one" }
+    if path == "-" { return "is standard input or output, not a file; give a file name" }
     switch PathKind(path) {
     case .folder: return "is a folder; give a file in it"
     case .other: return PathKind.otherRefusal
@@ -113,11 +124,21 @@ func fileHead(_ path: String) -> Data? {
     return (try? handle.read(upToCount: 16)) ?? Data()
 }
 
-/// Whether two paths name the same file, or would once created (links followed, `.` and `..`
-/// taken out).
-func samePath(_ a: String, _ b: String) -> Bool {
-    URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath().path
-        == URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath().path
+/// Whether two paths name the same file, or would once created: each is resolved by the system
+/// (links, `.` and `..`), a file that does not exist yet through its folder, which must.
+func samePath(_ a: String, _ b: String) -> Bool { canonicalPath(a) == canonicalPath(b) }
+
+func canonicalPath(_ path: String) -> String {
+    func real(_ p: String) -> String? {
+        guard let r = realpath(p, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
+    }
+    if let whole = real(path) { return whole }
+    let folder = FilePath.folder(of: path)
+    let name = path.split(separator: "/").last.map(String.init) ?? path
+    guard let parent = real(folder.isEmpty ? "." : folder) else { return path }
+    return parent == "/" ? "/" + name : parent + "/" + name
 }
 
 /// Why `path` cannot be a folder that a command writes files into (`profiles import --out`,
