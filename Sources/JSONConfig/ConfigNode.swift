@@ -68,6 +68,19 @@ public struct ConfigNode: Sendable {
         return s
     }
 
+    /// A name (of a scenario, an entity, a sweep or one of its points): names reach file names,
+    /// stream names, tables and terminals, so one line of at most 200 characters, and not blank
+    /// unless `allowingEmpty`.
+    public func name(allowingEmpty: Bool = false) throws(ConfigError) -> String {
+        let s = try string()
+        if !allowingEmpty && s.trimmingCharacters(in: .whitespaces).isEmpty { throw error("must not be empty") }
+        if s.count > 200 { throw error("a name has at most 200 characters, got \(s.count)") }
+        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            throw error("a name must not contain control characters (a newline, a tab), got \"\(Suggestion.shorten(s))\"")
+        }
+        return s
+    }
+
     public func bool() throws(ConfigError) -> Bool {
         guard case .bool(let b) = value.kind else { throw error("expected true or false, got \(value.typeDescription)") }
         return b

@@ -325,16 +325,7 @@ struct ScenarioReader {
         return items
     }
 
-    func nonEmptyName(_ node: ConfigNode) throws(ConfigError) -> String {
-        let s = try node.string()
-        if s.trimmingCharacters(in: .whitespaces).isEmpty { throw node.error("must not be empty") }
-        // Names reach file names, stream names, tables and terminals.
-        if s.count > 200 { throw node.error("a name has at most 200 characters, got \(s.count)") }
-        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
-            throw node.error("a name must not contain control characters (a newline, a tab), got \"\(Suggestion.shorten(s))\"")
-        }
-        return s
-    }
+    func nonEmptyName(_ node: ConfigNode) throws(ConfigError) -> String { try node.name() }
 
     func lookup(_ node: ConfigNode, in names: [String], kind: String) throws(ConfigError) -> Int {
         let name = try node.string()

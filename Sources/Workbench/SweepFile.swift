@@ -22,22 +22,10 @@ public struct SweepFile: Sendable {
     public var points: [Point]
     public var metrics: [SummaryMetric]
 
-    /// A name or label: it reaches tables, reports and terminals, so it is one line of at most
-    /// 200 characters, as a scenario's name and a run's label are.
-    static func text(_ node: ConfigNode, empty: Bool) throws(ConfigError) -> String {
-        let s = try node.string()
-        if !empty && s.trimmingCharacters(in: .whitespaces).isEmpty { throw node.error("must not be empty") }
-        if s.count > 200 { throw node.error("at most 200 characters, got \(s.count)") }
-        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
-            throw node.error("must not contain control characters (a newline, a tab), got \"\(Suggestion.shorten(s))\"")
-        }
-        return s
-    }
-
     public static func load(path: String) throws(ConfigError) -> SweepFile {
         let root = try InputFile.json(path, what: "the sweep file")
         let o = try root.object(keys: keys)
-        let name = try text(o.required("name"), empty: false)
+        let name = try o.required("name").name()
         _ = try o.optional("description")?.string()
         let scenarioNode = try o.required("scenario")
         let scenario = InputFile.resolve(try scenarioNode.string(), relativeTo: path)
@@ -83,7 +71,7 @@ public struct SweepFile: Sendable {
             listed = try items.enumerated().map { i, n throws(ConfigError) in
                 let p = try n.object(keys: pointKeys)
                 let set = try p.optional("set").map { n throws(ConfigError) in try overrides(n) } ?? []
-                let label = try p.optional("label").map { n throws(ConfigError) in try text(n, empty: true) }
+                let label = try p.optional("label").map { n throws(ConfigError) in try n.name(allowingEmpty: true) }
                     ?? set.map(\.assignment).joined(separator: " ")
                 return Point(label: label.isEmpty ? "point \(i)" : label, overrides: set)
             }

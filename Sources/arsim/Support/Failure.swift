@@ -78,11 +78,8 @@ func pathRefusal(_ path: String) -> String? {
     case .other: return PathKind.otherRefusal
     case .none, .file: break
     }
-    var isDir: ObjCBool = false
-    let folder = FilePath.folder(of: path)
-    let dir = folder.isEmpty ? "." : folder
-    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { return "there is no folder \(dir)" }
-    return nil
+    let dir = containingFolder(path)
+    return PathKind(dir) == .folder ? nil : "there is no folder \(dir)"
 }
 
 /// Why an output such as `--csv`, `--out` or `--trace` cannot be written at `path`, checked
@@ -91,9 +88,14 @@ func pathRefusal(_ path: String) -> String? {
 func outputRefusal(_ path: String) -> String? {
     if let why = pathRefusal(path) { return why }
     if let head = fileHead(path), head == sqliteHeader { return "that is an SQLite database; choose another file name" }
-    let folder = FilePath.folder(of: path)
-    let dir = folder.isEmpty ? "." : folder
+    let dir = containingFolder(path)
     return FileManager.default.isWritableFile(atPath: dir) ? nil : "the folder \(dir) cannot be written"
+}
+
+/// The folder a path's file is in: "." for a bare name.
+func containingFolder(_ path: String) -> String {
+    let folder = FilePath.folder(of: path)
+    return folder.isEmpty ? "." : folder
 }
 
 /// What a path names, following links: nothing (or a link that leads nowhere), a regular file,
@@ -135,9 +137,8 @@ func canonicalPath(_ path: String) -> String {
         return String(cString: r)
     }
     if let whole = real(path) { return whole }
-    let folder = FilePath.folder(of: path)
     let name = path.split(separator: "/").last.map(String.init) ?? path
-    guard let parent = real(folder.isEmpty ? "." : folder) else { return path }
+    guard let parent = real(containingFolder(path)) else { return path }
     return parent == "/" ? "/" + name : parent + "/" + name
 }
 
@@ -150,8 +151,8 @@ func outputFolderRefusal(_ path: String) -> String? {
     case .folder: return FileManager.default.isWritableFile(atPath: path) ? nil : "the folder cannot be written"
     case .file, .other: return "is not a folder"
     case .none:
-        let parent = FilePath.folder(of: path)
-        return PathKind(parent.isEmpty ? "." : parent) == .folder ? nil : "there is no folder \(parent)"
+        let parent = containingFolder(path)
+        return PathKind(parent) == .folder ? nil : "there is no folder \(parent)"
     }
 }
 
